@@ -1,0 +1,131 @@
+package evidence
+
+import (
+	"time"
+
+	"github.com/wardsec/ward/pkg/device"
+)
+
+// Outcome is the verdict on one control for one target.
+type Outcome string
+
+// The outcomes a control can have on a target.
+const (
+	Satisfied     Outcome = "satisfied"
+	NotSatisfied  Outcome = "not-satisfied"
+	NotApplicable Outcome = "not-applicable"
+	Waived        Outcome = "waived"
+	Error         Outcome = "error"
+)
+
+// ScenarioStatus is how one scenario execution ended.
+type ScenarioStatus string
+
+// The statuses a scenario can end with.
+const (
+	ScenarioPassed        ScenarioStatus = "passed"
+	ScenarioFailed        ScenarioStatus = "failed"
+	ScenarioNotApplicable ScenarioStatus = "not-applicable"
+	// ScenarioError covers undefined, pending and ambiguous steps and
+	// harness faults: the check itself is broken, so it proves nothing.
+	ScenarioError ScenarioStatus = "error"
+)
+
+// Run is everything one `ward check` established. It is written as
+// results.json and is the input to every other evidence format.
+type Run struct {
+	ID        string    `json:"id"`
+	Tool      Tool      `json:"tool"`
+	Catalogue Catalogue `json:"catalogue"`
+	Started   time.Time `json:"started"`
+	Finished  time.Time `json:"finished"`
+	Targets   []Target  `json:"targets"`
+}
+
+// Tool names the program that produced the run.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+	// FIPS reports whether Go's FIPS 140-3 module was enabled.
+	FIPS bool `json:"fips"`
+}
+
+// Catalogue identifies the controls and features the run used.
+type Catalogue struct {
+	// Digest is the SHA-256 (hex) over the control and feature files, so two
+	// runs can be shown to have used the same checks.
+	Digest string `json:"digest"`
+	// Source is "embedded" or the directories given with --controls/--features.
+	Source   string `json:"source"`
+	Controls int    `json:"controls"`
+}
+
+// Target is the result for one device.
+type Target struct {
+	URI      string          `json:"uri"`
+	Identity device.Identity `json:"identity"`
+	// Error is set when the target could not be opened or identified; its
+	// controls then have outcome Error.
+	Error     string     `json:"error,omitempty"`
+	Started   time.Time  `json:"started"`
+	Finished  time.Time  `json:"finished"`
+	Controls  []Control  `json:"controls"`
+	Scenarios []Scenario `json:"scenarios"`
+}
+
+// Control is the outcome of one control on one target.
+type Control struct {
+	ID        string   `json:"id"`
+	Framework string   `json:"framework"`
+	Title     string   `json:"title"`
+	Citations []string `json:"citations"`
+	Status    string   `json:"status"`
+	Severity  string   `json:"severity"`
+	Outcome   Outcome  `json:"outcome"`
+	// Reason says in one line why the outcome is what it is; for
+	// not-satisfied it names the failing scenario and step.
+	Reason string `json:"reason"`
+	// Scenarios are the ids (Scenario.ID) of the executions that checked it.
+	Scenarios []string `json:"scenarios"`
+}
+
+// Scenario is one execution of one Gherkin scenario against one target.
+type Scenario struct {
+	ID       string         `json:"id"`
+	Name     string         `json:"name"`
+	Feature  string         `json:"feature"`
+	URI      string         `json:"uri"`
+	Line     int            `json:"line"`
+	Tags     []string       `json:"tags"`
+	Status   ScenarioStatus `json:"status"`
+	Reason   string         `json:"reason,omitempty"`
+	Started  time.Time      `json:"started"`
+	Duration time.Duration  `json:"duration_ns"`
+	Steps    []Step         `json:"steps"`
+	// Artifacts are files the scenario attached, stored in the bundle under
+	// artifacts/.
+	Artifacts []Artifact `json:"artifacts,omitempty"`
+}
+
+// Step is one step of a scenario execution.
+type Step struct {
+	Keyword string `json:"keyword"`
+	Text    string `json:"text"`
+	// Status is passed, failed, skipped, undefined, pending or ambiguous.
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	// Observed is what the step saw on the device, in words, for the report.
+	Observed string `json:"observed,omitempty"`
+}
+
+// Artifact is a file of raw evidence a step captured (an audit log export,
+// a storage dump, a response). Path is relative to the bundle root.
+type Artifact struct {
+	Name      string `json:"name"`
+	Path      string `json:"path"`
+	MediaType string `json:"media_type"`
+	SHA256    string `json:"sha256"`
+	Size      int64  `json:"size"`
+	// Data is the content; it is written to Path and not serialised.
+	Data []byte `json:"-"`
+}
