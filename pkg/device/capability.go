@@ -55,3 +55,10 @@ type RawStorage interface {
 	ReadStored(ctx context.Context, name string) ([]byte, error)
 	WriteStored(ctx context.Context, name string, data []byte) error
 }
+
+// Provisioner is a device on which the harness may create the test accounts
+// a scenario needs: development builds and simulators. Production devices
+// usually lack it; their accounts come from the target configuration.
+type Provisioner interface {
+	CreateUser(ctx context.Context, user, password, role string) error
+}

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"bufio"
+	"crypto/ed25519"
+	"crypto/fips140"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wardsec/ward/pkg/control"
+	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/evidence"
+	"github.com/wardsec/ward/pkg/harness"
+	"github.com/wardsec/ward/pkg/sim"
+)
+
+const defaultTarget = "sim://infusion-pump"
+
+type checkFlags struct {
+	targets     []string
+	targetsFile string
+	frameworks  []string
+	controls    []string
+	out         string
+	signKey     string
+	concurrency int
+	shard       string
+	controlsDir string
+	featuresDir string
+}
+
+func newCheckCmd() *cobra.Command {
+	var f checkFlags
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Run the control checks against one or more devices and write a signed evidence bundle",
+		Long: `Run the scenarios that verify each control against each target device, print a
+per-control summary, and write an evidence bundle to --out/<UTC time>/.
+
+With no --target, checks the built-in simulated infusion pump
+(` + defaultTarget + `). Simulator weakness toggles switch one protection off,
+to see the matching controls fail:
+
+  ward check --target 'sim://infusion-pump?weaken=mutable-audit'
+
+Exit status: 0 every applicable control satisfied; 1 some control not
+satisfied; 2 bad usage or configuration (nothing is run or written);
+3 harness error (a check could not be evaluated).`,
+		Example: `  ward check
+  ward check --control HIPAA-164.312-b --out /tmp/evidence
+  ward check --target 'sim://infusion-pump?weaken=no-audit,no-auth'
+  ward check --targets fleet.txt --shard 2/4 --sign-key ward-signing.pem`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runCheck(cmd, f) },
+	}
+	fl := cmd.Flags()
+	fl.StringArrayVar(&f.targets, "target", nil, "device to check, as a URI (repeatable; default "+defaultTarget+")")
+	fl.StringVar(&f.targetsFile, "targets", "", "file with one target URI per line (# starts a comment)")
+	fl.StringSliceVar(&f.frameworks, "framework", nil, "only controls of these frameworks (comma-separated ids, see 'ward controls list')")
+	fl.StringSliceVar(&f.controls, "control", nil, "only these controls (comma-separated ids)")
+	fl.StringVar(&f.out, "out", "ward-evidence", "directory under which the evidence bundle is written")
+	fl.StringVar(&f.signKey, "sign-key", "", "Ed25519 private key (PKCS#8 PEM) to sign the bundle; default: a fresh key whose public half is stored in the bundle")
+	fl.IntVar(&f.concurrency, "concurrency", 0, "scenarios run at once per target (default: number of CPUs)")
+	fl.StringVar(&f.shard, "shard", "", "check only shard I of N of the targets, as I/N (for splitting a fleet across CI jobs)")
+	fl.StringVar(&f.controlsDir, "controls", "", "directory of *.hcl controls to use instead of the embedded catalogue")
+	fl.StringVar(&f.featuresDir, "features", "", "directory of *.feature files to use instead of the embedded ones")
+	return cmd
+}
+
+func runCheck(cmd *cobra.Command, f checkFlags) error {
+	ctx := cmd.Context()
+	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+
+	targets, err := collectTargets(f)
+	if err != nil {
+		return err
+	}
+	if f.concurrency < 0 {
+		return usageErr("--concurrency must be at least 1")
+	}
+	src, err := pickSources(f.controlsDir, f.featuresDir)
+	if err != nil {
+		return err
+	}
+	cat, _, err := lint(src, stderr)
+	if err != nil {
+		return err
+	}
+	ids, err := selectControls(cat, f.frameworks, f.controls)
+	if err != nil {
+		return err
+	}
+	key, err := signingKey(f.signKey)
+	if err != nil {
+		return err
+	}
+	if err := checkWritable(f.out); err != nil {
+		return err
+	}
+	featDigest, err := harness.Digest(src.features)
+	if err != nil {
+		return err
+	}
+
+	reg := device.NewRegistry()
+	if err := sim.Register(reg); err != nil {
+		return err
+	}
+	opts := []harness.Option{harness.WithControls(ids...)}
+	if f.concurrency > 0 {
+		opts = append(opts, harness.WithConcurrency(f.concurrency))
+	}
+	runner := harness.New(reg, cat, src.features, opts...)
+	info := harness.RunInfo{
+		Tool: evidence.Tool{Name: "ward", Version: version(), FIPS: fips140.Enabled()},
+		Catalogue: evidence.Catalogue{
+			Digest:   combinedDigest(cat.Digest, featDigest),
+			Source:   src.label,
+			Controls: len(ids),
+		},
+	}
+	fmt.Fprintf(stderr, "ward: checking %d control(s) on %d target(s)\n", len(ids), len(targets))
+	run, cucumber, err := runner.Run(ctx, info, targets)
+	if err != nil {
+		return err
+	}
+	dir, err := evidence.Write(ctx, f.out, run, evidence.WithSigner(key), evidence.WithFile("cucumber.json", cucumber))
+	if err != nil {
+		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
+	}
+	code := printSummary(stdout, run)
+	fmt.Fprintf(stdout, "\nevidence: %s\nsigned by: %s\nverify with: ward evidence verify %s\n",
+		dir, evidence.Fingerprint(key.Public().(ed25519.PublicKey)), dir)
+	if code != exitOK {
+		return quiet(code)
+	}
+	return nil
+}
+
+func collectTargets(f checkFlags) ([]string, error) {
+	targets := slices.Clone(f.targets)
+	if f.targetsFile != "" {
+		fh, err := os.Open(f.targetsFile)
+		if err != nil {
+			return nil, usageErr("--targets: %v", err)
+		}
+		defer fh.Close()
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			line := strings.TrimSpace(sc.Text())
+			if i := strings.Index(line, "#"); i >= 0 {
+				line = strings.TrimSpace(line[:i])
+			}
+			if line != "" {
+				targets = append(targets, line)
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, usageErr("--targets %s: %v", f.targetsFile, err)
+		}
+		if len(targets) == 0 {
+			return nil, usageErr("--targets %s lists no target", f.targetsFile)
+		}
+	}
+	if len(targets) == 0 {
+		targets = []string{defaultTarget}
+	}
+	if f.shard == "" {
+		return targets, nil
+	}
+	i, n, err := parseShard(f.shard)
+	if err != nil {
+		return nil, err
+	}
+	var mine []string
+	for k, t := range targets {
+		if k%n == i-1 {
+			mine = append(mine, t)
+		}
+	}
+	if len(mine) == 0 {
+		return nil, usageErr("--shard %s selects none of the %d target(s)", f.shard, len(targets))
+	}
+	return mine, nil
+}
+
+func parseShard(s string) (int, int, error) {
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		return 0, 0, usageErr("--shard %q: want I/N with 1 <= I <= N, e.g. 2/4", s)
+	}
+	return i, n, nil
+}
+
+// selectControls applies --framework and --control. Unknown ids are usage
+// errors: a typo must not silently check nothing.
+func selectControls(cat *control.Catalogue, frameworks, ids []string) ([]string, error) {
+	for _, fw := range frameworks {
+		if _, ok := cat.Framework(fw); !ok {
+			var known []string
+			for _, f := range cat.Frameworks {
+				known = append(known, f.ID)
+			}
+			return nil, usageErr("--framework: unknown framework %q (known: %s)", fw, strings.Join(known, ", "))
+		}
+	}
+	for _, id := range ids {
+		if _, ok := cat.Control(id); !ok {
+			return nil, usageErr("--control: unknown control %q (see 'ward controls list')", id)
+		}
+	}
+	var out []string
+	for _, c := range cat.Controls {
+		if len(frameworks) > 0 && !slices.Contains(frameworks, c.Framework) {
+			continue
+		}
+		if len(ids) > 0 && !slices.Contains(ids, c.ID) {
+			continue
+		}
+		out = append(out, c.ID)
+	}
+	if len(out) == 0 {
+		return nil, usageErr("--framework and --control together select no control")
+	}
+	return out, nil
+}
+
+func signingKey(path string) (ed25519.PrivateKey, error) {
+	if path == "" {
+		_, k, err := ed25519.GenerateKey(rand.Reader)
+		return k, err
+	}
+	k, err := evidence.LoadSigningKey(path)
+	if err != nil {
+		return nil, usageErr("--sign-key: %v", err)
+	}
+	return k, nil
+}
+
+// checkWritable makes sure the bundle can be written before anything runs,
+// so a bad --out is a usage error, not a lost run.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return usageErr("--out %s: %v", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".ward-write-test-*")
+	if err != nil {
+		return usageErr("--out %s: not writable: %v", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(filepath.Clean(name))
+}
+
+func combinedDigest(controls, features string) string {
+	return "controls:" + controls + " features:" + features
+}
+
+// printSummary prints one block per target and returns the exit status the
+// outcomes call for.
+func printSummary(w io.Writer, run *evidence.Run) int {
+	code := exitOK
+	for _, t := range run.Targets {
+		id := t.Identity
+		fmt.Fprintf(w, "\n%s\n  %s %s, serial %s, firmware %s\n", t.URI, id.Manufacturer, id.Model, id.Serial, id.Firmware)
+		if t.Error != "" {
+			fmt.Fprintf(w, "  target error: %s\n", t.Error)
+		}
+		counts := map[evidence.Outcome]int{}
+		for _, c := range t.Controls {
+			counts[c.Outcome]++
+			fmt.Fprintf(w, "  %-15s %-24s %s — %s (%s)\n", c.Outcome, c.ID, c.Title, c.Framework, strings.Join(c.Citations, "; "))
+		}
+		fmt.Fprintf(w, "  %d satisfied, %d not satisfied, %d not applicable, %d error\n",
+			counts[evidence.Satisfied], counts[evidence.NotSatisfied], counts[evidence.NotApplicable], counts[evidence.Error])
+		for _, c := range t.Controls {
+			switch c.Outcome {
+			case evidence.NotSatisfied:
+				fmt.Fprintf(w, "  FAILED %s: %s\n", c.ID, c.Reason)
+				code = exitNotSatisfied
+			case evidence.Error:
+				fmt.Fprintf(w, "  ERROR  %s: %s\n", c.ID, c.Reason)
+				if code == exitOK {
+					code = exitHarness
+				}
+			}
+		}
+	}
+	return code
+}

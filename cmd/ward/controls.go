@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wardsec/ward/pkg/control"
+)
+
+func newControlsCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "controls",
+		Short: "List or lint the control catalogue",
+	}
+	cmd.AddCommand(newControlsListCmd(), newControlsLintCmd())
+	return cmd
+}
+
+func newControlsListCmd() *cobra.Command {
+	var framework, controlsDir, featuresDir string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the controls Ward checks, with framework, status, severity and citations",
+		Example: `  ward controls list
+  ward controls list --framework hipaa-security-rule
+  ward controls list --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			src, err := pickSources(controlsDir, featuresDir)
+			if err != nil {
+				return err
+			}
+			cat, scns, err := lint(src, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			if framework != "" {
+				if _, ok := cat.Framework(framework); !ok {
+					return usageErr("--framework: unknown framework %q", framework)
+				}
+			}
+			var list []control.Control
+			for _, c := range cat.Controls {
+				if framework == "" || c.Framework == framework {
+					list = append(list, c)
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				type item struct {
+					control.Control
+					Scenarios int `json:"scenarios"`
+				}
+				items := make([]item, len(list))
+				for i, c := range list {
+					items[i] = item{Control: c, Scenarios: countScenarios(scns, c.ID)}
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(items)
+			}
+			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tFRAMEWORK\tSTATUS\tSEVERITY\tSCENARIOS\tTITLE\tCITATIONS")
+			for _, c := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.ID, c.Framework, c.Status, c.Severity,
+					countScenarios(scns, c.ID), c.Title, strings.Join(c.Citations, "; "))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().StringVar(&framework, "framework", "", "only this framework's controls")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
+	cmd.Flags().StringVar(&controlsDir, "controls", "", "directory of *.hcl controls instead of the embedded catalogue")
+	cmd.Flags().StringVar(&featuresDir, "features", "", "directory of *.feature files instead of the embedded ones")
+	return cmd
+}
+
+func countScenarios(scns []control.ScenarioRef, id string) int {
+	n := 0
+	for _, s := range scns {
+		if slices.ContainsFunc(s.Tags, func(t control.Tag) bool { return t.Name == "@"+id }) {
+			n++
+		}
+	}
+	return n
+}
+
+func newControlsLintCmd() *cobra.Command {
+	var featuresDir string
+	cmd := &cobra.Command{
+		Use:   "lint [DIR]",
+		Short: "Check control files and their link to feature scenarios; print problems with file, line and column",
+		Long: `Lint parses every *.hcl control file in DIR (default: the embedded catalogue)
+and every *.feature file (--features, default: the embedded features), and
+reports, with file, line, column and a source snippet: HCL syntax errors,
+missing or invalid attributes, duplicate ids, unknown frameworks, controls no
+scenario verifies, and scenario tags that name no control.
+
+Exit status: 0 clean (warnings may be printed); 2 errors found.`,
+		Example: `  ward controls lint
+  ward controls lint ./controls --features ./features`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := ""
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			src, err := pickSources(dir, featuresDir)
+			if err != nil {
+				return err
+			}
+			cat, scns, err := lint(src, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d frameworks, %d controls, %d scenarios (%s)\n",
+				len(cat.Frameworks), len(cat.Controls), len(scns), src.label)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&featuresDir, "features", "", "directory of *.feature files (default: the embedded features)")
+	return cmd
+}

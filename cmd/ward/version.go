@@ -1,0 +1,34 @@
+package main
+
+import (
+	"crypto/fips140"
+	"fmt"
+	"runtime"
+	"runtime/debug"
+
+	"github.com/spf13/cobra"
+)
+
+// baseVersion is the release this tree is heading for; builds from a module
+// version (go install ...@vX) report that version instead.
+const baseVersion = "0.1.0-dev"
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return baseVersion
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print Ward's version, the Go version and whether FIPS 140-3 mode is on",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(cmd.OutOrStdout(), "ward %s (%s %s/%s, fips140: %v)\n",
+				version(), runtime.Version(), runtime.GOOS, runtime.GOARCH, fips140.Enabled())
+			return nil
+		},
+	}
+}

@@ -1,0 +1,14 @@
+// Package harness runs Ward's Gherkin scenarios with godog against devices
+// and turns the results into control outcomes.
+//
+// A Runner opens each target through a device.Registry, runs the selected
+// scenarios in strict mode (an undefined or pending step is an error, never
+// a pass) with a fresh per-scenario world carried in the context, and maps
+// the scenarios to the controls whose ids they carry as tags: a control is
+// satisfied only when every scenario that verifies it passed on that target,
+// and not-applicable when the target lacks a capability the checks need.
+//
+// Step definitions live here, one file per area (steps_audit.go,
+// steps_access.go, ...). They reach devices only through pkg/device and
+// record what they observed, and the raw data they captured, as evidence.
+package harness

@@ -1,0 +1,85 @@
+package harness
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/wardsec/ward/pkg/evidence"
+)
+
+// RunInfo describes the run for the evidence: which tool and which
+// catalogue.
+type RunInfo struct {
+	Tool      evidence.Tool
+	Catalogue evidence.Catalogue
+}
+
+// Run checks every target in turn and returns the whole run plus the
+// combined cucumber JSON report. Targets are probed first, so a typo in the
+// third target fails the run (ErrConfig) before the first one is checked.
+func (r *Runner) Run(ctx context.Context, info RunInfo, targets []string) (*evidence.Run, []byte, error) {
+	if len(targets) == 0 {
+		return nil, nil, fmt.Errorf("%w: no target", ErrConfig)
+	}
+	if _, err := r.selected(); err != nil {
+		return nil, nil, err
+	}
+	for _, t := range targets {
+		if _, err := r.Probe(ctx, t); err != nil && errors.Is(err, ErrConfig) {
+			return nil, nil, err
+		}
+	}
+	run := &evidence.Run{ID: newUUID(), Tool: info.Tool, Catalogue: info.Catalogue, Started: r.now().UTC()}
+	var reports [][]byte
+	for _, t := range targets {
+		res, rep, err := r.Check(ctx, t)
+		if err != nil {
+			return nil, nil, err
+		}
+		run.Targets = append(run.Targets, res)
+		reports = append(reports, rep)
+	}
+	run.Finished = r.now().UTC()
+	cucumber, err := mergeCucumber(targets, reports)
+	if err != nil {
+		return nil, nil, err
+	}
+	return run, cucumber, nil
+}
+
+// mergeCucumber joins per-target cucumber JSON reports (arrays of features)
+// into one, tagging each feature with its target so dashboards can tell
+// the runs apart.
+func mergeCucumber(targets []string, reports [][]byte) ([]byte, error) {
+	all := []map[string]any{}
+	for i, rep := range reports {
+		if len(rep) == 0 {
+			continue
+		}
+		var feats []map[string]any
+		if err := json.Unmarshal(rep, &feats); err != nil {
+			return nil, fmt.Errorf("cucumber report of %s: %w", targets[i], err)
+		}
+		for _, f := range feats {
+			tags, _ := f["tags"].([]any)
+			f["tags"] = append(tags, map[string]any{"name": "@target:" + targets[i], "line": 0})
+			all = append(all, f)
+		}
+	}
+	return json.MarshalIndent(all, "", "  ")
+}
+
+// newUUID returns a random (version 4) UUID; OSCAL and the manifest use it
+// to name the run.
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}

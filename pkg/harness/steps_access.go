@@ -1,0 +1,289 @@
+package harness
+
+import (
+	"context"
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/cucumber/godog"
+
+	"github.com/wardsec/ward/pkg/device"
+)
+
+// harnessSource is the source the harness claims in login attempts, so its
+// records are recognisable in the device's audit trail.
+const harnessSource = "ward-harness"
+
+func registerAccessSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^an? (clinician|administrator|service|biomed) account "([^"]+)"$`, stepAccount)
+	sc.Step(`^"([^"]+)" logs in with the correct password$`, stepLogin)
+	sc.Step(`^"([^"]+)" is logged in$`, stepLogin)
+	sc.Step(`^"([^"]+)" has logged in and out (\d+) times$`, stepLoginLogoutTimes)
+	sc.Step(`^"([^"]+)" tries to log in with a wrong password$`, stepWrongPassword)
+	sc.Step(`^someone tries to log in as the unknown user "([^"]+)"$`, stepUnknownUser)
+	sc.Step(`^"([^"]+)" logs out$`, stepLogout)
+	sc.Step(`^"([^"]+)" reads the record of patient "([^"]+)"$`, stepRead)
+	sc.Step(`^"([^"]+)" updates the record of patient "([^"]+)"$`, stepUpdate)
+	sc.Step(`^someone without a session tries to read the record of patient "([^"]+)"$`, stepAnonRead)
+	sc.Step(`^someone without a session tries to update the record of patient "([^"]+)"$`, stepAnonUpdate)
+	sc.Step(`^someone presents a made-up session token to read the record of patient "([^"]+)"$`, stepForgedToken)
+	sc.Step(`^someone reuses the session "([^"]+)" had to read the record of patient "([^"]+)"$`, stepReuseSession)
+	sc.Step(`^the device refuses the request as unauthenticated$`, stepRefusedUnauthenticated)
+	sc.Step(`^the login is refused$`, stepLoginRefused)
+	sc.Step(`^the record of patient "([^"]+)" is as "([^"]+)" last read it$`, stepRecordUnchanged)
+}
+
+func stepAccount(ctx context.Context, role, user string) error {
+	w := worldFrom(ctx)
+	p, err := capability[device.Provisioner](w, "account provisioning")
+	if err != nil {
+		return err
+	}
+	pw := newSecret()
+	if err := p.CreateUser(ctx, user, pw, role); err != nil {
+		return fmt.Errorf("create %s account %q: %w", role, user, err)
+	}
+	w.passwords[user] = pw
+	w.observe("created %s account %q with a random 39-character password", role, user)
+	return nil
+}
+
+func login(ctx context.Context, w *world, user, password string) (string, error) {
+	a, err := capability[device.Authenticator](w, "login")
+	if err != nil {
+		return "", err
+	}
+	return a.Login(ctx, device.Credentials{User: user, Password: password, Source: harnessSource})
+}
+
+func password(w *world, user string) (string, error) {
+	pw, ok := w.passwords[user]
+	if !ok {
+		return "", fmt.Errorf("scenario bug: no account %q was set up in this scenario", user)
+	}
+	return pw, nil
+}
+
+func stepLogin(ctx context.Context, user string) error {
+	w := worldFrom(ctx)
+	pw, err := password(w, user)
+	if err != nil {
+		return err
+	}
+	tok, err := login(ctx, w, user, pw)
+	if err != nil {
+		return fmt.Errorf("%q could not log in with the correct password: %w", user, err)
+	}
+	w.sessions[user] = tok
+	w.observe("%q logged in; the device issued a session", user)
+	return nil
+}
+
+func stepLoginLogoutTimes(ctx context.Context, user string, n int) error {
+	w := worldFrom(ctx)
+	a, err := capability[device.Authenticator](w, "login")
+	if err != nil {
+		return err
+	}
+	for range n {
+		if err := stepLogin(ctx, user); err != nil {
+			return err
+		}
+		if err := a.Logout(ctx, w.sessions[user]); err != nil {
+			return fmt.Errorf("%q could not log out: %w", user, err)
+		}
+	}
+	return nil
+}
+
+func stepWrongPassword(ctx context.Context, user string) error {
+	w := worldFrom(ctx)
+	pw, err := password(w, user)
+	if err != nil {
+		return err
+	}
+	_, w.lastErr = login(ctx, w, user, pw+"-wrong")
+	if errors.Is(w.lastErr, godog.ErrSkip) {
+		return w.lastErr
+	}
+	w.observe("login of %q with a wrong password: %s", user, describe(w.lastErr))
+	return nil
+}
+
+func stepUnknownUser(ctx context.Context, user string) error {
+	w := worldFrom(ctx)
+	_, w.lastErr = login(ctx, w, user, newSecret())
+	if errors.Is(w.lastErr, godog.ErrSkip) {
+		return w.lastErr
+	}
+	w.observe("login as unknown user %q: %s", user, describe(w.lastErr))
+	return nil
+}
+
+func stepLogout(ctx context.Context, user string) error {
+	w := worldFrom(ctx)
+	a, err := capability[device.Authenticator](w, "login")
+	if err != nil {
+		return err
+	}
+	tok, ok := w.sessions[user]
+	if !ok {
+		return fmt.Errorf("scenario bug: %q is not logged in", user)
+	}
+	if err := a.Logout(ctx, tok); err != nil {
+		return fmt.Errorf("%q could not log out: %w", user, err)
+	}
+	w.observe("%q logged out", user)
+	return nil
+}
+
+func session(w *world, user string) (string, error) {
+	tok, ok := w.sessions[user]
+	if !ok {
+		return "", fmt.Errorf("scenario bug: %q is not logged in", user)
+	}
+	return tok, nil
+}
+
+func stepRead(ctx context.Context, user, patient string) error {
+	w := worldFrom(ctx)
+	pd, err := capability[device.PatientData](w, "patient data")
+	if err != nil {
+		return err
+	}
+	tok, err := session(w, user)
+	if err != nil {
+		return err
+	}
+	data, err := pd.ReadPatient(ctx, tok, patient)
+	if err != nil {
+		return fmt.Errorf("%q could not read patient %q: %w", user, patient, err)
+	}
+	w.lastRead[patient] = data
+	w.observe("%q read patient %q (%d bytes)", user, patient, len(data))
+	return nil
+}
+
+func stepUpdate(ctx context.Context, user, patient string) error {
+	w := worldFrom(ctx)
+	pd, err := capability[device.PatientData](w, "patient data")
+	if err != nil {
+		return err
+	}
+	tok, err := session(w, user)
+	if err != nil {
+		return err
+	}
+	cur, err := pd.ReadPatient(ctx, tok, patient)
+	if err != nil {
+		return fmt.Errorf("%q could not read patient %q before updating it: %w", user, patient, err)
+	}
+	if err := pd.WritePatient(ctx, tok, patient, cur); err != nil {
+		return fmt.Errorf("%q could not update patient %q: %w", user, patient, err)
+	}
+	w.lastRead[patient] = cur
+	w.observe("%q rewrote patient %q", user, patient)
+	return nil
+}
+
+func anonymous(ctx context.Context, token, patient string, write bool) error {
+	w := worldFrom(ctx)
+	pd, err := capability[device.PatientData](w, "patient data")
+	if err != nil {
+		return err
+	}
+	if write {
+		w.lastErr = pd.WritePatient(ctx, token, patient, []byte(`{"id":"`+patient+`","note":"written by an unauthenticated caller"}`))
+		w.observe("unauthenticated update of patient %q: %s", patient, describe(w.lastErr))
+		return nil
+	}
+	var data []byte
+	data, w.lastErr = pd.ReadPatient(ctx, token, patient)
+	if w.lastErr == nil {
+		w.observe("unauthenticated read of patient %q returned %d bytes of patient data", patient, len(data))
+	} else {
+		w.observe("unauthenticated read of patient %q: %s", patient, describe(w.lastErr))
+	}
+	return nil
+}
+
+func stepAnonRead(ctx context.Context, patient string) error { return anonymous(ctx, "", patient, false) }
+
+func stepAnonUpdate(ctx context.Context, patient string) error {
+	return anonymous(ctx, "", patient, true)
+}
+
+func stepForgedToken(ctx context.Context, patient string) error {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	return anonymous(ctx, hex.EncodeToString(b), patient, false)
+}
+
+func stepReuseSession(ctx context.Context, user, patient string) error {
+	tok, err := session(worldFrom(ctx), user)
+	if err != nil {
+		return err
+	}
+	return anonymous(ctx, tok, patient, false)
+}
+
+func stepRefusedUnauthenticated(ctx context.Context) error {
+	w := worldFrom(ctx)
+	switch {
+	case w.lastErr == nil:
+		return errors.New("the device served the request without a valid session")
+	case !errors.Is(w.lastErr, device.ErrUnauthenticated):
+		return fmt.Errorf("the device refused, but not as unauthenticated: %w", w.lastErr)
+	}
+	return nil
+}
+
+func stepLoginRefused(ctx context.Context) error {
+	w := worldFrom(ctx)
+	switch {
+	case w.lastErr == nil:
+		return errors.New("the device opened a session for a wrong password")
+	case !errors.Is(w.lastErr, device.ErrDenied):
+		return fmt.Errorf("the login failed for another reason than being refused: %w", w.lastErr)
+	}
+	return nil
+}
+
+func stepRecordUnchanged(ctx context.Context, patient, user string) error {
+	w := worldFrom(ctx)
+	want, ok := w.lastRead[patient]
+	if !ok {
+		return fmt.Errorf("scenario bug: patient %q was not read earlier", patient)
+	}
+	pd, err := capability[device.PatientData](w, "patient data")
+	if err != nil {
+		return err
+	}
+	tok, err := session(w, user)
+	if err != nil {
+		return err
+	}
+	got, err := pd.ReadPatient(ctx, tok, patient)
+	if err != nil {
+		return fmt.Errorf("%q could not re-read patient %q: %w", user, patient, err)
+	}
+	if !bytes.Equal(got, want) {
+		w.attach("patient-"+patient+"-after.json", "application/json", got)
+		return fmt.Errorf("patient %q was changed by an unauthenticated caller", patient)
+	}
+	w.observe("patient %q unchanged (%d bytes)", patient, len(got))
+	return nil
+}
+
+// describe says in a few words how a device call ended.
+func describe(err error) string {
+	if err == nil {
+		return "accepted"
+	}
+	return "refused: " + err.Error()
+}

@@ -1,0 +1,368 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/wardsec/ward/pkg/audit"
+	"github.com/wardsec/ward/pkg/device"
+)
+
+// clockSkew is how far a device's clock may be from the harness's before a
+// record's time is called implausible.
+const clockSkew = 5 * time.Minute
+
+func registerAuditSteps(sc *godog.ScenarioContext) {
+	sc.Step(`^the audit trail has an? "([^"]+)" record by "([^"]+)" with outcome "([^"]+)"$`,
+		func(ctx context.Context, action, actor, outcome string) error {
+			return stepHasRecord(ctx, action, actor, "", outcome)
+		})
+	sc.Step(`^the audit trail has an? "([^"]+)" record by "([^"]+)" on "([^"]+)" with outcome "([^"]+)"$`, stepHasRecord)
+	sc.Step(`^every audit record states its time, actor, source, action and outcome$`, stepRecordsComplete)
+	sc.Step(`^the device has recorded at least (\d+) audit records$`, stepAtLeastRecords)
+	sc.Step(`^the device's audit trail verifies as intact$`, stepTrailIntact)
+	sc.Step(`^an attacker with storage access (changes the (outcome|actor) of audit record (\d+)( and recomputes the chain)?)$`, stepTamperEdit)
+	sc.Step(`^an attacker with storage access deletes audit record (\d+)$`, stepTamperDelete)
+	sc.Step(`^an attacker with storage access swaps audit records (\d+) and (\d+)$`, stepTamperSwap)
+	sc.Step(`^an attacker with storage access inserts a forged audit record after record (\d+)$`, stepTamperInsert)
+	sc.Step(`^an attacker with storage access removes the last audit record$`, stepTamperTruncate)
+	sc.Step(`^verifying the audit trail reports "([^"]+)" at record (\d+)$`, stepVerifyReports)
+	sc.Step(`^verifying the audit trail fails$`, stepVerifyFails)
+}
+
+// exportAudit reads the device's audit trail and attaches it as evidence.
+func exportAudit(ctx context.Context, w *world, name string) (device.AuditExport, []audit.Record, error) {
+	src, err := capability[device.AuditSource](w, "audit log export")
+	if err != nil {
+		return device.AuditExport{}, nil, err
+	}
+	exp, err := src.AuditLog(ctx)
+	if err != nil {
+		return exp, nil, fmt.Errorf("read the device's audit trail: %w", err)
+	}
+	w.attach(name, "application/x-ndjson", exp.Log)
+	recs, err := decodeRecords(exp.Log)
+	return exp, recs, err
+}
+
+// decodeRecords reads the record lines without judging their integrity:
+// the recording checks (164.312(b)) are separate from the protection checks
+// (LOG-2), so an unprotected log can still show what it recorded.
+func decodeRecords(log []byte) ([]audit.Record, error) {
+	var out []audit.Record
+	for i, line := range bytes.Split(log, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var r audit.Record
+		if err := json.Unmarshal(line, &r); err != nil {
+			return nil, fmt.Errorf("audit trail line %d is not a record: %w", i+1, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func stepHasRecord(ctx context.Context, action, actor, object, outcome string) error {
+	w := worldFrom(ctx)
+	_, recs, err := exportAudit(ctx, w, "audit-log.jsonl")
+	if err != nil {
+		return err
+	}
+	for _, r := range recs {
+		if r.Action == action && r.Actor == actor && string(r.Outcome) == outcome && (object == "" || r.Object == object) {
+			w.observe("record %d: %s %s by %q on %q from %q: %s", r.Seq, r.Time.Format(time.RFC3339), r.Action, r.Actor, r.Object, r.Source, r.Outcome)
+			return nil
+		}
+	}
+	what := fmt.Sprintf("%q by %q", action, actor)
+	if object != "" {
+		what += fmt.Sprintf(" on %q", object)
+	}
+	return fmt.Errorf("no %s record with outcome %q among the device's %d audit records", what, outcome, len(recs))
+}
+
+func stepRecordsComplete(ctx context.Context) error {
+	w := worldFrom(ctx)
+	_, recs, err := exportAudit(ctx, w, "audit-log.jsonl")
+	if err != nil {
+		return err
+	}
+	if len(recs) == 0 {
+		return errors.New("the device's audit trail is empty")
+	}
+	lo, hi := w.started.Add(-clockSkew), time.Now().Add(clockSkew)
+	for _, r := range recs {
+		var missing []string
+		for name, v := range map[string]string{"actor": r.Actor, "source": r.Source, "action": r.Action, "outcome": string(r.Outcome)} {
+			if strings.TrimSpace(v) == "" {
+				missing = append(missing, name)
+			}
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("audit record %d has no %s", r.Seq, strings.Join(missing, ", "))
+		}
+		if r.Time.Before(lo) || r.Time.After(hi) {
+			return fmt.Errorf("audit record %d has an implausible time %s", r.Seq, r.Time.Format(time.RFC3339))
+		}
+	}
+	w.observe("all %d audit records carry time, actor, source, action and outcome", len(recs))
+	return nil
+}
+
+func stepAtLeastRecords(ctx context.Context, n int) error {
+	w := worldFrom(ctx)
+	_, recs, err := exportAudit(ctx, w, "audit-log-before.jsonl")
+	if err != nil {
+		return err
+	}
+	if len(recs) < n {
+		return fmt.Errorf("the device recorded %d audit records, want at least %d", len(recs), n)
+	}
+	w.observe("the device holds %d audit records", len(recs))
+	return nil
+}
+
+func stepTrailIntact(ctx context.Context) error {
+	w := worldFrom(ctx)
+	exp, _, err := exportAudit(ctx, w, "audit-log-before.jsonl")
+	if err != nil {
+		return err
+	}
+	rep, err := audit.Verify(exp.Log, exp.Checkpoint, exp.PublicKey)
+	if err != nil {
+		return fmt.Errorf("the untouched audit trail does not verify, so it offers no tamper evidence: %w", err)
+	}
+	w.observe("the audit trail verifies: %d records, signed head %s", rep.Records, short(rep.Head))
+	return nil
+}
+
+// tamper rewrites the stored log through raw storage and registers a
+// cleanup that puts the original back.
+func tamper(ctx context.Context, edit func(lines [][]byte) ([][]byte, error)) error {
+	w := worldFrom(ctx)
+	st, err := capability[device.RawStorage](w, "raw storage access")
+	if err != nil {
+		return err
+	}
+	exp, _, err := exportAudit(ctx, w, "audit-log-before.jsonl")
+	if err != nil {
+		return err
+	}
+	orig := bytes.Clone(exp.Log)
+	var lines [][]byte
+	for _, l := range bytes.Split(exp.Log, []byte("\n")) {
+		if len(l) > 0 {
+			lines = append(lines, l)
+		}
+	}
+	lines, err = edit(lines)
+	if err != nil {
+		return err
+	}
+	out := append(bytes.Join(lines, []byte("\n")), '\n')
+	if err := st.WriteStored(ctx, exp.LogPath, out); err != nil {
+		return fmt.Errorf("write the tampered audit trail: %w", err)
+	}
+	w.onCleanup(func(ctx context.Context) error { return st.WriteStored(ctx, exp.LogPath, orig) })
+	w.attach("audit-log-tampered.jsonl", "application/x-ndjson", out)
+	return nil
+}
+
+func recordAt(lines [][]byte, n int) (int, error) {
+	if n < 1 || n > len(lines) {
+		return 0, fmt.Errorf("the audit trail has %d records; there is no record %d", len(lines), n)
+	}
+	return n - 1, nil
+}
+
+// editField changes one field of a record line, keeping the rest as is.
+func editField(line []byte, field string) ([]byte, error) {
+	var m map[string]any
+	if err := json.Unmarshal(line, &m); err != nil {
+		return nil, err
+	}
+	switch field {
+	case "outcome":
+		if m["outcome"] == string(audit.Success) {
+			m["outcome"] = string(audit.Failure)
+		} else {
+			m["outcome"] = string(audit.Success)
+		}
+	case "actor":
+		m["actor"] = "someone-else"
+	}
+	return json.Marshal(m)
+}
+
+func stepTamperEdit(ctx context.Context, what, field string, n int, rechain string) error {
+	w := worldFrom(ctx)
+	return tamper(ctx, func(lines [][]byte) ([][]byte, error) {
+		i, err := recordAt(lines, n)
+		if err != nil {
+			return nil, err
+		}
+		if lines[i], err = editField(lines[i], field); err != nil {
+			return nil, err
+		}
+		if rechain != "" {
+			if lines, err = rechainFrom(lines, i); err != nil {
+				return nil, err
+			}
+		}
+		w.observe("attacker %s", what)
+		return lines, nil
+	})
+}
+
+// rechainFrom recomputes the hash of record i and the prev/hash of every
+// later record, as an attacker who knows the format (but not the signing
+// key) would.
+func rechainFrom(lines [][]byte, i int) ([][]byte, error) {
+	recs := make([]audit.Record, len(lines))
+	for j, l := range lines {
+		if err := json.Unmarshal(l, &recs[j]); err != nil {
+			return nil, err
+		}
+	}
+	for j := i; j < len(recs); j++ {
+		if j > 0 {
+			recs[j].Prev = recs[j-1].Hash
+		}
+		h, err := audit.RecordHash(recs[j])
+		if err != nil {
+			return nil, err
+		}
+		recs[j].Hash = h
+		b, err := json.Marshal(recs[j])
+		if err != nil {
+			return nil, err
+		}
+		lines[j] = b
+	}
+	return lines, nil
+}
+
+func stepTamperDelete(ctx context.Context, n int) error {
+	w := worldFrom(ctx)
+	return tamper(ctx, func(lines [][]byte) ([][]byte, error) {
+		i, err := recordAt(lines, n)
+		if err != nil {
+			return nil, err
+		}
+		w.observe("attacker deleted audit record %d", n)
+		return append(lines[:i:i], lines[i+1:]...), nil
+	})
+}
+
+func stepTamperSwap(ctx context.Context, a, b int) error {
+	w := worldFrom(ctx)
+	return tamper(ctx, func(lines [][]byte) ([][]byte, error) {
+		i, err := recordAt(lines, a)
+		if err != nil {
+			return nil, err
+		}
+		j, err := recordAt(lines, b)
+		if err != nil {
+			return nil, err
+		}
+		lines[i], lines[j] = lines[j], lines[i]
+		w.observe("attacker swapped audit records %d and %d", a, b)
+		return lines, nil
+	})
+}
+
+func stepTamperInsert(ctx context.Context, n int) error {
+	w := worldFrom(ctx)
+	return tamper(ctx, func(lines [][]byte) ([][]byte, error) {
+		i, err := recordAt(lines, n)
+		if err != nil {
+			return nil, err
+		}
+		var prev audit.Record
+		if err := json.Unmarshal(lines[i], &prev); err != nil {
+			return nil, err
+		}
+		// A careful forgery: next sequence number, chained to its
+		// predecessor, with a correct hash of its own.
+		forged := prev
+		forged.Seq = prev.Seq + 1
+		forged.Actor, forged.Action, forged.Object, forged.Outcome = "attacker", "phi.read", "P-1001", audit.Success
+		forged.Prev = prev.Hash
+		if forged.Hash, err = audit.RecordHash(forged); err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(forged)
+		if err != nil {
+			return nil, err
+		}
+		out := append(append(lines[:i+1:i+1], b), lines[i+1:]...)
+		w.observe("attacker inserted a forged, correctly hashed record after record %d", n)
+		return out, nil
+	})
+}
+
+func stepTamperTruncate(ctx context.Context) error {
+	w := worldFrom(ctx)
+	return tamper(ctx, func(lines [][]byte) ([][]byte, error) {
+		if len(lines) == 0 {
+			return nil, errors.New("the audit trail is empty")
+		}
+		w.observe("attacker removed the last audit record (record %d)", len(lines))
+		return lines[:len(lines)-1], nil
+	})
+}
+
+func verifyAfterTamper(ctx context.Context) (error, error) {
+	w := worldFrom(ctx)
+	exp, _, err := exportAudit(ctx, w, "audit-log-after.jsonl")
+	if err != nil {
+		return nil, err
+	}
+	_, verr := audit.Verify(exp.Log, exp.Checkpoint, exp.PublicKey)
+	if verr == nil {
+		return nil, errors.New("the tampered audit trail verified as intact: the tampering went undetected")
+	}
+	w.observe("verification: %v", verr)
+	return verr, nil
+}
+
+func stepVerifyReports(ctx context.Context, problem string, seq int) error {
+	verr, err := verifyAfterTamper(ctx)
+	if err != nil {
+		return err
+	}
+	var ve *audit.VerifyError
+	if !errors.As(verr, &ve) {
+		return fmt.Errorf("verification failed without naming a record: %w", verr)
+	}
+	if !strings.EqualFold(string(ve.Problem), problem) || ve.Seq != uint64(seq) {
+		return fmt.Errorf("verification reported %q at record %d, want %q at record %d: %w", ve.Problem, ve.Seq, problem, seq, verr)
+	}
+	return nil
+}
+
+func stepVerifyFails(ctx context.Context) error {
+	verr, err := verifyAfterTamper(ctx)
+	if err != nil {
+		return err
+	}
+	if !errors.Is(verr, audit.ErrTampered) {
+		return fmt.Errorf("verification failed, but not as tampering: %w", verr)
+	}
+	return nil
+}
+
+func short(h string) string {
+	if len(h) > 16 {
+		return h[:16] + "…"
+	}
+	return h
+}

@@ -1,0 +1,54 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+
+	"github.com/wardsec/ward/pkg/device"
+)
+
+// Scheme is the URI scheme of the in-process simulator driver.
+const Scheme = "sim"
+
+// Open is the device.Opener for sim:// targets:
+//
+//	sim://infusion-pump
+//	sim://infusion-pump?weaken=no-audit,mutable-audit&serial=SIM-IP-000042
+//
+// The host names the profile. Each call builds a fresh device, so scenarios
+// that tamper with one never disturb another.
+func Open(ctx context.Context, u *url.URL) (device.Device, error) {
+	if u.Scheme != Scheme {
+		return nil, fmt.Errorf("%w: scheme %q is not %q", device.ErrBadTarget, u.Scheme, Scheme)
+	}
+	profile := u.Host
+	if profile == "" {
+		profile = u.Opaque // "sim:infusion-pump"
+	}
+	if u.Path != "" && u.Path != "/" {
+		return nil, fmt.Errorf("%w: sim target takes no path, got %q", device.ErrBadTarget, u.Path)
+	}
+	var opts []Option
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("%w: query: %v", device.ErrBadTarget, err)
+	}
+	for k, vs := range q {
+		switch k {
+		case "weaken":
+			for _, v := range vs {
+				opts = append(opts, WithWeaknesses(strings.Split(v, ",")...))
+			}
+		case "serial":
+			opts = append(opts, WithSerial(vs[len(vs)-1]))
+		default:
+			return nil, fmt.Errorf("%w: unknown sim parameter %q (known: weaken, serial)", device.ErrBadTarget, k)
+		}
+	}
+	return New(ctx, profile, opts...)
+}
+
+// Register adds the sim driver to r.
+func Register(r *device.Registry) error { return r.Register(Scheme, Open) }
