@@ -2,11 +2,14 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"crypto/ed25519"
 	"crypto/fips140"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -132,7 +135,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
-	dir, err := evidence.Write(ctx, f.out, run, evidence.WithSigner(key), evidence.WithFile("cucumber.json", cucumber))
+	dir, err := writeBundle(ctx, f.out, run, key, cucumber)
 	if err != nil {
 		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
 	}
@@ -143,6 +146,22 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return quiet(code)
 	}
 	return nil
+}
+
+// writeBundle writes the evidence under out/<UTC start time>, adding -2, -3...
+// when runs started in the same second: a bundle is never overwritten.
+func writeBundle(ctx context.Context, out string, run *evidence.Run, key ed25519.PrivateKey, cucumber []byte) (string, error) {
+	base := run.Started.UTC().Format("20060102T150405Z")
+	for i := 1; ; i++ {
+		name := base
+		if i > 1 {
+			name = fmt.Sprintf("%s-%d", base, i)
+		}
+		dir, err := evidence.Write(ctx, out, run, evidence.WithName(name), evidence.WithSigner(key), evidence.WithFile("cucumber.json", cucumber))
+		if err == nil || !errors.Is(err, fs.ErrExist) || i >= 100 {
+			return dir, err
+		}
+	}
 }
 
 func collectTargets(f checkFlags) ([]string, error) {

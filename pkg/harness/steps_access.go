@@ -1,8 +1,8 @@
 package harness
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -210,7 +210,9 @@ func anonymous(ctx context.Context, token, patient string, write bool) error {
 	return nil
 }
 
-func stepAnonRead(ctx context.Context, patient string) error { return anonymous(ctx, "", patient, false) }
+func stepAnonRead(ctx context.Context, patient string) error {
+	return anonymous(ctx, "", patient, false)
+}
 
 func stepAnonUpdate(ctx context.Context, patient string) error {
 	return anonymous(ctx, "", patient, true)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -62,6 +61,13 @@ func (w *world) observe(format string, args ...any) {
 func (w *world) attach(name, mediaType string, data []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	// Prefix the step number: names stay unique and sort in step order.
+	name = fmt.Sprintf("step%02d-%s", len(w.steps)+1, name)
+	for _, a := range w.artifacts {
+		if a.Name == name {
+			return // the same capture twice in one step adds nothing
+		}
+	}
 	w.artifacts = append(w.artifacts, evidence.Artifact{Name: name, MediaType: mediaType, Data: data})
 	w.pending = append(w.pending, godog.Attachment{FileName: name, MediaType: mediaType, Body: data})
 }
@@ -73,10 +79,6 @@ func (w *world) onCleanup(f func(context.Context) error) {
 	defer w.mu.Unlock()
 	w.cleanups = append(w.cleanups, f)
 }
-
-// errNotApplicable marks a step that cannot run on this target. Steps return
-// it wrapped with godog.ErrSkip so godog skips the rest of the scenario.
-var errNotApplicable = errors.New("not applicable")
 
 // capability returns the device's capability C, or an error that skips the
 // scenario and marks it not-applicable.

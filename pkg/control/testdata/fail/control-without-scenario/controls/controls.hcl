@@ -1,0 +1,36 @@
+control "HIPAA-164.312-b" {
+  framework   = "hipaa-security-rule"
+  title       = "Audit controls"
+  citations   = ["45 CFR 164.312(b)"]
+  status      = "required"
+  severity    = "high"
+  requirement = "Records are kept."
+  verification {
+    method = "scenario"
+  }
+}
+
+control "FDA-PMC-LOG-2" {
+  framework   = "fda-premarket"
+  title       = "Log protection"
+  citations   = ["App1-F"]
+  status      = "guidance"
+  severity    = "high"
+  requirement = "Tampering is detected."
+  verification {
+    method = "scenario"
+  }
+}
+
+control "HIPAA-164.308-a-3-ii" {
+  framework   = "hipaa-security-rule"
+  title       = "Workforce security and training"
+  citations   = ["45 CFR 164.308(a)(3)"]
+  status      = "addressable"
+  severity    = "medium"
+  requirement = "Staff are trained."
+  verification {
+    method   = "attestation"
+    evidence = ["training-records"]
+  }
+}

@@ -1,0 +1,11 @@
+framework "hipaa-security-rule" {
+  name       = "HIPAA Security Rule"
+  citation   = "45 CFR Part 164 Subpart C"
+  tag_prefix = "HIPAA"
+}
+
+framework "fda-premarket" {
+  name       = "FDA premarket guidance"
+  citation   = "Appendix 1"
+  tag_prefix = "FDA-PMC"
+}

@@ -1,0 +1,1 @@
+This file has no Feature keyword.

@@ -1,0 +1,5 @@
+control "HIPAA-164.312-b" {
+  framework = "hipaa-security-rule"
+  title     = "Audit controls
+  citations = ["45 CFR 164.312(b)"]
+}

@@ -1,0 +1,4 @@
+framework "hipaa-security-rule" {
+  name = "HIPAA Security Rule"
+  tag_prefix = = "HIPAA"
+}

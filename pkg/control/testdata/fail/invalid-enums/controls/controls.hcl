@@ -1,0 +1,11 @@
+control "HIPAA-164.312-b" {
+  framework   = "hipaa-security-rule"
+  title       = "Audit controls"
+  citations   = ["45 CFR 164.312(b)"]
+  status      = "mandatory"
+  severity    = "severe"
+  requirement = "Records are kept."
+  verification {
+    method = "inspection"
+  }
+}

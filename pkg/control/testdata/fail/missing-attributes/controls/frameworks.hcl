@@ -1,0 +1,3 @@
+framework "hipaa-security-rule" {
+  name = "HIPAA Security Rule"
+}

@@ -1,0 +1,19 @@
+framework "hipaa-security-rule" {
+  name       = "HIPAA Security Rule"
+  citation   = "45 CFR Part 164 Subpart C"
+  tag_prefix = "HIPAA"
+  url        = "https://example.org/hipaa"
+}
+
+# FDA and FDA-PMC nest: tags go to the longest matching prefix.
+framework "fda-other" {
+  name       = "Another FDA document"
+  citation   = "FDA"
+  tag_prefix = "FDA"
+}
+
+framework "fda-premarket" {
+  name       = "FDA premarket guidance"
+  citation   = "Appendix 1"
+  tag_prefix = "FDA-PMC"
+}

@@ -1,0 +1,25 @@
+// Package evidence writes, signs and verifies the Ward evidence bundle: the
+// directory of results an auditor receives after `ward check`.
+//
+// A bundle holds results.json (the [Run]), junit.xml, any extra files the
+// caller adds (cucumber.json, report.html, ...), the raw artifacts that
+// scenarios attached under artifacts/<scenario-id>/, and three files that make
+// it tamper-evident:
+//
+//   - manifest.json lists every other file with its SHA-256 and size, plus the
+//     run id, tool and catalogue versions, times and the targets tested;
+//   - manifest.sig is an Ed25519 signature over manifest.json;
+//   - manifest.pub is the signer's public key.
+//
+// [Write] builds a bundle atomically (a hidden temporary directory, fsynced and
+// then renamed into place). [Verify] re-hashes every file and reports every
+// edit, addition and removal as a [*VerifyError] matching [ErrAltered].
+//
+// Verify with a nil trusted key checks integrity only: it uses the key in the
+// bundle, so anyone can re-sign an edited bundle with their own key and it
+// still verifies. Authenticity needs the verifier to supply the signer's
+// public key (`ward evidence verify --pubkey FILE`).
+//
+// The format is specified byte for byte in docs/evidence-bundle.md, with test
+// vectors in testdata/vectors.
+package evidence

@@ -1,0 +1,165 @@
+package evidence
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/wardsec/ward/pkg/device"
+)
+
+// Format is the value of Manifest.Format for this version of the bundle.
+const Format = "ward-evidence/1"
+
+// SignaturePrefix is prepended to the exact bytes of manifest.json to form
+// the message that manifest.sig signs (plain Ed25519, RFC 8032). It keeps a
+// bundle signature from being valid for anything else a Ward key signs.
+const SignaturePrefix = "ward-evidence/1 manifest.json\n"
+
+// Manifest is the signed table of contents of a bundle (manifest.json).
+type Manifest struct {
+	// Format is always "ward-evidence/1".
+	Format    string           `json:"format"`
+	RunID     string           `json:"run_id"`
+	Tool      Tool             `json:"tool"`
+	Catalogue Catalogue        `json:"catalogue"`
+	Started   time.Time        `json:"started"`
+	Finished  time.Time        `json:"finished"`
+	Targets   []ManifestTarget `json:"targets"`
+	// Files lists every file in the bundle except manifest.json,
+	// manifest.sig and manifest.pub, sorted by Path (byte order).
+	Files []FileEntry `json:"files"`
+	// KeyFingerprint is Fingerprint of the signing key.
+	KeyFingerprint string `json:"key_fingerprint"`
+}
+
+// ManifestTarget records which device and firmware a run tested.
+type ManifestTarget struct {
+	URI      string          `json:"uri"`
+	Identity device.Identity `json:"identity"`
+	Error    string          `json:"error,omitempty"`
+}
+
+// FileEntry is one file of the bundle.
+type FileEntry struct {
+	// Path is slash-separated and relative to the bundle root.
+	Path string `json:"path"`
+	// SHA256 is the lowercase hex SHA-256 of the file's content.
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// ed25519SPKIPrefix is the DER of an Ed25519 SubjectPublicKeyInfo (RFC 8410)
+// up to the 32 key bytes.
+const ed25519SPKIPrefix = "\x30\x2a\x30\x05\x06\x03\x2b\x65\x70\x03\x21\x00"
+
+// Fingerprint identifies an Ed25519 public key: "SHA256:" followed by the
+// lowercase hex SHA-256 of its PKIX (SubjectPublicKeyInfo) DER encoding.
+func Fingerprint(pub ed25519.PublicKey) string {
+	h := sha256.New()
+	h.Write([]byte(ed25519SPKIPrefix))
+	h.Write(pub)
+	return "SHA256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// signedMessage returns SignaturePrefix || manifest.
+func signedMessage(manifest []byte) []byte {
+	msg := make([]byte, 0, len(SignaturePrefix)+len(manifest))
+	msg = append(msg, SignaturePrefix...)
+	return append(msg, manifest...)
+}
+
+// encodeSignature is the content of manifest.sig.
+func encodeSignature(sig []byte) []byte {
+	return []byte(base64.StdEncoding.EncodeToString(sig) + "\n")
+}
+
+// decodeSignature parses manifest.sig. Only the exact form encodeSignature
+// writes is accepted, so that every byte of the file matters.
+func decodeSignature(data []byte) ([]byte, error) {
+	text, ok := bytes.CutSuffix(data, []byte("\n"))
+	if !ok {
+		return nil, errors.New("does not end in a newline")
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(string(text))
+	if err != nil {
+		return nil, fmt.Errorf("not base64: %w", err)
+	}
+	if len(sig) != ed25519.SignatureSize {
+		return nil, fmt.Errorf("signature is %d bytes, want %d", len(sig), ed25519.SignatureSize)
+	}
+	if !bytes.Equal(encodeSignature(sig), data) {
+		return nil, errors.New("not in canonical form")
+	}
+	return sig, nil
+}
+
+// marshalJSON is indented JSON with a final newline and without HTML escaping.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// parseManifest decodes manifest.json strictly (no unknown fields, no
+// trailing data) and checks it is well formed: known format, safe and unique
+// paths, hex digests, non-negative sizes.
+func parseManifest(data []byte) (*Manifest, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("trailing data after the JSON object")
+	}
+	if m.Format != Format {
+		return nil, fmt.Errorf("format %q, want %q", m.Format, Format)
+	}
+	if m.Files == nil {
+		return nil, errors.New(`no "files" list`)
+	}
+	seen := make(map[string]bool, len(m.Files))
+	for _, f := range m.Files {
+		if err := checkBundlePath(f.Path); err != nil {
+			return nil, fmt.Errorf("file %s: %w", quotePath(f.Path), err)
+		}
+		if isSignatureFile(f.Path) {
+			return nil, fmt.Errorf("file %s: lists a signature file", f.Path)
+		}
+		lower := strings.ToLower(f.Path)
+		if seen[lower] {
+			return nil, fmt.Errorf("file %s: listed twice (names are compared ignoring case)", f.Path)
+		}
+		seen[lower] = true
+		if len(f.SHA256) != 2*sha256.Size || strings.ToLower(f.SHA256) != f.SHA256 {
+			return nil, fmt.Errorf("file %s: sha256 %q is not 64 lowercase hex digits", f.Path, f.SHA256)
+		}
+		if _, err := hex.DecodeString(f.SHA256); err != nil {
+			return nil, fmt.Errorf("file %s: sha256 %q is not 64 lowercase hex digits", f.Path, f.SHA256)
+		}
+		if f.Size < 0 {
+			return nil, fmt.Errorf("file %s: negative size %d", f.Path, f.Size)
+		}
+	}
+	return &m, nil
+}
+
+func sha256hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

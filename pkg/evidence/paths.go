@@ -1,0 +1,106 @@
+package evidence
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Names the bundle reserves. Paths inside a bundle are slash-separated and
+// relative to its root.
+const (
+	ManifestFile  = "manifest.json"
+	SignatureFile = "manifest.sig"
+	PublicKeyFile = "manifest.pub"
+	ResultsFile   = "results.json"
+	JUnitFile     = "junit.xml"
+	// ArtifactsDir holds artifacts/<scenario-id>/<artifact name>.
+	ArtifactsDir = "artifacts"
+)
+
+// partialPrefix starts the name of the hidden directory Write builds in.
+const partialPrefix = ".ward-partial-"
+
+// isSignatureFile reports whether p is one of the three files the manifest
+// does not list because they make up the signature.
+func isSignatureFile(p string) bool {
+	return p == ManifestFile || p == SignatureFile || p == PublicKeyFile
+}
+
+// checkBundlePath reports why p cannot name a file in a bundle: it must be
+// relative, slash-separated, clean, valid UTF-8, and free of "..", backslashes
+// and control characters (which would break one-line reports and portability).
+func checkBundlePath(p string) error {
+	switch {
+	case p == "":
+		return errors.New("empty path")
+	case !utf8.ValidString(p):
+		return errors.New("path is not valid UTF-8")
+	case strings.HasPrefix(p, "/"):
+		return errors.New("path is absolute")
+	case strings.ContainsRune(p, '\\'):
+		return errors.New("path contains a backslash")
+	}
+	for _, r := range p {
+		if unicode.IsControl(r) {
+			return errors.New("path contains a control character")
+		}
+	}
+	for _, elem := range strings.Split(p, "/") {
+		switch elem {
+		case "..":
+			return errors.New(`path contains ".."`)
+		case "", ".":
+			return errors.New("path is not clean")
+		}
+	}
+	return nil
+}
+
+// checkElement reports why s cannot be a single path element (a scenario id
+// or an artifact name).
+func checkElement(s string) error {
+	if strings.ContainsRune(s, '/') {
+		return errors.New("contains a slash")
+	}
+	if s == "." {
+		return errors.New(`is "."`)
+	}
+	return checkBundlePath(s)
+}
+
+// cleanExtraPath validates and cleans a path given to WithFile.
+func cleanExtraPath(p string) (string, error) {
+	for _, elem := range strings.Split(p, "/") {
+		if elem == ".." {
+			return "", fmt.Errorf("%s: %w", quotePath(p), errors.New(`path contains ".."`))
+		}
+	}
+	if strings.HasPrefix(p, "/") {
+		return "", fmt.Errorf("%s: path is absolute", quotePath(p))
+	}
+	c := path.Clean(p)
+	if err := checkBundlePath(c); err != nil {
+		return "", fmt.Errorf("%s: %w", quotePath(p), err)
+	}
+	first, _, _ := strings.Cut(c, "/")
+	for _, r := range []string{ManifestFile, SignatureFile, PublicKeyFile, ResultsFile, JUnitFile, ArtifactsDir} {
+		if strings.EqualFold(first, r) {
+			return "", fmt.Errorf("%s: name is reserved by the bundle", quotePath(p))
+		}
+	}
+	return c, nil
+}
+
+// quotePath returns p as is when it is printable, and Go-quoted otherwise,
+// so that a hostile file name cannot forge report lines.
+func quotePath(p string) string {
+	if checkBundlePath(p) == nil && !strings.ContainsAny(p, " \"") {
+		return p
+	}
+	return strconv.Quote(p)
+}
