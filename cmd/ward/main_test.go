@@ -96,6 +96,7 @@ func TestCheckBadInputIsUsageErrorWithoutBundle(t *testing.T) {
 		"unknown control":  {"--control", "HIPAA-999"},
 		"bad shard":        {"--shard", "3/2"},
 		"unwritable out":   {"--out", filepath.Join(notDir, "sub")},
+		"unknown tag":      {"--features", unknownTagFeatures(t)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := t.TempDir()
@@ -204,4 +205,12 @@ func TestSignKeyAndPubkey(t *testing.T) {
 
 	code, _, _ = ward(t, "check", "--out", out, "--sign-key", pubFile)
 	assert.Equal(t, 2, code, "a public key is not a signing key")
+}
+
+// unknownTagFeatures is a features directory whose scenario names a control
+// the catalogue does not have.
+func unknownTagFeatures(t *testing.T) string {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.feature"), []byte("@HIPAA-164.999-z\nFeature: x\n  Scenario: y\n    Given a clinician account \"a\"\n"), 0o644))
+	return dir
 }

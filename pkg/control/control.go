@@ -63,35 +63,35 @@ var methods = []string{MethodScenario, MethodAttestation}
 // Framework is a body of rules controls belong to: a regulation, a
 // proposed rule, a guidance document.
 type Framework struct {
-	ID       string
-	Name     string
-	Citation string
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Citation string `json:"citation"`
 	// TagPrefix marks scenario tags that refer to this framework's
 	// controls: every control id starts with TagPrefix + "-".
-	TagPrefix string
-	URL       string
+	TagPrefix string `json:"tag_prefix"`
+	URL       string `json:"url,omitempty"`
 	// DeclRange is the framework block's header in its .hcl file.
-	DeclRange hcl.Range
+	DeclRange hcl.Range `json:"-"`
 }
 
 // Reference points from a control to the matching items of another
 // scheme (crosswalk): Scheme is e.g. "fda-premarket", "iec-62443-4-2",
 // "mds2"; Refs are that scheme's item ids.
 type Reference struct {
-	Scheme string
-	Refs   []string
+	Scheme string   `json:"scheme"`
+	Refs   []string `json:"refs"`
 }
 
 // Verification says how a control is shown to be satisfied.
 type Verification struct {
 	// Method is MethodScenario or MethodAttestation.
-	Method string
+	Method string `json:"method"`
 	// Evidence names the kinds of evidence an attestation needs
 	// (attestation only).
-	Evidence []string
+	Evidence []string `json:"evidence,omitempty"`
 	// MaxAge is how old attestation evidence may be, as "<n>h", "<n>d" or
 	// "<n>w"; empty means no limit (attestation only).
-	MaxAge string
+	MaxAge string `json:"max_age,omitempty"`
 }
 
 // MaxAgeDuration returns MaxAge as a duration (a day is 24 hours). ok is
@@ -132,27 +132,27 @@ func parseMaxAge(s string) (time.Duration, bool) {
 // Control is one requirement Ward checks.
 type Control struct {
 	// ID is the control id; scenarios refer to it with the tag "@" + ID.
-	ID string
+	ID string `json:"id"`
 	// Framework is the id of the Framework it belongs to.
-	Framework string
-	Title     string
+	Framework string `json:"framework"`
+	Title     string `json:"title"`
 	// Citations are the regulation or guidance sections it comes from.
-	Citations []string
-	Status    Status
-	Severity  Severity
+	Citations []string `json:"citations"`
+	Status    Status   `json:"status"`
+	Severity  Severity `json:"severity"`
 	// Requirement is the requirement in our own words, including what the
 	// automated check observes. Load reflows it: lines within a paragraph
 	// are joined by spaces, paragraphs are separated by "\n\n".
-	Requirement string
+	Requirement string `json:"requirement"`
 	// Remediation says what to do when the control is not satisfied
 	// (optional; feeds the plan of action and milestones). Reflowed like
 	// Requirement.
-	Remediation string
+	Remediation string `json:"remediation,omitempty"`
 	// Crosswalk maps the control to other schemes, in declaration order.
-	Crosswalk    []Reference
-	Verification Verification
+	Crosswalk    []Reference  `json:"crosswalk"`
+	Verification Verification `json:"verification"`
 	// DeclRange is the control block's header in its .hcl file.
-	DeclRange hcl.Range
+	DeclRange hcl.Range `json:"-"`
 }
 
 // Catalogue is a loaded, validated set of frameworks and controls.
