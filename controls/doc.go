@@ -1,0 +1,6 @@
+// Package controls holds Ward's built-in control catalogue: the framework
+// and control definitions in this directory's *.hcl files, embedded in the
+// binary so `ward check` works from any directory and after `go install`.
+// Load them with control.Load(controls.FS); docs/controls.md describes the
+// format. Scenarios that verify each control live in package features.
+package controls
