@@ -81,7 +81,11 @@ type Control struct {
 	Citations []string `json:"citations"`
 	Status    string   `json:"status"`
 	Severity  string   `json:"severity"`
-	Outcome   Outcome  `json:"outcome"`
+	// Requirement and Remediation are the catalogue's texts, carried so
+	// every output (report, OSCAL, POA&M) reads from the run alone.
+	Requirement string  `json:"requirement,omitempty"`
+	Remediation string  `json:"remediation,omitempty"`
+	Outcome     Outcome `json:"outcome"`
 	// Reason says in one line why the outcome is what it is; for
 	// not-satisfied it names the failing scenario and step.
 	Reason string `json:"reason"`

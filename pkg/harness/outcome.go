@@ -19,6 +19,7 @@ func outcomes(ctrls []control.Control, scns []evidence.Scenario, targetErr error
 		ec := evidence.Control{
 			ID: c.ID, Framework: c.Framework, Title: c.Title, Citations: c.Citations,
 			Status: string(c.Status), Severity: string(c.Severity), Scenarios: []string{},
+			Requirement: c.Requirement, Remediation: c.Remediation,
 		}
 		var mine []evidence.Scenario
 		for _, s := range scns {
