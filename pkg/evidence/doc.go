@@ -1,10 +1,12 @@
 // Package evidence writes, signs and verifies the Ward evidence bundle: the
 // directory of results an auditor receives after `ward check`.
 //
-// A bundle holds results.json (the [Run]), junit.xml, any extra files the
-// caller adds (cucumber.json, report.html, ...), the raw artifacts that
-// scenarios attached under artifacts/<scenario-id>/, and three files that make
-// it tamper-evident:
+// A bundle holds results.json (the [Run]), junit.xml, the run as OSCAL 1.2.2
+// assessment results ([AssessmentResults]) and plan of action and milestones
+// ([POAM]), a self-contained HTML report ([Report]), any extra files the
+// caller adds (cucumber.json, ...), the raw artifacts that scenarios attached
+// under artifacts/<scenario-id>/, and three files that make it
+// tamper-evident:
 //
 //   - manifest.json lists every other file with its SHA-256 and size, plus the
 //     run id, tool and catalogue versions, times and the targets tested;
@@ -13,7 +15,9 @@
 //
 // [Write] builds a bundle atomically (a hidden temporary directory, fsynced and
 // then renamed into place). [Verify] re-hashes every file and reports every
-// edit, addition and removal as a [*VerifyError] matching [ErrAltered].
+// edit, addition and removal as a [*VerifyError] matching [ErrAltered]; in an
+// otherwise intact bundle it also checks the OSCAL files' cross-references
+// ([CheckOSCALReferences]), which their JSON schema cannot.
 //
 // Verify with a nil trusted key checks integrity only: it uses the key in the
 // bundle, so anyone can re-sign an edited bundle with their own key and it
@@ -21,5 +25,5 @@
 // public key (`ward evidence verify --pubkey FILE`).
 //
 // The format is specified byte for byte in docs/evidence-bundle.md, with test
-// vectors in testdata/vectors.
+// vectors in testdata/vectors; the report is described in docs/report.md.
 package evidence

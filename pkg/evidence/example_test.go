@@ -64,8 +64,11 @@ func ExampleWrite() {
 	// Output:
 	// bundle: 20250601T120000Z
 	//   artifacts/s1/login.json
+	//   assessment-results.json
 	//   cucumber.json
 	//   junit.xml
+	//   poam.json
+	//   report.html
 	//   results.json
 	// altered: cucumber.json changed
 }

@@ -88,7 +88,7 @@ func cleanExtraPath(p string) (string, error) {
 		return "", fmt.Errorf("%s: %w", quotePath(p), err)
 	}
 	first, _, _ := strings.Cut(c, "/")
-	for _, r := range []string{ManifestFile, SignatureFile, PublicKeyFile, ResultsFile, JUnitFile, ArtifactsDir} {
+	for _, r := range []string{ManifestFile, SignatureFile, PublicKeyFile, ResultsFile, JUnitFile, AssessmentResultsFile, POAMFile, ReportFile, ArtifactsDir} {
 		if strings.EqualFold(first, r) {
 			return "", fmt.Errorf("%s: name is reserved by the bundle", quotePath(p))
 		}

@@ -126,7 +126,7 @@ func vectorCases() []vectorCase {
 		{"file-removed", false, remove("cucumber.json"), []kp{{Removed, "cucumber.json"}}},
 		{"manifest-edited", false, edit(ManifestFile, replace("vector-run-1", "vector-run-2")), []kp{{BadSignature, ManifestFile}}},
 		{"signature-removed", false, remove(SignatureFile), []kp{{Removed, SignatureFile}}},
-		{"signature-garbled", false, edit(SignatureFile, replace("A", "*")), []kp{{Malformed, SignatureFile}}},
+		{"signature-garbled", false, edit(SignatureFile, func(b []byte) []byte { return append([]byte("*"), b[1:]...) }), []kp{{Malformed, SignatureFile}}},
 		{"public-key-swapped", false, func(t *testing.T, dir string) {
 			pub, _ := MarshalPublicKeyPEM(otherKey().Public().(ed25519.PublicKey))
 			os.WriteFile(filepath.Join(dir, PublicKeyFile), pub, 0o644)
@@ -207,7 +207,7 @@ func TestVectors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if m.RunID != "vector-run-1" || len(m.Files) != 4 || m.KeyFingerprint != Fingerprint(trustedKey()) {
+			if m.RunID != "vector-run-1" || len(m.Files) != 7 || m.KeyFingerprint != Fingerprint(trustedKey()) {
 				t.Errorf("manifest = %+v", m)
 			}
 		}

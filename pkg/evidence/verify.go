@@ -43,7 +43,10 @@ const (
 	// was signed by a key other than the trusted one.
 	BadSignature ProblemKind = "bad-signature"
 	// Malformed: manifest.json, manifest.sig or manifest.pub cannot be parsed,
-	// or the manifest lists an unsafe path.
+	// or the manifest lists an unsafe path; or, in a bundle whose files are
+	// otherwise intact, an OSCAL file (assessment-results.json, poam.json)
+	// is not valid JSON or has a reference that does not resolve (Detail
+	// starts with "malformed: oscal:" and names the dangling value).
 	Malformed ProblemKind = "malformed"
 )
 
@@ -100,7 +103,10 @@ const (
 // Verify walks dir without following symbolic links, re-hashes every file
 // with constant memory, and reports all problems at once in a *VerifyError
 // matching ErrAltered: files changed, added (including symlinks and unlisted
-// directories) or removed, a bad signature, a malformed manifest. Other
+// directories) or removed, a bad signature, a malformed manifest. If nothing
+// else is wrong it checks the cross-references of assessment-results.json
+// and poam.json (CheckOSCALReferences, plus hrefs to and digests of bundle
+// files), each problem Malformed on that file. Other
 // errors (dir missing, not a bundle (ErrNotBundle), unreadable files, ctx
 // cancelled) do not match ErrAltered.
 func Verify(ctx context.Context, dir string, trusted ed25519.PublicKey) (*Manifest, error) {
@@ -259,7 +265,30 @@ func verifyFS(ctx context.Context, fsys fs.FS, trusted ed25519.PublicKey) (*Mani
 			toHash = append(toHash, f)
 		}
 	}
+	// On a large bundle (a fleet's), the OSCAL cross-reference check reads
+	// the OSCAL files while the workers hash everything, since it takes
+	// about as long; on a small one it runs afterwards, and only if nothing
+	// else was found.
+	var (
+		oscalProblems []Problem
+		oscalErr      error
+		oscalDone     chan struct{}
+		total         int64
+	)
+	for _, f := range toHash {
+		total += f.Size
+	}
+	if len(v.problems) == 0 && total >= concurrentOSCALCheck {
+		oscalDone = make(chan struct{})
+		go func() {
+			defer close(oscalDone)
+			oscalProblems, oscalErr = checkOSCALFiles(ctx, fsys, m, types)
+		}()
+	}
 	found, err := hashAll(ctx, fsys, toHash)
+	if oscalDone != nil {
+		<-oscalDone
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -279,10 +308,91 @@ func verifyFS(ctx context.Context, fsys fs.FS, trusted ed25519.PublicKey) (*Mani
 			v.add(Added, p, "added (%s not in the manifest)", typeName(mode))
 		}
 	}
+	if len(v.problems) == 0 {
+		// Only for an otherwise intact bundle: the OSCAL files of an altered
+		// one are already reported, and checking them would only add noise.
+		if oscalDone == nil {
+			oscalProblems, oscalErr = checkOSCALFiles(ctx, fsys, m, types)
+		}
+		if oscalErr != nil {
+			return nil, oscalErr
+		}
+		v.problems = append(v.problems, oscalProblems...)
+	}
 	if len(v.problems) > 0 {
 		return nil, v.result()
 	}
 	return m, nil
+}
+
+// oscalFiles are the bundle files whose cross-references Verify checks.
+var oscalFiles = []string{AssessmentResultsFile, POAMFile}
+
+// concurrentOSCALCheck is the bundle size from which Verify checks the OSCAL
+// files while hashing rather than after.
+var concurrentOSCALCheck int64 = 16 << 20
+
+// maxOSCALProblems bounds how many cross-reference problems Verify reports
+// per file.
+const maxOSCALProblems = 20
+
+// checkOSCALFiles checks the cross-references of the bundle's OSCAL files
+// (CheckOSCALReferences), and that their references to bundle files name
+// listed files with the listed SHA-256. Each problem is Malformed, on the
+// file, with a detail starting "malformed: oscal:". Files that are missing
+// or not regular files are left to the hash check to report.
+func checkOSCALFiles(ctx context.Context, fsys fs.FS, m *Manifest, types map[string]fs.FileMode) ([]Problem, error) {
+	digests := make(fileDigests, len(m.Files))
+	for _, f := range m.Files {
+		digests[f.Path] = f.SHA256
+	}
+	var problems []Problem
+	add := func(name, format string, args ...any) {
+		problems = append(problems, Problem{Kind: Malformed, Path: name, Detail: fmt.Sprintf(format, args...)})
+	}
+	for _, name := range oscalFiles {
+		if _, listed := digests[name]; !listed || !types[name].IsRegular() {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f, err := fsys.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		found, err := checkOSCAL(&ctxReader{ctx, f}, digests)
+		f.Close()
+		var fe *oscalFormatError
+		switch {
+		case errors.As(err, &fe):
+			add(name, "malformed: oscal: %v", err)
+			continue
+		case err != nil:
+			return nil, err
+		}
+		for i, p := range found {
+			if i == maxOSCALProblems {
+				add(name, "malformed: oscal: %d more cross-reference problems", len(found)-i)
+				break
+			}
+			add(name, "malformed: oscal: %s (at %s)", p.Detail, safeText(p.Pointer))
+		}
+	}
+	return problems, nil
+}
+
+// ctxReader fails reads once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r *ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
 }
 
 // readSignatureFile reads one of manifest.json, manifest.sig and

@@ -62,7 +62,8 @@ func WithSigner(key ed25519.PrivateKey) WriteOption {
 // "report.html". The path is slash-separated and relative; it is cleaned, and
 // paths containing "..", absolute paths, backslashes, control characters and
 // the names the bundle reserves (results.json, junit.xml, manifest.*,
-// artifacts/; compared ignoring case) are rejected. Write does not copy data:
+// assessment-results.json, poam.json, report.html, artifacts/; compared
+// ignoring case) are rejected. Write does not copy data:
 // do not modify it until Write returns.
 func WithFile(path string, data []byte) WriteOption {
 	return WriteOption{func(c *writeConfig) error {
@@ -78,7 +79,9 @@ func WithFile(path string, data []byte) WriteOption {
 // Write builds the evidence bundle for run in a new directory under parent
 // (created if missing) and returns its path.
 //
-// The bundle holds results.json, junit.xml, the WithFile files, every
+// The bundle holds results.json, junit.xml, assessment-results.json and
+// poam.json (OSCAL, see AssessmentResults and POAM), report.html (Report,
+// showing the signing key's fingerprint), the WithFile files, every
 // scenario artifact at artifacts/<scenario-id>/<artifact name>, and the
 // signed manifest (manifest.json, manifest.sig, manifest.pub); see
 // docs/evidence-bundle.md. Scenario ids and artifact names must therefore be
@@ -117,7 +120,9 @@ func Write(ctx context.Context, parent string, run *Run, opts ...WriteOption) (s
 		cfg.key = key
 	}
 
-	files, err := bundleFiles(run, cfg.extras)
+	// The report shows the signing key's fingerprint, so it is computed
+	// before anything is signed; the manifest then covers the report.
+	files, err := bundleFiles(run, cfg.extras, Fingerprint(cfg.key.Public().(ed25519.PublicKey)))
 	if err != nil {
 		return "", fmt.Errorf("evidence: %w", err)
 	}
@@ -164,10 +169,13 @@ func Write(ctx context.Context, parent string, run *Run, opts ...WriteOption) (s
 	return final, nil
 }
 
-// bundleFiles lays out results.json, junit.xml, extras and artifacts, and
-// rejects paths that collide (ignoring case, so bundles survive macOS and
-// Windows) or where one file would have to be a directory of another.
-func bundleFiles(run *Run, extras []bundleFile) ([]bundleFile, error) {
+// bundleFiles lays out results.json, junit.xml, the OSCAL assessment results
+// and POA&M, report.html (which shows fingerprint, the signing key's),
+// extras and artifacts, and rejects paths that collide (ignoring case, so
+// bundles survive macOS and Windows) or where one file would have to be a
+// directory of another. The derived files are rendered from the run as
+// written to results.json, with artifact paths and digests filled in.
+func bundleFiles(run *Run, extras []bundleFile, fingerprint string) ([]bundleFile, error) {
 	filled := *run
 	filled.Targets = slices.Clone(run.Targets)
 	var artifacts []bundleFile
@@ -203,7 +211,19 @@ func bundleFiles(run *Run, extras []bundleFile) ([]bundleFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	files := []bundleFile{{ResultsFile, results}, {JUnitFile, junit}}
+	ar, err := AssessmentResults(&filled)
+	if err != nil {
+		return nil, err
+	}
+	poam, err := POAM(&filled)
+	if err != nil {
+		return nil, err
+	}
+	report, err := Report(&filled, fingerprint)
+	if err != nil {
+		return nil, err
+	}
+	files := []bundleFile{{ResultsFile, results}, {JUnitFile, junit}, {AssessmentResultsFile, ar}, {POAMFile, poam}, {ReportFile, report}}
 	files = append(files, extras...)
 	files = append(files, artifacts...)
 

@@ -30,7 +30,9 @@ func TestWriteLayout(t *testing.T) {
 		"artifacts/s-atrest-1/dump.bin",
 		"artifacts/s-atrest-1/storage-listing.txt",
 		"artifacts/s-mfa-1/login-response.json",
+		"assessment-results.json",
 		"cucumber.json", "junit.xml", "manifest.json", "manifest.pub", "manifest.sig",
+		"poam.json", "report.html",
 		"reports/extra.txt", "results.json",
 	}
 	if diff := cmp.Diff(want, bundleFilesOnDisk(t, dir)); diff != "" {
@@ -78,7 +80,7 @@ func TestWriteLayout(t *testing.T) {
 	for _, f := range m.Files {
 		paths = append(paths, f.Path)
 	}
-	wantListed := []string{want[0], want[1], want[2], "cucumber.json", "junit.xml", "reports/extra.txt", "results.json"}
+	wantListed := []string{want[0], want[1], want[2], "assessment-results.json", "cucumber.json", "junit.xml", "poam.json", "report.html", "reports/extra.txt", "results.json"}
 	if diff := cmp.Diff(wantListed, paths); diff != "" {
 		t.Errorf("manifest files, sorted, without manifest.* (-want +got):\n%s", diff)
 	}
@@ -132,6 +134,9 @@ func TestWriteRejects(t *testing.T) {
 		{"fail/file-reserved-results-case", sampleRun(), []WriteOption{WithFile("Results.JSON", nil)}, "reserved"},
 		{"fail/file-reserved-junit-dir", sampleRun(), []WriteOption{WithFile("junit.xml/x", nil)}, "reserved"},
 		{"fail/file-reserved-artifacts", sampleRun(), []WriteOption{WithFile("artifacts/s-mfa-1/x", nil)}, "reserved"},
+		{"fail/file-reserved-report", sampleRun(), []WriteOption{WithFile("report.html", nil)}, "reserved"},
+		{"fail/file-reserved-oscal", sampleRun(), []WriteOption{WithFile("assessment-results.json", nil)}, "reserved"},
+		{"fail/file-reserved-poam-case", sampleRun(), []WriteOption{WithFile("POAM.json", nil)}, "reserved"},
 		{"fail/file-duplicate", sampleRun(), []WriteOption{WithFile("c.json", nil), WithFile("C.json", nil)}, "two files"},
 		{"fail/file-under-file", sampleRun(), []WriteOption{WithFile("a", nil), WithFile("a/b", nil)}, "is a file"},
 		{"fail/name-dotdot", sampleRun(), []WriteOption{WithName("..")}, "bundle name"},
