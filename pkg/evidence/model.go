@@ -39,7 +39,17 @@ type Run struct {
 	Catalogue Catalogue `json:"catalogue"`
 	Started   time.Time `json:"started"`
 	Finished  time.Time `json:"finished"`
-	Targets   []Target  `json:"targets"`
+	// Shard is set when the run checked one shard of a fleet
+	// (`ward check --shard I/N`); Merge uses it to restore target order.
+	Shard   *Shard   `json:"shard,omitempty"`
+	Targets []Target `json:"targets"`
+}
+
+// Shard says which part of a fleet a run checked: targets whose 0-based
+// position p in the full list has p mod Count == Index-1.
+type Shard struct {
+	Index int `json:"index"`
+	Count int `json:"count"`
 }
 
 // Tool names the program that produced the run.

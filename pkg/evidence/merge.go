@@ -1,0 +1,194 @@
+package evidence
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+)
+
+// ErrMergeMismatch reports bundles that cannot be merged into one run:
+// different catalogues or tools, overlapping or incomplete shards.
+var ErrMergeMismatch = errors.New("evidence: bundles do not belong to one run")
+
+// ReadRun reads a bundle's results.json, with every artifact's content
+// loaded from the bundle. It does not verify the bundle: call Verify first.
+func ReadRun(dir string) (*Run, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		return nil, fmt.Errorf("evidence: %w", err)
+	}
+	var run Run
+	if err := json.Unmarshal(data, &run); err != nil {
+		return nil, fmt.Errorf("evidence: %s: %w", filepath.Join(dir, ResultsFile), err)
+	}
+	for ti := range run.Targets {
+		for si := range run.Targets[ti].Scenarios {
+			arts := run.Targets[ti].Scenarios[si].Artifacts
+			for ai := range arts {
+				if err := checkBundlePath(arts[ai].Path); err != nil {
+					return nil, fmt.Errorf("evidence: %s: artifact path: %w", dir, err)
+				}
+				b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(arts[ai].Path)))
+				if err != nil {
+					return nil, fmt.Errorf("evidence: %w", err)
+				}
+				arts[ai].Data = b
+			}
+		}
+	}
+	return &run, nil
+}
+
+// Merge verifies every bundle (under trusted, when given; see Verify) and
+// combines their runs into one: shards of a fleet come back in the order
+// of the unsharded target list, other runs are concatenated in the order
+// given. The result is a new run (fresh id, earliest start, latest finish)
+// ready for Write; extra files such as cucumber.json are not merged.
+func Merge(ctx context.Context, dirs []string, trusted ed25519.PublicKey, newID string) (*Run, error) {
+	if len(dirs) == 0 {
+		return nil, fmt.Errorf("%w: no bundle given", ErrMergeMismatch)
+	}
+	runs := make([]*Run, len(dirs))
+	for i, d := range dirs {
+		if _, err := Verify(ctx, d, trusted); err != nil {
+			return nil, fmt.Errorf("evidence: merge: %s: %w", d, err)
+		}
+		r, err := ReadRun(d)
+		if err != nil {
+			return nil, err
+		}
+		runs[i] = r
+	}
+	first := runs[0]
+	for i, r := range runs[1:] {
+		if r.Catalogue.Digest != first.Catalogue.Digest {
+			return nil, fmt.Errorf("%w: %s used catalogue %s, %s used %s", ErrMergeMismatch, dirs[i+1], r.Catalogue.Digest, dirs[0], first.Catalogue.Digest)
+		}
+		if r.Tool != first.Tool {
+			return nil, fmt.Errorf("%w: %s was made by %s %s, %s by %s %s", ErrMergeMismatch, dirs[i+1], r.Tool.Name, r.Tool.Version, dirs[0], first.Tool.Name, first.Tool.Version)
+		}
+	}
+	targets, err := orderTargets(runs, dirs)
+	if err != nil {
+		return nil, err
+	}
+	out := &Run{ID: newID, Tool: first.Tool, Catalogue: first.Catalogue, Started: first.Started, Finished: first.Finished}
+	for _, r := range runs {
+		if r.Started.Before(out.Started) {
+			out.Started = r.Started
+		}
+		if r.Finished.After(out.Finished) {
+			out.Finished = r.Finished
+		}
+	}
+	for i := range targets {
+		t := targets[i]
+		renumber(&t, i+1, len(targets))
+		out.Targets = append(out.Targets, t)
+	}
+	return out, nil
+}
+
+// orderTargets interleaves complete shard sets back into fleet order.
+func orderTargets(runs []*Run, dirs []string) ([]Target, error) {
+	sharded := 0
+	for _, r := range runs {
+		if r.Shard != nil {
+			sharded++
+		}
+	}
+	if sharded == 0 {
+		var all []Target
+		for _, r := range runs {
+			all = append(all, r.Targets...)
+		}
+		return all, nil
+	}
+	if sharded != len(runs) {
+		return nil, fmt.Errorf("%w: some bundles are shards and some are not", ErrMergeMismatch)
+	}
+	n := runs[0].Shard.Count
+	byIndex := make(map[int]*Run, n)
+	for i, r := range runs {
+		if r.Shard.Count != n {
+			return nil, fmt.Errorf("%w: %s is shard %d/%d, others are of %d", ErrMergeMismatch, dirs[i], r.Shard.Index, r.Shard.Count, n)
+		}
+		if byIndex[r.Shard.Index] != nil {
+			return nil, fmt.Errorf("%w: shard %d/%d given twice", ErrMergeMismatch, r.Shard.Index, n)
+		}
+		byIndex[r.Shard.Index] = r
+	}
+	if len(byIndex) != n {
+		var missing []int
+		for i := 1; i <= n; i++ {
+			if byIndex[i] == nil {
+				missing = append(missing, i)
+			}
+		}
+		return nil, fmt.Errorf("%w: shards %v of %d are missing", ErrMergeMismatch, missing, n)
+	}
+	type placed struct {
+		pos int
+		t   Target
+	}
+	var all []placed
+	for idx, r := range byIndex {
+		for k, t := range r.Targets {
+			all = append(all, placed{pos: k*n + (idx - 1), t: t})
+		}
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].pos < all[j].pos })
+	out := make([]Target, len(all))
+	for i, p := range all {
+		out[i] = p.t
+	}
+	return out, nil
+}
+
+var targetPrefix = regexp.MustCompile(`^t[0-9]+-`)
+
+// renumber gives a target's scenario ids the prefix of its position in the
+// merged run, exactly as a single multi-target run names them.
+func renumber(t *Target, pos, total int) {
+	fix := func(id string) string {
+		id = targetPrefix.ReplaceAllString(id, "")
+		if total > 1 {
+			id = fmt.Sprintf("t%d-%s", pos, id)
+		}
+		return id
+	}
+	scns := make([]Scenario, len(t.Scenarios))
+	copy(scns, t.Scenarios)
+	for i := range scns {
+		scns[i].ID = fix(scns[i].ID)
+	}
+	t.Scenarios = scns
+	ctrls := make([]Control, len(t.Controls))
+	copy(ctrls, t.Controls)
+	for i := range ctrls {
+		ids := make([]string, len(ctrls[i].Scenarios))
+		for j, id := range ctrls[i].Scenarios {
+			ids[j] = fix(id)
+		}
+		ctrls[i].Scenarios = ids
+	}
+	t.Controls = ctrls
+}
+
+// NewRunID returns a fresh random (version 4) UUID to name a run.
+func NewRunID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
