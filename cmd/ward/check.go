@@ -135,6 +135,10 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.shard != "" {
+		i, n, _ := parseShard(f.shard)
+		run.Shard = &evidence.Shard{Index: i, Count: n}
+	}
 	dir, err := writeBundle(ctx, f.out, run, key, cucumber)
 	if err != nil {
 		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}

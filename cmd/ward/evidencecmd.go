@@ -2,9 +2,12 @@ package main
 
 import (
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +19,164 @@ func newEvidenceCmd() *cobra.Command {
 		Use:   "evidence",
 		Short: "Work with evidence bundles",
 	}
-	cmd.AddCommand(newVerifyCmd())
+	cmd.AddCommand(newVerifyCmd(), newMergeCmd(), newDiffCmd())
+	return cmd
+}
+
+func newMergeCmd() *cobra.Command {
+	var out, signKey, pubkey string
+	cmd := &cobra.Command{
+		Use:   "merge DIR... --out DIR",
+		Short: "Combine the bundles of a sharded fleet run into one signed bundle",
+		Long: `Merge verifies every input bundle (against --pubkey when given), checks that
+they used the same catalogue and Ward version, and writes one new bundle whose
+results equal those of a single unsharded run: shards written with
+'ward check --shard I/N' are put back in fleet order. The merged bundle is
+signed with --sign-key, or with a fresh key whose public half it holds.
+
+Exit status: 0 merged; 1 an input bundle was altered; 2 bad usage, or the
+bundles do not belong together (different catalogue, missing or repeated
+shard).`,
+		Example: `  ward evidence merge shard-1/2026* shard-2/2026* --out merged --sign-key qa.pem`,
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usageErr("--out is required")
+			}
+			var trusted ed25519.PublicKey
+			if pubkey != "" {
+				k, err := evidence.LoadPublicKey(pubkey)
+				if err != nil {
+					return usageErr("--pubkey: %v", err)
+				}
+				trusted = k
+			}
+			key, err := signingKey(signKey)
+			if err != nil {
+				return err
+			}
+			for _, d := range args {
+				if st, err := os.Stat(d); err != nil || !st.IsDir() {
+					return usageErr("%s: not a directory", d)
+				}
+			}
+			if err := checkWritable(out); err != nil {
+				return err
+			}
+			run, err := evidence.Merge(cmd.Context(), args, trusted, evidence.NewRunID())
+			switch {
+			case errors.Is(err, evidence.ErrAltered):
+				fmt.Fprintln(cmd.ErrOrStderr(), err.Error())
+				return quiet(exitNotSatisfied)
+			case errors.Is(err, evidence.ErrMergeMismatch):
+				return usageErr("%v", err)
+			case err != nil:
+				return err
+			}
+			cucumber, err := mergeCucumberFiles(args)
+			if err != nil {
+				return err
+			}
+			dir, err := writeBundle(cmd.Context(), out, run, key, cucumber)
+			if err != nil {
+				return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
+			}
+			code := printSummary(io.Discard, run)
+			fmt.Fprintf(cmd.OutOrStdout(), "merged %d bundle(s), %d target(s) into %s\nsigned by: %s\n", len(args), len(run.Targets), dir, evidence.Fingerprint(key.Public().(ed25519.PublicKey)))
+			if code == exitNotSatisfied {
+				fmt.Fprintln(cmd.OutOrStdout(), "some controls are not satisfied: see report.html")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&out, "out", "", "directory under which the merged bundle is written")
+	cmd.Flags().StringVar(&signKey, "sign-key", "", "Ed25519 private key (PKCS#8 PEM) to sign the merged bundle")
+	cmd.Flags().StringVar(&pubkey, "pubkey", "", "trusted public key every input bundle must be signed with")
+	return cmd
+}
+
+// mergeCucumberFiles concatenates the inputs' cucumber.json arrays.
+func mergeCucumberFiles(dirs []string) ([]byte, error) {
+	all := []json.RawMessage{}
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "cucumber.json"))
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		var feats []json.RawMessage
+		if err := json.Unmarshal(b, &feats); err != nil {
+			return nil, fmt.Errorf("%s: cucumber.json: %w", d, err)
+		}
+		all = append(all, feats...)
+	}
+	return json.MarshalIndent(all, "", "  ")
+}
+
+func newDiffCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "diff OLD NEW",
+		Short: "List controls that regressed or recovered between two bundles (for release gates)",
+		Long: `Diff compares the control outcomes of two bundles: per target when every
+target of NEW also appears in OLD, otherwise per control over the whole run (a
+control counts as satisfied only when it is satisfied on every target). A
+regression is a control that was satisfied (or waived) in OLD and is not in
+NEW, or that is new and not satisfied.
+
+Exit status: 0 no regression; 1 at least one regression; 2 bad usage.`,
+		Example: "  ward evidence diff release-1.4/20261101T* ward-evidence/20261123T*",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var runs [2]*evidence.Run
+			for i, d := range args {
+				r, err := evidence.ReadRun(d)
+				if err != nil {
+					return usageErr("%v", err)
+				}
+				runs[i] = r
+			}
+			changes := evidence.Diff(runs[0], runs[1])
+			out := cmd.OutOrStdout()
+			regressed := 0
+			for _, c := range changes {
+				if c.Regressed {
+					regressed++
+				}
+			}
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(changes); err != nil {
+					return err
+				}
+			} else {
+				for _, c := range changes {
+					word := "recovered"
+					if c.Regressed {
+						word = "REGRESSED"
+					}
+					where := ""
+					if c.Target != "" {
+						where = " on " + c.Target
+					}
+					old := string(c.Old)
+					if old == "" {
+						old = "(new control)"
+					}
+					fmt.Fprintf(out, "%-9s %s%s: %s -> %s\n", word, c.Control, where, old, c.New)
+				}
+				fmt.Fprintf(out, "%d regressed, %d recovered\n", regressed, len(changes)-regressed)
+			}
+			if regressed > 0 {
+				return quiet(exitNotSatisfied)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the changes as JSON")
 	return cmd
 }
 

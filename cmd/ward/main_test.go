@@ -214,3 +214,28 @@ func unknownTagFeatures(t *testing.T) string {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "x.feature"), []byte("@HIPAA-164.999-z\nFeature: x\n  Scenario: y\n    Given a clinician account \"a\"\n"), 0o644))
 	return dir
 }
+
+// Two targets in one run: one bundle, both targets' artifacts kept apart,
+// and the weakened one's failure named.
+func TestCheckTwoTargets(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := ward(t, "check", "--out", out, "--target", "sim://infusion-pump?serial=A", "--target", "sim://infusion-pump?serial=B&weaken=no-auth")
+	require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "FAILED HIPAA-164.312-d")
+	dir := bundleIn(t, out)
+	code, _, stderr = ward(t, "evidence", "verify", dir)
+	assert.Equal(t, 0, code, stderr)
+	entries, err := os.ReadDir(filepath.Join(dir, "artifacts"))
+	require.NoError(t, err)
+	var t1, t2 int
+	for _, e := range entries {
+		switch {
+		case strings.HasPrefix(e.Name(), "t1-"):
+			t1++
+		case strings.HasPrefix(e.Name(), "t2-"):
+			t2++
+		}
+	}
+	assert.Positive(t, t1)
+	assert.Positive(t, t2)
+}

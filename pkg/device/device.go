@@ -22,6 +22,23 @@ var ErrUnauthenticated = errors.New("unauthenticated")
 // an unknown user, or a role that may not perform the action.
 var ErrDenied = errors.New("denied")
 
+// ErrSecondFactorRequired is returned by Login when the password was right
+// but the account needs a second factor that was not presented. Errors
+// carrying it match ErrDenied too: no session was opened.
+var ErrSecondFactorRequired = errors.New("second factor required")
+
+// ErrReauthRequired is returned when a live session asks for an operation
+// that needs a more recent authentication (a sensitive action long after
+// login). It does not match ErrUnauthenticated: the session still lives.
+var ErrReauthRequired = errors.New("re-authentication required")
+
+// ErrIntegrity is returned when stored or received data fails its
+// integrity check: the device noticed it was altered and refused to use it.
+var ErrIntegrity = errors.New("integrity check failed")
+
+// ErrKeyDestroyed is returned by KeyCustodian after a crypto-erase.
+var ErrKeyDestroyed = errors.New("key destroyed")
+
 // Identity is what a device says about itself. The harness records it in the
 // evidence bundle so an auditor knows exactly which unit and firmware was tested.
 type Identity struct {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -176,18 +177,47 @@ func tagFilter(ctrls []control.Control) string {
 	return strings.Join(tags, ",")
 }
 
+// stepExprs caches compiled step expressions. godog would compile each
+// expression again for every scenario it registers steps for, which was
+// the largest single cost of a run; a *regexp.Regexp is safe to share.
+var stepExprs sync.Map // string -> *regexp.Regexp
+
+// step registers a step definition with its expression compiled once.
+func step(sc *godog.ScenarioContext, expr string, fn any) {
+	re, ok := stepExprs.Load(expr)
+	if !ok {
+		re, _ = stepExprs.LoadOrStore(expr, regexp.MustCompile(expr))
+	}
+	sc.Step(re.(*regexp.Regexp), fn)
+}
+
 func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *collector) {
 	registerAccessSteps(sc)
 	registerAuditSteps(sc)
+	registerAtRestSteps(sc)
+	registerBackupSteps(sc)
+	registerMFASteps(sc)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{
 			target:    target,
 			pickle:    p,
 			passwords: map[string]string{},
+			roles:     map[string]string{},
+			otp:       map[string]*authenticator{},
 			sessions:  map[string]string{},
+			emergency: map[string]string{},
+			reasons:   map[string]string{},
 			lastRead:  map[string][]byte{},
+			wrongPW:   map[string]string{},
 			started:   r.now(),
+		}
+		w.open = func(ctx context.Context) (device.Device, error) {
+			d, err := r.reg.Open(ctx, target)
+			if err == nil {
+				w.onCleanup(func(context.Context) error { return d.Close() })
+			}
+			return d, err
 		}
 		col.add(p.Id, w)
 		ctx = context.WithValue(ctx, worldKey{}, w)

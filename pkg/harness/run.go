@@ -34,10 +34,13 @@ func (r *Runner) Run(ctx context.Context, info RunInfo, targets []string) (*evid
 	}
 	run := &evidence.Run{ID: newUUID(), Tool: info.Tool, Catalogue: info.Catalogue, Started: r.now().UTC()}
 	var reports [][]byte
-	for _, t := range targets {
+	for i, t := range targets {
 		res, rep, err := r.Check(ctx, t)
 		if err != nil {
 			return nil, nil, err
+		}
+		if len(targets) > 1 {
+			prefixIDs(&res, fmt.Sprintf("t%d-", i+1))
 		}
 		run.Targets = append(run.Targets, res)
 		reports = append(reports, rep)
@@ -48,6 +51,20 @@ func (r *Runner) Run(ctx context.Context, info RunInfo, targets []string) (*evid
 		return nil, nil, err
 	}
 	return run, cucumber, nil
+}
+
+// prefixIDs makes a target's scenario ids unique within a multi-target
+// run: the same scenario runs once per target, and its id names the
+// target's artifact directory in the bundle.
+func prefixIDs(t *evidence.Target, prefix string) {
+	for i := range t.Scenarios {
+		t.Scenarios[i].ID = prefix + t.Scenarios[i].ID
+	}
+	for i := range t.Controls {
+		for j := range t.Controls[i].Scenarios {
+			t.Controls[i].Scenarios[j] = prefix + t.Controls[i].Scenarios[j]
+		}
+	}
 }
 
 // mergeCucumber joins per-target cucumber JSON reports (arrays of features)

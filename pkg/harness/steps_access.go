@@ -18,35 +18,37 @@ import (
 const harnessSource = "ward-harness"
 
 func registerAccessSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^an? (clinician|administrator|service|biomed) account "([^"]+)"$`, stepAccount)
-	sc.Step(`^"([^"]+)" logs in with the correct password$`, stepLogin)
-	sc.Step(`^"([^"]+)" is logged in$`, stepLogin)
-	sc.Step(`^"([^"]+)" has logged in and out (\d+) times$`, stepLoginLogoutTimes)
-	sc.Step(`^"([^"]+)" tries to log in with a wrong password$`, stepWrongPassword)
-	sc.Step(`^someone tries to log in as the unknown user "([^"]+)"$`, stepUnknownUser)
-	sc.Step(`^"([^"]+)" logs out$`, stepLogout)
-	sc.Step(`^"([^"]+)" reads the record of patient "([^"]+)"$`, stepRead)
-	sc.Step(`^"([^"]+)" updates the record of patient "([^"]+)"$`, stepUpdate)
-	sc.Step(`^someone without a session tries to read the record of patient "([^"]+)"$`, stepAnonRead)
-	sc.Step(`^someone without a session tries to update the record of patient "([^"]+)"$`, stepAnonUpdate)
-	sc.Step(`^someone presents a made-up session token to read the record of patient "([^"]+)"$`, stepForgedToken)
-	sc.Step(`^someone reuses the session "([^"]+)" had to read the record of patient "([^"]+)"$`, stepReuseSession)
-	sc.Step(`^the device refuses the request as unauthenticated$`, stepRefusedUnauthenticated)
-	sc.Step(`^the login is refused$`, stepLoginRefused)
-	sc.Step(`^the record of patient "([^"]+)" is as "([^"]+)" last read it$`, stepRecordUnchanged)
+	step(sc, `^an? `+roles+` account "([^"]+)"$`, stepAccount)
+	step(sc, `^"([^"]+)" logs in with the correct password$`, stepLogin)
+	step(sc, `^"([^"]+)" is logged in$`, stepLogin)
+	step(sc, `^"([^"]+)" has logged in and out (\d+) times$`, stepLoginLogoutTimes)
+	step(sc, `^"([^"]+)" tries to log in with a wrong password$`, stepWrongPassword)
+	step(sc, `^someone tries to log in as the unknown user "([^"]+)"$`, stepUnknownUser)
+	step(sc, `^"([^"]+)" logs out$`, stepLogout)
+	step(sc, `^"([^"]+)" reads the record of patient "([^"]+)"$`, stepRead)
+	step(sc, `^"([^"]+)" updates the record of patient "([^"]+)"$`, stepUpdate)
+	step(sc, `^someone without a session tries to read the record of patient "([^"]+)"$`, stepAnonRead)
+	step(sc, `^someone without a session tries to update the record of patient "([^"]+)"$`, stepAnonUpdate)
+	step(sc, `^someone presents a made-up session token to read the record of patient "([^"]+)"$`, stepForgedToken)
+	step(sc, `^someone reuses the session "([^"]+)" had to read the record of patient "([^"]+)"$`, stepReuseSession)
+	step(sc, `^the device refuses the request as unauthenticated$`, stepRefusedUnauthenticated)
+	step(sc, `^the login is refused$`, stepLoginRefused)
+	step(sc, `^the record of patient "([^"]+)" is as "([^"]+)" last read it$`, stepRecordUnchanged)
 }
 
 func stepAccount(ctx context.Context, role, user string) error {
 	w := worldFrom(ctx)
-	p, err := capability[device.Provisioner](w, "account provisioning")
+	pw, app, err := provision(ctx, w, w.dev, user, role)
 	if err != nil {
 		return err
 	}
-	pw := newSecret()
-	if err := p.CreateUser(ctx, user, pw, role); err != nil {
-		return fmt.Errorf("create %s account %q: %w", role, user, err)
+	w.passwords[user], w.roles[user] = pw, role
+	if app != nil {
+		w.otp[user] = app
+		w.observe("created %s account %q with a random 39-character password and enrolled a TOTP authenticator (%s, %d digits, %ds)",
+			role, user, app.key.Algorithm(), app.key.Digits().Length(), app.key.Period())
+		return nil
 	}
-	w.passwords[user] = pw
 	w.observe("created %s account %q with a random 39-character password", role, user)
 	return nil
 }
@@ -73,11 +75,17 @@ func stepLogin(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := login(ctx, w, user, pw)
+	app := w.otp[user]
+	tok, err := signIn(ctx, w, w.dev, user, pw, app)
 	if err != nil {
 		return fmt.Errorf("%q could not log in with the correct password: %w", user, err)
 	}
 	w.sessions[user] = tok
+	w.lastUser = user
+	if app != nil {
+		w.observe("%q logged in with the password and a TOTP code; the device issued a session", user)
+		return nil
+	}
 	w.observe("%q logged in; the device issued a session", user)
 	return nil
 }
@@ -105,10 +113,12 @@ func stepWrongPassword(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	_, w.lastErr = login(ctx, w, user, pw+"-wrong")
+	w.wrongPW[user] = pw + "-wrong"
+	_, w.lastErr = login(ctx, w, user, w.wrongPW[user])
 	if errors.Is(w.lastErr, godog.ErrSkip) {
 		return w.lastErr
 	}
+	w.attempt = "a wrong password"
 	w.observe("login of %q with a wrong password: %s", user, describe(w.lastErr))
 	return nil
 }
@@ -119,6 +129,7 @@ func stepUnknownUser(ctx context.Context, user string) error {
 	if errors.Is(w.lastErr, godog.ErrSkip) {
 		return w.lastErr
 	}
+	w.attempt = fmt.Sprintf("the unknown user %q", user)
 	w.observe("login as unknown user %q: %s", user, describe(w.lastErr))
 	return nil
 }
@@ -249,7 +260,11 @@ func stepLoginRefused(ctx context.Context) error {
 	w := worldFrom(ctx)
 	switch {
 	case w.lastErr == nil:
-		return errors.New("the device opened a session for a wrong password")
+		what := w.attempt
+		if what == "" {
+			what = "a wrong password"
+		}
+		return fmt.Errorf("the device opened a session for %s", what)
 	case !errors.Is(w.lastErr, device.ErrDenied):
 		return fmt.Errorf("the login failed for another reason than being refused: %w", w.lastErr)
 	}

@@ -20,21 +20,21 @@ import (
 const clockSkew = 5 * time.Minute
 
 func registerAuditSteps(sc *godog.ScenarioContext) {
-	sc.Step(`^the audit trail has an? "([^"]+)" record by "([^"]+)" with outcome "([^"]+)"$`,
+	step(sc, `^the audit trail has an? "([^"]+)" record by "([^"]+)" with outcome "([^"]+)"$`,
 		func(ctx context.Context, action, actor, outcome string) error {
 			return stepHasRecord(ctx, action, actor, "", outcome)
 		})
-	sc.Step(`^the audit trail has an? "([^"]+)" record by "([^"]+)" on "([^"]+)" with outcome "([^"]+)"$`, stepHasRecord)
-	sc.Step(`^every audit record states its time, actor, source, action and outcome$`, stepRecordsComplete)
-	sc.Step(`^the device has recorded at least (\d+) audit records$`, stepAtLeastRecords)
-	sc.Step(`^the device's audit trail verifies as intact$`, stepTrailIntact)
-	sc.Step(`^an attacker with storage access (changes the (outcome|actor) of audit record (\d+)( and recomputes the chain)?)$`, stepTamperEdit)
-	sc.Step(`^an attacker with storage access deletes audit record (\d+)$`, stepTamperDelete)
-	sc.Step(`^an attacker with storage access swaps audit records (\d+) and (\d+)$`, stepTamperSwap)
-	sc.Step(`^an attacker with storage access inserts a forged audit record after record (\d+)$`, stepTamperInsert)
-	sc.Step(`^an attacker with storage access removes the last audit record$`, stepTamperTruncate)
-	sc.Step(`^verifying the audit trail reports "([^"]+)" at record (\d+)$`, stepVerifyReports)
-	sc.Step(`^verifying the audit trail fails$`, stepVerifyFails)
+	step(sc, `^the audit trail has an? "([^"]+)" record by "([^"]+)" on "([^"]+)" with outcome "([^"]+)"$`, stepHasRecord)
+	step(sc, `^every audit record states its time, actor, source, action and outcome$`, stepRecordsComplete)
+	step(sc, `^the device has recorded at least (\d+) audit records$`, stepAtLeastRecords)
+	step(sc, `^the device's audit trail verifies as intact$`, stepTrailIntact)
+	step(sc, `^an attacker with storage access (changes the (outcome|actor) of audit record (\d+)( and recomputes the chain)?)$`, stepTamperEdit)
+	step(sc, `^an attacker with storage access deletes audit record (\d+)$`, stepTamperDelete)
+	step(sc, `^an attacker with storage access swaps audit records (\d+) and (\d+)$`, stepTamperSwap)
+	step(sc, `^an attacker with storage access inserts a forged audit record after record (\d+)$`, stepTamperInsert)
+	step(sc, `^an attacker with storage access removes the last audit record$`, stepTamperTruncate)
+	step(sc, `^verifying the audit trail reports "([^"]+)" at record (\d+)$`, stepVerifyReports)
+	step(sc, `^verifying the audit trail fails$`, stepVerifyFails)
 }
 
 // exportAudit reads the device's audit trail and attaches it as evidence.

@@ -20,11 +20,32 @@ type world struct {
 	target string
 	pickle *godog.Scenario
 	dev    device.Device
+	// open connects to another unit of the target (for sim targets a fresh
+	// unit; checks that need two units use it).
+	open func(context.Context) (device.Device, error)
 
-	passwords map[string]string // test account -> password
-	sessions  map[string]string // user -> current (or last) session token
-	lastRead  map[string][]byte // patient id -> content as last read
-	lastErr   error             // outcome of the last "tries to" step
+	lastUser string            // the user of the most recent session step
+	marker   string            // the unique marker stored in a patient record
+	wrongPW  map[string]string // user -> wrong password tried
+	dump     map[string][]byte // raw storage as an attacker copied it
+	unit2    *unit             // a second unit, when a scenario needs one
+	backup   []byte            // the last backup taken
+	keyID    string            // an extracted storage key
+	key      []byte
+	outputs  map[string][]byte // logs and exports collected for secret search
+	restored time.Duration     // how long the last restore took
+
+	passwords map[string]string         // test account -> password
+	roles     map[string]string         // test account -> role
+	otp       map[string]*authenticator // test account -> the TOTP app the harness enrolled
+	sessions  map[string]string         // user -> current (or last) session token
+	emergency map[string]string         // user -> break-glass session token
+	reasons   map[string]string         // user -> break-glass reason given
+	lastRead  map[string][]byte         // patient id -> content as last read
+	lastErr   error                     // outcome of the last "tries to" step
+	attempt   string                    // what the last "tries to" step tried, in words
+	tried     credentials               // the account creation or login last tried
+	review    *device.ActivityReport    // the last privileged-activity review
 
 	mu        sync.Mutex
 	started   time.Time
@@ -40,6 +61,9 @@ type world struct {
 	// target, hook error): the scenario proves nothing either way.
 	fault error
 }
+
+// credentials are a user name and password a step tried.
+type credentials struct{ user, password string }
 
 type worldKey struct{}
 
@@ -80,17 +104,19 @@ func (w *world) onCleanup(f func(context.Context) error) {
 	w.cleanups = append(w.cleanups, f)
 }
 
+// unit is a second device in a scenario, with its own session.
+type unit struct {
+	dev    device.Device
+	token  string
+	marker string
+}
+
 // capability returns the device's capability C, or an error that skips the
 // scenario and marks it not-applicable.
 func capability[C any](w *world, name string) (C, error) {
 	c, err := device.As[C](w.dev, name)
 	if err != nil {
-		w.mu.Lock()
-		if w.na == nil {
-			w.na = err
-		}
-		w.mu.Unlock()
-		return c, fmt.Errorf("%w: %w", godog.ErrSkip, err)
+		return c, skip(w, err)
 	}
 	return c, nil
 }

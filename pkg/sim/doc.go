@@ -1,10 +1,20 @@
 // Package sim provides simulated medical devices built from Ward's own
 // library, for the harness to check and for device makers to learn from.
 //
-// The infusion pump keeps patient records, user accounts with hashed
-// passwords and sessions, and a signed, hash-chained audit log (pkg/audit)
-// in a storage map that an "attacker" can read and write raw through the
-// device.RawStorage capability. Each protection can be switched off with a
-// weakness toggle (sim://infusion-pump?weaken=no-audit); Weaknesses lists
-// them with the controls each must fail, which the harness's tests enforce.
+// The infusion pump keeps patient records, user accounts and a signed,
+// hash-chained audit log (pkg/audit) in a storage map that an "attacker" can
+// read and write raw through the device.RawStorage capability, sealed with
+// pkg/atrest under a per-unit key. Logins, second factors, throttling,
+// sessions and break-glass are pkg/mfa's (a Verifier over the sealed account
+// table, the pump's audit log and its clock), and every operation is
+// authorized by pkg/access with the pump's permission table. As a test
+// build it also lets the harness enrol TOTP authenticators and move its
+// clock forward. Passwords are hashed with deliberately cheap parameters
+// (WithProductionHashing restores pkg/mfa's).
+//
+// Each protection can be switched off with a weakness toggle
+// (sim://infusion-pump?weaken=no-audit); Weaknesses lists them with the
+// controls each must fail, which the harness's tests enforce. Where pkg/mfa
+// and pkg/access cannot be configured into a mistake, the weakness is a
+// separate code path in the simulator (weakpaths.go), as in real firmware.
 package sim

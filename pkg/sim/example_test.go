@@ -2,7 +2,9 @@ package sim_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/sim"
@@ -29,5 +31,31 @@ func Example() {
 	fmt.Println(err)
 	// Output:
 	// SIM-IP-100 infusion pump SIM-IP-000042
-	// sim: phi.read P-1001: unauthenticated
+	// sim: phi.read P-1001: unauthenticated: mfa: no such session
+}
+
+// Emergency access on the simulated pump: a reason is required, the
+// emergency session may override the drug library's limits, and it ends by
+// itself after 30 minutes. The harness moves the test build's clock rather
+// than wait.
+func ExamplePump_BreakGlass() {
+	ctx := context.Background()
+	p, _ := sim.New(ctx, "infusion-pump")
+	_ = p.CreateUser(ctx, "nurse.jones", "correct horse battery staple", "clinician")
+	creds := device.Credentials{User: "nurse.jones", Password: "correct horse battery staple", Source: "bedside-keypad"}
+
+	_, err := p.BreakGlass(ctx, creds, "")
+	fmt.Println("without a reason:", errors.Is(err, device.ErrDenied))
+
+	tok, _ := p.BreakGlass(ctx, creds, "code blue, bed 4")
+	fmt.Println("override dose limits:", p.Perform(ctx, tok, "infusion.limits.change"))
+	fmt.Println("update firmware:", errors.Is(p.Perform(ctx, tok, "firmware.update"), device.ErrDenied))
+
+	_ = p.AdvanceClock(ctx, 31*time.Minute)
+	fmt.Println("31 minutes later:", errors.Is(p.Perform(ctx, tok, "infusion.program"), device.ErrUnauthenticated))
+	// Output:
+	// without a reason: true
+	// override dose limits: <nil>
+	// update firmware: true
+	// 31 minutes later: true
 }

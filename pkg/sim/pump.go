@@ -3,21 +3,20 @@ package sim
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/pbkdf2"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/wardsec/ward/pkg/access"
 	"github.com/wardsec/ward/pkg/audit"
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/mfa"
 )
 
 // Storage names inside the simulated device's persistent storage.
@@ -26,11 +25,6 @@ const (
 	auditCheckpointFile = "audit/checkpoint.json"
 	patientPrefix       = "patients/"
 )
-
-// pbkdf2Iterations is deliberately low: the simulator hashes a password per
-// scenario and must stay fast. It is not a recommendation; pkg/mfa owns the
-// production parameters.
-const pbkdf2Iterations = 4096
 
 // Profiles lists the device profiles the simulator can play.
 func Profiles() []string { return []string{"infusion-pump"} }
@@ -44,6 +38,7 @@ type config struct {
 	now        func() time.Time
 	auditKey   ed25519.PrivateKey
 	sinks      []audit.Sink
+	hashing    mfa.PasswordPolicy
 }
 
 // WithSerial sets the serial number the device reports.
@@ -76,38 +71,60 @@ func WithAuditKey(k ed25519.PrivateKey) Option {
 	return func(c *config) error { c.auditKey = k; return nil }
 }
 
+// WithProductionHashing makes the pump hash passwords with pkg/mfa's
+// production parameters (argon2id t=2, 19 MiB; PBKDF2 600,000 iterations in
+// FIPS mode) instead of the simulator's cheap ones (see simHashing). Logins
+// then cost what they cost on a device: 20–100 ms each.
+func WithProductionHashing() Option {
+	return func(c *config) error {
+		d := mfa.DefaultPolicy().Password
+		c.hashing = mfa.PasswordPolicy{Argon2Time: d.Argon2Time, Argon2MemoryKiB: d.Argon2MemoryKiB,
+			Argon2Threads: d.Argon2Threads, PBKDF2Iterations: d.PBKDF2Iterations}
+		return nil
+	}
+}
+
 // WithAuditSink forwards the device's audit records, as a real device
 // forwards them to a collector.
 func WithAuditSink(s audit.Sink) Option {
 	return func(c *config) error { c.sinks = append(c.sinks, s); return nil }
 }
 
-type account struct {
-	Role string
-	Salt []byte
-	Hash []byte
-}
-
-type session struct {
-	user    string
-	created time.Time
-}
-
 // Pump is a simulated infusion pump. It implements device.Device and the
 // capabilities device.Authenticator, device.PatientData, device.AuditSource,
-// device.RawStorage and device.Provisioner. It is safe for concurrent use.
+// device.RawStorage, device.Provisioner, device.KeyCustodian,
+// device.Decommissioner, device.Backupper, device.ConfigExporter,
+// device.Operator, device.EmergencyAccess, device.ActivityReviewer and, as a
+// test build, device.MFAProvisioner and device.ClockControl. Logins,
+// sessions and authorization are pkg/mfa's and pkg/access's (auth.go). It
+// is safe for concurrent use.
 type Pump struct {
-	id   device.Identity
-	weak weakSet
-	now  func() time.Time
+	id      device.Identity
+	weak    weakSet
+	now     func() time.Time
+	offset  atomic.Int64 // ClockControl: nanoseconds added to the clock
+	hashing mfa.PasswordPolicy
+
+	verifier atomic.Pointer[mfa.Verifier]
+	access   *access.Policy
 
 	mu       sync.Mutex
 	storage  map[string][]byte
-	accounts map[string]account
-	sessions map[string]session
+	accounts map[string]mfa.User      // the account table, by name
+	legacy   map[string]legacySession // sessions of the weak code paths
+	alerts   []mfa.Alert              // raised, as shown on the display
 
 	audit    *audit.Log // nil when the log is weakened away or replaced
 	auditPub ed25519.PublicKey
+
+	// vault seals what the pump stores; its key lives outside storage, as
+	// in a secure element.
+	vault vault
+	// backupKey is the site's backup key (see siteBackupKey).
+	backupKey []byte
+	// lastWritten is the patient written most recently (lossy-backup
+	// leaves it out).
+	lastWritten string
 }
 
 // New builds a simulated device of the given profile.
@@ -115,7 +132,7 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 	if !slices.Contains(Profiles(), profile) {
 		return nil, fmt.Errorf("%w: unknown simulator profile %q (known: %v)", device.ErrBadTarget, profile, Profiles())
 	}
-	c := config{serial: "SIM-IP-000001", now: time.Now}
+	c := config{serial: "SIM-IP-000001", now: time.Now, hashing: simHashing}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, err
@@ -134,13 +151,32 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 			UDI:          "(01)00000000000000(21)" + c.serial,
 		},
 		weak:     weak,
-		now:      func() time.Time { return c.now().UTC() },
+		hashing:  c.hashing,
 		storage:  map[string][]byte{},
-		accounts: map[string]account{},
-		sessions: map[string]session{},
+		accounts: map[string]mfa.User{},
+		legacy:   map[string]legacySession{},
 	}
+	p.now = func() time.Time { return c.now().Add(time.Duration(p.offset.Load())).UTC() }
+	if p.vault, err = newVault(weak); err != nil {
+		return nil, err
+	}
+	p.backupKey = siteBackupKey()
 	for _, pt := range seedPatients() {
-		p.storage[patientPrefix+pt.ID] = mustJSON(pt)
+		sealed, err := p.vault.seal(ctx, patientPrefix+pt.ID, mustJSON(pt))
+		if err != nil {
+			return nil, err
+		}
+		p.storage[patientPrefix+pt.ID] = sealed
+	}
+	if weak["default-credentials"] {
+		hash, err := p.simHash(factoryPassword)
+		if err != nil {
+			return nil, err
+		}
+		p.accounts[factoryUser] = mfa.User{Name: factoryUser, Role: access.Administrator, Password: hash, Created: p.now()}
+	}
+	if err := p.saveAccountsLocked(ctx); err != nil {
+		return nil, err
 	}
 	if !weak["no-audit"] && !weak["mutable-audit"] {
 		key := c.auditKey
@@ -159,6 +195,13 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 		}
 		p.auditPub = p.audit.PublicKey()
 	}
+	p.access, err = access.NewPolicy(pumpTable(), access.WithAuditor(pumpAuditor{p}))
+	if err != nil {
+		return nil, fmt.Errorf("sim: access policy: %w", err)
+	}
+	if err := p.resetSessions(); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -176,164 +219,103 @@ func (p *Pump) Close() error { return nil }
 // (no-audit). A failure to audit fails the operation: a device that cannot
 // record must not act unrecorded.
 func (p *Pump) record(ctx context.Context, e audit.Event) error {
+	_, err := p.appendAudit(ctx, e)
+	return err
+}
+
+// appendAudit is record, returning the record written.
+func (p *Pump) appendAudit(ctx context.Context, e audit.Event) (audit.Record, error) {
 	switch {
 	case p.weak["no-audit"]:
-		return nil
+		return audit.Record{}, nil
 	case p.weak["mutable-audit"]:
-		e.Time = p.now()
+		if e.Time.IsZero() {
+			e.Time = p.now()
+		}
 		p.mu.Lock()
 		defer p.mu.Unlock()
 		seq := uint64(len(splitLines(p.storage[auditLogFile]))) + 1
-		line := mustJSON(audit.Record{
+		r := audit.Record{
 			Seq: seq, Time: e.Time, Actor: e.Actor, Source: e.Source, Action: e.Action,
 			Object: e.Object, Outcome: e.Outcome, Detail: e.Detail,
-		})
-		p.storage[auditLogFile] = append(p.storage[auditLogFile], append(line, '\n')...)
-		return nil
+		}
+		p.storage[auditLogFile] = append(p.storage[auditLogFile], append(mustJSON(r), '\n')...)
+		return r, nil
 	default:
-		if _, err := p.audit.Append(ctx, e); err != nil {
-			return fmt.Errorf("sim: audit: %w", err)
+		r, err := p.audit.Append(ctx, e)
+		if err != nil {
+			return r, fmt.Errorf("sim: audit: %w", err)
 		}
-		return nil
+		return r, nil
 	}
-}
-
-// CreateUser implements device.Provisioner: development builds and the
-// simulator let the harness create the test accounts a scenario needs.
-func (p *Pump) CreateUser(ctx context.Context, user, password, role string) error {
-	if user == "" || password == "" {
-		return fmt.Errorf("sim: create user: %w: empty user or password", device.ErrDenied)
-	}
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return err
-	}
-	h, err := pbkdf2.Key(sha256.New, password, salt, pbkdf2Iterations, 32)
-	if err != nil {
-		return fmt.Errorf("sim: hash password: %w", err)
-	}
-	p.mu.Lock()
-	_, exists := p.accounts[user]
-	if !exists {
-		p.accounts[user] = account{Role: role, Salt: salt, Hash: h}
-	}
-	p.mu.Unlock()
-	outcome := audit.Success
-	if exists {
-		outcome = audit.Failure
-	}
-	if err := p.record(ctx, audit.Event{Actor: "provisioner", Source: "provisioning", Action: "user.create", Object: user, Outcome: outcome, Detail: map[string]string{"role": role}}); err != nil {
-		return err
-	}
-	if exists {
-		return fmt.Errorf("sim: create user %q: %w: already exists", user, device.ErrDenied)
-	}
-	return nil
-}
-
-// Login implements device.Authenticator.
-func (p *Pump) Login(ctx context.Context, c device.Credentials) (string, error) {
-	p.mu.Lock()
-	acct, ok := p.accounts[c.User]
-	p.mu.Unlock()
-	// Hash even for unknown users so response time does not reveal which
-	// user names exist.
-	salt, want := acct.Salt, acct.Hash
-	if !ok {
-		salt, want = make([]byte, 16), make([]byte, 32)
-	}
-	got, err := pbkdf2.Key(sha256.New, c.Password, salt, pbkdf2Iterations, 32)
-	if err != nil {
-		return "", fmt.Errorf("sim: login: %w", err)
-	}
-	good := subtle.ConstantTimeCompare(got, want) == 1 && ok
-	ev := audit.Event{Actor: c.User, Source: c.Source, Action: "login", Object: "session", Outcome: audit.Failure}
-	if !good {
-		if err := p.record(ctx, ev); err != nil {
-			return "", err
-		}
-		return "", fmt.Errorf("sim: login %q: %w", c.User, device.ErrDenied)
-	}
-	tok := make([]byte, 32)
-	if _, err := rand.Read(tok); err != nil {
-		return "", err
-	}
-	token := hex.EncodeToString(tok)
-	ev.Outcome = audit.Success
-	if err := p.record(ctx, ev); err != nil {
-		return "", err
-	}
-	p.mu.Lock()
-	p.sessions[token] = session{user: c.User, created: p.now()}
-	p.mu.Unlock()
-	return token, nil
-}
-
-// Logout implements device.Authenticator.
-func (p *Pump) Logout(ctx context.Context, token string) error {
-	p.mu.Lock()
-	s, ok := p.sessions[token]
-	delete(p.sessions, token)
-	p.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("sim: logout: %w", device.ErrUnauthenticated)
-	}
-	return p.record(ctx, audit.Event{Actor: s.user, Source: "session", Action: "logout", Object: "session", Outcome: audit.Success})
-}
-
-// caller resolves a session token. With the no-auth weakness any token,
-// even none, is taken as an anonymous caller.
-func (p *Pump) caller(token string) (string, error) {
-	p.mu.Lock()
-	s, ok := p.sessions[token]
-	p.mu.Unlock()
-	if ok {
-		return s.user, nil
-	}
-	if p.weak["no-auth"] {
-		return "anonymous", nil
-	}
-	return "", device.ErrUnauthenticated
 }
 
 // ReadPatient implements device.PatientData.
 func (p *Pump) ReadPatient(ctx context.Context, token, id string) ([]byte, error) {
-	return p.patientOp(ctx, token, id, "phi.read", nil)
+	return p.patientOp(ctx, token, id, access.PHIRead, nil)
 }
 
 // WritePatient implements device.PatientData.
 func (p *Pump) WritePatient(ctx context.Context, token, id string, data []byte) error {
-	_, err := p.patientOp(ctx, token, id, "phi.write", data)
+	_, err := p.patientOp(ctx, token, id, access.PHIWrite, data)
 	return err
 }
 
-func (p *Pump) patientOp(ctx context.Context, token, id, action string, data []byte) ([]byte, error) {
-	user, err := p.caller(token)
-	ev := audit.Event{Actor: user, Source: "management-api", Action: action, Object: id, Outcome: audit.Success}
+func (p *Pump) patientOp(ctx context.Context, token, id string, perm access.Permission, data []byte) ([]byte, error) {
+	ctx = via(ctx, "management-api")
+	action := string(perm)
+	c, err := p.authorize(ctx, token, perm)
+	if err != nil && p.weak["no-auth"] && errors.Is(err, device.ErrUnauthenticated) {
+		// The weakness: a caller without a valid session is served anyway.
+		c, err = caller{Subject: access.Subject{User: "anonymous"}}, nil
+	}
+	ev := audit.Event{Actor: c.User, Source: "management-api", Action: action, Object: id, Outcome: audit.Success}
 	if err != nil {
-		ev.Actor, ev.Outcome = "unauthenticated", audit.Denied
-		if rerr := p.record(ctx, ev); rerr != nil {
+		if ev.Actor == "" {
+			ev.Actor = "unauthenticated"
+		}
+		ev.Outcome = audit.Denied
+		if rerr := p.recordAs(ctx, c, ev); rerr != nil {
 			return nil, rerr
 		}
 		return nil, fmt.Errorf("sim: %s %s: %w", action, id, err)
 	}
+	name := patientPrefix + id
 	p.mu.Lock()
-	cur, ok := p.storage[patientPrefix+id]
-	if ok && data != nil {
-		p.storage[patientPrefix+id] = slices.Clone(data)
-	}
+	sealed, ok := p.storage[name]
 	p.mu.Unlock()
+	var cur []byte
+	if ok {
+		if cur, err = p.vault.open(ctx, name, sealed); err != nil {
+			ev.Outcome = audit.Failure
+			ev.Detail = map[string]string{"reason": "stored record failed its integrity check"}
+			if rerr := p.recordAs(ctx, c, ev); rerr != nil {
+				return nil, rerr
+			}
+			return nil, fmt.Errorf("sim: %s %s: %w", action, id, err)
+		}
+	}
+	if ok && data != nil {
+		resealed, err := p.vault.seal(ctx, name, data)
+		if err != nil {
+			return nil, err
+		}
+		p.mu.Lock()
+		p.storage[name] = resealed
+		p.lastWritten = id
+		p.mu.Unlock()
+	}
 	if !ok {
 		ev.Outcome = audit.Failure
 		ev.Detail = map[string]string{"reason": "no such patient"}
 	}
-	if err := p.record(ctx, ev); err != nil {
+	if err := p.recordAs(ctx, c, ev); err != nil {
 		return nil, err
 	}
 	if !ok {
 		return nil, fmt.Errorf("sim: %s %s: %w: no such patient", action, id, device.ErrDenied)
 	}
-	return slices.Clone(cur), nil
+	return cur, nil
 }
 
 // AuditLog implements device.AuditSource.

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -18,20 +19,23 @@ func newPump(t *testing.T, weak ...string) *sim.Pump {
 	t.Helper()
 	p, err := sim.New(context.Background(), "infusion-pump", sim.WithWeaknesses(weak...))
 	require.NoError(t, err)
-	require.NoError(t, p.CreateUser(context.Background(), "nurse", "correct horse battery", "clinician"))
+	require.NoError(t, p.CreateUser(context.Background(), "nurse.jones", "correct horse battery", "clinician"))
 	return p
 }
 
 func TestLoginRefusesWrongPasswordAndUnknownUser(t *testing.T) {
 	ctx := context.Background()
 	p := newPump(t)
-	_, err := p.Login(ctx, device.Credentials{User: "nurse", Password: "wrong"})
+	_, err := p.Login(ctx, device.Credentials{User: "nurse.jones", Password: "wrong"})
 	assert.ErrorIs(t, err, device.ErrDenied)
 	_, err = p.Login(ctx, device.Credentials{User: "ghost", Password: "correct horse battery"})
 	assert.ErrorIs(t, err, device.ErrDenied)
-	tok, err := p.Login(ctx, device.Credentials{User: "nurse", Password: "correct horse battery"})
+	_, err = p.Login(ctx, device.Credentials{User: "nurse.jones", Password: "correct horse battery"})
+	assert.ErrorIs(t, err, device.ErrDenied, "a second attempt right after a failure waits out the backoff")
+	require.NoError(t, p.AdvanceClock(ctx, 2*time.Second))
+	tok, err := p.Login(ctx, device.Credentials{User: "nurse.jones", Password: "correct horse battery"})
 	require.NoError(t, err)
-	assert.Len(t, tok, 64)
+	assert.Len(t, tok, 43, "256 random bits, base64url")
 }
 
 func TestPatientDataNeedsASession(t *testing.T) {
@@ -41,7 +45,7 @@ func TestPatientDataNeedsASession(t *testing.T) {
 	assert.ErrorIs(t, err, device.ErrUnauthenticated)
 	assert.ErrorIs(t, p.WritePatient(ctx, "forged", "P-1001", []byte("x")), device.ErrUnauthenticated)
 
-	tok, err := p.Login(ctx, device.Credentials{User: "nurse", Password: "correct horse battery"})
+	tok, err := p.Login(ctx, device.Credentials{User: "nurse.jones", Password: "correct horse battery"})
 	require.NoError(t, err)
 	b, err := p.ReadPatient(ctx, tok, "P-1001")
 	require.NoError(t, err)
@@ -61,7 +65,7 @@ func TestNoAuthWeaknessServesAnyone(t *testing.T) {
 func TestAuditTrailIsChainedSignedAndComplete(t *testing.T) {
 	ctx := context.Background()
 	p := newPump(t)
-	_, _ = p.Login(ctx, device.Credentials{User: "nurse", Password: "bad", Source: "10.0.0.7"})
+	_, _ = p.Login(ctx, device.Credentials{User: "nurse.jones", Password: "bad", Source: "10.0.0.7"})
 	exp, err := p.AuditLog(ctx)
 	require.NoError(t, err)
 	rep, err := audit.Verify(exp.Log, exp.Checkpoint, exp.PublicKey)

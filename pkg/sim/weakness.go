@@ -24,9 +24,11 @@ type Weakness struct {
 func Weaknesses() []Weakness {
 	w := []Weakness{
 		{
-			Name:        "no-audit",
-			Description: "records no audit events at all",
-			Fails:       []string{"FDA-PMC-LOG-2", "HIPAA-164.312-b"},
+			Name: "no-audit",
+			Description: "records no audit events at all (so failed logins, replayed codes and emergency access go unrecorded, " +
+				"and the activity review has nothing to review)",
+			Fails: []string{"FDA-PMC-AUTHN-4", "FDA-PMC-LOG-2", "HIPAA-164.308-a-1-ii-D", "HIPAA-164.308-a-5-ii-C",
+				"HIPAA-164.312-a-2-ii", "HIPAA-164.312-b"},
 		},
 		{
 			Name:        "mutable-audit",
@@ -34,9 +36,85 @@ func Weaknesses() []Weakness {
 			Fails:       []string{"FDA-PMC-LOG-2"},
 		},
 		{
+			Name:        "plaintext-storage",
+			Description: "stores patient records and accounts unencrypted and unauthenticated (disposal then fails too: crypto-erase cannot unsay plaintext an attacker already copied)",
+			Fails:       []string{"FDA-PMC-CRYPTO-2", "HIPAA-164.310-d-2-i", "HIPAA-164.312-a-2-iv", "HIPAA-164.312-c-2"},
+		},
+		{
+			Name:        "shared-device-key",
+			Description: "seals storage with one key baked into the firmware, shared by every unit",
+			Fails:       []string{"FDA-PMC-CRYPTO-2"},
+		},
+		{
+			Name:        "no-crypto-erase",
+			Description: "decommissioning deletes files but keeps the storage key, so earlier copies stay readable",
+			Fails:       []string{"HIPAA-164.310-d-2-i"},
+		},
+		{
+			Name:        "secrets-in-logs",
+			Description: "writes tried passwords into the audit trail and the storage key into config exports",
+			Fails:       []string{"FDA-PMC-CONF-1"},
+		},
+		{
+			Name:        "plaintext-backup",
+			Description: "writes backups unencrypted and restores them without checking integrity",
+			Fails:       []string{"HIPAA-164.308-a-7-ii-A"},
+		},
+		{
+			Name:        "lossy-backup",
+			Description: "leaves the most recently changed patient record out of backups",
+			Fails:       []string{"HIPAA-164.308-a-7-ii-B"},
+		},
+		{
 			Name:        "no-auth",
 			Description: "serves patient data to callers without a valid session",
 			Fails:       []string{"HIPAA-164.312-d"},
+		},
+		{
+			Name:        "default-credentials",
+			Description: "ships a factory administrator account admin/admin that its own code checks, password only",
+			Fails:       []string{"FDA-PMC-AUTHN-1"},
+		},
+		{
+			Name:        "no-mfa",
+			Description: "counts its keypad as a second factor that proves nothing, so a password alone opens privileged accounts",
+			Fails:       []string{"FDA-PMC-AUTHN-2"},
+		},
+		{
+			Name:        "totp-replay",
+			Description: "does not keep which one-time code was used, so a code works again for its whole window",
+			Fails:       []string{"FDA-PMC-AUTHN-4"},
+		},
+		{
+			Name:        "no-lockout",
+			Description: "configures the loosest throttling the library allows: 100 failures before a lock of a nanosecond, no backoff",
+			Fails:       []string{"HIPAA-164.308-a-5-ii-C"},
+		},
+		{
+			Name:        "no-auto-logoff",
+			Description: "configures sessions to last ten years, used or not",
+			Fails:       []string{"HIPAA-164.312-a-2-iii"},
+		},
+		{
+			Name:        "shared-account",
+			Description: "accepts generic account names (\"nurse\", \"admin\") and logs them in with its own password check",
+			Fails:       []string{"HIPAA-164.312-a-2-i"},
+		},
+		{
+			Name:        "no-rbac",
+			Description: "authorizes in permissive mode: refusals are recorded but not enforced, so any user can do anything",
+			Fails:       []string{"FDA-PMC-AUTHZ-1"},
+		},
+		{
+			Name: "silent-break-glass",
+			Description: "grants emergency access without a reason, records and alerts nothing, and never ends it " +
+				"(so the activity review cannot flag it either)",
+			Fails: []string{"HIPAA-164.308-a-1-ii-D", "HIPAA-164.312-a-2-ii"},
+		},
+		{
+			Name:        "weak-passwords",
+			Description: "creates accounts with common, default or trivial passwords, hashing them itself",
+			Fails:       []string{"HIPAA-164.308-a-5-ii-D"},
 		},
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })

@@ -1,0 +1,591 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/cucumber/godog"
+
+	"github.com/wardsec/ward/pkg/device"
+)
+
+func registerAtRestSteps(sc *godog.ScenarioContext) {
+	step(sc, `^"([^"]+)" stores a marker in the record of patient "([^"]+)"$`, stepStoreMarker)
+	step(sc, `^an attacker dumps the device's raw storage$`, stepDump)
+	step(sc, `^the marker appears nowhere in the dump$`, stepMarkerNotInDump)
+	step(sc, `^nothing from the record of patient "([^"]+)" appears in the dump$`, stepRecordNotInDump)
+	step(sc, `^the password of "([^"]+)" appears nowhere in the dump$`, stepPasswordNotInDump)
+	step(sc, `^an attacker with storage access alters the stored record of patient "([^"]+)"$`, stepAlterStoredRecord)
+	step(sc, `^reading the record of patient "([^"]+)" as "([^"]+)" fails its integrity check$`, stepReadFailsIntegrity)
+	step(sc, `^two units of the same model, each with patient data stored$`, stepTwoUnits)
+	step(sc, `^an attacker extracts the storage key of the first unit$`, stepExtractKey)
+	step(sc, `^that key opens none of the second unit's stored files$`, stepKeyOpensNothing)
+	step(sc, `^the second unit's marker is in none of its stored files in the clear$`, stepUnit2MarkerHidden)
+	step(sc, `^"([^"]+)" decommissions the device$`, stepDecommission)
+	step(sc, `^the device's storage key is destroyed$`, stepKeyDestroyed)
+	step(sc, `^the marker cannot be recovered from the earlier dump or from the device's storage$`, stepMarkerUnrecoverable)
+	step(sc, `^"([^"]+)" collects the device's audit trail and a configuration export$`, stepCollectOutputs)
+	step(sc, `^neither holds the password of "([^"]+)" or the wrong password tried$`, stepOutputsNoPasswords)
+	step(sc, `^neither holds the device's storage key$`, stepOutputsNoKey)
+}
+
+// newMarker is a unique string no device holds by chance.
+func newMarker() string {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return "WARD-MARKER-" + hex.EncodeToString(b)
+}
+
+// withMarker returns record with the marker added: as a "note" field when
+// the record is a JSON object, appended otherwise.
+func withMarker(record []byte, marker string) []byte {
+	var m map[string]any
+	if json.Unmarshal(record, &m) == nil && m != nil {
+		m["note"] = marker
+		if b, err := json.Marshal(m); err == nil {
+			return b
+		}
+	}
+	return append(append(bytes.Clone(record), ' '), marker...)
+}
+
+// storeMarker writes a fresh marker into a patient record through the
+// device's normal interface and returns it.
+func storeMarker(ctx context.Context, w *world, dev device.Device, token, patient string) (string, []byte, error) {
+	pd, err := device.As[device.PatientData](dev, "patient data")
+	if err != nil {
+		return "", nil, skip(w, err)
+	}
+	cur, err := pd.ReadPatient(ctx, token, patient)
+	if err != nil {
+		return "", nil, fmt.Errorf("read patient %q: %w", patient, err)
+	}
+	marker := newMarker()
+	rec := withMarker(cur, marker)
+	if err := pd.WritePatient(ctx, token, patient, rec); err != nil {
+		return "", nil, fmt.Errorf("store the marker in patient %q: %w", patient, err)
+	}
+	return marker, rec, nil
+}
+
+// skip marks the scenario not-applicable for a missing capability.
+func skip(w *world, err error) error {
+	w.mu.Lock()
+	if w.na == nil {
+		w.na = err
+	}
+	w.mu.Unlock()
+	return fmt.Errorf("%w: %w", godog.ErrSkip, err)
+}
+
+func stepStoreMarker(ctx context.Context, user, patient string) error {
+	w := worldFrom(ctx)
+	tok, err := session(w, user)
+	if err != nil {
+		return err
+	}
+	marker, rec, err := storeMarker(ctx, w, w.dev, tok, patient)
+	if err != nil {
+		return err
+	}
+	w.marker, w.lastRead[patient], w.lastUser = marker, rec, user
+	w.observe("%q stored marker %s in patient %q", user, marker, patient)
+	return nil
+}
+
+// dumpStorage reads every stored file, as an attacker with the flash chip.
+func dumpStorage(ctx context.Context, w *world, dev device.Device) (map[string][]byte, error) {
+	st, err := device.As[device.RawStorage](dev, "raw storage access")
+	if err != nil {
+		return nil, skip(w, err)
+	}
+	names, err := st.ListStored(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list raw storage: %w", err)
+	}
+	out := make(map[string][]byte, len(names))
+	for _, n := range names {
+		b, err := st.ReadStored(ctx, n)
+		if err != nil {
+			return nil, fmt.Errorf("read raw %q: %w", n, err)
+		}
+		out[n] = b
+	}
+	return out, nil
+}
+
+func listing(files map[string][]byte) []byte {
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	for _, n := range names {
+		fmt.Fprintf(&b, "%8d  %s\n", len(files[n]), n)
+	}
+	return b.Bytes()
+}
+
+func stepDump(ctx context.Context) error {
+	w := worldFrom(ctx)
+	d, err := dumpStorage(ctx, w, w.dev)
+	if err != nil {
+		return err
+	}
+	w.dump = d
+	w.attach("raw-storage-listing.txt", "text/plain", listing(d))
+	w.observe("dumped %d stored files", len(d))
+	return nil
+}
+
+// encodings are the forms a secret is searched for: a careless device
+// stores or logs it plainly, hex-encoded or base64-encoded. Base64 inside a
+// larger encoded blob (a JSON []byte field holding a whole record) depends
+// on where the secret falls in a 3-byte group, so for each of the three
+// alignments the characters that depend on the secret alone are searched
+// too (long secrets only: a short core would match by chance).
+func encodings(secret []byte) map[string][]byte {
+	out := map[string][]byte{
+		"plain":      secret,
+		"hex":        []byte(hex.EncodeToString(secret)),
+		"HEX":        []byte(strings.ToUpper(hex.EncodeToString(secret))),
+		"base64":     []byte(base64.StdEncoding.EncodeToString(secret)),
+		"base64url":  []byte(base64.RawURLEncoding.EncodeToString(secret)),
+		"base64-raw": []byte(base64.RawStdEncoding.EncodeToString(secret)),
+	}
+	for k := range 3 {
+		if core := base64Core(base64.RawStdEncoding, secret, k); len(core) >= 16 {
+			out[fmt.Sprintf("base64, offset %d", k)] = core
+		}
+		if core := base64Core(base64.RawURLEncoding, secret, k); len(core) >= 16 {
+			out[fmt.Sprintf("base64url, offset %d", k)] = core
+		}
+	}
+	return out
+}
+
+// base64Core returns the characters of the base64 encoding of data that
+// has secret at offset k (mod 3) that depend on secret alone: whole 3-byte
+// groups of it, without the group it shares with bytes before or after.
+func base64Core(enc *base64.Encoding, secret []byte, k int) []byte {
+	prefixed := append(make([]byte, k), secret...)
+	s := enc.EncodeToString(prefixed)
+	start, end := 0, len(prefixed)/3*4
+	if k > 0 {
+		start = 4
+	}
+	if end <= start {
+		return nil
+	}
+	return []byte(s[start:end])
+}
+
+// secretAt is where a secret was found.
+type secretAt struct {
+	file, form string
+	at, n      int // byte offset and length of the encoded form
+}
+
+// locateSecret returns where secret occurs in files, in any encoding,
+// looking at the files and forms in a fixed order.
+func locateSecret(files map[string][]byte, secret []byte) (secretAt, bool) {
+	if len(secret) == 0 {
+		return secretAt{}, false
+	}
+	forms := encodings(secret)
+	for _, form := range slices.Sorted(maps.Keys(forms)) {
+		enc := forms[form]
+		for _, name := range slices.Sorted(maps.Keys(files)) {
+			if i := bytes.Index(files[name], enc); i >= 0 {
+				return secretAt{file: name, form: form, at: i, n: len(enc)}, true
+			}
+		}
+	}
+	return secretAt{}, false
+}
+
+// findSecret returns where secret occurs in files, in any encoding.
+func findSecret(files map[string][]byte, secret []byte) (string, bool) {
+	loc, ok := locateSecret(files, secret)
+	if !ok {
+		return "", false
+	}
+	return fmt.Sprintf("%s (%s)", loc.file, loc.form), true
+}
+
+func needDump(w *world) error {
+	if w.dump == nil {
+		return errors.New("scenario bug: no raw storage dump was taken")
+	}
+	return nil
+}
+
+func stepMarkerNotInDump(ctx context.Context) error {
+	w := worldFrom(ctx)
+	if err := needDump(w); err != nil {
+		return err
+	}
+	if where, ok := findSecret(w.dump, []byte(w.marker)); ok {
+		return fmt.Errorf("the marker lies in the clear in %s", where)
+	}
+	w.observe("marker %s not found in %d files, in any encoding", w.marker, len(w.dump))
+	return nil
+}
+
+// distinctive returns the string values of a JSON record long enough to be
+// meaningful if found (names, dates, record numbers), leaving out the id.
+func distinctive(record []byte, id string) []string {
+	var m map[string]any
+	if json.Unmarshal(record, &m) != nil {
+		return []string{string(record)}
+	}
+	var out []string
+	for _, v := range m {
+		if s, ok := v.(string); ok && len(s) >= 8 && s != id {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func stepRecordNotInDump(ctx context.Context, patient string) error {
+	w := worldFrom(ctx)
+	if err := needDump(w); err != nil {
+		return err
+	}
+	rec, ok := w.lastRead[patient]
+	if !ok {
+		return fmt.Errorf("scenario bug: patient %q was not read or written earlier", patient)
+	}
+	vals := distinctive(rec, patient)
+	for _, v := range vals {
+		if where, ok := findSecret(w.dump, []byte(v)); ok {
+			return fmt.Errorf("patient data %q lies in the clear in %s", v, where)
+		}
+	}
+	w.observe("none of %d values of patient %q found in the dump", len(vals), patient)
+	return nil
+}
+
+func stepPasswordNotInDump(ctx context.Context, user string) error {
+	w := worldFrom(ctx)
+	if err := needDump(w); err != nil {
+		return err
+	}
+	pw, err := password(w, user)
+	if err != nil {
+		return err
+	}
+	if where, ok := findSecret(w.dump, []byte(pw)); ok {
+		return fmt.Errorf("the password of %q lies in the clear in %s", user, where)
+	}
+	w.observe("the password of %q is not in the dump", user)
+	return nil
+}
+
+func stepAlterStoredRecord(ctx context.Context, patient string) error {
+	w := worldFrom(ctx)
+	st, err := capability[device.RawStorage](w, "raw storage access")
+	if err != nil {
+		return err
+	}
+	names, err := st.ListStored(ctx)
+	if err != nil {
+		return err
+	}
+	altered := 0
+	for _, n := range names {
+		if !strings.Contains(n, patient) {
+			continue
+		}
+		orig, err := st.ReadStored(ctx, n)
+		if err != nil {
+			return err
+		}
+		if len(orig) == 0 {
+			continue
+		}
+		mod := bytes.Clone(orig)
+		if i := bytes.Index(mod, []byte(w.marker)); w.marker != "" && i >= 0 {
+			// Plain text: a careful attacker keeps the record well formed.
+			copy(mod[i:], strings.Repeat("X", len(w.marker)))
+		} else {
+			mod[len(mod)/2] ^= 0x01
+		}
+		if err := st.WriteStored(ctx, n, mod); err != nil {
+			return fmt.Errorf("write altered %q: %w", n, err)
+		}
+		w.onCleanup(func(ctx context.Context) error { return st.WriteStored(ctx, n, orig) })
+		w.observe("altered stored file %q", n)
+		altered++
+	}
+	if altered == 0 {
+		return fmt.Errorf("no stored file of patient %q found among %d stored files", patient, len(names))
+	}
+	return nil
+}
+
+func stepReadFailsIntegrity(ctx context.Context, patient, user string) error {
+	w := worldFrom(ctx)
+	pd, err := capability[device.PatientData](w, "patient data")
+	if err != nil {
+		return err
+	}
+	tok, err := session(w, user)
+	if err != nil {
+		return err
+	}
+	got, err := pd.ReadPatient(ctx, tok, patient)
+	switch {
+	case err == nil:
+		w.attach("patient-"+patient+"-served.json", "application/json", got)
+		return fmt.Errorf("the device served the altered record of patient %q without noticing", patient)
+	case !errors.Is(err, device.ErrIntegrity):
+		return fmt.Errorf("the read failed, but not as an integrity failure: %w", err)
+	}
+	w.observe("read refused: %v", err)
+	return nil
+}
+
+// prepareUnit logs into a unit with a fresh account and stores a marker.
+func prepareUnit(ctx context.Context, w *world, dev device.Device) (*unit, error) {
+	p, err := device.As[device.Provisioner](dev, "account provisioning")
+	if err != nil {
+		return nil, skip(w, err)
+	}
+	a, err := device.As[device.Authenticator](dev, "login")
+	if err != nil {
+		return nil, skip(w, err)
+	}
+	user, pw := "ward.unit.check", newSecret()
+	if err := p.CreateUser(ctx, user, pw, "clinician"); err != nil {
+		return nil, fmt.Errorf("create account: %w", err)
+	}
+	tok, err := a.Login(ctx, device.Credentials{User: user, Password: pw, Source: harnessSource})
+	if err != nil {
+		return nil, fmt.Errorf("log in: %w", err)
+	}
+	marker, _, err := storeMarker(ctx, w, dev, tok, "P-1001")
+	if err != nil {
+		return nil, err
+	}
+	return &unit{dev: dev, token: tok, marker: marker}, nil
+}
+
+func stepTwoUnits(ctx context.Context) error {
+	w := worldFrom(ctx)
+	first, err := prepareUnit(ctx, w, w.dev)
+	if err != nil {
+		return err
+	}
+	w.marker = first.marker
+	d2, err := w.open(ctx)
+	if err != nil {
+		return fmt.Errorf("open a second unit: %w", err)
+	}
+	if w.unit2, err = prepareUnit(ctx, w, d2); err != nil {
+		return err
+	}
+	id1, _ := w.dev.Identify(ctx)
+	id2, _ := d2.Identify(ctx)
+	w.observe("unit 1 serial %s, unit 2 serial %s, each with a marker stored", id1.Serial, id2.Serial)
+	return nil
+}
+
+// storageKey asks a unit for its storage key; ok is false after a
+// crypto-erase.
+func storageKey(ctx context.Context, w *world, dev device.Device) (string, []byte, bool, error) {
+	kc, err := device.As[device.KeyCustodian](dev, "storage key export (test builds)")
+	if err != nil {
+		return "", nil, false, skip(w, err)
+	}
+	id, key, err := kc.ExportStorageKey(ctx)
+	switch {
+	case errors.Is(err, device.ErrKeyDestroyed):
+		return "", nil, false, nil
+	case err != nil:
+		return "", nil, false, fmt.Errorf("export storage key: %w", err)
+	}
+	return id, key, true, nil
+}
+
+func stepExtractKey(ctx context.Context) error {
+	w := worldFrom(ctx)
+	id, key, ok, err := storageKey(ctx, w, w.dev)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("the first unit has no storage key")
+	}
+	w.keyID, w.key = id, key
+	w.observe("extracted storage key %q of the first unit", id)
+	return nil
+}
+
+func stepKeyOpensNothing(ctx context.Context) error {
+	w := worldFrom(ctx)
+	if w.unit2 == nil || w.key == nil {
+		return errors.New("scenario bug: no second unit or no extracted key")
+	}
+	files, err := dumpStorage(ctx, w, w.unit2.dev)
+	if err != nil {
+		return err
+	}
+	tried := 0
+	for name, data := range files {
+		if !isSealed(data) {
+			continue
+		}
+		tried++
+		if _, err := openSealed(ctx, data, w.keyID, w.key); err == nil {
+			return fmt.Errorf("the first unit's key opens %q on the second unit", name)
+		}
+	}
+	if tried == 0 {
+		return fmt.Errorf("the second unit has no encrypted files among %d stored files", len(files))
+	}
+	w.observe("the first unit's key opened none of the second unit's %d encrypted files", tried)
+	return nil
+}
+
+func stepUnit2MarkerHidden(ctx context.Context) error {
+	w := worldFrom(ctx)
+	files, err := dumpStorage(ctx, w, w.unit2.dev)
+	if err != nil {
+		return err
+	}
+	if where, ok := findSecret(files, []byte(w.unit2.marker)); ok {
+		return fmt.Errorf("the second unit's marker lies in the clear in %s", where)
+	}
+	return nil
+}
+
+func stepDecommission(ctx context.Context, user string) error {
+	w := worldFrom(ctx)
+	d, err := capability[device.Decommissioner](w, "decommissioning")
+	if err != nil {
+		return err
+	}
+	tok, err := session(w, user)
+	if err != nil {
+		return err
+	}
+	if err := d.Decommission(ctx, tok); err != nil {
+		return fmt.Errorf("decommission: %w", err)
+	}
+	w.observe("%q decommissioned the device", user)
+	return nil
+}
+
+func stepKeyDestroyed(ctx context.Context) error {
+	w := worldFrom(ctx)
+	id, key, ok, err := storageKey(ctx, w, w.dev)
+	if err != nil {
+		return err
+	}
+	if ok {
+		w.keyID, w.key = id, key
+		return fmt.Errorf("the storage key %q survived decommissioning", id)
+	}
+	w.observe("the device reports its storage key destroyed")
+	return nil
+}
+
+func stepMarkerUnrecoverable(ctx context.Context) error {
+	w := worldFrom(ctx)
+	if err := needDump(w); err != nil {
+		return err
+	}
+	now, err := dumpStorage(ctx, w, w.dev)
+	if err != nil {
+		return err
+	}
+	for label, files := range map[string]map[string][]byte{"earlier dump": w.dump, "device storage": now} {
+		if where, ok := findSecret(files, []byte(w.marker)); ok {
+			return fmt.Errorf("the marker lies in the clear in the %s: %s", label, where)
+		}
+		if w.key == nil {
+			continue
+		}
+		for name, data := range files {
+			if !isSealed(data) {
+				continue
+			}
+			if pt, err := openSealed(ctx, data, w.keyID, w.key); err == nil && bytes.Contains(pt, []byte(w.marker)) {
+				return fmt.Errorf("the marker was recovered from %q in the %s with a surviving key", name, label)
+			}
+		}
+	}
+	w.observe("marker not recoverable from %d earlier and %d remaining files", len(w.dump), len(now))
+	return nil
+}
+
+func stepCollectOutputs(ctx context.Context, user string) error {
+	w := worldFrom(ctx)
+	exp, _, err := exportAudit(ctx, w, "audit-log.jsonl")
+	if err != nil {
+		return err
+	}
+	ce, err := capability[device.ConfigExporter](w, "configuration export")
+	if err != nil {
+		return err
+	}
+	tok, err := session(w, user)
+	if err != nil {
+		return err
+	}
+	cfg, err := ce.ExportConfig(ctx, tok)
+	if err != nil {
+		return fmt.Errorf("export configuration: %w", err)
+	}
+	w.attach("config-export", "application/octet-stream", cfg)
+	w.outputs = map[string][]byte{"audit trail": exp.Log, "configuration export": cfg}
+	w.observe("collected the audit trail (%d bytes) and a configuration export (%d bytes)", len(exp.Log), len(cfg))
+	return nil
+}
+
+func stepOutputsNoPasswords(ctx context.Context, user string) error {
+	w := worldFrom(ctx)
+	pw, err := password(w, user)
+	if err != nil {
+		return err
+	}
+	for what, secret := range map[string]string{"the password": pw, "the wrong password tried": w.wrongPW[user]} {
+		if where, ok := findSecret(w.outputs, []byte(secret)); ok {
+			return fmt.Errorf("%s of %q appears in the %s", what, user, where)
+		}
+	}
+	w.observe("neither output holds a password of %q", user)
+	return nil
+}
+
+func stepOutputsNoKey(ctx context.Context) error {
+	w := worldFrom(ctx)
+	_, key, ok, err := storageKey(ctx, w, w.dev)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("the device has no storage key to look for")
+	}
+	if where, ok := findSecret(w.outputs, key); ok {
+		return fmt.Errorf("the storage key appears in the %s", where)
+	}
+	w.observe("neither output holds the storage key")
+	return nil
+}

@@ -1,0 +1,37 @@
+package sim_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/sim"
+)
+
+// BenchmarkLogin is one clinician login (one password hash, the session,
+// two sealed rewrites of the account table, the audit record) with the
+// simulator's cheap hashing and with pkg/mfa's production parameters.
+func BenchmarkLogin(b *testing.B) {
+	for name, opts := range map[string][]sim.Option{"sim-hashing": nil, "production-hashing": {sim.WithProductionHashing()}} {
+		b.Run(name, func(b *testing.B) {
+			ctx := context.Background()
+			p, err := sim.New(ctx, "infusion-pump", opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := p.CreateUser(ctx, "nurse.jones", "correct horse battery", "clinician"); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				tok, err := p.Login(ctx, device.Credentials{User: "nurse.jones", Password: "correct horse battery"})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := p.Logout(ctx, tok); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
