@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/wardsec/ward/pkg/device"
 )
@@ -18,7 +19,8 @@ const Scheme = "sim"
 //	sim://infusion-pump?weaken=no-audit,mutable-audit&serial=SIM-IP-000042
 //
 // The host names the profile. Each call builds a fresh device, so scenarios
-// that tamper with one never disturb another.
+// that tamper with one never disturb another. Its clock is frozen at the
+// moment of opening and moves only through device.ClockControl.
 func Open(ctx context.Context, u *url.URL) (device.Device, error) {
 	if u.Scheme != Scheme {
 		return nil, fmt.Errorf("%w: scheme %q is not %q", device.ErrBadTarget, u.Scheme, Scheme)
@@ -30,7 +32,11 @@ func Open(ctx context.Context, u *url.URL) (device.Device, error) {
 	if u.Path != "" && u.Path != "/" {
 		return nil, fmt.Errorf("%w: sim target takes no path, got %q", device.ErrBadTarget, u.Path)
 	}
-	var opts []Option
+	// A simulated unit's clock stands still unless a check advances it
+	// (device.ClockControl): outcomes then never depend on how fast the
+	// machine running the checks is (backoff windows, idle timers).
+	start := time.Now()
+	opts := []Option{WithClock(func() time.Time { return start })}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
 		return nil, fmt.Errorf("%w: query: %v", device.ErrBadTarget, err)
