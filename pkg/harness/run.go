@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -32,7 +31,7 @@ func (r *Runner) Run(ctx context.Context, info RunInfo, targets []string) (*evid
 			return nil, nil, err
 		}
 	}
-	run := &evidence.Run{ID: newUUID(), Tool: info.Tool, Catalogue: info.Catalogue, Started: r.now().UTC()}
+	run := &evidence.Run{ID: evidence.NewRunID(), Tool: info.Tool, Catalogue: info.Catalogue, Started: r.now().UTC()}
 	var reports [][]byte
 	for i, t := range targets {
 		res, rep, err := r.Check(ctx, t)
@@ -87,16 +86,4 @@ func mergeCucumber(targets []string, reports [][]byte) ([]byte, error) {
 		}
 	}
 	return json.MarshalIndent(all, "", "  ")
-}
-
-// newUUID returns a random (version 4) UUID; OSCAL and the manifest use it
-// to name the run.
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand does not fail on supported platforms
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }

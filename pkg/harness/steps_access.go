@@ -161,11 +161,7 @@ func session(w *world, user string) (string, error) {
 
 func stepRead(ctx context.Context, user, patient string) error {
 	w := worldFrom(ctx)
-	pd, err := capability[device.PatientData](w, "patient data")
-	if err != nil {
-		return err
-	}
-	tok, err := session(w, user)
+	pd, tok, err := withSession[device.PatientData](w, "patient data", user)
 	if err != nil {
 		return err
 	}
@@ -180,11 +176,7 @@ func stepRead(ctx context.Context, user, patient string) error {
 
 func stepUpdate(ctx context.Context, user, patient string) error {
 	w := worldFrom(ctx)
-	pd, err := capability[device.PatientData](w, "patient data")
-	if err != nil {
-		return err
-	}
-	tok, err := session(w, user)
+	pd, tok, err := withSession[device.PatientData](w, "patient data", user)
 	if err != nil {
 		return err
 	}
@@ -277,11 +269,7 @@ func stepRecordUnchanged(ctx context.Context, patient, user string) error {
 	if !ok {
 		return fmt.Errorf("scenario bug: patient %q was not read earlier", patient)
 	}
-	pd, err := capability[device.PatientData](w, "patient data")
-	if err != nil {
-		return err
-	}
-	tok, err := session(w, user)
+	pd, tok, err := withSession[device.PatientData](w, "patient data", user)
 	if err != nil {
 		return err
 	}

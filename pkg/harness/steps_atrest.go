@@ -341,11 +341,7 @@ func stepAlterStoredRecord(ctx context.Context, patient string) error {
 
 func stepReadFailsIntegrity(ctx context.Context, patient, user string) error {
 	w := worldFrom(ctx)
-	pd, err := capability[device.PatientData](w, "patient data")
-	if err != nil {
-		return err
-	}
-	tok, err := session(w, user)
+	pd, tok, err := withSession[device.PatientData](w, "patient data", user)
 	if err != nil {
 		return err
 	}
@@ -477,11 +473,7 @@ func stepUnit2MarkerHidden(ctx context.Context) error {
 
 func stepDecommission(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	d, err := capability[device.Decommissioner](w, "decommissioning")
-	if err != nil {
-		return err
-	}
-	tok, err := session(w, user)
+	d, tok, err := withSession[device.Decommissioner](w, "decommissioning", user)
 	if err != nil {
 		return err
 	}
@@ -541,11 +533,7 @@ func stepCollectOutputs(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	ce, err := capability[device.ConfigExporter](w, "configuration export")
-	if err != nil {
-		return err
-	}
-	tok, err := session(w, user)
+	ce, tok, err := withSession[device.ConfigExporter](w, "configuration export", user)
 	if err != nil {
 		return err
 	}

@@ -25,11 +25,7 @@ func registerBackupSteps(sc *godog.ScenarioContext) {
 
 func stepMakeBackup(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	b, err := capability[device.Backupper](w, "backup and restore")
-	if err != nil {
-		return err
-	}
-	tok, err := session(w, user)
+	b, tok, err := withSession[device.Backupper](w, "backup and restore", user)
 	if err != nil {
 		return err
 	}
@@ -91,11 +87,7 @@ func stepAlterBackup(ctx context.Context) error {
 
 func stepRestoreRefused(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	b, err := capability[device.Backupper](w, "backup and restore")
-	if err != nil {
-		return err
-	}
-	tok, err := session(w, user)
+	b, tok, err := withSession[device.Backupper](w, "backup and restore", user)
 	if err != nil {
 		return err
 	}

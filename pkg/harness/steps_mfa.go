@@ -654,11 +654,7 @@ func stepEmergencyRecorded(ctx context.Context, user string) error {
 
 func stepRequestReview(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	ar, err := capability[device.ActivityReviewer](w, "privileged-activity review")
-	if err != nil {
-		return err
-	}
-	tok, err := session(w, user)
+	ar, tok, err := withSession[device.ActivityReviewer](w, "privileged-activity review", user)
 	if err != nil {
 		return err
 	}

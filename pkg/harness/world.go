@@ -104,6 +104,17 @@ func (w *world) onCleanup(f func(context.Context) error) {
 	w.cleanups = append(w.cleanups, f)
 }
 
+// withSession returns the capability C and the session token of user: the
+// two things most steps need before they can call the device.
+func withSession[C any](w *world, name, user string) (C, string, error) {
+	c, err := capability[C](w, name)
+	if err != nil {
+		return c, "", err
+	}
+	tok, err := session(w, user)
+	return c, tok, err
+}
+
 // unit is a second device in a scenario, with its own session.
 type unit struct {
 	dev    device.Device
