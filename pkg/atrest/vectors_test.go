@@ -271,9 +271,17 @@ func makeVectors(t *testing.T) (map[string][]byte, map[string][]byte) {
 // only that comparison fails after a Go upgrade, rerun with -update and
 // check that the vectors still open as before.)
 func TestVectors(t *testing.T) {
-	want, sealed := makeVectors(t)
+	var want map[string][]byte
+	var sealed map[string][]byte
+	if fips140.Version() == "v1.0.0" {
+		// testing/cryptotest cannot make a frozen FIPS module's randomness
+		// deterministic: check the committed vectors only.
+		t.Log("GOFIPS140=v1.0.0 build: not regenerating the vectors")
+	} else {
+		want, sealed = makeVectors(t)
+	}
 	if *update {
-		if fips140.Enabled() {
+		if fips140.Enabled() || want == nil {
 			t.Fatal("run -update outside FIPS mode: the argon2id vector needs it")
 		}
 		if err := os.RemoveAll(vectorDir); err != nil {
