@@ -38,6 +38,7 @@ type checkFlags struct {
 	shard       string
 	controlsDir string
 	featuresDir string
+	waivers     []string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -54,7 +55,10 @@ to see the matching controls fail:
 
   ward check --target 'sim://infusion-pump?weaken=mutable-audit'
 
-Exit status: 0 every applicable control satisfied; 1 some control not
+With --waivers FILE, waiver blocks accept the risk of a control not being
+satisfied on the targets they select, until they expire (see docs/controls.md).
+
+Exit status: 0 every applicable control satisfied or waived; 1 some control not
 satisfied; 2 bad usage or configuration (nothing is run or written);
 3 harness error (a check could not be evaluated).`,
 		Example: `  ward check
@@ -75,6 +79,7 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	fl.StringVar(&f.shard, "shard", "", "check only shard I of N of the targets, as I/N (for splitting a fleet across CI jobs)")
 	fl.StringVar(&f.controlsDir, "controls", "", "directory of *.hcl controls to use instead of the embedded catalogue")
 	fl.StringVar(&f.featuresDir, "features", "", "directory of *.feature files to use instead of the embedded ones")
+	fl.StringArrayVar(&f.waivers, "waivers", nil, "HCL file of waiver blocks accepting the risk of unsatisfied controls (repeatable)")
 	return cmd
 }
 
@@ -98,6 +103,10 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return err
 	}
 	ids, err := selectControls(cat, f.frameworks, f.controls)
+	if err != nil {
+		return err
+	}
+	waivers, err := loadWaivers(f.waivers, cat, stderr)
 	if err != nil {
 		return err
 	}
@@ -139,6 +148,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		i, n, _ := parseShard(f.shard)
 		run.Shard = &evidence.Shard{Index: i, Count: n}
 	}
+	harness.ApplyWaivers(run, waivers, run.Started)
 	dir, err := writeBundle(ctx, f.out, run, key, cucumber)
 	if err != nil {
 		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
@@ -304,13 +314,19 @@ func printSummary(w io.Writer, run *evidence.Run) int {
 			counts[c.Outcome]++
 			fmt.Fprintf(w, "  %-15s %-24s %s — %s (%s)\n", c.Outcome, c.ID, c.Title, c.Framework, strings.Join(c.Citations, "; "))
 		}
-		fmt.Fprintf(w, "  %d satisfied, %d not satisfied, %d not applicable, %d error\n",
+		fmt.Fprintf(w, "  %d satisfied, %d not satisfied, %d not applicable, %d error",
 			counts[evidence.Satisfied], counts[evidence.NotSatisfied], counts[evidence.NotApplicable], counts[evidence.Error])
+		if counts[evidence.Waived] > 0 {
+			fmt.Fprintf(w, ", %d waived", counts[evidence.Waived])
+		}
+		fmt.Fprintln(w)
 		for _, c := range t.Controls {
 			switch c.Outcome {
 			case evidence.NotSatisfied:
 				fmt.Fprintf(w, "  FAILED %s: %s\n", c.ID, c.Reason)
 				code = exitNotSatisfied
+			case evidence.Waived:
+				fmt.Fprintf(w, "  WAIVED %s: %s\n", c.ID, c.Reason)
 			case evidence.Error:
 				fmt.Fprintf(w, "  ERROR  %s: %s\n", c.ID, c.Reason)
 				if code == exitOK {
@@ -320,4 +336,22 @@ func printSummary(w io.Writer, run *evidence.Run) int {
 		}
 	}
 	return code
+}
+
+// loadWaivers reads the --waivers files; their diagnostics are printed
+// like lint's, and any error is a usage error (nothing is run).
+func loadWaivers(paths []string, cat *control.Catalogue, stderr io.Writer) ([]control.Waiver, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	ws, src, diags := control.LoadWaivers(paths, cat)
+	if len(diags) > 0 {
+		if err := control.WriteDiagnostics(stderr, src, diags, 100, false); err != nil {
+			return nil, err
+		}
+	}
+	if diags.HasErrors() {
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("--waivers: %d error(s)", countErrors(diags))}
+	}
+	return ws, nil
 }

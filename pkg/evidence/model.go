@@ -101,6 +101,26 @@ type Control struct {
 	Reason string `json:"reason"`
 	// Scenarios are the ids (Scenario.ID) of the executions that checked it.
 	Scenarios []string `json:"scenarios"`
+	// Waiver is set when a waiver accepted the risk (Outcome Waived), or
+	// matched but was not used (expired, or the control was satisfied):
+	// WaiverInfo.Applied says which.
+	Waiver *WaiverInfo `json:"waiver,omitempty"`
+}
+
+// WaiverInfo records the waiver (`ward check --waivers`) that matched a
+// control on a target.
+type WaiverInfo struct {
+	ID            string `json:"id"`
+	Justification string `json:"justification"`
+	Approver      string `json:"approver"`
+	// Expires is the last day the waiver applies, YYYY-MM-DD.
+	Expires string `json:"expires"`
+	Ticket  string `json:"ticket,omitempty"`
+	// Applied is true when the waiver made the outcome waived; false when
+	// it had expired or the control needed none.
+	Applied bool `json:"applied"`
+	// Note says why an unapplied waiver was not used.
+	Note string `json:"note,omitempty"`
 }
 
 // Scenario is one execution of one Gherkin scenario against one target.

@@ -1,0 +1,121 @@
+package control_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wardsec/ward/pkg/control"
+)
+
+func waiverCatalogue() *control.Catalogue {
+	return &control.Catalogue{Controls: []control.Control{{ID: "HIPAA-164.312-b"}, {ID: "HIPAA-164.312-d"}}}
+}
+
+func writeWaiverFile(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+	return p
+}
+
+func TestLoadWaiversOK(t *testing.T) {
+	p := writeWaiverFile(t, "w.hcl", `
+waiver "W-1" {
+  control       = "HIPAA-164.312-d"
+  targets       = ["sim://*"]
+  justification = <<-EOT
+    Legacy pump; replacement
+    scheduled.
+  EOT
+  approver      = "CISO Jane Roe"
+  expires       = "2027-01-31"
+  ticket        = "https://tracker.example/SEC-12"
+}
+waiver "W-2" {
+  control       = "HIPAA-164.312-b"
+  justification = "x"
+  approver      = "y"
+  expires       = "2026-12-01"
+}
+`)
+	ws, _, diags := control.LoadWaivers([]string{p}, waiverCatalogue())
+	require.False(t, diags.HasErrors(), diags.Error())
+	require.Len(t, ws, 2)
+	w := ws[0]
+	assert.Equal(t, "W-1", w.ID)
+	assert.Equal(t, "HIPAA-164.312-d", w.Control)
+	assert.Equal(t, "Legacy pump; replacement scheduled.", w.Justification)
+	assert.Equal(t, "CISO Jane Roe", w.Approver)
+	assert.Equal(t, time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC), w.Expires)
+	assert.Equal(t, "https://tracker.example/SEC-12", w.Ticket)
+	assert.True(t, w.Matches("sim://infusion-pump?weaken=no-auth"))
+	assert.False(t, w.Matches("tcp://10.0.0.5:7000"))
+	assert.True(t, ws[1].Matches("anything://at/all"), "no targets: every target")
+
+	assert.False(t, w.Expired(time.Date(2027, 1, 31, 23, 59, 0, 0, time.UTC)), "valid through its expiry day")
+	assert.True(t, w.Expired(time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)))
+}
+
+func TestLoadWaiversDiagnostics(t *testing.T) {
+	const ok = `control = "HIPAA-164.312-d"
+  justification = "j"
+  approver = "a"
+  expires = "2027-01-31"`
+	for name, tc := range map[string]struct {
+		text    string
+		summary string
+		line    int
+	}{
+		"missing justification": {"waiver \"W\" {\n  control = \"HIPAA-164.312-d\"\n  approver = \"a\"\n  expires = \"2027-01-31\"\n}\n", "Missing required argument", 1},
+		"missing approver":      {"waiver \"W\" {\n  control = \"HIPAA-164.312-d\"\n  justification = \"j\"\n  expires = \"2027-01-31\"\n}\n", "Missing required argument", 1},
+		"missing expires":       {"waiver \"W\" {\n  control = \"HIPAA-164.312-d\"\n  justification = \"j\"\n  approver = \"a\"\n}\n", "Missing required argument", 1},
+		"empty justification":   {"waiver \"W\" {\n  control = \"HIPAA-164.312-d\"\n  justification = \" \"\n  approver = \"a\"\n  expires = \"2027-01-31\"\n}\n", "Empty justification", 3},
+		"bad date":              {"waiver \"W\" {\n  control = \"HIPAA-164.312-d\"\n  justification = \"j\"\n  approver = \"a\"\n  expires = \"31/01/2027\"\n}\n", "Invalid date", 5},
+		"unknown control":       {"waiver \"W\" {\n  control = \"HIPAA-164.312-x\"\n  justification = \"j\"\n  approver = \"a\"\n  expires = \"2027-01-31\"\n}\n", "Unknown control", 2},
+		"bad glob":              {"waiver \"W\" {\n  " + ok + "\n  targets = [\"sim://[\"]\n}\n", "Invalid target glob", 6},
+		"bad ticket":            {"waiver \"W\" {\n  " + ok + "\n  ticket = \"SEC-12\"\n}\n", "Invalid URL", 6},
+		"duplicate id":          {"waiver \"W\" {\n  " + ok + "\n}\nwaiver \"W\" {\n  " + ok + "\n}\n", "Duplicate waiver", 7},
+		"unknown block":         {"waiverr \"W\" {\n}\n", "Unsupported block type", 1},
+		"unknown attribute":     {"waiver \"W\" {\n  " + ok + "\n  expiry = \"2027-01-31\"\n}\n", "Unsupported argument", 6},
+		"syntax":                {"waiver \"W\" {\n  control = \n}\n", "Invalid expression", 2},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := writeWaiverFile(t, "w.hcl", tc.text)
+			_, src, diags := control.LoadWaivers([]string{p}, waiverCatalogue())
+			require.True(t, diags.HasErrors(), "want an error")
+			d := diags[0]
+			assert.Equal(t, tc.summary, d.Summary, diags.Error())
+			require.NotNil(t, d.Subject)
+			assert.Equal(t, p, d.Subject.Filename)
+			assert.Equal(t, tc.line, d.Subject.Start.Line, diags.Error())
+
+			var buf bytes.Buffer
+			require.NoError(t, control.WriteDiagnostics(&buf, src, diags, 100, false))
+			assert.True(t, strings.HasPrefix(buf.String(), p+":"), buf.String())
+		})
+	}
+}
+
+func TestLoadWaiversDuplicateAcrossFiles(t *testing.T) {
+	text := "waiver \"W\" {\n  control = \"HIPAA-164.312-d\"\n  justification = \"j\"\n  approver = \"a\"\n  expires = \"2027-01-31\"\n}\n"
+	a := writeWaiverFile(t, "a.hcl", text)
+	b := writeWaiverFile(t, "b.hcl", text)
+	_, _, diags := control.LoadWaivers([]string{a, b}, waiverCatalogue())
+	require.Len(t, diags, 1, diags.Error())
+	assert.Equal(t, "Duplicate waiver", diags[0].Summary)
+	assert.Equal(t, b, diags[0].Subject.Filename)
+	assert.Contains(t, diags[0].Detail, a)
+}
+
+func TestLoadWaiversMissingFile(t *testing.T) {
+	_, _, diags := control.LoadWaivers([]string{filepath.Join(t.TempDir(), "nope.hcl")}, waiverCatalogue())
+	require.True(t, diags.HasErrors())
+	assert.Equal(t, "Cannot read waiver file", diags[0].Summary)
+}
