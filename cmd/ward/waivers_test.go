@@ -66,6 +66,14 @@ func TestCheckWaiverWaivesFailedControl(t *testing.T) {
 		require.NoError(t, err)
 		assert.Contains(t, string(b), "isolated VLAN", f)
 	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(b), "Waiver <code>W-NOAUTH</code> applied: approved by Jane Roe, CISO, expires 2999-12-31, ticket <code>https://tracker.example/SEC-12</code>")
+	b, err = os.ReadFile(filepath.Join(dir, "assessment-results.json"))
+	require.NoError(t, err)
+	for _, want := range []string{`"waiver-id"`, `"W-NOAUTH"`, `"waiver-approver"`, `"waiver-expires"`, `"2999-12-31"`} {
+		assert.Contains(t, string(b), want)
+	}
 	code, stdout, stderr = ward(t, "evidence", "verify", dir)
 	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 }

@@ -463,6 +463,16 @@ func (b *oscalBuilder) finding(ti, ci int) oscalFinding {
 		ps = append(ps, props(wardProp("citation", cit))...)
 	}
 	ps = append(ps, props(wardProp("target-uri", t.URI))...)
+	if w := c.Waiver; w != nil {
+		ps = append(ps, props(
+			wardProp("waiver-id", w.ID),
+			wardProp("waiver-applied", strconv.FormatBool(w.Applied)),
+			wardProp("waiver-approver", w.Approver),
+			wardProp("waiver-expires", w.Expires),
+			wardProp("waiver-ticket", w.Ticket),
+			wardProp("waiver-justification", w.Justification),
+		)...)
+	}
 
 	f := oscalFinding{
 		UUID:        ids.finding[ci],

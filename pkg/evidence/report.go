@@ -170,6 +170,7 @@ type reportResult struct {
 	Label        string
 	Reason       string
 	Deadline     string
+	Waiver       *WaiverInfo
 	Scenarios    []reportScenario
 	Missing      []string
 }
@@ -269,6 +270,7 @@ func buildReport(run *Run, fingerprint string) *reportData {
 				Outcome:      c.Outcome,
 				Label:        outcomeLabelShort(c.Outcome),
 				Reason:       c.Reason,
+				Waiver:       c.Waiver,
 			}
 			if c.Outcome != Satisfied {
 				res.Deadline = RemediationDeadline(run, c.Severity).Format("2006-01-02")
