@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wardsec/ward/pkg/control"
@@ -43,7 +44,7 @@ func ApplyWaivers(run *evidence.Run, ws []control.Waiver, now time.Time) {
 				c.Outcome = evidence.Waived
 				c.Waiver = waiverInfo(use, true, "")
 				c.Reason = fmt.Sprintf("waived by %s (approved by %s, until %s): %s; finding: %s",
-					use.ID, use.Approver, use.Expires.Format(control.DateLayout), use.Justification, c.Reason)
+					use.ID, use.Approver, use.Expires.Format(control.DateLayout), strings.TrimRight(use.Justification, ". "), c.Reason)
 			case use != nil:
 				c.Waiver = waiverInfo(use, false, fmt.Sprintf("not used: the control is %s", c.Outcome))
 			case expired != nil:
