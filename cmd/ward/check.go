@@ -6,10 +6,13 @@ import (
 	"crypto/ed25519"
 	"crypto/fips140"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"mime"
 	"os"
 	"path/filepath"
 	"slices"
@@ -39,6 +42,7 @@ type checkFlags struct {
 	controlsDir string
 	featuresDir string
 	waivers     []string
+	attests     []string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -56,7 +60,10 @@ to see the matching controls fail:
   ward check --target 'sim://infusion-pump?weaken=mutable-audit'
 
 With --waivers FILE, waiver blocks accept the risk of a control not being
-satisfied on the targets they select, until they expire (see docs/controls.md).
+satisfied on the targets they select, until they expire. With --attestations
+FILE, attestation blocks satisfy procedural controls (method "attestation");
+their evidence files are hashed and copied into the bundle (see
+docs/controls.md).
 
 Exit status: 0 every applicable control satisfied or waived; 1 some control not
 satisfied; 2 bad usage or configuration (nothing is run or written);
@@ -79,6 +86,7 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	fl.StringVar(&f.shard, "shard", "", "check only shard I of N of the targets, as I/N (for splitting a fleet across CI jobs)")
 	fl.StringVar(&f.controlsDir, "controls", "", "directory of *.hcl controls to use instead of the embedded catalogue")
 	fl.StringVar(&f.featuresDir, "features", "", "directory of *.feature files to use instead of the embedded ones")
+	fl.StringArrayVar(&f.attests, "attestations", nil, "HCL file of attestation blocks for procedural controls, with evidence files copied into the bundle (repeatable)")
 	fl.StringArrayVar(&f.waivers, "waivers", nil, "HCL file of waiver blocks accepting the risk of unsatisfied controls (repeatable)")
 	return cmd
 }
@@ -107,6 +115,10 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return err
 	}
 	waivers, err := loadWaivers(f.waivers, cat, stderr)
+	if err != nil {
+		return err
+	}
+	attests, attestFiles, err := loadAttestations(f.attests, cat, stderr)
 	if err != nil {
 		return err
 	}
@@ -148,8 +160,9 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		i, n, _ := parseShard(f.shard)
 		run.Shard = &evidence.Shard{Index: i, Count: n}
 	}
+	harness.ApplyAttestations(run, cat, attests, run.Started)
 	harness.ApplyWaivers(run, waivers, run.Started)
-	dir, err := writeBundle(ctx, f.out, run, key, cucumber)
+	dir, err := writeBundle(ctx, f.out, run, key, cucumber, attestFiles...)
 	if err != nil {
 		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
 	}
@@ -164,14 +177,15 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 
 // writeBundle writes the evidence under out/<UTC start time>, adding -2, -3...
 // when runs started in the same second: a bundle is never overwritten.
-func writeBundle(ctx context.Context, out string, run *evidence.Run, key ed25519.PrivateKey, cucumber []byte) (string, error) {
+func writeBundle(ctx context.Context, out string, run *evidence.Run, key ed25519.PrivateKey, cucumber []byte, extra ...evidence.WriteOption) (string, error) {
 	base := run.Started.UTC().Format("20060102T150405Z")
 	for i := 1; ; i++ {
 		name := base
 		if i > 1 {
 			name = fmt.Sprintf("%s-%d", base, i)
 		}
-		dir, err := evidence.Write(ctx, out, run, evidence.WithName(name), evidence.WithSigner(key), evidence.WithFile("cucumber.json", cucumber))
+		opts := append([]evidence.WriteOption{evidence.WithName(name), evidence.WithSigner(key), evidence.WithFile("cucumber.json", cucumber)}, extra...)
+		dir, err := evidence.Write(ctx, out, run, opts...)
 		if err == nil || !errors.Is(err, fs.ErrExist) || i >= 100 {
 			return dir, err
 		}
@@ -354,4 +368,58 @@ func loadWaivers(paths []string, cat *control.Catalogue, stderr io.Writer) ([]co
 		return nil, &exitError{code: exitUsage, err: fmt.Errorf("--waivers: %d error(s)", countErrors(diags))}
 	}
 	return ws, nil
+}
+
+// loadAttestations reads the --attestations files and their evidence
+// files. Diagnostics are printed like lint's and are usage errors; an
+// evidence file that cannot be read is not: it leaves the control not
+// satisfied. Each file read is stored in the bundle under
+// attestations/<attestation id>/.
+func loadAttestations(paths []string, cat *control.Catalogue, stderr io.Writer) ([]harness.Attestation, []evidence.WriteOption, error) {
+	if len(paths) == 0 {
+		return nil, nil, nil
+	}
+	as, src, diags := control.LoadAttestations(paths, cat)
+	if len(diags) > 0 {
+		if err := control.WriteDiagnostics(stderr, src, diags, 100, false); err != nil {
+			return nil, nil, err
+		}
+	}
+	if diags.HasErrors() {
+		return nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("--attestations: %d error(s)", countErrors(diags))}
+	}
+	var out []harness.Attestation
+	var files []evidence.WriteOption
+	for _, a := range as {
+		ha := harness.Attestation{Attestation: a}
+		used := map[string]bool{}
+		for i, p := range a.Files {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				ha.Missing = append(ha.Missing, a.Evidence[i])
+				continue
+			}
+			name := filepath.Base(p)
+			for k := 2; used[name]; k++ {
+				name = fmt.Sprintf("%d-%s", k, filepath.Base(p))
+			}
+			used[name] = true
+			sum := sha256.Sum256(data)
+			art := evidence.Artifact{
+				Name: name, Path: "attestations/" + a.ID + "/" + name,
+				MediaType: mediaType(name), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)),
+			}
+			ha.Files = append(ha.Files, art)
+			files = append(files, evidence.WithFile(art.Path, data))
+		}
+		out = append(out, ha)
+	}
+	return out, files, nil
+}
+
+func mediaType(name string) string {
+	if t := mime.TypeByExtension(filepath.Ext(name)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
 }

@@ -119,3 +119,53 @@ func TestLoadWaiversMissingFile(t *testing.T) {
 	require.True(t, diags.HasErrors())
 	assert.Equal(t, "Cannot read waiver file", diags[0].Summary)
 }
+
+func TestLoadAttestations(t *testing.T) {
+	cat := &control.Catalogue{Controls: []control.Control{
+		{ID: "HIPAA-164.308-a-5", Verification: control.Verification{Method: control.MethodAttestation, MaxAge: "365d"}},
+		{ID: "HIPAA-164.312-d", Verification: control.Verification{Method: control.MethodScenario}},
+	}}
+	p := writeWaiverFile(t, "a.hcl", `attestation "A-1" {
+  control     = "HIPAA-164.308-a-5"
+  attested_by = "Sam Lee"
+  date        = "2026-06-01"
+  expires     = "2027-06-01"
+  evidence    = ["roster.pdf", "/abs/policy.pdf"]
+}
+`)
+	as, _, diags := control.LoadAttestations([]string{p}, cat)
+	require.False(t, diags.HasErrors(), diags.Error())
+	require.Len(t, as, 1)
+	a := as[0]
+	assert.Equal(t, []string{filepath.Join(filepath.Dir(p), "roster.pdf"), "/abs/policy.pdf"}, a.Files)
+	assert.False(t, a.Expired(time.Date(2027, 6, 1, 23, 0, 0, 0, time.UTC)))
+	assert.True(t, a.Expired(time.Date(2027, 6, 2, 0, 0, 0, 0, time.UTC)))
+	assert.False(t, a.TooOld("365d", time.Date(2027, 5, 31, 0, 0, 0, 0, time.UTC)))
+	assert.True(t, a.TooOld("365d", time.Date(2027, 6, 3, 0, 0, 0, 0, time.UTC)))
+
+	body := func(ctl, date, expires, evidence string) string {
+		return "attestation \"A\" {\n  control = \"" + ctl + "\"\n  attested_by = \"x\"\n  date = \"" + date + "\"\n  expires = \"" + expires + "\"\n  evidence = " + evidence + "\n}\n"
+	}
+	for name, tc := range map[string]struct {
+		text    string
+		summary string
+		line    int
+	}{
+		"unknown control":     {body("HIPAA-9", "2026-01-01", "2027-01-01", `["a"]`), "Unknown control", 2},
+		"scenario control":    {body("HIPAA-164.312-d", "2026-01-01", "2027-01-01", `["a"]`), "Control not verified by attestation", 2},
+		"bad date":            {body("HIPAA-164.308-a-5", "1 Jan 2026", "2027-01-01", `["a"]`), "Invalid date", 4},
+		"expires before date": {body("HIPAA-164.308-a-5", "2026-01-01", "2025-01-01", `["a"]`), "Expires before date", 5},
+		"empty evidence":      {body("HIPAA-164.308-a-5", "2026-01-01", "2027-01-01", `[]`), "Empty evidence", 6},
+		"missing attested_by": {"attestation \"A\" {\n  control = \"HIPAA-164.308-a-5\"\n  date = \"2026-01-01\"\n  expires = \"2027-01-01\"\n  evidence = [\"a\"]\n}\n", "Missing required argument", 1},
+		"duplicate":           {body("HIPAA-164.308-a-5", "2026-01-01", "2027-01-01", `["a"]`) + body("HIPAA-164.308-a-5", "2026-01-01", "2027-01-01", `["a"]`), "Duplicate attestation", 8},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := writeWaiverFile(t, "a.hcl", tc.text)
+			_, _, diags := control.LoadAttestations([]string{p}, cat)
+			require.True(t, diags.HasErrors())
+			assert.Equal(t, tc.summary, diags[0].Summary, diags.Error())
+			require.NotNil(t, diags[0].Subject)
+			assert.Equal(t, tc.line, diags[0].Subject.Start.Line, diags.Error())
+		})
+	}
+}

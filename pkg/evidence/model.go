@@ -105,6 +105,25 @@ type Control struct {
 	// matched but was not used (expired, or the control was satisfied):
 	// WaiverInfo.Applied says which.
 	Waiver *WaiverInfo `json:"waiver,omitempty"`
+	// Attestation is set for a control verified by attestation when one
+	// was supplied (`ward check --attestations`), used or not.
+	Attestation *AttestationInfo `json:"attestation,omitempty"`
+}
+
+// AttestationInfo records the attestation considered for a procedural
+// control on a target.
+type AttestationInfo struct {
+	ID         string `json:"id"`
+	AttestedBy string `json:"attested_by"`
+	// Date and Expires are YYYY-MM-DD.
+	Date    string `json:"date"`
+	Expires string `json:"expires"`
+	// Evidence are the attested files copied into the bundle (Data is
+	// not serialised); Missing are those that could not be read.
+	Evidence []Artifact `json:"evidence"`
+	Missing  []string   `json:"missing,omitempty"`
+	// Accepted is true when the attestation satisfied the control.
+	Accepted bool `json:"accepted"`
 }
 
 // WaiverInfo records the waiver (`ward check --waivers`) that matched a

@@ -473,6 +473,18 @@ func (b *oscalBuilder) finding(ti, ci int) oscalFinding {
 			wardProp("waiver-justification", w.Justification),
 		)...)
 	}
+	if a := c.Attestation; a != nil {
+		ps = append(ps, props(
+			wardProp("attestation-id", a.ID),
+			wardProp("attestation-accepted", strconv.FormatBool(a.Accepted)),
+			wardProp("attested-by", a.AttestedBy),
+			wardProp("attestation-date", a.Date),
+			wardProp("attestation-expires", a.Expires),
+		)...)
+		for _, e := range a.Evidence {
+			ps = append(ps, props(wardProp("attestation-evidence", e.Path+" sha256:"+e.SHA256))...)
+		}
+	}
 
 	f := oscalFinding{
 		UUID:        ids.finding[ci],

@@ -171,6 +171,7 @@ type reportResult struct {
 	Reason       string
 	Deadline     string
 	Waiver       *WaiverInfo
+	Attestation  *AttestationInfo
 	Scenarios    []reportScenario
 	Missing      []string
 }
@@ -271,6 +272,7 @@ func buildReport(run *Run, fingerprint string) *reportData {
 				Label:        outcomeLabelShort(c.Outcome),
 				Reason:       c.Reason,
 				Waiver:       c.Waiver,
+				Attestation:  c.Attestation,
 			}
 			if c.Outcome != Satisfied {
 				res.Deadline = RemediationDeadline(run, c.Severity).Format("2006-01-02")

@@ -11,6 +11,8 @@ func waivedRun() *Run {
 	run := sampleRun()
 	cs := run.Targets[0].Controls
 	cs[3].Waiver = &WaiverInfo{ID: "W-CP", Justification: "Plan <in> review\nsecond line", Approver: "Jane Roe", Expires: "2027-01-31", Ticket: "https://tracker.example/SEC-1", Applied: true}
+	cs[0].Attestation = &AttestationInfo{ID: "A-T", AttestedBy: "Sam Lee", Date: "2026-06-01", Expires: "2027-06-01", Accepted: true,
+		Evidence: []Artifact{{Name: "roster.pdf", Path: "attestations/A-T/roster.pdf", MediaType: "application/pdf", SHA256: strings.Repeat("cd", 32), Size: 10}}}
 	cs[1].Waiver = &WaiverInfo{ID: "W-OLD", Justification: "old", Approver: "Al", Expires: "2020-01-01", Note: "waiver W-OLD expired on 2020-01-01 and was ignored"}
 	return run
 }
@@ -48,6 +50,11 @@ func TestWaiverInOSCAL(t *testing.T) {
 			}
 		}
 	}
+	for _, f := range d.AR.Results[0].Findings {
+		if propOf(f.Props, "attestation-id") == "A-T" && propOf(f.Props, "attestation-evidence") != "attestations/A-T/roster.pdf sha256:"+strings.Repeat("cd", 32) {
+			t.Errorf("attestation evidence prop = %q", propOf(f.Props, "attestation-evidence"))
+		}
+	}
 	if !waived || !expired {
 		t.Errorf("findings lack waiver props: waived %v, expired %v", waived, expired)
 	}
@@ -60,6 +67,7 @@ func TestWaiverInReport(t *testing.T) {
 	}
 	for _, want := range []string{
 		"Waiver <code>W-CP</code> applied: approved by Jane Roe, expires 2027-01-31, ticket <code>https://tracker.example/SEC-1</code>. Justification: Plan &lt;in&gt; review",
+		"Attestation <code>A-T</code> accepted: attested by Sam Lee on 2026-06-01, expires 2027-06-01. Evidence <code>attestations/A-T/roster.pdf</code>",
 		"Waiver <code>W-OLD</code> not applied (waiver W-OLD expired on 2020-01-01 and was ignored)",
 	} {
 		if !strings.Contains(string(page), want) {

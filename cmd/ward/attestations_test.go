@@ -1,0 +1,135 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wardsec/ward/controls"
+	"github.com/wardsec/ward/pkg/evidence"
+)
+
+const trainingControl = `control "HIPAA-164.308-a-5" {
+  framework   = "hipaa-security-rule"
+  title       = "Security awareness and training"
+  citations   = ["45 CFR 164.308(a)(5)(i)"]
+  status      = "addressable"
+  severity    = "medium"
+  requirement = "Staff who use the device are trained."
+  verification {
+    method   = "attestation"
+    evidence = ["training-records"]
+    max_age  = "365d"
+  }
+}
+`
+
+// catalogueWithAttestation copies the embedded controls and adds one
+// verified by attestation.
+func catalogueWithAttestation(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	entries, err := controls.FS.ReadDir(".")
+	require.NoError(t, err)
+	for _, e := range entries {
+		if filepath.Ext(e.Name()) != ".hcl" {
+			continue
+		}
+		b, err := controls.FS.ReadFile(e.Name())
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "training.hcl"), []byte(trainingControl), 0o644))
+	return dir
+}
+
+func attestationFile(t *testing.T, date, expires string, withEvidence bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	if withEvidence {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "roster.pdf"), []byte("%PDF-1.4 training roster"), 0o644))
+	}
+	p := filepath.Join(dir, "att.hcl")
+	require.NoError(t, os.WriteFile(p, []byte(`attestation "A-TRAIN" {
+  control     = "HIPAA-164.308-a-5"
+  attested_by = "Sam Lee, Biomed lead"
+  date        = "`+date+`"
+  expires     = "`+expires+`"
+  evidence    = ["roster.pdf"]
+}
+`), 0o644))
+	return p
+}
+
+func TestCheckAttestation(t *testing.T) {
+	cat := catalogueWithAttestation(t)
+	recent := time.Now().UTC().AddDate(0, 0, -30).Format("2006-01-02")
+
+	t.Run("none supplied", func(t *testing.T) {
+		out := t.TempDir()
+		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat)
+		require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+		assert.Contains(t, stdout, "FAILED HIPAA-164.308-a-5: verified by attestation, and no attestation was supplied")
+	})
+
+	t.Run("valid", func(t *testing.T) {
+		out := t.TempDir()
+		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", attestationFile(t, recent, "2999-01-01", true))
+		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+		dir := bundleIn(t, out)
+		c := controlIn(t, readRun(t, dir), "HIPAA-164.308-a-5")
+		assert.Equal(t, evidence.Satisfied, c.Outcome)
+		assert.Contains(t, c.Reason, "attested by Sam Lee, Biomed lead on "+recent)
+		require.NotNil(t, c.Attestation)
+		require.Len(t, c.Attestation.Evidence, 1)
+		sum := sha256.Sum256([]byte("%PDF-1.4 training roster"))
+		assert.Equal(t, hex.EncodeToString(sum[:]), c.Attestation.Evidence[0].SHA256)
+		b, err := os.ReadFile(filepath.Join(dir, "attestations", "A-TRAIN", "roster.pdf"))
+		require.NoError(t, err)
+		assert.Equal(t, "%PDF-1.4 training roster", string(b))
+		page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+		require.NoError(t, err)
+		assert.Contains(t, string(page), "Attestation <code>A-TRAIN</code> accepted: attested by Sam Lee, Biomed lead")
+		code, stdout, stderr = ward(t, "evidence", "verify", dir)
+		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	})
+
+	for name, tc := range map[string]struct {
+		date, expires string
+		evidence      bool
+		reason        string
+	}{
+		"expired":          {"2020-01-01", "2020-12-31", true, "attestation A-TRAIN expired on 2020-12-31"},
+		"missing evidence": {recent, "2999-01-01", false, "attestation A-TRAIN: evidence missing: roster.pdf"},
+		"older than max":   {"2020-01-01", "2999-01-01", true, "older than the control's max_age 365d"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			out := t.TempDir()
+			code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", attestationFile(t, tc.date, tc.expires, tc.evidence))
+			require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			assert.Contains(t, stdout, tc.reason)
+			c := controlIn(t, readRun(t, bundleIn(t, out)), "HIPAA-164.308-a-5")
+			assert.Equal(t, evidence.NotSatisfied, c.Outcome)
+			require.NotNil(t, c.Attestation)
+			assert.False(t, c.Attestation.Accepted)
+		})
+	}
+
+	t.Run("malformed", func(t *testing.T) {
+		p := filepath.Join(t.TempDir(), "bad.hcl")
+		require.NoError(t, os.WriteFile(p, []byte("attestation \"A\" {\n  control = \"HIPAA-164.312-d\"\n  attested_by = \"x\"\n  date = \"2026-01-01\"\n  expires = \"2027-01-01\"\n  evidence = [\"a.pdf\"]\n}\n"), 0o644))
+		out := t.TempDir()
+		code, _, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", p)
+		assert.Equal(t, 2, code, stderr)
+		assert.Contains(t, stderr, p+":2:")
+		assert.Contains(t, stderr, "Control not verified by attestation")
+		entries, _ := os.ReadDir(out)
+		assert.Empty(t, entries)
+	})
+}

@@ -1,0 +1,163 @@
+package control
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+)
+
+// Attestation is a person's statement that a procedural control (method
+// "attestation") is met, backed by evidence files. It is written as an
+// attestation block in a file given to `ward check --attestations`.
+type Attestation struct {
+	ID         string    `json:"id"`
+	Control    string    `json:"control"`
+	AttestedBy string    `json:"attested_by"`
+	Date       time.Time `json:"date"`
+	// Expires is the last day the attestation holds (UTC).
+	Expires time.Time `json:"expires"`
+	// Evidence are the files as written in the block; Files are the same
+	// resolved against the attestation file's directory.
+	Evidence []string `json:"evidence"`
+	Files    []string `json:"-"`
+	// DeclRange is the attestation block's header in its file.
+	DeclRange hcl.Range `json:"-"`
+}
+
+// Expired reports whether the attestation has lapsed at now: it holds
+// through the whole of its expiry day (UTC).
+func (a Attestation) Expired(now time.Time) bool {
+	return !now.UTC().Before(a.Expires.AddDate(0, 0, 1))
+}
+
+// TooOld reports whether the attestation is older at now than the
+// control's max_age allows ("" or unparsable: no limit).
+func (a Attestation) TooOld(maxAge string, now time.Time) bool {
+	d, ok := parseMaxAge(maxAge)
+	return ok && now.Sub(a.Date) > d
+}
+
+type attestationBody struct {
+	Control         string    `hcl:"control"`
+	ControlRange    hcl.Range `hcl:"control,attr_value_range"`
+	AttestedBy      string    `hcl:"attested_by"`
+	AttestedByRange hcl.Range `hcl:"attested_by,attr_value_range"`
+	Date            string    `hcl:"date"`
+	DateRange       hcl.Range `hcl:"date,attr_value_range"`
+	Expires         string    `hcl:"expires"`
+	ExpiresRange    hcl.Range `hcl:"expires,attr_value_range"`
+	Evidence        []string  `hcl:"evidence"`
+	EvidenceRange   hcl.Range `hcl:"evidence,attr_value_range"`
+}
+
+// LoadAttestations reads the attestation files at paths and decodes their
+// attestation blocks, checking each against cat (the control must exist
+// and be verified by attestation). Evidence files are not read: a missing
+// file leaves the control not satisfied, it is not a configuration error.
+func LoadAttestations(paths []string, cat *Catalogue) ([]Attestation, *Sources, hcl.Diagnostics) {
+	src := &Sources{}
+	var diags hcl.Diagnostics
+	var out []Attestation
+	seen := map[string]hcl.Range{}
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read attestation file", Detail: err.Error()})
+			continue
+		}
+		hf, d := hclsyntax.ParseConfig(data, p, hcl.InitialPos)
+		if hf == nil {
+			hf = &hcl.File{Bytes: data}
+		}
+		src.add(p, hf)
+		diags = append(diags, d...)
+		if d.HasErrors() || hf.Body == nil {
+			continue
+		}
+		content, d := hf.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "attestation", LabelNames: []string{"id"}}}})
+		diags = append(diags, d...)
+		for _, b := range content.Blocks {
+			if len(b.Labels) != 1 {
+				continue
+			}
+			a, d := decodeAttestation(b, cat, filepath.Dir(p))
+			diags = append(diags, d...)
+			if first, dup := seen[a.ID]; dup {
+				diags = append(diags, errorAt(b.LabelRanges[0], "Duplicate attestation",
+					"An attestation %q was already declared at %s. Attestation ids must be unique.", a.ID, first))
+				continue
+			}
+			seen[a.ID] = b.DefRange
+			out = append(out, a)
+		}
+	}
+	slices.SortStableFunc(diags, cmpPos)
+	return out, src, diags
+}
+
+func decodeAttestation(b *hcl.Block, cat *Catalogue, dir string) (Attestation, hcl.Diagnostics) {
+	var body attestationBody
+	diags := sortDiags(gohcl.DecodeBody(b.Body, nil, &body))
+	decoded := diags
+	a := Attestation{
+		ID:         b.Labels[0],
+		Control:    body.Control,
+		AttestedBy: strings.TrimSpace(body.AttestedBy),
+		Evidence:   body.Evidence,
+		DeclRange:  b.DefRange,
+	}
+	if !controlIDRe.MatchString(a.ID) {
+		diags = append(diags, errorAt(b.LabelRanges[0], "Invalid attestation id",
+			"Attestation id %q must be letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit.", a.ID))
+	}
+	if present(decoded, body.ControlRange) && cat != nil {
+		c, ok := cat.Control(a.Control)
+		switch {
+		case !ok:
+			diags = append(diags, errorAt(body.ControlRange, "Unknown control",
+				"Attestation %q names control %q, which is not in the catalogue.", a.ID, a.Control))
+		case c.Verification.Method != MethodAttestation:
+			diags = append(diags, errorAt(body.ControlRange, "Control not verified by attestation",
+				"Control %q is verified by method %q; only controls with method %q take attestations. To accept a failing check, use a waiver.", a.Control, c.Verification.Method, MethodAttestation))
+		}
+	}
+	diags = append(diags, requireText(decoded, "attested_by", a.AttestedBy, body.AttestedByRange)...)
+	date := func(s string, r hcl.Range, name string) time.Time {
+		if !present(decoded, r) {
+			return time.Time{}
+		}
+		t, err := time.Parse(DateLayout, strings.TrimSpace(s))
+		if err != nil {
+			diags = append(diags, errorAt(r, "Invalid date",
+				"%s must be a date written YYYY-MM-DD, such as \"2027-01-31\"; got %q.", name, s))
+		}
+		return t
+	}
+	a.Date = date(body.Date, body.DateRange, "date")
+	a.Expires = date(body.Expires, body.ExpiresRange, "expires")
+	if !a.Date.IsZero() && !a.Expires.IsZero() && a.Expires.Before(a.Date) {
+		diags = append(diags, errorAt(body.ExpiresRange, "Expires before date",
+			"The attestation expires on %s, before it was made on %s.", body.Expires, body.Date))
+	}
+	diags = append(diags, requireList(decoded, "evidence", a.Evidence, body.EvidenceRange)...)
+	for _, e := range a.Evidence {
+		f := e
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(dir, f)
+		}
+		a.Files = append(a.Files, f)
+	}
+	return a, diags
+}
+
+// String names the attestation for messages.
+func (a Attestation) String() string {
+	return fmt.Sprintf("attestation %s by %s on %s", a.ID, a.AttestedBy, a.Date.Format(DateLayout))
+}

@@ -1,0 +1,92 @@
+package harness
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/wardsec/ward/pkg/control"
+	"github.com/wardsec/ward/pkg/evidence"
+)
+
+// Attestation is a control.Attestation with its evidence files read:
+// Files are stored in the bundle (Path, SHA256 and Size set), Missing
+// are the evidence entries that could not be read.
+type Attestation struct {
+	control.Attestation
+	Files   []evidence.Artifact
+	Missing []string
+}
+
+// ApplyAttestations decides the controls of run verified by attestation
+// (cat says which), in place, as of now. Such a control is satisfied only
+// by an attestation for it that has not expired, is no older than the
+// control's max_age and whose evidence files were all read; otherwise it
+// stays not satisfied and its reason says why (no attestation, expired,
+// too old, evidence missing). The first acceptable attestation, in order,
+// wins; otherwise the last one considered is recorded. Controls in error
+// (target unavailable) are left alone.
+func ApplyAttestations(run *evidence.Run, cat *control.Catalogue, as []Attestation, now time.Time) {
+	for ti := range run.Targets {
+		t := &run.Targets[ti]
+		for ci := range t.Controls {
+			c := &t.Controls[ci]
+			ctl, ok := cat.Control(c.ID)
+			if !ok || ctl.Verification.Method != control.MethodAttestation || c.Outcome == evidence.Error {
+				continue
+			}
+			var problems []string
+			var considered *Attestation
+			accepted := false
+			for i := range as {
+				a := &as[i]
+				if a.Control != c.ID {
+					continue
+				}
+				considered = a
+				switch {
+				case a.Expired(now):
+					problems = append(problems, fmt.Sprintf("attestation %s expired on %s", a.ID, a.Expires.Format(control.DateLayout)))
+				case a.TooOld(ctl.Verification.MaxAge, now):
+					problems = append(problems, fmt.Sprintf("attestation %s of %s is older than the control's max_age %s", a.ID, a.Date.Format(control.DateLayout), ctl.Verification.MaxAge))
+				case len(a.Missing) > 0:
+					problems = append(problems, fmt.Sprintf("attestation %s: evidence missing: %s", a.ID, strings.Join(a.Missing, ", ")))
+				default:
+					accepted = true
+				}
+				if accepted {
+					break
+				}
+			}
+			if considered == nil {
+				continue // decide's "no attestation was supplied" stands
+			}
+			c.Attestation = attestationInfo(considered, accepted)
+			if accepted {
+				var names []string
+				for _, f := range considered.Files {
+					names = append(names, f.Name)
+				}
+				c.Outcome = evidence.Satisfied
+				c.Reason = fmt.Sprintf("attested by %s on %s, valid until %s; evidence: %s",
+					considered.AttestedBy, considered.Date.Format(control.DateLayout), considered.Expires.Format(control.DateLayout), strings.Join(names, ", "))
+				continue
+			}
+			c.Outcome = evidence.NotSatisfied
+			c.Reason = "verified by attestation, and no valid attestation was supplied: " + strings.Join(problems, "; ")
+		}
+	}
+}
+
+func attestationInfo(a *Attestation, accepted bool) *evidence.AttestationInfo {
+	info := &evidence.AttestationInfo{
+		ID: a.ID, AttestedBy: a.AttestedBy,
+		Date: a.Date.Format(control.DateLayout), Expires: a.Expires.Format(control.DateLayout),
+		Evidence: []evidence.Artifact{}, Missing: a.Missing, Accepted: accepted,
+	}
+	for _, f := range a.Files {
+		f.Data = nil
+		info.Evidence = append(info.Evidence, f)
+	}
+	return info
+}
