@@ -133,3 +133,27 @@ func TestCheckAttestation(t *testing.T) {
 		assert.Empty(t, entries)
 	})
 }
+
+// Merging shard bundles keeps the attestation evidence files.
+func TestMergeKeepsAttestationFiles(t *testing.T) {
+	cat := catalogueWithAttestation(t)
+	att := attestationFile(t, time.Now().UTC().AddDate(0, 0, -30).Format("2006-01-02"), "2999-01-01", true)
+	targets := filepath.Join(t.TempDir(), "fleet.txt")
+	require.NoError(t, os.WriteFile(targets, []byte("sim://infusion-pump\nsim://infusion-pump?weaken=no-auth\n"), 0o644))
+	var dirs []string
+	for _, shard := range []string{"1/2", "2/2"} {
+		out := t.TempDir()
+		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", att, "--targets", targets, "--shard", shard)
+		require.Contains(t, []int{0, 1}, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+		dirs = append(dirs, bundleIn(t, out))
+	}
+	out := t.TempDir()
+	code, stdout, stderr := ward(t, append([]string{"evidence", "merge", "--out", out}, dirs...)...)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	merged := bundleIn(t, out)
+	b, err := os.ReadFile(filepath.Join(merged, "attestations", "A-TRAIN", "roster.pdf"))
+	require.NoError(t, err)
+	assert.Equal(t, "%PDF-1.4 training roster", string(b))
+	code, stdout, stderr = ward(t, "evidence", "verify", merged)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+}

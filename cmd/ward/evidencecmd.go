@@ -1,11 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -77,7 +79,11 @@ shard).`,
 			if err != nil {
 				return err
 			}
-			dir, err := writeBundle(cmd.Context(), out, run, key, cucumber)
+			attested, err := mergeAttestationFiles(args)
+			if err != nil {
+				return err
+			}
+			dir, err := writeBundle(cmd.Context(), out, run, key, cucumber, attested...)
 			if err != nil {
 				return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
 			}
@@ -232,4 +238,45 @@ named); 2 DIR is not an evidence bundle or bad usage.`,
 	}
 	cmd.Flags().StringVar(&pubkey, "pubkey", "", "trusted Ed25519 public key (PEM) the bundle must be signed with")
 	return cmd
+}
+
+// mergeAttestationFiles carries the inputs' attestation evidence files
+// (attestations/, verified with their bundles) into the merged bundle. A
+// path found in several inputs must hold the same bytes in each.
+func mergeAttestationFiles(dirs []string) ([]evidence.WriteOption, error) {
+	seen := map[string][]byte{}
+	var opts []evidence.WriteOption
+	for _, d := range dirs {
+		root := filepath.Join(d, "attestations")
+		err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) && p == root {
+				return fs.SkipDir
+			}
+			if err != nil || e.IsDir() {
+				return err
+			}
+			rel, err := filepath.Rel(d, p)
+			if err != nil {
+				return err
+			}
+			rel = filepath.ToSlash(rel)
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			if prev, ok := seen[rel]; ok {
+				if !bytes.Equal(prev, data) {
+					return usageErr("%s: %s differs from the same file in another input bundle", d, rel)
+				}
+				return nil
+			}
+			seen[rel] = data
+			opts = append(opts, evidence.WithFile(rel, data))
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return opts, nil
 }
