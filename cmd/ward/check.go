@@ -162,6 +162,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	}
 	harness.ApplyAttestations(run, cat, attests, run.Started)
 	harness.ApplyWaivers(run, waivers, run.Started)
+	flagWaivers(stderr, run, waivers)
 	dir, err := writeBundle(ctx, f.out, run, key, cucumber, attestFiles...)
 	if err != nil {
 		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
@@ -422,4 +423,25 @@ func mediaType(name string) string {
 		return t
 	}
 	return "application/octet-stream"
+}
+
+// flagWaivers warns about waivers that expired or matched nothing in the
+// run, so a lapsed acceptance of risk is not missed.
+func flagWaivers(w io.Writer, run *evidence.Run, ws []control.Waiver) {
+	for _, wv := range ws {
+		matched := false
+		for _, t := range run.Targets {
+			for _, c := range t.Controls {
+				if c.Waiver != nil && c.Waiver.ID == wv.ID {
+					matched = true
+				}
+			}
+		}
+		switch {
+		case wv.Expired(run.Started):
+			fmt.Fprintf(w, "ward: warning: waiver %s (%s) expired on %s and was ignored\n", wv.ID, wv.Control, wv.Expires.Format(control.DateLayout))
+		case !matched:
+			fmt.Fprintf(w, "ward: warning: waiver %s (%s) matched no control checked on these targets\n", wv.ID, wv.Control)
+		}
+	}
 }

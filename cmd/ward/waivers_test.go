@@ -83,6 +83,7 @@ func TestCheckExpiredWaiverIsIgnored(t *testing.T) {
 	code, stdout, stderr := ward(t, "check", "--out", out, "--target", "sim://infusion-pump?weaken=no-auth", "--waivers", waiverFile(t, "2020-01-31"))
 	require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "waiver W-NOAUTH expired on 2020-01-31")
+	assert.Contains(t, stderr, "ward: warning: waiver W-NOAUTH (HIPAA-164.312-d) expired on 2020-01-31 and was ignored")
 	c := controlIn(t, readRun(t, bundleIn(t, out)), "HIPAA-164.312-d")
 	assert.Equal(t, evidence.NotSatisfied, c.Outcome)
 	require.NotNil(t, c.Waiver)
@@ -102,4 +103,11 @@ func TestCheckMalformedWaiverIsUsageError(t *testing.T) {
 	assert.True(t, strings.HasPrefix(lines[len(lines)-1], "ward: "), stderr)
 	entries, _ := os.ReadDir(out)
 	assert.Empty(t, entries, "no bundle written")
+}
+
+func TestCheckUnmatchedWaiverIsFlagged(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := ward(t, "check", "--out", out, "--target", "sim://infusion-pump?weaken=no-auth", "--control", "HIPAA-164.312-b", "--waivers", waiverFile(t, "2999-12-31"))
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stderr, "ward: warning: waiver W-NOAUTH (HIPAA-164.312-d) matched no control checked on these targets")
 }
