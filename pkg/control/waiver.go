@@ -163,9 +163,10 @@ func decodeWaiver(b *hcl.Block, cat *Catalogue) (Waiver, hcl.Diagnostics) {
 			diags = append(diags, errorAt(body.ControlRange, "Unknown control", "%s", detail))
 		}
 	}
+	diags = append(diags, requireList(decoded, "targets", w.Targets, body.TargetsRange)...)
 	if present(decoded, body.TargetsRange) {
 		for _, g := range w.Targets {
-			if _, err := path.Match(g, ""); err != nil || strings.TrimSpace(g) == "" {
+			if _, err := path.Match(g, ""); err != nil {
 				diags = append(diags, errorAt(body.TargetsRange, "Invalid target glob",
 					"targets[%q] is not a valid glob (path.Match syntax: *, ?, [...]); it matches target URIs such as \"sim://infusion-pump?weaken=no-auth\".", g))
 			}

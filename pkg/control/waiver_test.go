@@ -80,6 +80,7 @@ func TestLoadWaiversDiagnostics(t *testing.T) {
 		"bad date":              {"waiver \"W\" {\n  control = \"HIPAA-164.312-d\"\n  justification = \"j\"\n  approver = \"a\"\n  expires = \"31/01/2027\"\n}\n", "Invalid date", 5},
 		"unknown control":       {"waiver \"W\" {\n  control = \"HIPAA-164.312-x\"\n  justification = \"j\"\n  approver = \"a\"\n  expires = \"2027-01-31\"\n}\n", "Unknown control", 2},
 		"bad glob":              {"waiver \"W\" {\n  " + ok + "\n  targets = [\"sim://[\"]\n}\n", "Invalid target glob", 6},
+		"empty targets":         {"waiver \"W\" {\n  " + ok + "\n  targets = []\n}\n", "Empty targets", 6},
 		"bad ticket":            {"waiver \"W\" {\n  " + ok + "\n  ticket = \"SEC-12\"\n}\n", "Invalid URL", 6},
 		"duplicate id":          {"waiver \"W\" {\n  " + ok + "\n}\nwaiver \"W\" {\n  " + ok + "\n}\n", "Duplicate waiver", 7},
 		"unknown block":         {"waiverr \"W\" {\n}\n", "Unsupported block type", 1},
