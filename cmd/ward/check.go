@@ -138,7 +138,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err := sim.Register(reg); err != nil {
 		return err
 	}
-	opts := []harness.Option{harness.WithControls(ids...)}
+	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, len(targets)))}
 	if f.concurrency > 0 {
 		opts = append(opts, harness.WithConcurrency(f.concurrency))
 	}
@@ -174,6 +174,32 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return quiet(code)
 	}
 	return nil
+}
+
+// progressPrinter shows progress on long runs: a live line on a terminal,
+// one plain line per finished target otherwise (CI logs).
+func progressPrinter(w io.Writer, targets int) func(harness.Progress) {
+	live := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			live = true
+		}
+	}
+	n := 0
+	return func(p harness.Progress) {
+		if p.TargetDone {
+			n++
+		}
+		line := fmt.Sprintf("[%d/%d] %s: %d scenarios done, %d failed", n+1, targets, p.Target, p.Done, p.Failed)
+		switch {
+		case p.TargetDone && live:
+			fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios, %d failed\n", n, targets, p.Target, p.Done, p.Failed)
+		case p.TargetDone:
+			fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", n, targets, p.Target, p.Done, p.Failed)
+		case live:
+			fmt.Fprint(w, "\r\x1b[K"+line)
+		}
+	}
 }
 
 // writeBundle writes the evidence under out/<UTC start time>, adding -2, -3...

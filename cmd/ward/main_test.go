@@ -222,6 +222,9 @@ func TestCheckTwoTargets(t *testing.T) {
 	code, stdout, stderr := ward(t, "check", "--out", out, "--target", "sim://infusion-pump?serial=A", "--target", "sim://infusion-pump?serial=B&weaken=no-auth")
 	require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	assert.Contains(t, stdout, "FAILED HIPAA-164.312-d")
+	// Not a terminal: one plain progress line per finished target.
+	assert.Contains(t, stderr, "ward: [1/2] sim://infusion-pump?serial=A: ")
+	assert.Regexp(t, `ward: \[2/2\] sim://infusion-pump\?serial=B&weaken=no-auth: \d+ scenarios, [1-9]\d* failed`, stderr)
 	dir := bundleIn(t, out)
 	code, _, stderr = ward(t, "evidence", "verify", dir)
 	assert.Equal(t, 0, code, stderr)

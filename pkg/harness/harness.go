@@ -38,7 +38,7 @@ type Runner struct {
 	features    fs.FS
 	concurrency int
 	controls    []string
-	progress    io.Writer
+	progress    func(Progress)
 	now         func() time.Time
 }
 
@@ -56,7 +56,28 @@ func WithControls(ids ...string) Option {
 }
 
 // WithProgress makes the runner print one line per finished scenario to w.
-func WithProgress(w io.Writer) Option { return func(r *Runner) { r.progress = w } }
+func WithProgress(w io.Writer) Option {
+	return WithProgressFunc(func(p Progress) {
+		if !p.TargetDone {
+			fmt.Fprintf(w, "  %-14s %s\n", p.Status, p.Scenario)
+		}
+	})
+}
+
+// Progress reports one finished scenario, or (TargetDone) a finished
+// target, with the target's running counts.
+type Progress struct {
+	Target     string
+	Scenario   string
+	Status     evidence.ScenarioStatus
+	Done       int // scenarios finished on this target so far
+	Failed     int // of which failed or in error
+	TargetDone bool
+}
+
+// WithProgressFunc calls f as each scenario finishes and once more when a
+// target is done; calls for one target never overlap.
+func WithProgressFunc(f func(Progress)) Option { return func(r *Runner) { r.progress = f } }
 
 // WithClock injects the clock used for run timestamps.
 func WithClock(now func() time.Time) Option { return func(r *Runner) { r.now = now } }
@@ -159,6 +180,9 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 		return res, nil, err
 	}
 	res.Scenarios = col.scenarios(index)
+	if r.progress != nil {
+		col.progress(r.progress, Progress{Target: target, TargetDone: true})
+	}
 	res.Controls = outcomes(ctrls, res.Scenarios, nil)
 	res.Finished = r.now().UTC()
 	return res, report.Bytes(), nil
@@ -267,7 +291,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 		w.finish(context.WithoutCancel(ctx))
 		if r.progress != nil {
 			st, _ := w.status()
-			fmt.Fprintf(r.progress, "  %-14s %s\n", st, p.Name)
+			col.progress(r.progress, Progress{Target: target, Scenario: p.Name, Status: st})
 		}
 		return ctx, nil
 	})
@@ -334,6 +358,24 @@ type collector struct {
 	mu     sync.Mutex
 	worlds map[string]*world
 	order  []string
+
+	pmu          sync.Mutex // serialises progress calls
+	done, failed int
+}
+
+// progress counts a finished scenario (unless p is the target's end) and
+// reports it.
+func (c *collector) progress(f func(Progress), p Progress) {
+	c.pmu.Lock()
+	defer c.pmu.Unlock()
+	if !p.TargetDone {
+		c.done++
+		if p.Status == evidence.ScenarioFailed || p.Status == evidence.ScenarioError {
+			c.failed++
+		}
+	}
+	p.Done, p.Failed = c.done, c.failed
+	f(p)
 }
 
 func (c *collector) add(id string, w *world) {

@@ -181,3 +181,24 @@ func TestRunCoversEveryTarget(t *testing.T) {
 	assert.Contains(t, string(cucumber), "@target:sim://infusion-pump?serial=B")
 	assert.NotEmpty(t, run.ID)
 }
+
+// Progress counts every scenario once and ends with the target's totals.
+func TestProgressReportsEveryScenario(t *testing.T) {
+	var events []harness.Progress
+	r := harness.New(simRegistry(t), catalogue(t), features.FS,
+		harness.WithProgressFunc(func(p harness.Progress) { events = append(events, p) }))
+	res, _, err := r.Check(context.Background(), "sim://infusion-pump?weaken=no-auth")
+	require.NoError(t, err)
+	require.Len(t, events, len(res.Scenarios)+1)
+	last := events[len(events)-1]
+	assert.True(t, last.TargetDone)
+	assert.Equal(t, len(res.Scenarios), last.Done)
+	failed := 0
+	for _, s := range res.Scenarios {
+		if s.Status == evidence.ScenarioFailed {
+			failed++
+		}
+	}
+	assert.Equal(t, failed, last.Failed)
+	assert.Positive(t, failed)
+}
