@@ -110,9 +110,12 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
-	ids, err := selectControls(cat, f.frameworks, f.controls)
+	ids, deferred, err := selectControls(cat, f.frameworks, f.controls, len(f.attests) > 0)
 	if err != nil {
 		return err
+	}
+	if len(deferred) > 0 {
+		fmt.Fprintf(stderr, "ward: %d procedural control(s) not assessed without --attestations: %s\n", len(deferred), strings.Join(deferred, ", "))
 	}
 	waivers, err := loadWaivers(f.waivers, cat, stderr)
 	if err != nil {
@@ -276,24 +279,25 @@ func parseShard(s string) (int, int, error) {
 	return i, n, nil
 }
 
-// selectControls applies --framework and --control. Unknown ids are usage
-// errors: a typo must not silently check nothing.
-func selectControls(cat *control.Catalogue, frameworks, ids []string) ([]string, error) {
+// selectControls applies --framework and --control and returns the controls
+// to assess and the procedural ones left for --attestations. Unknown ids
+// are usage errors: a typo must not silently check nothing.
+func selectControls(cat *control.Catalogue, frameworks, ids []string, procedural bool) ([]string, []string, error) {
 	for _, fw := range frameworks {
 		if _, ok := cat.Framework(fw); !ok {
 			var known []string
 			for _, f := range cat.Frameworks {
 				known = append(known, f.ID)
 			}
-			return nil, usageErr("--framework: unknown framework %q (known: %s)", fw, strings.Join(known, ", "))
+			return nil, nil, usageErr("--framework: unknown framework %q (known: %s)", fw, strings.Join(known, ", "))
 		}
 	}
 	for _, id := range ids {
 		if _, ok := cat.Control(id); !ok {
-			return nil, usageErr("--control: unknown control %q (see 'ward controls list')", id)
+			return nil, nil, usageErr("--control: unknown control %q (see 'ward controls list')", id)
 		}
 	}
-	var out []string
+	var out, deferred []string
 	for _, c := range cat.Controls {
 		if len(frameworks) > 0 && !slices.Contains(frameworks, c.Framework) {
 			continue
@@ -301,12 +305,22 @@ func selectControls(cat *control.Catalogue, frameworks, ids []string) ([]string,
 		if len(ids) > 0 && !slices.Contains(ids, c.ID) {
 			continue
 		}
+		// Procedural controls need a person's attestation: assess them
+		// when attestations are given or the control is asked for by id,
+		// so the automated default run is not failed by paperwork.
+		if c.Verification.Method == control.MethodAttestation && !procedural && !slices.Contains(ids, c.ID) {
+			deferred = append(deferred, c.ID)
+			continue
+		}
 		out = append(out, c.ID)
 	}
-	if len(out) == 0 {
-		return nil, usageErr("--framework and --control together select no control")
+	if len(out) == 0 && len(deferred) > 0 {
+		return nil, nil, usageErr("only procedural controls are selected (%s): give --attestations FILE", strings.Join(deferred, ", "))
 	}
-	return out, nil
+	if len(out) == 0 {
+		return nil, nil, usageErr("--framework and --control together select no control")
+	}
+	return out, deferred, nil
 }
 
 func signingKey(path string) (ed25519.PrivateKey, error) {
