@@ -61,9 +61,10 @@ to see the matching controls fail:
 
 With --waivers FILE, waiver blocks accept the risk of a control not being
 satisfied on the targets they select, until they expire. With --attestations
-FILE, attestation blocks satisfy procedural controls (method "attestation");
-their evidence files are hashed and copied into the bundle (see
-docs/controls.md).
+FILE, procedural controls (method "attestation") are assessed too, and
+attestation blocks satisfy them; their evidence files are hashed and copied
+into the bundle. Without it they are listed as not assessed (see
+docs/controls.md and examples/attestations/).
 
 Exit status: 0 every applicable control satisfied or waived; 1 some control not
 satisfied; 2 bad usage or configuration (nothing is run or written);
