@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"strings"
 
 	"crypto/sha256"
 	"encoding/hex"
@@ -193,4 +194,39 @@ func TestExampleAttestationsCoverProceduralControls(t *testing.T) {
 			assert.True(t, covered[c.ID], "example has no attestation for %s", c.ID)
 		}
 	}
+}
+
+// The worked example's biomed checklist is decoded item by item, recorded
+// in results.json and shown in the report; an item not done fails it.
+func TestExampleChecklistReachesTheReport(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := ward(t, "check", "--out", out, "--attestations", "../../examples/attestations/site.hcl", "--control", "NPRM-164.312-h-2")
+	if code == 1 && strings.Contains(stdout, "expired") {
+		t.Skip("the example's dates have passed; refresh examples/attestations/site.hcl")
+	}
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	dir := bundleIn(t, out)
+	run, err := evidence.ReadRun(dir)
+	require.NoError(t, err)
+	att := run.Targets[0].Controls[0].Attestation
+	require.NotNil(t, att)
+	require.Len(t, att.Checklist, 10)
+	report, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(report), "Tamper seals intact; USB ports capped")
+	assert.Contains(t, string(report), "restore took 41 s")
+
+	// The same attestation with one item not done leaves the control not satisfied.
+	b, err := os.ReadFile("../../examples/attestations/site.hcl")
+	require.NoError(t, err)
+	edited := strings.Replace(string(b), `check "Tamper seals intact; USB ports capped" { done = true }`, `check "Tamper seals intact; USB ports capped" { done = false }`, 1)
+	require.NotEqual(t, string(b), edited)
+	// A copy beside copies of the evidence files, which it names relatively.
+	tmp := t.TempDir()
+	require.NoError(t, os.CopyFS(tmp, os.DirFS("../../examples/attestations")))
+	p := filepath.Join(tmp, "site.hcl")
+	require.NoError(t, os.WriteFile(p, []byte(edited), 0o644))
+	code, stdout, _ = ward(t, "check", "--out", t.TempDir(), "--attestations", p, "--control", "NPRM-164.312-h-2")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "checklist items not done: Tamper seals intact; USB ports capped")
 }

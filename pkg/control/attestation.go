@@ -27,6 +27,10 @@ type Attestation struct {
 	// resolved against the attestation file's directory.
 	Evidence []string `json:"evidence"`
 	Files    []string `json:"-"`
+	// Checklist is the procedure the attester went through, item by item
+	// (for example a biomed technician's per-device security checklist);
+	// an item not done means the procedure found a problem.
+	Checklist []ChecklistItem `json:"checklist,omitempty"`
 	// DeclRange is the attestation block's header in its file.
 	DeclRange hcl.Range `json:"-"`
 }
@@ -44,17 +48,32 @@ func (a Attestation) TooOld(maxAge string, now time.Time) bool {
 	return ok && now.Sub(a.Date) > d
 }
 
+// ChecklistItem is one `check "what was checked" { done = true }` block of
+// an attestation.
+type ChecklistItem struct {
+	Item string `json:"item"`
+	Done bool   `json:"done"`
+	Note string `json:"note,omitempty"`
+}
+
+type checkBlock struct {
+	Item string `hcl:"item,label"`
+	Done bool   `hcl:"done"`
+	Note string `hcl:"note,optional"`
+}
+
 type attestationBody struct {
-	Control         string    `hcl:"control"`
-	ControlRange    hcl.Range `hcl:"control,attr_value_range"`
-	AttestedBy      string    `hcl:"attested_by"`
-	AttestedByRange hcl.Range `hcl:"attested_by,attr_value_range"`
-	Date            string    `hcl:"date"`
-	DateRange       hcl.Range `hcl:"date,attr_value_range"`
-	Expires         string    `hcl:"expires"`
-	ExpiresRange    hcl.Range `hcl:"expires,attr_value_range"`
-	Evidence        []string  `hcl:"evidence"`
-	EvidenceRange   hcl.Range `hcl:"evidence,attr_value_range"`
+	Control         string       `hcl:"control"`
+	ControlRange    hcl.Range    `hcl:"control,attr_value_range"`
+	AttestedBy      string       `hcl:"attested_by"`
+	AttestedByRange hcl.Range    `hcl:"attested_by,attr_value_range"`
+	Date            string       `hcl:"date"`
+	DateRange       hcl.Range    `hcl:"date,attr_value_range"`
+	Expires         string       `hcl:"expires"`
+	ExpiresRange    hcl.Range    `hcl:"expires,attr_value_range"`
+	Evidence        []string     `hcl:"evidence"`
+	EvidenceRange   hcl.Range    `hcl:"evidence,attr_value_range"`
+	Checks          []checkBlock `hcl:"check,block"`
 }
 
 // LoadAttestations reads the attestation files at paths and decodes their
@@ -112,6 +131,9 @@ func decodeAttestation(b *hcl.Block, cat *Catalogue, dir string) (Attestation, h
 		AttestedBy: strings.TrimSpace(body.AttestedBy),
 		Evidence:   body.Evidence,
 		DeclRange:  b.DefRange,
+	}
+	for _, c := range body.Checks {
+		a.Checklist = append(a.Checklist, ChecklistItem{Item: strings.TrimSpace(c.Item), Done: c.Done, Note: strings.TrimSpace(c.Note)})
 	}
 	if !controlIDRe.MatchString(a.ID) {
 		diags = append(diags, errorAt(b.LabelRanges[0], "Invalid attestation id",

@@ -122,8 +122,17 @@ type AttestationInfo struct {
 	// not serialised); Missing are those that could not be read.
 	Evidence []Artifact `json:"evidence"`
 	Missing  []string   `json:"missing,omitempty"`
+	// Checklist is the attested procedure, item by item.
+	Checklist []ChecklistItem `json:"checklist,omitempty"`
 	// Accepted is true when the attestation satisfied the control.
 	Accepted bool `json:"accepted"`
+}
+
+// ChecklistItem is one item of an attested checklist.
+type ChecklistItem struct {
+	Item string `json:"item"`
+	Done bool   `json:"done"`
+	Note string `json:"note,omitempty"`
 }
 
 // WaiverInfo records the waiver (`ward check --waivers`) that matched a

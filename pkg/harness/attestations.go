@@ -21,7 +21,8 @@ type Attestation struct {
 // ApplyAttestations decides the controls of run verified by attestation
 // (cat says which), in place, as of now. Such a control is satisfied only
 // by an attestation for it that has not expired, is no older than the
-// control's max_age and whose evidence files were all read; otherwise it
+// control's max_age, whose evidence files were all read and whose
+// checklist (if any) has every item done; otherwise it
 // stays not satisfied and its reason says why (no attestation, expired,
 // too old, evidence missing). The first acceptable attestation, in order,
 // wins; otherwise the last one considered is recorded. Controls in error
@@ -51,6 +52,8 @@ func ApplyAttestations(run *evidence.Run, cat *control.Catalogue, as []Attestati
 					problems = append(problems, fmt.Sprintf("attestation %s of %s is older than the control's max_age %s", a.ID, a.Date.Format(control.DateLayout), ctl.Verification.MaxAge))
 				case len(a.Missing) > 0:
 					problems = append(problems, fmt.Sprintf("attestation %s: evidence missing: %s", a.ID, strings.Join(a.Missing, ", ")))
+				case len(undone(a.Checklist)) > 0:
+					problems = append(problems, fmt.Sprintf("attestation %s: checklist items not done: %s", a.ID, strings.Join(undone(a.Checklist), "; ")))
 				default:
 					accepted = true
 				}
@@ -88,5 +91,19 @@ func attestationInfo(a *Attestation, accepted bool) *evidence.AttestationInfo {
 		f.Data = nil
 		info.Evidence = append(info.Evidence, f)
 	}
+	for _, c := range a.Checklist {
+		info.Checklist = append(info.Checklist, evidence.ChecklistItem{Item: c.Item, Done: c.Done, Note: c.Note})
+	}
 	return info
+}
+
+// undone lists the checklist items that were not done.
+func undone(items []control.ChecklistItem) []string {
+	var out []string
+	for _, c := range items {
+		if !c.Done {
+			out = append(out, c.Item)
+		}
+	}
+	return out
 }

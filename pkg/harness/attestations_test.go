@@ -1,6 +1,7 @@
 package harness_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,15 @@ import (
 	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
 )
+
+// withChecks gives an attestation a checklist "item 1", "item 2", ... with
+// the given done flags.
+func withChecks(a harness.Attestation, done ...bool) harness.Attestation {
+	for i, d := range done {
+		a.Checklist = append(a.Checklist, control.ChecklistItem{Item: fmt.Sprintf("item %d", i+1), Done: d})
+	}
+	return a
+}
 
 func TestApplyAttestations(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
@@ -31,15 +41,17 @@ func TestApplyAttestations(t *testing.T) {
 		reason  string
 		info    bool
 	}{
-		"accepted":          {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-1", "2026-06-01", "2027-06-01")}, evidence.Satisfied, "attested by Sam on 2026-06-01, valid until 2027-06-01; evidence: roster.pdf", true},
-		"none":              {"P-1", evidence.NotSatisfied, nil, evidence.NotSatisfied, "no attestation was supplied", false},
-		"other control":     {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-2", "2026-06-01", "2027-06-01")}, evidence.NotSatisfied, "no attestation was supplied", false},
-		"expired":           {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-1", "2026-06-01", "2026-11-22")}, evidence.NotSatisfied, "attestation A expired on 2026-11-22", true},
-		"too old":           {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-1", "2025-06-01", "2027-06-01")}, evidence.NotSatisfied, "older than the control's max_age 365d", true},
-		"missing evidence":  {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-1", "2026-06-01", "2027-06-01", "policy.pdf")}, evidence.NotSatisfied, "evidence missing: policy.pdf", true},
-		"second one valid":  {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-1", "2020-06-01", "2021-06-01"), att("B", "P-1", "2026-06-01", "2027-06-01")}, evidence.Satisfied, "attested by Sam", true},
-		"scenario control":  {"S-1", evidence.NotSatisfied, []harness.Attestation{att("A", "S-1", "2026-06-01", "2027-06-01")}, evidence.NotSatisfied, "untouched", false},
-		"target error kept": {"P-1", evidence.Error, []harness.Attestation{att("A", "P-1", "2026-06-01", "2027-06-01")}, evidence.Error, "untouched", false},
+		"accepted":                {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-1", "2026-06-01", "2027-06-01")}, evidence.Satisfied, "attested by Sam on 2026-06-01, valid until 2027-06-01; evidence: roster.pdf", true},
+		"none":                    {"P-1", evidence.NotSatisfied, nil, evidence.NotSatisfied, "no attestation was supplied", false},
+		"other control":           {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-2", "2026-06-01", "2027-06-01")}, evidence.NotSatisfied, "no attestation was supplied", false},
+		"expired":                 {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-1", "2026-06-01", "2026-11-22")}, evidence.NotSatisfied, "attestation A expired on 2026-11-22", true},
+		"too old":                 {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-1", "2025-06-01", "2027-06-01")}, evidence.NotSatisfied, "older than the control's max_age 365d", true},
+		"missing evidence":        {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-1", "2026-06-01", "2027-06-01", "policy.pdf")}, evidence.NotSatisfied, "evidence missing: policy.pdf", true},
+		"second one valid":        {"P-1", evidence.NotSatisfied, []harness.Attestation{att("A", "P-1", "2020-06-01", "2021-06-01"), att("B", "P-1", "2026-06-01", "2027-06-01")}, evidence.Satisfied, "attested by Sam", true},
+		"scenario control":        {"S-1", evidence.NotSatisfied, []harness.Attestation{att("A", "S-1", "2026-06-01", "2027-06-01")}, evidence.NotSatisfied, "untouched", false},
+		"checklist all done":      {"P-1", evidence.NotSatisfied, []harness.Attestation{withChecks(att("A", "P-1", "2026-06-01", "2027-06-01"), true, true)}, evidence.Satisfied, "attested by Sam", true},
+		"checklist item not done": {"P-1", evidence.NotSatisfied, []harness.Attestation{withChecks(att("A", "P-1", "2026-06-01", "2027-06-01"), true, false)}, evidence.NotSatisfied, "checklist items not done: item 2", true},
+		"target error kept":       {"P-1", evidence.Error, []harness.Attestation{att("A", "P-1", "2026-06-01", "2027-06-01")}, evidence.Error, "untouched", false},
 	} {
 		t.Run(name, func(t *testing.T) {
 			reason := "untouched"
