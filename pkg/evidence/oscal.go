@@ -89,6 +89,18 @@ func RemediationDeadline(run *Run, severity string) time.Time {
 	return runEnd(run).Add(time.Duration(days) * 24 * time.Hour).UTC().Truncate(time.Second)
 }
 
+// controlDeadline is when a control's open finding must be closed: the
+// expiry of the waiver that accepted its risk (the end of that day, UTC),
+// otherwise RemediationDeadline by severity.
+func controlDeadline(run *Run, c Control) time.Time {
+	if c.Outcome == Waived && c.Waiver != nil && c.Waiver.Applied {
+		if d, err := time.Parse("2006-01-02", c.Waiver.Expires); err == nil {
+			return d.Add(24*time.Hour - time.Second).UTC()
+		}
+	}
+	return RemediationDeadline(run, c.Severity)
+}
+
 func runEnd(run *Run) time.Time {
 	return nonZeroTime(run.Finished, run.Started)
 }
@@ -647,7 +659,7 @@ func (b *oscalBuilder) poam() oscalPOAM {
 					obsIncluded[si] = true
 				}
 			}
-			deadline := RemediationDeadline(run, c.Severity)
+			deadline := controlDeadline(run, *c)
 			p.Risks = append(p.Risks, b.risk(ti, ci, riskID, deadline, f.RelatedObservations))
 			p.Findings = append(p.Findings, f)
 			p.POAMItems = append(p.POAMItems, b.poamItem(ti, ci, f, riskID, deadline))

@@ -742,3 +742,17 @@ func FuzzCheckOSCALReferences(f *testing.F) {
 		}
 	})
 }
+
+// A finding whose risk a waiver accepted is due when the waiver expires,
+// not by the severity rule.
+func TestWaivedDeadlineIsTheWaiverExpiry(t *testing.T) {
+	run := &Run{Started: t0, Finished: t0}
+	waived := Control{Outcome: Waived, Severity: "low", Waiver: &WaiverInfo{ID: "W", Expires: "2027-01-31", Applied: true}}
+	if got, want := controlDeadline(run, waived), time.Date(2027, 1, 31, 23, 59, 59, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("waived: %v, want %v", got, want)
+	}
+	unused := Control{Outcome: NotSatisfied, Severity: "low", Waiver: &WaiverInfo{ID: "W", Expires: "2027-01-31"}}
+	if got, want := controlDeadline(run, unused), RemediationDeadline(run, "low"); !got.Equal(want) {
+		t.Errorf("waiver not applied: %v, want %v", got, want)
+	}
+}

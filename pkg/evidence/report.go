@@ -275,7 +275,7 @@ func buildReport(run *Run, fingerprint string) *reportData {
 				Attestation:  c.Attestation,
 			}
 			if c.Outcome != Satisfied {
-				res.Deadline = RemediationDeadline(run, c.Severity).Format("2006-01-02")
+				res.Deadline = controlDeadline(run, *c).Format("2006-01-02")
 			}
 			for _, sid := range c.Scenarios {
 				si, ok := scen[sid]
