@@ -2,15 +2,12 @@ package control
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // Attestation is a person's statement that a procedural control (method
@@ -81,44 +78,9 @@ type attestationBody struct {
 // and be verified by attestation). Evidence files are not read: a missing
 // file leaves the control not satisfied, it is not a configuration error.
 func LoadAttestations(paths []string, cat *Catalogue) ([]Attestation, *Sources, hcl.Diagnostics) {
-	src := &Sources{}
-	var diags hcl.Diagnostics
-	var out []Attestation
-	seen := map[string]hcl.Range{}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read attestation file", Detail: err.Error()})
-			continue
-		}
-		hf, d := hclsyntax.ParseConfig(data, p, hcl.InitialPos)
-		if hf == nil {
-			hf = &hcl.File{Bytes: data}
-		}
-		src.add(p, hf)
-		diags = append(diags, d...)
-		if d.HasErrors() || hf.Body == nil {
-			continue
-		}
-		content, d := hf.Body.Content(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "attestation", LabelNames: []string{"id"}}}})
-		diags = append(diags, d...)
-		for _, b := range content.Blocks {
-			if len(b.Labels) != 1 {
-				continue
-			}
-			a, d := decodeAttestation(b, cat, filepath.Dir(p))
-			diags = append(diags, d...)
-			if first, dup := seen[a.ID]; dup {
-				diags = append(diags, errorAt(b.LabelRanges[0], "Duplicate attestation",
-					"An attestation %q was already declared at %s. Attestation ids must be unique.", a.ID, first))
-				continue
-			}
-			seen[a.ID] = b.DefRange
-			out = append(out, a)
-		}
-	}
-	slices.SortStableFunc(diags, cmpPos)
-	return out, src, diags
+	return loadBlocks(paths, "attestation", func(b *hcl.Block, dir string) (Attestation, hcl.Diagnostics) {
+		return decodeAttestation(b, cat, dir)
+	})
 }
 
 func decodeAttestation(b *hcl.Block, cat *Catalogue, dir string) (Attestation, hcl.Diagnostics) {

@@ -3,15 +3,12 @@ package control
 import (
 	"fmt"
 	"net/url"
-	"os"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // DateLayout is how waiver and attestation dates are written: "2027-01-31".
@@ -70,32 +67,15 @@ type waiverBody struct {
 	TicketRange        hcl.Range `hcl:"ticket,attr_value_range"`
 }
 
-func waiverSchema() *hcl.BodySchema {
-	return &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "waiver", LabelNames: []string{"id"}}}}
-}
-
 // LoadWaivers reads the waiver files at paths (as given on the command
 // line) and decodes their waiver blocks, checking each against cat: every
 // problem is a diagnostic with a source range, in file order. The Sources
 // hold the files read, for WriteDiagnostics. When the diagnostics hold
 // errors the waivers must not be applied.
 func LoadWaivers(paths []string, cat *Catalogue) ([]Waiver, *Sources, hcl.Diagnostics) {
-	src := &Sources{}
-	var diags hcl.Diagnostics
-	var out []Waiver
-	seen := map[string]hcl.Range{}
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read waiver file", Detail: err.Error()})
-			continue
-		}
-		ws, d := ParseWaivers(src, p, data, cat, seen)
-		diags = append(diags, d...)
-		out = append(out, ws...)
-	}
-	slices.SortStableFunc(diags, cmpPos)
-	return out, src, diags
+	return loadBlocks(paths, "waiver", func(b *hcl.Block, _ string) (Waiver, hcl.Diagnostics) {
+		return decodeWaiver(b, cat)
+	})
 }
 
 // ParseWaivers decodes the waiver blocks of one file named name. seen
@@ -105,32 +85,9 @@ func ParseWaivers(src *Sources, name string, data []byte, cat *Catalogue, seen m
 	if seen == nil {
 		seen = map[string]hcl.Range{}
 	}
-	hf, diags := hclsyntax.ParseConfig(data, name, hcl.InitialPos)
-	if hf == nil {
-		hf = &hcl.File{Bytes: data}
-	}
-	src.add(name, hf)
-	if diags.HasErrors() || hf.Body == nil {
-		return nil, diags
-	}
-	content, d := hf.Body.Content(waiverSchema())
-	diags = append(diags, d...)
-	var out []Waiver
-	for _, b := range content.Blocks {
-		if len(b.Labels) != 1 {
-			continue
-		}
-		w, d := decodeWaiver(b, cat)
-		diags = append(diags, d...)
-		if first, dup := seen[w.ID]; dup {
-			diags = append(diags, errorAt(b.LabelRanges[0], "Duplicate waiver",
-				"A waiver %q was already declared at %s. Waiver ids must be unique.", w.ID, first))
-			continue
-		}
-		seen[w.ID] = b.DefRange
-		out = append(out, w)
-	}
-	return out, diags
+	return parseBlocks(src, name, data, "waiver", seen, func(b *hcl.Block) (Waiver, hcl.Diagnostics) {
+		return decodeWaiver(b, cat)
+	})
 }
 
 func decodeWaiver(b *hcl.Block, cat *Catalogue) (Waiver, hcl.Diagnostics) {
