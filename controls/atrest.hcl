@@ -150,3 +150,39 @@ control "FDA-PMC-CONF-1" {
     method = "scenario"
   }
 }
+
+control "FDA-PMC-CRYPTO-1" {
+  framework = "fda-premarket"
+  title     = "Approved cryptography, no downgrade"
+  citations = ["FDA premarket cybersecurity guidance, Appendix 1, C (Cryptography)", "FIPS 140-3", "NIST SP 800-131A Rev. 2"]
+  status    = "guidance"
+  severity  = "high"
+
+  requirement = <<-EOT
+    The device protects stored data only with cryptography a FIPS 140-3
+    validated module may use, in the current version of its format, so
+    that no stored copy depends on an unapproved or deprecated algorithm.
+    The automated check copies the device's raw storage and reads the
+    header of every sealed file without any key: each must be in the
+    current at-rest format, and every key that can open it must be wrapped
+    with an approved scheme (AES-256-GCM, or a key derived from a
+    passphrase with PBKDF2-HMAC-SHA256). Storage that holds no file sealed
+    in a format Ward can inspect fails, since nothing then shows which
+    cryptography protects it.
+  EOT
+
+  remediation = <<-EOT
+    Seal stored data with Ward's atrest package (or an equivalent built on
+    a validated module), wrap data keys with AES-256-GCM under a
+    hardware-held key, rewrap any file whose key is wrapped with an
+    unapproved scheme, and build with GODEBUG=fips140=only to have the
+    module refuse unapproved algorithms at run time.
+  EOT
+
+  crosswalk "fda-premarket" { refs = ["App1-C"] }
+  crosswalk "iec-62443-4-2" { refs = ["CR 4.3"] }
+
+  verification {
+    method = "scenario"
+  }
+}

@@ -30,7 +30,7 @@ func TestAtRestRoundTripRewrapAndTamper(t *testing.T) {
 
 	code, stdout, _ := ward(t, "atrest", "inspect", p("sealed"))
 	require.Equal(t, 0, code)
-	assert.Contains(t, stdout, "key:         a ")
+	assert.Contains(t, stdout, "key:         a (aes-256-gcm, FIPS 140-3 approved)")
 
 	code, _, stderr = ward(t, "atrest", "decrypt", "--key", p("a.key"), "--in", p("sealed"), "--out", p("out"))
 	require.Equal(t, 0, code, stderr)

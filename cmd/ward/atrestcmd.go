@@ -309,7 +309,11 @@ func newInspectCmd() *cobra.Command {
 			fmt.Fprintf(w, "file:        %s\nformat:      ward at-rest v%d\nchunk size:  %d bytes\nheader:      %d bytes\n", args[0], info.Version, info.ChunkSize, info.HeaderSize)
 			fmt.Fprintf(w, "sealed size: %d bytes\nplaintext:   %d bytes in %d chunks (from the length; not authenticated)\n", info.SealedSize, info.PlaintextSize, info.Chunks)
 			for _, r := range info.Recipients {
-				fmt.Fprintf(w, "key:         %s (%s)\n", r.KeyID, r.Type)
+				approved := "FIPS 140-3 approved"
+				if !atrest.FIPSApproved(r.Type) {
+					approved = "not FIPS 140-3 approved"
+				}
+				fmt.Fprintf(w, "key:         %s (%s, %s)\n", r.KeyID, r.Type, approved)
 			}
 			return nil
 		},

@@ -409,3 +409,18 @@ func TestWriteDoesNotKeepTheCallersBuffer(t *testing.T) {
 		}
 	}
 }
+
+func TestFIPSApproved(t *testing.T) {
+	for typ, want := range map[string]bool{
+		TypeAES256GCM:       true,
+		TypePBKDF2:          true,
+		TypeArgon2id:        false, // memory-hard, but not in FIPS 140-3
+		"chacha20-poly1305": false,
+		"":                  false,
+		"AES-256-GCM":       false, // types are exact, lower-case names
+	} {
+		if got := FIPSApproved(typ); got != want {
+			t.Errorf("FIPSApproved(%q) = %v, want %v", typ, got, want)
+		}
+	}
+}

@@ -37,6 +37,8 @@ func registerAtRestSteps(sc *godog.ScenarioContext) {
 	step(sc, `^"([^"]+)" collects the device's audit trail and a configuration export$`, stepCollectOutputs)
 	step(sc, `^neither holds the password of "([^"]+)" or the wrong password tried$`, stepOutputsNoPasswords)
 	step(sc, `^neither holds the device's storage key$`, stepOutputsNoKey)
+	step(sc, `^the dump holds sealed files, every one in the current at-rest format$`, stepSealedCurrentFormat)
+	step(sc, `^every key that can open a sealed file is wrapped with an approved algorithm$`, stepApprovedWrapping)
 }
 
 // newMarker is a unique string no device holds by chance.

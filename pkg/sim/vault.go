@@ -93,6 +93,9 @@ func newVault(weak weakSet) (vault, error) {
 	if weak["plaintext-storage"] {
 		return plainVault{se}, nil
 	}
+	if weak["unapproved-crypto"] {
+		return chachaVault{se}, nil
+	}
 	return newSealedVault(se)
 }
 

@@ -18,6 +18,10 @@ type Weakness struct {
 	// Fails lists the control ids that must come out not-satisfied when this
 	// weakness is on (and every other protection is intact).
 	Fails []string
+	// Unapproved is set when the weakness uses an algorithm that Go's
+	// FIPS 140-3 mode refuses: under GODEBUG=fips140=only such a unit
+	// fails to start instead, which is that mode doing its job.
+	Unapproved bool
 }
 
 // Weaknesses returns every weakness toggle, sorted by name.
@@ -38,7 +42,14 @@ func Weaknesses() []Weakness {
 		{
 			Name:        "plaintext-storage",
 			Description: "stores patient records and accounts unencrypted and unauthenticated (disposal then fails too: crypto-erase cannot unsay plaintext an attacker already copied)",
-			Fails:       []string{"FDA-PMC-CRYPTO-2", "HIPAA-164.310-d-2-i", "HIPAA-164.312-a-2-iv", "HIPAA-164.312-c-2"},
+			Fails:       []string{"FDA-PMC-CRYPTO-1", "FDA-PMC-CRYPTO-2", "HIPAA-164.310-d-2-i", "HIPAA-164.312-a-2-iv", "HIPAA-164.312-c-2"},
+		},
+		{
+			Name: "unapproved-crypto",
+			Description: "wraps its storage keys with ChaCha20-Poly1305, a sound cipher that no FIPS 140-3 validated module " +
+				"approves, so its stored data rests on unvalidated cryptography",
+			Fails:      []string{"FDA-PMC-CRYPTO-1"},
+			Unapproved: true,
 		},
 		{
 			Name:        "shared-device-key",
