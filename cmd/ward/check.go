@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/ed25519"
 	"crypto/fips140"
@@ -78,7 +77,7 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.targets, "target", nil, "device to check, as a URI (repeatable; default "+defaultTarget+")")
-	fl.StringVar(&f.targetsFile, "targets", "", "file with one target URI per line (# starts a comment)")
+	fl.StringVar(&f.targetsFile, "targets", "", "file with one target URI per line (# starts a comment; \"sim://... count=N\" declares a simulated fleet)")
 	fl.StringSliceVar(&f.frameworks, "framework", nil, "only controls of these frameworks (comma-separated ids, see 'ward controls list')")
 	fl.StringSliceVar(&f.controls, "control", nil, "only these controls (comma-separated ids)")
 	fl.StringVar(&f.out, "out", "ward-evidence", "directory under which the evidence bundle is written")
@@ -231,19 +230,11 @@ func collectTargets(f checkFlags) ([]string, error) {
 			return nil, usageErr("--targets: %v", err)
 		}
 		defer fh.Close()
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			line := strings.TrimSpace(sc.Text())
-			if i := strings.Index(line, "#"); i >= 0 {
-				line = strings.TrimSpace(line[:i])
-			}
-			if line != "" {
-				targets = append(targets, line)
-			}
+		listed, err := harness.ParseTargets(fh, f.targetsFile)
+		if err != nil {
+			return nil, usageErr("--targets %v", err)
 		}
-		if err := sc.Err(); err != nil {
-			return nil, usageErr("--targets %s: %v", f.targetsFile, err)
-		}
+		targets = append(targets, listed...)
 		if len(targets) == 0 {
 			return nil, usageErr("--targets %s lists no target", f.targetsFile)
 		}

@@ -1,0 +1,86 @@
+package harness
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// MaxFleetCount bounds count= on one targets-file line, so a typo (an extra
+// zero or two) is a clear error rather than hours of checking.
+const MaxFleetCount = 10_000
+
+// ParseTargets reads a targets file: one target URI per line, blank lines
+// and '#' comments ignored. A simulated target may be followed by
+// count=N to declare a fleet of N units: the line expands to N URIs that
+// differ only in their serial parameter, NAME-0001 to NAME-N, where NAME
+// is the line's own serial= value or "FLEET". Only sim:// targets take a
+// count, since only a simulator can make units on demand. name labels
+// errors, which carry the line number.
+func ParseTargets(r io.Reader, name string) ([]string, error) {
+	var out []string
+	sc := bufio.NewScanner(r)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		if i := strings.Index(line, "#"); i >= 0 {
+			line = line[:i]
+		}
+		f := strings.Fields(line)
+		switch len(f) {
+		case 0:
+			continue
+		case 1:
+			out = append(out, f[0])
+			continue
+		case 2:
+		default:
+			return nil, fmt.Errorf("%w: %s:%d: want a target URI and at most count=N, got %d fields", ErrConfig, name, n, len(f))
+		}
+		fleet, err := expandFleet(f[0], f[1])
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s:%d: %v", ErrConfig, name, n, err)
+		}
+		out = append(out, fleet...)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return out, nil
+}
+
+func expandFleet(target, count string) ([]string, error) {
+	v, ok := strings.CutPrefix(count, "count=")
+	if !ok {
+		return nil, fmt.Errorf("unexpected %q after the target (only count=N may follow it)", count)
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > MaxFleetCount {
+		return nil, fmt.Errorf("count=%s: want a whole number from 1 to %d", v, MaxFleetCount)
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, fmt.Errorf("target %q: %v", target, err)
+	}
+	if u.Scheme != "sim" {
+		return nil, fmt.Errorf("count= declares a simulated fleet; %q is not a sim:// target", target)
+	}
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return nil, fmt.Errorf("target %q: query: %v", target, err)
+	}
+	base := "FLEET"
+	if s := q.Get("serial"); s != "" {
+		base = s
+	}
+	width := max(4, len(strconv.Itoa(n)))
+	out := make([]string, 0, n)
+	for i := 1; i <= n; i++ {
+		q.Set("serial", fmt.Sprintf("%s-%0*d", base, width, i))
+		u.RawQuery = q.Encode()
+		out = append(out, u.String())
+	}
+	return out, nil
+}
