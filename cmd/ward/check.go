@@ -23,6 +23,7 @@ import (
 
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
+	wssh "github.com/wardsec/ward/pkg/device/ssh"
 	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
 	"github.com/wardsec/ward/pkg/sim"
@@ -72,7 +73,8 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 		Example: `  ward check
   ward check --control HIPAA-164.312-b --out /tmp/evidence
   ward check --target 'sim://infusion-pump?weaken=no-audit,no-auth'
-  ward check --targets fleet.txt --shard 2/4 --sign-key ward-signing.pem`,
+  ward check --targets fleet.txt --shard 2/4 --sign-key ward-signing.pem
+  ward check --target 'ssh://root@10.0.0.7:22?key=id_ed25519&known_hosts=known_hosts&profile=pump.json'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runCheck(cmd, f) },
 	}
@@ -140,6 +142,9 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 
 	reg := device.NewRegistry()
 	if err := sim.Register(reg); err != nil {
+		return err
+	}
+	if err := wssh.Register(reg); err != nil {
 		return err
 	}
 	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, len(targets)))}

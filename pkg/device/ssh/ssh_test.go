@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/crypto/ssh/knownhosts"
 
+	"github.com/wardsec/ward/internal/sshdtest"
 	"github.com/wardsec/ward/pkg/atrest"
 	"github.com/wardsec/ward/pkg/device"
 	wssh "github.com/wardsec/ward/pkg/device/ssh"
@@ -97,9 +98,9 @@ func open(t testing.TB, target string) (*wssh.Device, error) {
 }
 
 func TestIdentityFromProfileAndOSRelease(t *testing.T) {
-	s := startSSHD(t)
+	s := sshdtest.Start(t)
 	root := deviceRoot(t, true)
-	d, err := open(t, s.target("profile="+writeProfile(t, root, nil)))
+	d, err := open(t, s.Target("profile="+writeProfile(t, root, nil)))
 	require.NoError(t, err)
 	id, err := d.Identify(context.Background())
 	require.NoError(t, err)
@@ -109,7 +110,7 @@ func TestIdentityFromProfileAndOSRelease(t *testing.T) {
 	}, id)
 
 	// Without identity sources, os-release names the model and firmware.
-	d2, err := open(t, s.target("profile="+writeProfile(t, root, map[string]any{"identity": map[string]any{}})))
+	d2, err := open(t, s.Target("profile="+writeProfile(t, root, map[string]any{"identity": map[string]any{}})))
 	require.NoError(t, err)
 	id, err = d2.Identify(context.Background())
 	require.NoError(t, err)
@@ -117,9 +118,9 @@ func TestIdentityFromProfileAndOSRelease(t *testing.T) {
 }
 
 func TestRawStorageStaysWithinDataPaths(t *testing.T) {
-	s := startSSHD(t)
+	s := sshdtest.Start(t)
 	root := deviceRoot(t, false)
-	d, err := open(t, s.target("profile="+writeProfile(t, root, nil)))
+	d, err := open(t, s.Target("profile="+writeProfile(t, root, nil)))
 	require.NoError(t, err)
 	ctx := context.Background()
 
@@ -155,21 +156,21 @@ func TestRawStorageStaysWithinDataPaths(t *testing.T) {
 }
 
 func TestListeningPortsComeFromSS(t *testing.T) {
-	s := startSSHD(t)
-	d, err := open(t, s.target("profile="+writeProfile(t, deviceRoot(t, true), nil)))
+	s := sshdtest.Start(t)
+	d, err := open(t, s.Target("profile="+writeProfile(t, deviceRoot(t, true), nil)))
 	require.NoError(t, err)
 	ports, err := d.ListeningPorts(context.Background())
 	require.NoError(t, err)
-	assert.Contains(t, ports, device.ListeningPort{Proto: "tcp", Address: "127.0.0.1", Port: s.port}, "sshd itself must be listed")
+	assert.Contains(t, ports, device.ListeningPort{Proto: "tcp", Address: "127.0.0.1", Port: s.Port}, "sshd itself must be listed")
 	doc, err := d.DocumentedPorts(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, []device.ListeningPort{{Proto: "tcp", Port: 22}, {Proto: "tcp", Port: 443}}, doc)
 }
 
 func TestAuditAndLogs(t *testing.T) {
-	s := startSSHD(t)
+	s := sshdtest.Start(t)
 	root := deviceRoot(t, true)
-	d, err := open(t, s.target("profile="+writeProfile(t, root, nil)))
+	d, err := open(t, s.Target("profile="+writeProfile(t, root, nil)))
 	require.NoError(t, err)
 	logs, err := d.Logs(context.Background())
 	require.NoError(t, err)
@@ -177,7 +178,7 @@ func TestAuditAndLogs(t *testing.T) {
 	_, err = d.AuditLog(context.Background())
 	assert.ErrorIs(t, err, device.ErrUnsupported, "no audit files configured: not-applicable, never an empty pass")
 
-	d2, err := open(t, s.target("profile="+writeProfile(t, root, map[string]any{"audit": map[string]any{"log": "var/log/pump/app.log"}})))
+	d2, err := open(t, s.Target("profile="+writeProfile(t, root, map[string]any{"audit": map[string]any{"log": "var/log/pump/app.log"}})))
 	require.NoError(t, err)
 	exp, err := d2.AuditLog(context.Background())
 	require.NoError(t, err)
@@ -189,13 +190,13 @@ func TestAuditAndLogs(t *testing.T) {
 // key. The driver refuses before authenticating, with one line that
 // errors.Is matches.
 func TestWrongHostKeyIsRefused(t *testing.T) {
-	s := startSSHD(t)
-	other := startSSHD(t) // a second server: its host key is the "wrong" one
+	s := sshdtest.Start(t)
+	other := sshdtest.Start(t) // a second server: its host key is the "wrong" one
 	wrong := filepath.Join(t.TempDir(), "known_hosts")
-	line := knownhosts.Line([]string{knownhosts.Normalize(s.addr())}, other.hostKey) + "\n"
+	line := knownhosts.Line([]string{knownhosts.Normalize(s.Addr())}, other.HostKey) + "\n"
 	require.NoError(t, os.WriteFile(wrong, []byte(line), 0o600))
 
-	target := strings.Replace(s.target(""), "known_hosts="+s.knownHosts, "known_hosts="+wrong, 1)
+	target := strings.Replace(s.Target(""), "known_hosts="+s.KnownHosts, "known_hosts="+wrong, 1)
 	_, err := open(t, target)
 	require.ErrorIs(t, err, wssh.ErrHostKeyMismatch)
 	assert.NotContains(t, err.Error(), "\n")
@@ -205,16 +206,16 @@ func TestWrongHostKeyIsRefused(t *testing.T) {
 	// first use.
 	empty := filepath.Join(t.TempDir(), "known_hosts")
 	require.NoError(t, os.WriteFile(empty, nil, 0o600))
-	_, err = open(t, strings.Replace(s.target(""), "known_hosts="+s.knownHosts, "known_hosts="+empty, 1))
+	_, err = open(t, strings.Replace(s.Target(""), "known_hosts="+s.KnownHosts, "known_hosts="+empty, 1))
 	require.ErrorIs(t, err, wssh.ErrUnknownHost)
 
 	// Nothing was authenticated: the client stopped at the host key.
-	assert.NotContains(t, s.log.String(), "Accepted publickey")
+	assert.NotContains(t, s.Log.String(), "Accepted publickey")
 
 	// The right key still works, so the refusals above were about the key.
-	_, err = open(t, s.target(""))
+	_, err = open(t, s.Target(""))
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return strings.Contains(s.log.String(), "Accepted publickey") }, 5*time.Second, 20*time.Millisecond,
+	require.Eventually(t, func() bool { return strings.Contains(s.Log.String(), "Accepted publickey") }, 5*time.Second, 20*time.Millisecond,
 		"sshd logs accepted logins, so the absence above means something")
 }
 
@@ -261,7 +262,7 @@ func TestHungDeviceTimesOut(t *testing.T) {
 	dir := t.TempDir()
 	key := filepath.Join(dir, "id")
 	_, priv, _ := edKey()
-	writeKey(t, key, priv)
+	sshdtest.WriteKey(t, key, priv)
 	kh := filepath.Join(dir, "known_hosts")
 	require.NoError(t, os.WriteFile(kh, nil, 0o600))
 	start := time.Now()
@@ -275,10 +276,10 @@ func TestHungDeviceTimesOut(t *testing.T) {
 // at the command timeout; the connection is then closed and later calls
 // fail at once with the same cause.
 func TestHungCommandTimesOut(t *testing.T) {
-	s := startSSHD(t)
+	s := sshdtest.Start(t)
 	root := deviceRoot(t, true)
 	require.NoError(t, syscall.Mkfifo(filepath.Join(root, "var/lib/pump/stuck"), 0o600))
-	d, err := open(t, s.target("timeout=500ms&profile="+writeProfile(t, root, map[string]any{"command_timeout": "30s"})))
+	d, err := open(t, s.Target("timeout=500ms&profile="+writeProfile(t, root, map[string]any{"command_timeout": "30s"})))
 	require.NoError(t, err)
 	start := time.Now()
 	_, err = d.ReadStored(context.Background(), "var/lib/pump/stuck")

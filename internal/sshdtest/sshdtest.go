@@ -1,4 +1,6 @@
-package ssh_test
+// Package sshdtest starts a real OpenSSH server on loopback for tests of
+// the ssh driver and the commands that use it. Not API.
+package sshdtest
 
 import (
 	"bytes"
@@ -21,9 +23,9 @@ import (
 
 const sshdPath = "/usr/sbin/sshd"
 
-// needReal skips (or, under WARD_REQUIRE_REAL=1, fails) a test that needs
+// NeedReal skips (or, under WARD_REQUIRE_REAL=1, fails) a test that needs
 // a real component.
-func needReal(t testing.TB, why string) {
+func NeedReal(t testing.TB, why string) {
 	t.Helper()
 	if os.Getenv("WARD_REQUIRE_REAL") == "1" {
 		t.Fatalf("WARD_REQUIRE_REAL=1 but %s", why)
@@ -31,29 +33,31 @@ func needReal(t testing.TB, why string) {
 	t.Skip("skipping: " + why)
 }
 
-// server is a real OpenSSH server on loopback, with the files a target
+// Server is a real OpenSSH server on loopback, with the files a target
 // URI needs to reach it.
-type server struct {
-	dir        string
-	port       int
-	hostKey    xssh.PublicKey
-	userKey    string // private key file
-	knownHosts string // known_hosts holding the right host key
-	log        *syncBuffer
+type Server struct {
+	Dir        string
+	Port       int
+	HostKey    xssh.PublicKey
+	UserKey    string // private key file
+	KnownHosts string // known_hosts holding the right host key
+	Log        *SyncBuffer
 }
 
-func (s *server) addr() string { return "127.0.0.1:" + strconv.Itoa(s.port) }
+// Addr is host:port.
+func (s *Server) Addr() string { return "127.0.0.1:" + strconv.Itoa(s.Port) }
 
-// target builds the ssh:// URI for this server with extra query text.
-func (s *server) target(extra string) string {
-	u := fmt.Sprintf("ssh://root@%s?key=%s&known_hosts=%s", s.addr(), s.userKey, s.knownHosts)
+// Target builds the ssh:// URI for this server with extra query text.
+func (s *Server) Target(extra string) string {
+	u := fmt.Sprintf("ssh://root@%s?key=%s&known_hosts=%s", s.Addr(), s.UserKey, s.KnownHosts)
 	if extra != "" {
 		u += "&" + extra
 	}
 	return u
 }
 
-func writeKey(t testing.TB, file string, priv ed25519.PrivateKey) {
+// WriteKey writes priv as an OpenSSH private key file.
+func WriteKey(t testing.TB, file string, priv ed25519.PrivateKey) {
 	t.Helper()
 	blk, err := xssh.MarshalPrivateKey(priv, "")
 	if err != nil {
@@ -74,58 +78,58 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// syncBuffer collects sshd's log for failure messages.
-type syncBuffer struct {
+// SyncBuffer collects sshd's log for failure messages.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
 }
 
-// startSSHD starts `sshd -D -e -f CONFIG` on a free loopback port with a
+// Start starts `sshd -D -e -f CONFIG` on a free loopback port with a
 // fresh host key and one authorised user key, and stops it at cleanup.
-func startSSHD(t testing.TB) *server {
+func Start(t testing.TB) *Server {
 	t.Helper()
 	if _, err := os.Stat(sshdPath); err != nil {
-		needReal(t, "no OpenSSH server at "+sshdPath+" (apt-get install openssh-server)")
+		NeedReal(t, "no OpenSSH server at "+sshdPath+" (apt-get install openssh-server)")
 	}
 	if os.Geteuid() != 0 {
-		needReal(t, "starting sshd needs root")
+		NeedReal(t, "starting sshd needs root")
 	}
 	// sshd refuses to start without its privilege-separation directory.
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	s := &server{dir: dir}
+	s := &Server{Dir: dir}
 	hostPub, hostPriv, _ := ed25519.GenerateKey(rand.Reader)
 	userPub, userPriv, _ := ed25519.GenerateKey(rand.Reader)
-	writeKey(t, filepath.Join(dir, "host_ed25519"), hostPriv)
-	s.userKey = filepath.Join(dir, "user_ed25519")
-	writeKey(t, s.userKey, userPriv)
+	WriteKey(t, filepath.Join(dir, "host_ed25519"), hostPriv)
+	s.UserKey = filepath.Join(dir, "user_ed25519")
+	WriteKey(t, s.UserKey, userPriv)
 	upk, _ := xssh.NewPublicKey(userPub)
 	if err := os.WriteFile(filepath.Join(dir, "authorized_keys"), xssh.MarshalAuthorizedKey(upk), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	s.hostKey, _ = xssh.NewPublicKey(hostPub)
+	s.HostKey, _ = xssh.NewPublicKey(hostPub)
 
 	// HOME points at the temp dir: root's own ~/.bashrc (which bash
 	// sources for every command sshd runs) is this machine's business
 	// and can take seconds.
-	log := &syncBuffer{}
-	s.log = log
+	log := &SyncBuffer{}
+	s.Log = log
 	for attempt := 0; ; attempt++ {
-		s.port = freePort(t)
+		s.Port = freePort(t)
 		conf := fmt.Sprintf(`Port %d
 ListenAddress 127.0.0.1
 HostKey %s/host_ed25519
@@ -138,7 +142,7 @@ UsePAM no
 StrictModes no
 PidFile %s/sshd.pid
 SetEnv HOME=%s
-`, s.port, dir, dir, dir, dir)
+`, s.Port, dir, dir, dir, dir)
 		cfg := filepath.Join(dir, "sshd_config")
 		if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
 			t.Fatal(err)
@@ -154,16 +158,16 @@ SetEnv HOME=%s
 			_ = cmd.Process.Kill()
 			<-exited
 		})
-		if waitListening(s.addr(), exited, 10*time.Second) {
+		if waitListening(s.Addr(), exited, 10*time.Second) {
 			break
 		}
 		if attempt == 2 {
-			t.Fatalf("sshd did not start listening on %s:\n%s", s.addr(), log.String())
+			t.Fatalf("sshd did not start listening on %s:\n%s", s.Addr(), log.String())
 		}
 	}
-	s.knownHosts = filepath.Join(dir, "known_hosts")
-	line := knownhosts.Line([]string{knownhosts.Normalize(s.addr())}, s.hostKey) + "\n"
-	if err := os.WriteFile(s.knownHosts, []byte(line), 0o600); err != nil {
+	s.KnownHosts = filepath.Join(dir, "known_hosts")
+	line := knownhosts.Line([]string{knownhosts.Normalize(s.Addr())}, s.HostKey) + "\n"
+	if err := os.WriteFile(s.KnownHosts, []byte(line), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return s
