@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"crypto/fips140"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -225,6 +226,13 @@ func dial(ctx context.Context, c *config) (*Device, error) {
 		HostKeyCallback:   check,
 		HostKeyAlgorithms: algos,
 		Timeout:           c.timeout,
+	}
+	if fips140.Enabled() {
+		// In FIPS 140-3 mode Go refuses X25519 and GCM with counter nonces
+		// (what SSH's AES-GCM uses), so offer only approved suites.
+		cfg.KeyExchanges = []string{xssh.KeyExchangeECDHP256, xssh.KeyExchangeECDHP384, xssh.KeyExchangeECDHP521}
+		cfg.Ciphers = []string{xssh.CipherAES256CTR, xssh.CipherAES128CTR}
+		cfg.MACs = []string{xssh.HMACSHA256ETM, xssh.HMACSHA512ETM, xssh.HMACSHA256}
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
