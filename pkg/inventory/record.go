@@ -162,7 +162,8 @@ func (r *Record) validate() error {
 	if !slices.Contains(PHIValues, r.PHI) {
 		return fieldErr("phi", "%q is not one of %s", r.PHI, phiList())
 	}
-	for col, list := range map[string][]string{"patches": r.Patches, "software": r.Software} {
+	for i, list := range [2][]string{r.Patches, r.Software} {
+		col := [2]string{"patches", "software"}[i]
 		for _, v := range list {
 			// Lists are ";"-separated in CSV: an entry must survive that.
 			if v == "" || v != strings.TrimSpace(v) || strings.Contains(v, ";") {
