@@ -86,7 +86,10 @@ func TestRiskRules(t *testing.T) {
 		{"end of support, no PHI", func(r *inventory.Record) { r.EndOfSupport = date("2026-06-30"); r.PHI = inventory.PHINone }, "high", []string{"end-of-support"}, ""},
 		{"end of support near", func(r *inventory.Record) { r.EndOfSupport = date("2027-03-01") }, "medium", []string{"end-of-support-near"}, "within 180 days"},
 		{"critical patch overdue, PHI", func(r *inventory.Record) { r.Patches = []string{"HIGH-1", "FRESH-CRIT"} }, "critical", []string{"critical-patch-overdue"}, "CRIT-1 (released 2026-09-01, due 2026-10-01)"},
-		{"critical patch overdue, transmits only", func(r *inventory.Record) { r.Patches = []string{"HIGH-1", "FRESH-CRIT"}; r.PHI = inventory.PHITransmitsOnly }, "high", []string{"critical-patch-overdue"}, ""},
+		{"critical patch overdue, transmits only", func(r *inventory.Record) {
+			r.Patches = []string{"HIGH-1", "FRESH-CRIT"}
+			r.PHI = inventory.PHITransmitsOnly
+		}, "high", []string{"critical-patch-overdue"}, ""},
 		{"critical patch within window", func(r *inventory.Record) { r.Patches = []string{"CRIT-1", "HIGH-1"} }, "low", []string{"baseline"}, ""},
 		{"high patch overdue, PHI", func(r *inventory.Record) { r.Patches = []string{"CRIT-1", "FRESH-CRIT"} }, "high", []string{"patch-overdue"}, "high HIGH-1"},
 		{"high patch overdue, no PHI", func(r *inventory.Record) { r.Patches = []string{"CRIT-1", "FRESH-CRIT"}; r.PHI = inventory.PHINone }, "medium", []string{"patch-overdue"}, ""},
@@ -362,8 +365,8 @@ func TestHTMLEscapes(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, inventory.WriteHTML(&b, inventory.Report{
 		Generated: today, Rows: inv.Rows(inventory.Filter{}, inventory.DefaultPolicy(), today),
-		Unknown:   []inventory.Observation{{Target: "ssh://<b>x</b>", Serial: "9"}},
-		Stale:     inv.Stale(today, 30*24*time.Hour), StaleDays: 30,
+		Unknown: []inventory.Observation{{Target: "ssh://<b>x</b>", Serial: "9"}},
+		Stale:   inv.Stale(today, 30*24*time.Hour), StaleDays: 30,
 	}))
 	out := b.String()
 	assert.NotContains(t, out, "<script>alert")

@@ -209,7 +209,7 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 func (p *Pump) Weaknesses() []string { return p.weak.list() }
 
 // Identify implements device.Device.
-func (p *Pump) Identify(context.Context) (device.Identity, error) { return p.id, nil }
+func (p *Pump) Identify(context.Context) (device.Identity, error) { return p.discoveryIdentity(), nil }
 
 // Close implements device.Device.
 func (p *Pump) Close() error { return nil }

@@ -116,6 +116,17 @@ func Weaknesses() []Weakness {
 			Description: "creates accounts with common, default or trivial passwords, hashing them itself",
 			Fails:       []string{"HIPAA-164.308-a-5-ii-D"},
 		},
+		{
+			Name: "unlisted-identity",
+			Description: "announces itself on the network without serial number or UDI, so it matches no inventory record " +
+				"(its authenticated identity query still tells the truth)",
+			Fails: []string{"NPRM-164.308-a-1"},
+		},
+		{
+			Name:        "identity-mismatch",
+			Description: "answers the authenticated identity query with the reference unit's identity burnt into the image, not its own",
+			Fails:       []string{"FDA-PMC-ID-1"},
+		},
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
 	return w

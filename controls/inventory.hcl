@@ -1,0 +1,63 @@
+# Asset inventory and device self-identification. Scenarios:
+# features/inventory/. Data model and risk rules: docs/inventory.md.
+
+control "NPRM-164.308-a-1" {
+  framework = "hipaa-nprm-2025"
+  title     = "Asset inventory and network map"
+  citations = ["NPRM 164.308(a)(1) (proposed)"]
+  status    = "proposed"
+  severity  = "high"
+
+  requirement = <<-EOT
+    The organisation keeps an accurate inventory of every device on its
+    network, and each device can be tied to exactly one record by the
+    identity it announces. The automated check identifies the device as it
+    presents itself on the network and matches it, by UDI or by serial
+    number with no conflicting manufacturer or model, against the site
+    inventory given with --inventory. An unknown device, or one announcing
+    neither serial nor UDI, fails. Without --inventory the check uses a
+    provisional record from a first contact, which only shows the device
+    identifies itself uniquely and consistently.
+  EOT
+
+  remediation = <<-EOT
+    Keep the inventory current (ward inventory import, and ward check
+    --inventory FILE --update-inventory after each run), investigate every
+    unknown device, and make devices announce their serial number and UDI.
+  EOT
+
+  crosswalk "iec-62443-4-2" { refs = ["CR 7.8"] }
+
+  verification {
+    method = "scenario"
+  }
+}
+
+control "FDA-PMC-ID-1" {
+  framework = "fda-premarket"
+  title     = "Device self-identification"
+  citations = ["FDA premarket cybersecurity guidance, Appendix 1, D and F"]
+  status    = "guidance"
+  severity  = "medium"
+
+  requirement = <<-EOT
+    An authenticated query to the device returns its UDI, model, serial
+    number and software version, and these equal the inventory record the
+    device is known by; the query is refused without a session. The
+    automated check logs in as a biomedical engineer, queries the identity,
+    compares every field with the inventory record, and repeats the query
+    without a session.
+  EOT
+
+  remediation = <<-EOT
+    Report the unit's own identity from its provisioning data (never a
+    constant in the firmware image), include the running firmware version,
+    and put the query behind authentication.
+  EOT
+
+  crosswalk "fda-premarket" { refs = ["App1-D", "App1-F"] }
+
+  verification {
+    method = "scenario"
+  }
+}
