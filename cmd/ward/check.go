@@ -44,6 +44,7 @@ type checkFlags struct {
 	featuresDir string
 	waivers     []string
 	attests     []string
+	inventory   checkInventory
 }
 
 func newCheckCmd() *cobra.Command {
@@ -66,6 +67,8 @@ FILE, procedural controls (method "attestation") are assessed too, and
 attestation blocks satisfy them; their evidence files are hashed and copied
 into the bundle. Without it they are listed as not assessed (see
 docs/controls.md and examples/attestations/).
+
+` + inventoryHelp + `
 
 Exit status: 0 every applicable control satisfied or waived; 1 some control not
 satisfied; 2 bad usage or configuration (nothing is run or written);
@@ -90,6 +93,8 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	fl.StringVar(&f.controlsDir, "controls", "", "directory of *.hcl controls to use instead of the embedded catalogue")
 	fl.StringVar(&f.featuresDir, "features", "", "directory of *.feature files to use instead of the embedded ones")
 	fl.StringArrayVar(&f.attests, "attestations", nil, "HCL file of attestation blocks for procedural controls, with evidence files copied into the bundle (repeatable)")
+	fl.StringVar(&f.inventory.file, "inventory", "", "site asset inventory (.json or records .csv) to match targets against")
+	fl.BoolVar(&f.inventory.update, "update-inventory", false, "write back to --inventory when each target was seen and its reported firmware")
 	fl.StringArrayVar(&f.waivers, "waivers", nil, "HCL file of waiver blocks accepting the risk of unsatisfied controls (repeatable)")
 	return cmd
 }
@@ -128,6 +133,10 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
+	invOpts, err := f.inventory.load()
+	if err != nil {
+		return err
+	}
 	key, err := signingKey(f.signKey)
 	if err != nil {
 		return err
@@ -148,6 +157,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return err
 	}
 	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, len(targets)))}
+	opts = append(opts, invOpts...)
 	if f.concurrency > 0 {
 		opts = append(opts, harness.WithConcurrency(f.concurrency))
 	}
@@ -172,7 +182,11 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	harness.ApplyAttestations(run, cat, attests, run.Started)
 	harness.ApplyWaivers(run, waivers, run.Started)
 	flagWaivers(stderr, run, waivers)
-	dir, err := writeBundle(ctx, f.out, run, key, cucumber, attestFiles...)
+	invFiles, err := f.inventory.afterRun(stderr, run)
+	if err != nil {
+		return err
+	}
+	dir, err := writeBundle(ctx, f.out, run, key, cucumber, append(attestFiles, invFiles...)...)
 	if err != nil {
 		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
 	}

@@ -130,3 +130,43 @@ func TestInventoryReportAndDiff(t *testing.T) {
 	assert.Contains(t, stdout, `~ PUMP-0042  firmware: "4.2.1" -> "4.3.0"`)
 	assert.Contains(t, stdout, "0 added, 1 removed, 1 changed")
 }
+
+func TestCheckWithInventory(t *testing.T) {
+	inv := importExample(t)
+	ids := "NPRM-164.308-a-1,FDA-PMC-ID-1"
+
+	out := t.TempDir()
+	code, stdout, stderr := ward(t, "check", "--out", out, "--control", ids, "--inventory", inv, "--update-inventory")
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stderr, "1 of 1 target(s) matched a record, 0 unknown")
+	html, err := os.ReadFile(filepath.Join(bundleIn(t, out), "inventory.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(html), "INF-0001")
+	code, _, _ = ward(t, "evidence", "verify", bundleIn(t, out))
+	assert.Equal(t, 0, code, "the inventory view is covered by the signed manifest")
+	// The record of the unit checked now says when it was seen.
+	code, stdout, _ = ward(t, "inventory", "list", "--inventory", inv, "--json", "--phi", "stores")
+	require.Equal(t, 0, code)
+	assert.Contains(t, stdout, `"last_seen"`)
+
+	// A unit the inventory does not list: an unknown device, named, and
+	// the inventory control fails.
+	code, stdout, stderr = ward(t, "check", "--out", t.TempDir(), "--control", ids, "--inventory", inv, "--target", "sim://infusion-pump?serial=SIM-IP-000099")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "unknown device sim://infusion-pump?serial=SIM-IP-000099")
+	assert.Regexp(t, `FAILED\s+NPRM-164.308-a-1`, stdout)
+
+	// Without --inventory the simulator is checked against its provisioned
+	// identity, and the default run still passes.
+	code, _, stderr = ward(t, "check", "--out", t.TempDir(), "--control", ids)
+	assert.Equal(t, 0, code, stderr)
+
+	code, _, stderr = ward(t, "check", "--out", t.TempDir(), "--update-inventory")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "--update-inventory needs --inventory")
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	require.NoError(t, os.WriteFile(bad, []byte("asset_id\nA\n"), 0o644))
+	code, _, stderr = ward(t, "check", "--out", t.TempDir(), "--inventory", bad)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, `column "phi"`)
+}
