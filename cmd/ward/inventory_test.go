@@ -48,7 +48,9 @@ func TestInventoryImportListFilters(t *testing.T) {
 	code, stdout, _ := ward(t, "inventory", "list", "--inventory", inv, "--today", "2026-11-01", "--json", "--overdue-patch")
 	require.Equal(t, 0, code)
 	var rows []struct {
-		Record     struct{ AssetID string `json:"asset_id"` }
+		Record struct {
+			AssetID string `json:"asset_id"`
+		}
 		Assessment struct {
 			Risk    string `json:"risk"`
 			Reasons []struct{ Rule string }

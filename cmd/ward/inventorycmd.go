@@ -286,4 +286,3 @@ func newInventoryDiffCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the differences as JSON")
 	return cmd
 }
-
