@@ -61,3 +61,33 @@ control "FDA-PMC-ID-1" {
     method = "scenario"
   }
 }
+
+control "524B-b-2" {
+  framework = "fdca-524b"
+  title     = "Patch currency"
+  citations = ["FD&C Act 524B(b)(2)(A)-(B)", "NPRM 164.308(a)(4) (proposed)"]
+  status    = "required"
+  severity  = "critical"
+
+  requirement = <<-EOT
+    Released patches reach the device: a unit missing a critical patch its
+    maker released longer ago than the policy window (30 days by default)
+    is flagged. The automated check takes the patches released for the
+    device's model from the site inventory (ward check --inventory) or,
+    without one, from the maker's bulletin a test build carries, reads the
+    patches installed on the device in an authenticated session, and fails
+    on any critical patch missing past its window.
+  EOT
+
+  remediation = <<-EOT
+    Track released patches per model in the inventory, install critical
+    ones within the policy window (signed updates, pkg/update), and record
+    each installation so the device reports it.
+  EOT
+
+  crosswalk "fdca-524b" { refs = ["524B(b)(2)"] }
+
+  verification {
+    method = "scenario"
+  }
+}

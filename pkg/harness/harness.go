@@ -225,6 +225,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 	registerMFASteps(sc)
 	registerPlantedSteps(sc)
 	registerInventorySteps(sc)
+	registerPatchSteps(sc)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -23,12 +24,17 @@ func exampleInventory(t *testing.T) *inventory.Inventory {
 	defer f.Close()
 	recs, err := inventory.ReadRecordsCSV(f)
 	require.NoError(t, err)
-	return &inventory.Inventory{Records: recs}
+	pf, err := os.Open("../../examples/inventory/patches.csv")
+	require.NoError(t, err)
+	defer pf.Close()
+	ps, err := inventory.ReadPatchesCSV(pf)
+	require.NoError(t, err)
+	return &inventory.Inventory{Records: recs, Patches: ps}
 }
 
 func inventoryOutcomes(t *testing.T, reg *device.Registry, inv *inventory.Inventory, target string) map[string]evidence.Control {
 	t.Helper()
-	r := harness.New(reg, catalogue(t), features.FS, harness.WithInventory(inv), harness.WithControls("NPRM-164.308-a-1", "FDA-PMC-ID-1"))
+	r := harness.New(reg, catalogue(t), features.FS, harness.WithInventory(inv), harness.WithControls("NPRM-164.308-a-1", "FDA-PMC-ID-1", "524B-b-2"))
 	res, _, err := r.Check(context.Background(), target)
 	require.NoError(t, err)
 	out := map[string]evidence.Control{}
@@ -48,6 +54,26 @@ func TestSiteInventory(t *testing.T) {
 	got := inventoryOutcomes(t, reg, inv, "sim://infusion-pump")
 	assert.Equal(t, evidence.Satisfied, got["NPRM-164.308-a-1"].Outcome, got["NPRM-164.308-a-1"].Reason)
 	assert.Equal(t, evidence.Satisfied, got["FDA-PMC-ID-1"].Outcome, got["FDA-PMC-ID-1"].Reason)
+	assert.Equal(t, evidence.Satisfied, got["524B-b-2"].Outcome, got["524B-b-2"].Reason)
+
+	// The site's patch list (fixed release dates) flags the unit that
+	// lacks the critical one; nothing else changes.
+	got = inventoryOutcomes(t, reg, inv, "sim://infusion-pump?weaken=unpatched")
+	assert.Equal(t, evidence.NotSatisfied, got["524B-b-2"].Outcome)
+	assert.Contains(t, got["524B-b-2"].Reason, "SIM-2026-03 (released 2026-03-02, due 2026-04-01)")
+	assert.Equal(t, evidence.Satisfied, got["NPRM-164.308-a-1"].Outcome)
+
+	// A patch the site lists but has not released to the bulletin yet is
+	// still the site's call: a critical one missing and overdue fails.
+	extraPatch := exampleInventory(t)
+	extraPatch.Patches = append(extraPatch.Patches, inventory.Patch{ID: "SITE-HOTFIX-1", Manufacturer: "Ward Simulated Devices",
+		Model: "SIM-IP-100 infusion pump", Released: inventory.DateOf(time.Now().AddDate(0, 0, -31)), Criticality: inventory.Critical})
+	got = inventoryOutcomes(t, reg, extraPatch, "sim://infusion-pump")
+	assert.Equal(t, evidence.NotSatisfied, got["524B-b-2"].Outcome)
+	assert.Contains(t, got["524B-b-2"].Reason, "SITE-HOTFIX-1")
+	extraPatch.Patches[len(extraPatch.Patches)-1].Released = inventory.DateOf(time.Now().AddDate(0, 0, -20))
+	got = inventoryOutcomes(t, reg, extraPatch, "sim://infusion-pump")
+	assert.Equal(t, evidence.Satisfied, got["524B-b-2"].Outcome, "within its 30-day window")
 
 	got = inventoryOutcomes(t, reg, inv, "sim://infusion-pump?serial=SIM-IP-000099")
 	assert.Equal(t, evidence.NotSatisfied, got["NPRM-164.308-a-1"].Outcome)
@@ -82,6 +108,7 @@ func TestInventoryOnIdentityOnlyDevice(t *testing.T) {
 	got := inventoryOutcomes(t, reg, inv, "bare://x")
 	assert.Equal(t, evidence.Satisfied, got["NPRM-164.308-a-1"].Outcome)
 	assert.Equal(t, evidence.NotApplicable, got["FDA-PMC-ID-1"].Outcome)
+	assert.Equal(t, evidence.NotApplicable, got["524B-b-2"].Outcome)
 
 	got = inventoryOutcomes(t, reg, nil, "bare://x")
 	assert.Equal(t, evidence.NotApplicable, got["NPRM-164.308-a-1"].Outcome)

@@ -127,6 +127,11 @@ func Weaknesses() []Weakness {
 			Description: "answers the authenticated identity query with the reference unit's identity burnt into the image, not its own",
 			Fails:       []string{"FDA-PMC-ID-1"},
 		},
+		{
+			Name:        "unpatched",
+			Description: "lacks the critical patch its maker released 90 days ago (the policy window is 30)",
+			Fails:       []string{"524B-b-2"},
+		},
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
 	return w
