@@ -91,3 +91,33 @@ control "524B-b-2" {
     method = "scenario"
   }
 }
+
+control "FDA-PMC-CONFIG-1" {
+  framework = "fda-premarket"
+  title     = "Secure baseline, no drift"
+  citations = ["FDA premarket cybersecurity guidance, Appendix 1, F and G"]
+  status    = "guidance"
+  severity  = "high"
+
+  requirement = <<-EOT
+    The device's security settings equal its approved secure baseline, and
+    an authenticated reset restores that trusted default; an
+    unauthenticated reset is refused. The automated check reads every
+    setting in a biomedical engineer's session and compares it with the
+    baseline, changes an on/off setting away from it, resets, and compares
+    again, and tries a reset without a session.
+  EOT
+
+  remediation = <<-EOT
+    Ship the approved baseline as the factory default (and test that it
+    is), keep settings under authenticated change control with audit
+    records, and compare running settings with the baseline in operation.
+  EOT
+
+  crosswalk "fda-premarket" { refs = ["App1-F", "App1-G"] }
+  crosswalk "iec-62443-4-2" { refs = ["CR 7.6"] }
+
+  verification {
+    method = "scenario"
+  }
+}

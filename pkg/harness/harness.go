@@ -226,6 +226,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 	registerPlantedSteps(sc)
 	registerInventorySteps(sc)
 	registerPatchSteps(sc)
+	registerConfigSteps(sc)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{

@@ -20,7 +20,9 @@ func (p *Pump) bulletin() []device.ReleasedPatch {
 }
 
 // ReleasedPatches implements device.PatchBulletin.
-func (p *Pump) ReleasedPatches(context.Context) ([]device.ReleasedPatch, error) { return p.bulletin(), nil }
+func (p *Pump) ReleasedPatches(context.Context) ([]device.ReleasedPatch, error) {
+	return p.bulletin(), nil
+}
 
 // InstalledPatches implements device.PatchReporter: every released patch,
 // or, with unpatched, all but the critical one.
@@ -42,4 +44,3 @@ func (p *Pump) InstalledPatches(ctx context.Context, token string) ([]string, er
 	}
 	return out, nil
 }
-

@@ -122,6 +122,7 @@ type Pump struct {
 	vault vault
 	// backupKey is the site's backup key (see siteBackupKey).
 	backupKey []byte
+	sec       secSettings // security settings (config.go)
 	// lastWritten is the patient written most recently (lossy-backup
 	// leaves it out).
 	lastWritten string

@@ -132,6 +132,11 @@ func Weaknesses() []Weakness {
 			Description: "lacks the critical patch its maker released 90 days ago (the policy window is 30)",
 			Fails:       []string{"524B-b-2"},
 		},
+		{
+			Name:        "config-drift",
+			Description: "runs with remote service access and USB storage on, and its factory reset restores that drifted default table",
+			Fails:       []string{"FDA-PMC-CONFIG-1"},
+		},
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
 	return w
