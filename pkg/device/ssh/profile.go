@@ -59,8 +59,6 @@ type Source struct {
 	OSRelease string `json:"os_release,omitempty"`
 }
 
-func (s Source) set() bool { return s.Value != "" || s.File != "" || s.OSRelease != "" }
-
 // AuditFiles locate a Ward audit trail on the device.
 type AuditFiles struct {
 	Log        string `json:"log"`

@@ -335,7 +335,7 @@ func (d *Device) run(ctx context.Context, what, cmd string, stdin []byte) ([]byt
 		return r.out, r.err
 	case <-ctx.Done():
 		err := fmt.Errorf("ssh %s: %s: %w after %s", d.addr, what, ErrTimeout, d.timeout)
-		if ctx.Err() == context.Canceled {
+		if errors.Is(ctx.Err(), context.Canceled) {
 			err = fmt.Errorf("ssh %s: %s: %w", d.addr, what, context.Canceled)
 		}
 		d.mu.Lock()
