@@ -91,7 +91,7 @@ func csvRows(r io.Reader, known, required []string, row func(line int, get func(
 			if !ok {
 				return ""
 			}
-			return strings.TrimSpace(rec[i])
+			return strings.TrimSpace(unguard(strings.TrimSpace(rec[i])))
 		}
 		if err := row(line, get); err != nil {
 			var fe *FieldError
@@ -109,6 +109,29 @@ func csvErr(err error) error {
 		return &ImportError{Line: pe.Line, Err: fmt.Errorf("%w: %v", ErrInvalid, pe.Err)}
 	}
 	return err
+}
+
+// guard defuses spreadsheet formula injection: a cell starting with = + -
+// @ (or a tab or CR) is run as a formula by spreadsheet programs, so a
+// hostile asset name could run commands on the biomed's workstation when
+// the export is opened. Such cells, and cells starting with the quote
+// itself, get a leading "'", which spreadsheets show as text and unguard
+// removes on import.
+func guard(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r'", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// unguard undoes guard.
+func unguard(s string) string { return strings.TrimPrefix(s, "'") }
+
+func guardRow(row []string) []string {
+	for i, v := range row {
+		row[i] = guard(v)
+	}
+	return row
 }
 
 func splitList(s string) []string {
@@ -199,7 +222,7 @@ func WriteRecordsCSV(w io.Writer, recs []Record) error {
 		return err
 	}
 	for _, r := range recs {
-		if err := cw.Write(row(r)); err != nil {
+		if err := cw.Write(guardRow(row(r))); err != nil {
 			return err
 		}
 	}
@@ -214,7 +237,7 @@ func WritePatchesCSV(w io.Writer, ps []Patch) error {
 		return err
 	}
 	for _, p := range ps {
-		if err := cw.Write([]string{p.ID, p.Manufacturer, p.Model, p.Released.String(), string(p.Criticality), p.Title}); err != nil {
+		if err := cw.Write(guardRow([]string{p.ID, p.Manufacturer, p.Model, p.Released.String(), string(p.Criticality), p.Title})); err != nil {
 			return err
 		}
 	}

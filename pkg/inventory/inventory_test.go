@@ -392,3 +392,26 @@ func TestParseFilters(t *testing.T) {
 	_, err = inventory.ParsePHI("maybe")
 	assert.ErrorIs(t, err, inventory.ErrInvalid)
 }
+
+// Attack: a record whose fields are spreadsheet formulas (a hostile asset
+// name from a vendor feed) is exported as text, never as a formula, and
+// imports back unchanged.
+func TestCSVExportDefusesFormulas(t *testing.T) {
+	recs := []inventory.Record{{
+		AssetID: "=HYPERLINK(\"http://x\")", Location: "+cmd|' /C calc'!A0", Owner: "@SUM(1)", Type: "-2+3",
+		Manufacturer: "'quoted", PHI: inventory.PHINone,
+	}}
+	var b bytes.Buffer
+	require.NoError(t, inventory.WriteRecordsCSV(&b, recs))
+	for _, line := range strings.Split(b.String(), "\n")[1:] {
+		for _, cell := range strings.Split(line, ",") {
+			cell = strings.TrimPrefix(cell, `"`)
+			if cell != "" {
+				assert.NotContains(t, "=+-@", cell[:1], "cell %q would run as a formula", cell)
+			}
+		}
+	}
+	back, err := inventory.ReadRecordsCSV(&b)
+	require.NoError(t, err)
+	assert.Equal(t, recs, back)
+}

@@ -289,3 +289,24 @@ func TestHungCommandTimesOut(t *testing.T) {
 	_, err = d.ListStored(context.Background())
 	assert.ErrorIs(t, err, wssh.ErrTimeout)
 }
+
+// An unreachable device (nothing listening) is a one-line connect error,
+// at once, not a timeout.
+func TestUnreachableDevice(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := l.Addr().String()
+	l.Close()
+	dir := t.TempDir()
+	key := filepath.Join(dir, "id")
+	_, priv, _ := edKey()
+	sshdtest.WriteKey(t, key, priv)
+	kh := filepath.Join(dir, "known_hosts")
+	require.NoError(t, os.WriteFile(kh, nil, 0o600))
+	_, err = open(t, "ssh://root@"+addr+"?key="+key+"&known_hosts="+kh)
+	require.Error(t, err)
+	assert.NotErrorIs(t, err, wssh.ErrTimeout)
+	assert.NotErrorIs(t, err, device.ErrBadTarget, "a device that is down is not a usage error")
+	assert.Contains(t, err.Error(), "connection refused")
+	assert.NotContains(t, err.Error(), "\n")
+}
