@@ -364,7 +364,9 @@ func (d *Device) Identify(ctx context.Context) (device.Identity, error) {
 		if osr != nil {
 			return osr, nil
 		}
-		out, err := d.run(ctx, "read os-release", "cat -- "+shellQuote(d.abs("etc/os-release"))+" 2>/dev/null || cat -- "+shellQuote(d.abs("usr/lib/os-release")), nil)
+		// A device without os-release (a bare busybox image) simply has
+		// no fallbacks; the profile can name every field.
+		out, err := d.run(ctx, "read os-release", "cat -- "+shellQuote(d.abs("etc/os-release"))+" 2>/dev/null || cat -- "+shellQuote(d.abs("usr/lib/os-release"))+" 2>/dev/null || true", nil)
 		if err != nil {
 			return nil, err
 		}

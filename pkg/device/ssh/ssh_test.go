@@ -115,6 +115,14 @@ func TestIdentityFromProfileAndOSRelease(t *testing.T) {
 	id, err = d2.Identify(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, device.Identity{Model: "Acme Linux 4 (pump)", Firmware: "4.2.1"}, id)
+
+	// No os-release at all: the fields without a source stay empty, the
+	// configured ones still come through.
+	require.NoError(t, os.Remove(filepath.Join(root, "etc/os-release")))
+	id, err = d.Identify(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, device.Identity{Manufacturer: "Acme Medical", Model: "AcmePump 9", Serial: "AP-000123",
+		UDI: "(01)01234567890128(21)AP-000123"}, id)
 }
 
 func TestRawStorageStaysWithinDataPaths(t *testing.T) {
