@@ -2,6 +2,7 @@ package ssh_test
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -15,6 +16,7 @@ import (
 	wssh "github.com/wardsec/ward/pkg/device/ssh"
 	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
+	"github.com/wardsec/ward/pkg/inventory"
 )
 
 func runHarness(t *testing.T, target string, ids ...string) evidence.Target {
@@ -113,4 +115,40 @@ func TestHarnessWholeCatalogueOverSSH(t *testing.T) {
 			assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, "%s: %s", sc.Name, sc.Reason)
 		}
 	}
+}
+
+// A real device against the site inventory: the unit over SSH announces
+// the identity of PUMP-0042 in examples/inventory and matches it; the same
+// unit against an inventory that lacks it is an unknown device.
+func TestHarnessInventoryOverSSH(t *testing.T) {
+	s := sshdtest.Start(t)
+	f, err := os.Open("../../../examples/inventory/records.csv")
+	require.NoError(t, err)
+	defer f.Close()
+	recs, err := inventory.ReadRecordsCSV(f)
+	require.NoError(t, err)
+	target := s.Target("profile=" + writeProfile(t, deviceRoot(t, true), nil))
+
+	check := func(inv *inventory.Inventory) evidence.Control {
+		cat, _, _, diags := control.Lint(controls.FS, features.FS)
+		require.False(t, diags.HasErrors())
+		reg := device.NewRegistry()
+		require.NoError(t, wssh.Register(reg))
+		r := harness.New(reg, cat, features.FS, harness.WithInventory(inv), harness.WithControls("NPRM-164.308-a-1"))
+		res, _, err := r.Check(context.Background(), target)
+		require.NoError(t, err)
+		return control1(t, res, "NPRM-164.308-a-1")
+	}
+	c := check(&inventory.Inventory{Records: recs})
+	assert.Equal(t, evidence.Satisfied, c.Outcome, c.Reason)
+
+	var others []inventory.Record
+	for _, r := range recs {
+		if r.AssetID != "PUMP-0042" {
+			others = append(others, r)
+		}
+	}
+	c = check(&inventory.Inventory{Records: others})
+	assert.Equal(t, evidence.NotSatisfied, c.Outcome)
+	assert.Contains(t, c.Reason, "unknown device")
 }
