@@ -89,9 +89,10 @@ func (ci *checkInventory) afterRun(stderr io.Writer, run *evidence.Run) ([]evide
 // inventoryHelp is the --help paragraph on the site inventory.
 var inventoryHelp = strings.TrimSpace(`
 With --inventory FILE (see 'ward inventory'), each target is matched
-against the site's asset inventory (controls NPRM-164.308-a-1 and
-FDA-PMC-ID-1); unknown devices are named on stderr and the bundle gets an
-inventory.html view. --update-inventory writes back when each device was
-seen and the firmware it reported. Without --inventory, simulators are
-checked against their own provisioned identity and other targets report
-those controls not-applicable.`)
+against the site's asset inventory (controls NPRM-164.308-a-1, FDA-PMC-ID-1
+and, with the inventory's patch list, 524B-b-2); unknown devices are named
+on stderr and the bundle gets an inventory.html view. --update-inventory
+writes back when each device was seen and the firmware it reported. Without
+--inventory, simulators are checked against their own provisioned identity
+and patch bulletin, and other targets report those controls
+not-applicable (docs/inventory.md).`)
