@@ -3,6 +3,7 @@ package inventory_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"testing"
@@ -72,4 +73,37 @@ func BenchmarkRows(b *testing.B) {
 			b.Fatal(len(rows))
 		}
 	}
+}
+
+// BenchmarkReadJSON against the ceiling: encoding/json decoding the same
+// document into the same types in one call (no line tracking, no
+// validation).
+func BenchmarkReadJSON(b *testing.B) {
+	inv, _ := fleet(b)
+	var buf bytes.Buffer
+	if err := inventory.WriteJSON(&buf, inv); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	b.Run("inventory", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := inventory.ReadJSON(bytes.NewReader(data)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("raw-encoding-json", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			var v struct {
+				Version int
+				Records []inventory.Record
+				Patches []inventory.Patch
+			}
+			if err := json.Unmarshal(data, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -43,6 +43,11 @@ func ReadJSON(r io.Reader) (*Inventory, error) {
 type jsonParser struct {
 	b   []byte
 	dec *json.Decoder
+	// The line count up to lineOff, so lineAt counts only what is new
+	// (offsets mostly grow while parsing): linear, not quadratic, in the
+	// size of a large file.
+	lineOff int64
+	lines   int
 }
 
 // lineAt is the line of the first byte at or after off that is not
@@ -51,8 +56,13 @@ func (p *jsonParser) lineAt(off int64) int {
 	for off < int64(len(p.b)) && bytes.IndexByte([]byte(" \t\r\n,:"), p.b[off]) >= 0 {
 		off++
 	}
-	off = min(off, int64(len(p.b)))
-	return bytes.Count(p.b[:off], []byte("\n")) + 1
+	off = max(0, min(off, int64(len(p.b))))
+	if off < p.lineOff {
+		return bytes.Count(p.b[:off], []byte("\n")) + 1
+	}
+	p.lines += bytes.Count(p.b[p.lineOff:off], []byte("\n"))
+	p.lineOff = off
+	return p.lines + 1
 }
 
 // fail turns a decoding error at base (the value's start) into an
@@ -68,7 +78,7 @@ func (p *jsonParser) fail(base int64, err error) error {
 	var fe *FieldError
 	switch {
 	case errors.As(err, &se):
-		return &ImportError{Line: bytes.Count(p.b[:min(se.Offset, int64(len(p.b)))], []byte("\n")) + 1, Err: fmt.Errorf("%w: %v", ErrInvalid, se)}
+		return &ImportError{Line: bytes.Count(p.b[:max(0, min(se.Offset, int64(len(p.b))))], []byte("\n")) + 1, Err: fmt.Errorf("%w: %v", ErrInvalid, se)}
 	case errors.As(err, &te):
 		return &ImportError{Line: p.lineAt(base + te.Offset), Column: te.Field, Err: fmt.Errorf("%w: %v", ErrInvalid, err)}
 	case errors.As(err, &fe):
