@@ -43,8 +43,16 @@ func row(r Record) []string {
 // DiffInventories computes the differences from old to new, sorted by asset id.
 func DiffInventories(old, new *Inventory) Diff {
 	var d Diff
+	byID := func(inv *Inventory) map[string]*Record {
+		m := make(map[string]*Record, len(inv.Records))
+		for i := range inv.Records {
+			m[inv.Records[i].AssetID] = &inv.Records[i]
+		}
+		return m
+	}
+	olds, news := byID(old), byID(new)
 	for _, n := range new.Records {
-		o, ok := old.Record(n.AssetID)
+		o, ok := olds[n.AssetID]
 		if !ok {
 			d.Added = append(d.Added, n)
 			continue
@@ -61,13 +69,13 @@ func DiffInventories(old, new *Inventory) Diff {
 		}
 	}
 	for _, o := range old.Records {
-		if _, ok := new.Record(o.AssetID); !ok {
+		if _, ok := news[o.AssetID]; !ok {
 			d.Removed = append(d.Removed, o)
 		}
 	}
-	byID := func(a, b Record) int { return strings.Compare(a.AssetID, b.AssetID) }
-	slices.SortFunc(d.Added, byID)
-	slices.SortFunc(d.Removed, byID)
+	byAsset := func(a, b Record) int { return strings.Compare(a.AssetID, b.AssetID) }
+	slices.SortFunc(d.Added, byAsset)
+	slices.SortFunc(d.Removed, byAsset)
 	slices.SortFunc(d.Changed, func(a, b Change) int { return strings.Compare(a.AssetID, b.AssetID) })
 	return d
 }
