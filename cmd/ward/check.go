@@ -22,6 +22,7 @@ import (
 
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
+	wssh "github.com/wardsec/ward/pkg/device/ssh"
 	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
 	"github.com/wardsec/ward/pkg/sim"
@@ -42,6 +43,7 @@ type checkFlags struct {
 	featuresDir string
 	waivers     []string
 	attests     []string
+	inventory   checkInventory
 }
 
 func newCheckCmd() *cobra.Command {
@@ -65,13 +67,16 @@ attestation blocks satisfy them; their evidence files are hashed and copied
 into the bundle. Without it they are listed as not assessed (see
 docs/controls.md and examples/attestations/).
 
+` + inventoryHelp + `
+
 Exit status: 0 every applicable control satisfied or waived; 1 some control not
 satisfied; 2 bad usage or configuration (nothing is run or written);
 3 harness error (a check could not be evaluated).`,
 		Example: `  ward check
   ward check --control HIPAA-164.312-b --out /tmp/evidence
   ward check --target 'sim://infusion-pump?weaken=no-audit,no-auth'
-  ward check --targets fleet.txt --shard 2/4 --sign-key ward-signing.pem`,
+  ward check --targets fleet.txt --shard 2/4 --sign-key ward-signing.pem
+  ward check --target 'ssh://root@10.0.0.7:22?key=id_ed25519&known_hosts=known_hosts&profile=pump.json'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runCheck(cmd, f) },
 	}
@@ -87,6 +92,8 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	fl.StringVar(&f.controlsDir, "controls", "", "directory of *.hcl controls to use instead of the embedded catalogue")
 	fl.StringVar(&f.featuresDir, "features", "", "directory of *.feature files to use instead of the embedded ones")
 	fl.StringArrayVar(&f.attests, "attestations", nil, "HCL file of attestation blocks for procedural controls, with evidence files copied into the bundle (repeatable)")
+	fl.StringVar(&f.inventory.file, "inventory", "", "site asset inventory (.json or records .csv) to match targets against")
+	fl.BoolVar(&f.inventory.update, "update-inventory", false, "write back to --inventory when each target was seen and its reported firmware")
 	fl.StringArrayVar(&f.waivers, "waivers", nil, "HCL file of waiver blocks accepting the risk of unsatisfied controls (repeatable)")
 	return cmd
 }
@@ -125,6 +132,10 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
+	invOpts, err := f.inventory.load()
+	if err != nil {
+		return err
+	}
 	key, err := signingKey(f.signKey)
 	if err != nil {
 		return err
@@ -141,7 +152,11 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err := sim.Register(reg); err != nil {
 		return err
 	}
+	if err := wssh.Register(reg); err != nil {
+		return err
+	}
 	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, len(targets)))}
+	opts = append(opts, invOpts...)
 	if f.concurrency > 0 {
 		opts = append(opts, harness.WithConcurrency(f.concurrency))
 	}
@@ -166,7 +181,11 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	harness.ApplyAttestations(run, cat, attests, run.Started)
 	harness.ApplyWaivers(run, waivers, run.Started)
 	flagWaivers(stderr, run, waivers)
-	dir, err := writeBundle(ctx, f.out, run, key, cucumber, attestFiles...)
+	invFiles, err := f.inventory.afterRun(stderr, run)
+	if err != nil {
+		return err
+	}
+	dir, err := writeBundle(ctx, f.out, run, key, cucumber, append(attestFiles, invFiles...)...)
 	if err != nil {
 		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/evidence"
+	"github.com/wardsec/ward/pkg/inventory"
 )
 
 // ErrConfig reports a problem with what the user asked for (a bad target,
@@ -40,6 +41,7 @@ type Runner struct {
 	controls    []string
 	progress    func(Progress)
 	now         func() time.Time
+	inv         *inventory.Inventory // the site's asset inventory (WithInventory)
 }
 
 // Option configures a Runner.
@@ -221,6 +223,10 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 	registerAtRestSteps(sc)
 	registerBackupSteps(sc)
 	registerMFASteps(sc)
+	registerPlantedSteps(sc)
+	registerInventorySteps(sc)
+	registerPatchSteps(sc)
+	registerConfigSteps(sc)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{
@@ -234,6 +240,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 			reasons:   map[string]string{},
 			lastRead:  map[string][]byte{},
 			wrongPW:   map[string]string{},
+			inv:       &inventoryWorld{site: r.inv},
 			started:   r.now(),
 		}
 		w.open = func(ctx context.Context) (device.Device, error) {

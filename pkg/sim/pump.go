@@ -122,6 +122,7 @@ type Pump struct {
 	vault vault
 	// backupKey is the site's backup key (see siteBackupKey).
 	backupKey []byte
+	sec       secSettings // security settings (config.go)
 	// lastWritten is the patient written most recently (lossy-backup
 	// leaves it out).
 	lastWritten string
@@ -209,7 +210,7 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 func (p *Pump) Weaknesses() []string { return p.weak.list() }
 
 // Identify implements device.Device.
-func (p *Pump) Identify(context.Context) (device.Identity, error) { return p.id, nil }
+func (p *Pump) Identify(context.Context) (device.Identity, error) { return p.discoveryIdentity(), nil }
 
 // Close implements device.Device.
 func (p *Pump) Close() error { return nil }

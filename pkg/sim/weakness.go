@@ -127,6 +127,27 @@ func Weaknesses() []Weakness {
 			Description: "creates accounts with common, default or trivial passwords, hashing them itself",
 			Fails:       []string{"HIPAA-164.308-a-5-ii-D"},
 		},
+		{
+			Name: "unlisted-identity",
+			Description: "announces itself on the network without serial number or UDI, so it matches no inventory record " +
+				"(its authenticated identity query still tells the truth)",
+			Fails: []string{"NPRM-164.308-a-1"},
+		},
+		{
+			Name:        "identity-mismatch",
+			Description: "answers the authenticated identity query with the reference unit's identity burnt into the image, not its own",
+			Fails:       []string{"FDA-PMC-ID-1"},
+		},
+		{
+			Name:        "unpatched",
+			Description: "lacks the critical patch its maker released 90 days ago (the policy window is 30)",
+			Fails:       []string{"524B-b-2"},
+		},
+		{
+			Name:        "config-drift",
+			Description: "runs with remote service access and USB storage on, and its factory reset restores that drifted default table",
+			Fails:       []string{"FDA-PMC-CONFIG-1"},
+		},
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
 	return w
