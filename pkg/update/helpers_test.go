@@ -3,6 +3,7 @@ package update_test
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net/http"
@@ -166,3 +167,5 @@ func (d *device) refused(t testing.TB, err, want error, beforeImg []byte, before
 	}
 	t.Logf("refused as %s: %v", update.Reason(err), err)
 }
+
+type ed25519Key = ed25519.PrivateKey

@@ -17,14 +17,33 @@ import (
 
 func sum256(b []byte) []byte { s := sha256.Sum256(b); return s[:] }
 
-// Handler serves the repository: GET /metadata/<file> and /targets/<file>.
+// lookup finds a served file by URL path. The tree is metadata/ and
+// targets/; metadata is also served at the top and targets also under
+// metadata/targets/, so both a metadata URL of BASE/metadata (with
+// targets URL BASE/targets) and one of BASE (targets default to
+// BASE/targets, go-tuf's convention) work.
+func (r *Repo) lookup(p string) []byte {
+	if b := r.File(p); b != nil && (strings.HasPrefix(p, "metadata/") || strings.HasPrefix(p, "targets/")) {
+		return b
+	}
+	if rest, ok := strings.CutPrefix(p, "metadata/targets/"); ok {
+		return r.File("targets/" + rest)
+	}
+	if !strings.Contains(p, "/") {
+		return r.File("metadata/" + p)
+	}
+	return nil
+}
+
+// Handler serves the repository: GET /metadata/<file> and /targets/<file>
+// (see lookup for the aliases).
 func (r *Repo) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		if req.Method != http.MethodGet && req.Method != http.MethodHead {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		b := r.File(strings.TrimPrefix(req.URL.Path, "/"))
+		b := r.lookup(strings.TrimPrefix(req.URL.Path, "/"))
 		if b == nil {
 			http.NotFound(w, req)
 			return
@@ -47,7 +66,7 @@ func (r *Repo) Fetcher(base string) update.Fetcher {
 		if !ok {
 			return nil, fmt.Errorf("%w: %s", update.ErrNotFound, rawURL)
 		}
-		b := r.File(name)
+		b := r.lookup(name)
 		if b == nil {
 			return nil, fmt.Errorf("%w: %s", update.ErrNotFound, rawURL)
 		}
