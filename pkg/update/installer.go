@@ -494,4 +494,3 @@ func (i *Installer) record(ctx context.Context, e audit.Event) error {
 	}
 	return nil
 }
-

@@ -197,7 +197,9 @@ func ParseSlotState(b []byte) (SlotState, error) {
 }
 
 func (s SlotState) validate() error {
-	bad := func(f string, a ...any) error { return fmt.Errorf("%w: slots file: "+f, append([]any{ErrState}, a...)...) }
+	bad := func(f string, a ...any) error {
+		return fmt.Errorf("%w: slots file: "+f, append([]any{ErrState}, a...)...)
+	}
 	if s.Format != slotsFormat {
 		return bad("format %q, want %q", s.Format, slotsFormat)
 	}

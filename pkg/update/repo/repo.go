@@ -126,7 +126,9 @@ func New(opts ...Option) (*Repo, error) {
 	return r, nil
 }
 
-func (r *Repo) expiry(role string) time.Time { return r.now().UTC().Add(r.validity[role]).Truncate(time.Second) }
+func (r *Repo) expiry(role string) time.Time {
+	return r.now().UTC().Add(r.validity[role]).Truncate(time.Second)
+}
 
 func (r *Repo) addKeyLocked(role string) error {
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
@@ -416,4 +418,3 @@ func (r *Repo) Versions() map[string]int64 {
 	return map[string]int64{Root: r.root.Signed.Version, Targets: r.targets.Signed.Version,
 		Snapshot: r.snapshot.Signed.Version, Timestamp: r.timestamp.Signed.Version}
 }
-
