@@ -153,7 +153,12 @@ func (f DirFetcher) Fetch(ctx context.Context, rawURL string, maxLength int64) (
 	if u, err := url.PathUnescape(rel); err == nil {
 		rel = u
 	}
-	rel = path.Clean(rel)
+	// Cleaning under "/" clamps ".." at the top; os.Root enforces the rest
+	// (symlinks out of Dir).
+	rel = strings.TrimPrefix(path.Clean("/"+rel), "/")
+	if rel == "" {
+		rel = "."
+	}
 	root, err := os.OpenRoot(f.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFetch, err)
