@@ -42,7 +42,9 @@ func serveRepo(t *testing.T, dir string) string {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errb syncBuffer
 	done := make(chan int)
-	go func() { done <- run(ctx, []string{"update", "repo", "serve", "--dir", dir, "--listen", "127.0.0.1:0"}, &out, &errb) }()
+	go func() {
+		done <- run(ctx, []string{"update", "repo", "serve", "--dir", dir, "--listen", "127.0.0.1:0"}, &out, &errb)
+	}()
 	t.Cleanup(func() {
 		cancel()
 		assert.Equal(t, 0, <-done, errb.String())

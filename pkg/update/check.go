@@ -3,7 +3,6 @@ package update
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -39,11 +38,27 @@ type Checked struct {
 	BOM *cdx.BOM
 }
 
-// Check looks the image up and applies p: custom fields, hardware,
-// version floor, SBOM presence and integrity. Nothing is downloaded but
-// the SBOM.
+// Source is where an installer gets targets from: verified metadata and
+// the files it lists. *Verified (TUF) is the one to use; another Source
+// must verify its metadata itself (an Uptane director, a signed bundle).
+type Source interface {
+	// Target returns name's entry in verified metadata.
+	Target(ctx context.Context, name string) (Target, error)
+	// Open streams t's file, unverified (CheckTarget and the installer
+	// verify it while copying).
+	Open(ctx context.Context, t Target) (io.ReadCloser, error)
+}
+
+// Check is CheckTarget on v.
 func (v *Verified) Check(ctx context.Context, name string, p Policy) (Checked, error) {
-	t, err := v.Target(ctx, name)
+	return CheckTarget(ctx, v, name, p)
+}
+
+// CheckTarget looks the image up in src and applies p: custom fields,
+// hardware, version floor, SBOM presence and integrity. Nothing is
+// downloaded but the SBOM.
+func CheckTarget(ctx context.Context, src Source, name string, p Policy) (Checked, error) {
+	t, err := src.Target(ctx, name)
 	if err != nil {
 		return Checked{}, err
 	}
@@ -73,15 +88,15 @@ func (v *Verified) Check(ctx context.Context, name string, p Policy) (Checked, e
 		}
 		return out, fmt.Errorf("%w: %s names no SBOM", ErrNoSBOM, name)
 	}
-	out.SBOM, out.BOM, err = v.fetchSBOM(ctx, cu.SBOM)
+	out.SBOM, out.BOM, err = fetchSBOM(ctx, src, cu.SBOM)
 	if err != nil {
 		return out, fmt.Errorf("%w: for %s: %w", ErrNoSBOM, name, err)
 	}
 	return out, nil
 }
 
-func (v *Verified) fetchSBOM(ctx context.Context, name string) ([]byte, *cdx.BOM, error) {
-	st, err := v.Target(ctx, name)
+func fetchSBOM(ctx context.Context, src Source, name string) ([]byte, *cdx.BOM, error) {
+	st, err := src.Target(ctx, name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -89,7 +104,12 @@ func (v *Verified) fetchSBOM(ctx context.Context, name string) ([]byte, *cdx.BOM
 		return nil, nil, fmt.Errorf("%w: SBOM %s is %d bytes, at most %d", ErrLength, name, st.Length, MaxSBOMLength)
 	}
 	var buf bytes.Buffer
-	if err := v.Download(ctx, st, &buf); err != nil {
+	rc, err := src.Open(ctx, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rc.Close()
+	if err := VerifyStream(rc, &buf, st); err != nil {
 		return nil, nil, err
 	}
 	bom, err := ParseSBOM(buf.Bytes())
@@ -128,5 +148,3 @@ func (c *Client) Fetch(ctx context.Context, name string, w io.Writer, p Policy) 
 	}
 	return ch, nil
 }
-
-var errNilWriter = errors.New("update: nil writer")

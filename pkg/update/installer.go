@@ -83,6 +83,18 @@ func WithSBOMOptional() InstallerOption {
 	return func(i *Installer) error { i.policy.SBOMOptional = true; return nil }
 }
 
+// WithStateStore keeps the slot state somewhere other than
+// STATE/slots.json (simulators keep it in memory). Save must be atomic.
+func WithStateStore(s StateStore) InstallerOption {
+	return func(i *Installer) error { i.state = s; return nil }
+}
+
+// WithSource makes the installer take targets from src instead of a TUF
+// refresh of its client. src must verify what it returns (see Source).
+func WithSource(src func(ctx context.Context) (Source, error)) InstallerOption {
+	return func(i *Installer) error { i.source = src; return nil }
+}
+
 // WithFaultHook calls hook at the start of every phase; an error from it
 // stops the install on the spot, as a power cut would (no clean-up). For
 // tests and simulators that prove interruption safety.
@@ -96,15 +108,16 @@ func WithFaultHook(hook func(context.Context, Phase) error) InstallerOption {
 // lives in one atomically replaced file, so a crash at any point leaves
 // the device booting a verified image. It is safe for concurrent use.
 type Installer struct {
-	client    *Client
-	slots     SlotStore
-	statePath string
-	counter   Counter
-	policy    Policy
-	health    HealthCheck
-	budget    int
-	audit     Auditor
-	hook      func(context.Context, Phase) error
+	client  *Client
+	slots   SlotStore
+	state   StateStore
+	source  func(context.Context) (Source, error)
+	counter Counter
+	policy  Policy
+	health  HealthCheck
+	budget  int
+	audit   Auditor
+	hook    func(context.Context, Phase) error
 
 	mu      sync.Mutex
 	running string // the slot booted last, "" before Boot
@@ -112,22 +125,33 @@ type Installer struct {
 
 // NewInstaller returns an installer that keeps its state in stateDir
 // (slots.json, counter.json; see docs/update.md) and its images in slots.
+// stateDir may be "" when WithStateStore and WithCounter are given.
 func NewInstaller(c *Client, slots SlotStore, stateDir string, opts ...InstallerOption) (*Installer, error) {
-	if c == nil || slots == nil || stateDir == "" {
-		return nil, errors.New("update: installer needs a client, slots and a state directory")
+	if c == nil || slots == nil {
+		return nil, errors.New("update: installer needs a client and slots")
 	}
-	if err := os.MkdirAll(stateDir, 0o700); err != nil {
-		return nil, fmt.Errorf("update: state: %w", err)
-	}
-	i := &Installer{client: c, slots: slots, statePath: filepath.Join(stateDir, "slots.json"), budget: 3,
-		policy: Policy{RequireCustom: true}}
+	i := &Installer{client: c, slots: slots, budget: 3, policy: Policy{RequireCustom: true}}
 	for _, o := range opts {
 		if err := o(i); err != nil {
 			return nil, err
 		}
 	}
+	if stateDir == "" && (i.state == nil || i.counter == nil) {
+		return nil, errors.New("update: installer needs a state directory, or a state store and a counter")
+	}
+	if stateDir != "" {
+		if err := os.MkdirAll(stateDir, 0o700); err != nil {
+			return nil, fmt.Errorf("update: state: %w", err)
+		}
+	}
+	if i.state == nil {
+		i.state = FileState{Path: filepath.Join(stateDir, "slots.json")}
+	}
 	if i.counter == nil {
 		i.counter = NewFileCounter(filepath.Join(stateDir, "counter.json"))
+	}
+	if i.source == nil {
+		i.source = func(ctx context.Context) (Source, error) { return i.client.Refresh(ctx) }
 	}
 	i.policy.Floor = i.counter
 	return i, nil
@@ -153,7 +177,7 @@ type Status struct {
 func (i *Installer) Status(ctx context.Context) (Status, error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	st, ok, err := loadSlotState(i.statePath)
+	st, ok, err := i.loadState(ctx)
 	if err != nil {
 		return Status{}, err
 	}
@@ -179,14 +203,14 @@ func (i *Installer) Status(ctx context.Context) (Status, error) {
 func (i *Installer) Provision(ctx context.Context, name string) error {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if _, ok, err := loadSlotState(i.statePath); ok || err != nil {
+	if _, ok, err := i.loadState(ctx); ok || err != nil {
 		return fmt.Errorf("update: provision: already provisioned (%v)", err)
 	}
-	v, err := i.client.Refresh(ctx)
+	v, err := i.source(ctx)
 	if err != nil {
 		return err
 	}
-	ch, err := v.Check(ctx, name, i.policy)
+	ch, err := CheckTarget(ctx, v, name, i.policy)
 	if err != nil {
 		return err
 	}
@@ -199,7 +223,7 @@ func (i *Installer) Provision(ctx context.Context, name string) error {
 		return err
 	}
 	st := SlotState{Format: slotsFormat, Active: SlotA, Slots: map[string]SlotInfo{SlotA: info, SlotB: {State: StateEmpty}}}
-	if err := saveSlotState(i.statePath, st); err != nil {
+	if err := i.saveState(ctx, st); err != nil {
 		return err
 	}
 	i.running = SlotA
@@ -254,7 +278,7 @@ func (i *Installer) fault(ctx context.Context, p Phase) error {
 }
 
 func (i *Installer) update(ctx context.Context, req Request) (SlotInfo, error) {
-	st, ok, err := loadSlotState(i.statePath)
+	st, ok, err := i.loadState(ctx)
 	if err != nil {
 		return SlotInfo{}, err
 	}
@@ -264,11 +288,11 @@ func (i *Installer) update(ctx context.Context, req Request) (SlotInfo, error) {
 	if err := i.fault(ctx, PhaseDownload); err != nil {
 		return SlotInfo{}, err
 	}
-	v, err := i.client.Refresh(ctx)
+	v, err := i.source(ctx)
 	if err != nil {
 		return SlotInfo{}, err
 	}
-	ch, err := v.Check(ctx, req.Target, i.policy)
+	ch, err := CheckTarget(ctx, v, req.Target, i.policy)
 	if err != nil {
 		return SlotInfo{Target: req.Target}, err
 	}
@@ -281,7 +305,7 @@ func (i *Installer) update(ctx context.Context, req Request) (SlotInfo, error) {
 	target := otherSlot(st.Active)
 	st.Pending, st.AttemptsLeft = "", 0
 	st.Slots[target] = SlotInfo{State: StateWriting, Target: req.Target, Version: info.Version}
-	if err := saveSlotState(i.statePath, st); err != nil {
+	if err := i.saveState(ctx, st); err != nil {
 		return info, err
 	}
 	written, err := i.writeSlot(ctx, v, ch, target, func() error { return i.fault(ctx, PhaseWrite) })
@@ -290,14 +314,14 @@ func (i *Installer) update(ctx context.Context, req Request) (SlotInfo, error) {
 			return info, err
 		}
 		st.Slots[target] = SlotInfo{State: StateEmpty}
-		return info, errors.Join(err, saveSlotState(i.statePath, st))
+		return info, errors.Join(err, i.saveState(ctx, st))
 	}
 	if err := i.fault(ctx, PhaseSwitch); err != nil {
 		return info, err
 	}
 	st.Slots[target] = written
 	st.Pending, st.AttemptsLeft = target, i.budget
-	if err := saveSlotState(i.statePath, st); err != nil {
+	if err := i.saveState(ctx, st); err != nil {
 		return info, err
 	}
 	// Reboot into the new slot, as the device would now.
@@ -309,7 +333,7 @@ func (i *Installer) update(ctx context.Context, req Request) (SlotInfo, error) {
 
 // writeSlot streams the image into slot, verifying length and hashes on
 // the way. mid, if set, runs after the first chunk is written.
-func (i *Installer) writeSlot(ctx context.Context, v *Verified, ch Checked, slot string, mid func() error) (SlotInfo, error) {
+func (i *Installer) writeSlot(ctx context.Context, v Source, ch Checked, slot string, mid func() error) (SlotInfo, error) {
 	rc, err := v.Open(ctx, ch.Target)
 	if err != nil {
 		return SlotInfo{}, err
@@ -331,6 +355,11 @@ func (i *Installer) writeSlot(ctx context.Context, v *Verified, ch Checked, slot
 	}
 	if err := w.Commit(); err != nil {
 		return SlotInfo{}, fmt.Errorf("update: slot %s: %w", slot, err)
+	}
+	if k, ok := i.slots.(SBOMKeeper); ok && ch.SBOM != nil {
+		if err := k.KeepSBOM(ctx, slot, ch.SBOM); err != nil {
+			return SlotInfo{}, fmt.Errorf("update: slot %s: keep SBOM: %w", slot, err)
+		}
 	}
 	return SlotInfo{State: StateVerified, Target: ch.Target.Name, Version: ch.Target.Custom.Version,
 		Length: ch.Target.Length, SHA256: ch.Target.SHA256Hex(), SBOM: ch.Target.Custom.SBOM}, nil
@@ -365,7 +394,7 @@ func (i *Installer) Boot(ctx context.Context) (SlotInfo, error) {
 }
 
 func (i *Installer) boot(ctx context.Context) (SlotInfo, error) {
-	st, ok, err := loadSlotState(i.statePath)
+	st, ok, err := i.loadState(ctx)
 	if err != nil {
 		return SlotInfo{}, err
 	}
@@ -376,7 +405,7 @@ func (i *Installer) boot(ctx context.Context) (SlotInfo, error) {
 		p := st.Pending
 		if st.AttemptsLeft > 0 && i.intact(ctx, p, st.Slots[p]) == nil {
 			st.AttemptsLeft--
-			if err := saveSlotState(i.statePath, st); err != nil {
+			if err := i.saveState(ctx, st); err != nil {
 				return SlotInfo{}, err
 			}
 			i.running = p
@@ -389,7 +418,7 @@ func (i *Installer) boot(ctx context.Context) (SlotInfo, error) {
 		bad := st.Slots[p]
 		bad.State = StateBad
 		st.Slots[p], st.Pending, st.AttemptsLeft = bad, "", 0
-		if err := saveSlotState(i.statePath, st); err != nil {
+		if err := i.saveState(ctx, st); err != nil {
 			return SlotInfo{}, err
 		}
 		if err := i.record(ctx, audit.Event{Actor: "bootloader", Action: ActionRollback, Object: bad.Target,
@@ -405,7 +434,7 @@ func (i *Installer) boot(ctx context.Context) (SlotInfo, error) {
 		o := otherSlot(a)
 		if st.Slots[o].State == StateGood && i.intact(ctx, o, st.Slots[o]) == nil {
 			st.Active = o
-			if err := saveSlotState(i.statePath, st); err != nil {
+			if err := i.saveState(ctx, st); err != nil {
 				return SlotInfo{}, err
 			}
 			i.running = o
@@ -445,7 +474,7 @@ func (i *Installer) Confirm(ctx context.Context) (SlotInfo, error) {
 }
 
 func (i *Installer) confirm(ctx context.Context) (SlotInfo, error) {
-	st, _, err := loadSlotState(i.statePath)
+	st, _, err := i.loadState(ctx)
 	if err != nil {
 		return SlotInfo{}, err
 	}
@@ -465,7 +494,7 @@ func (i *Installer) confirm(ctx context.Context) (SlotInfo, error) {
 		bad := info
 		bad.State = StateBad
 		st.Slots[p], st.Pending, st.AttemptsLeft = bad, "", 0
-		if err := saveSlotState(i.statePath, st); err != nil {
+		if err := i.saveState(ctx, st); err != nil {
 			return info, err
 		}
 		i.running = st.Active
@@ -479,7 +508,7 @@ func (i *Installer) confirm(ctx context.Context) (SlotInfo, error) {
 	}
 	info.State = StateGood
 	st.Slots[p], st.Active, st.Pending, st.AttemptsLeft = info, p, "", 0
-	if err := saveSlotState(i.statePath, st); err != nil {
+	if err := i.saveState(ctx, st); err != nil {
 		return info, err
 	}
 	return info, nil

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 )
 
@@ -99,6 +100,7 @@ func (s fileSlot) Abort() error { return s.f.Close() }
 type MemSlots struct {
 	mu    sync.Mutex
 	slots map[string][]byte
+	sboms map[string][]byte
 }
 
 // Create implements SlotStore. The slot is cleared at once, as a partition
@@ -249,24 +251,113 @@ func (s SlotState) Encode() []byte {
 	return append(b, '\n')
 }
 
-func loadSlotState(path string) (SlotState, bool, error) {
-	b, err := os.ReadFile(path)
+// StateStore keeps the slot state file. Save must replace the content
+// atomically (all or nothing), as a power cut may come at any time.
+type StateStore interface {
+	// Load returns the stored state, nil when there is none yet.
+	Load(ctx context.Context) ([]byte, error)
+	Save(ctx context.Context, b []byte) error
+}
+
+// FileState is the default StateStore: one file replaced by temp file,
+// fsync and rename.
+type FileState struct{ Path string }
+
+// Load implements StateStore.
+func (f FileState) Load(context.Context) ([]byte, error) {
+	b, err := os.ReadFile(f.Path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return SlotState{}, false, nil
+		return nil, nil
 	}
+	return b, err
+}
+
+// Save implements StateStore.
+func (f FileState) Save(_ context.Context, b []byte) error { return writeFileAtomic(f.Path, b, 0o600) }
+
+// MemState is an in-memory StateStore (simulators, tests).
+type MemState struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+// Load implements StateStore.
+func (m *MemState) Load(context.Context) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return bytes.Clone(m.b), nil
+}
+
+// Save implements StateStore.
+func (m *MemState) Save(_ context.Context, b []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.b = bytes.Clone(b)
+	return nil
+}
+
+func (i *Installer) loadState(ctx context.Context) (SlotState, bool, error) {
+	b, err := i.state.Load(ctx)
 	if err != nil {
 		return SlotState{}, false, fmt.Errorf("update: state: %w", err)
+	}
+	if b == nil {
+		return SlotState{}, false, nil
 	}
 	s, err := ParseSlotState(b)
 	return s, err == nil, err
 }
 
-func saveSlotState(path string, s SlotState) error {
+func (i *Installer) saveState(ctx context.Context, s SlotState) error {
 	if err := s.validate(); err != nil {
 		return err // a bug: never persist a state the loader would refuse
 	}
-	if err := writeFileAtomic(path, s.Encode(), 0o600); err != nil {
+	if err := i.state.Save(ctx, s.Encode()); err != nil {
 		return fmt.Errorf("update: save state: %w", err)
 	}
 	return nil
+}
+
+// SBOMKeeper is a SlotStore that also keeps each slot's verified SBOM, so
+// the device can report the SBOM of what it runs. The installer calls
+// KeepSBOM after writing a slot.
+type SBOMKeeper interface {
+	KeepSBOM(ctx context.Context, slot string, sbom []byte) error
+	SBOM(ctx context.Context, slot string) ([]byte, error)
+}
+
+// KeepSBOM implements SBOMKeeper (file slot-X.cdx.json).
+func (d DirSlots) KeepSBOM(_ context.Context, slot string, sbom []byte) error {
+	p, err := d.path(slot)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(strings.TrimSuffix(p, ".img")+".cdx.json", sbom, 0o600)
+}
+
+// SBOM implements SBOMKeeper.
+func (d DirSlots) SBOM(_ context.Context, slot string) ([]byte, error) {
+	p, err := d.path(slot)
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(strings.TrimSuffix(p, ".img") + ".cdx.json")
+}
+
+// KeepSBOM implements SBOMKeeper.
+func (m *MemSlots) KeepSBOM(_ context.Context, slot string, sbom []byte) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sboms == nil {
+		m.sboms = map[string][]byte{}
+	}
+	m.sboms[slot] = bytes.Clone(sbom)
+	return nil
+}
+
+// SBOM implements SBOMKeeper.
+func (m *MemSlots) SBOM(_ context.Context, slot string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return bytes.Clone(m.sboms[slot]), nil
 }
