@@ -31,6 +31,11 @@ func TestUpdateInstallsNewerImage(t *testing.T) {
 	if st.Floor != 2 || st.Active != update.SlotB || st.Pending != "" {
 		t.Fatalf("status %+v, want active b, floor 2, nothing pending", st)
 	}
+	// The verified SBOM is kept beside the slot.
+	sb, err := d.slots.SBOM(t.Context(), update.SlotB)
+	if err != nil || !bytes.Equal(sb, sbom(t, 2)) {
+		t.Fatalf("slot b's SBOM not kept: %v", err)
+	}
 	if ev := d.audit.last(); ev.Outcome != audit.Success || ev.Object != name || ev.Detail["version"] != "2" || ev.Actor != "biomed" {
 		t.Fatalf("audit %+v", ev)
 	}
