@@ -108,7 +108,8 @@ func NewClient(root []byte, metadataURL string, opts ...Option) (*Client, error)
 func (c *Client) Fetcher() Fetcher { return c.fetcher }
 
 // Verified is the outcome of one refresh: top-level metadata verified at
-// one moment. Targets looked up through it come from that metadata.
+// one moment. Targets looked up through it come from that metadata. It is
+// not safe for concurrent use (go-tuf's updater is not).
 type Verified struct {
 	c       *Client
 	u       *updater.Updater

@@ -250,10 +250,10 @@ func (i *Installer) Update(ctx context.Context, req Request) (SlotInfo, error) {
 	switch {
 	case err == nil:
 		ev.Detail["slot"] = i.running
-	case errors.Is(err, ErrHealthCheck), errors.Is(err, ErrFetch), Reason(err) == "error", Reason(err) == "interrupted":
-		ev.Outcome = audit.Failure
-	default:
+	case refusal(err):
 		ev.Outcome = audit.Denied
+	default:
+		ev.Outcome = audit.Failure
 	}
 	if err != nil {
 		ev.Detail["reason"] = Reason(err)
@@ -263,6 +263,18 @@ func (i *Installer) Update(ctx context.Context, req Request) (SlotInfo, error) {
 		return info, errors.Join(err, aerr)
 	}
 	return info, err
+}
+
+// refusal reports whether err is the device refusing an image by policy
+// (recorded as denied), rather than failing to install one (failure).
+func refusal(err error) bool {
+	for _, e := range []error{ErrUntrusted, ErrExpired, ErrRollback, ErrUpToDate, ErrInconsistent, ErrHashMismatch,
+		ErrLength, ErrHardware, ErrNoSBOM, ErrNotFound, ErrMetadata} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 var errInterrupted = errors.New("update: interrupted (simulated power loss)")

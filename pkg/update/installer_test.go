@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"syscall"
 	"testing"
 
@@ -265,4 +267,61 @@ func TestBootRefusesCorruptedSlot(t *testing.T) {
 	if _, err := d.Boot(t.Context()); !errors.Is(err, update.ErrNoBootableSlot) {
 		t.Fatalf("err = %v, want ErrNoBootableSlot", err)
 	}
+}
+
+// TestDirSlotsSurviveRestart: slots and state on disk; a new process (a
+// restart) boots what the previous one committed, and the state file on
+// disk is the documented format.
+func TestDirSlotsSurviveRestart(t *testing.T) {
+	e := newEnv(t)
+	slots := update.DirSlots{Dir: t.TempDir()}
+	in := mustInstaller(t, e, slots)
+	if err := in.Provision(t.Context(), fwName(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Update(t.Context(), update.Request{Target: addImage(t, e.repo, 2)}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(e.state, "slots.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := update.ParseSlotState(b)
+	if err != nil || st.Active != update.SlotB || st.Slots[update.SlotB].Version != 2 {
+		t.Fatalf("state on disk %+v, %v", st, err)
+	}
+	if _, err := update.ParseSBOM(mustRead(t, filepath.Join(slots.Dir, "slot-b.cdx.json"))); err != nil {
+		t.Fatal(err)
+	}
+	restarted := mustInstaller(t, e, slots)
+	s, err := restarted.Boot(t.Context())
+	if err != nil || s.Version != 2 {
+		t.Fatalf("after restart: %+v %v", s, err)
+	}
+	if !bytes.Equal(mustRead(t, filepath.Join(slots.Dir, "slot-b.img")), image(2, 4098)) {
+		t.Fatal("slot b does not hold image 2")
+	}
+}
+
+// TestCanceledUpdateChangesNothing: the caller gives up mid-update.
+func TestCanceledUpdateChangesNothing(t *testing.T) {
+	e := newEnv(t)
+	d := e.device()
+	img, ver := d.running(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := d.Update(ctx, update.Request{Target: addImage(t, e.repo, 2)})
+	d.refused(t, err, update.ErrFetch, img, ver)
+	if d.audit.last().Outcome != audit.Failure {
+		t.Fatalf("a canceled update is a failure, not a refusal: %+v", d.audit.last())
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

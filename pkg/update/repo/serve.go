@@ -22,15 +22,23 @@ func sum256(b []byte) []byte { s := sha256.Sum256(b); return s[:] }
 // metadata/targets/, so both a metadata URL of BASE/metadata (with
 // targets URL BASE/targets) and one of BASE (targets default to
 // BASE/targets, go-tuf's convention) work.
+//
+// The slice returned is shared, not copied: served files are replaced,
+// never modified in place, so readers may hold it.
 func (r *Repo) lookup(p string) []byte {
-	if b := r.File(p); b != nil && (strings.HasPrefix(p, "metadata/") || strings.HasPrefix(p, "targets/")) {
+	get := func(name string) []byte {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.files[name]
+	}
+	if b := get(p); b != nil && (strings.HasPrefix(p, "metadata/") || strings.HasPrefix(p, "targets/")) {
 		return b
 	}
 	if rest, ok := strings.CutPrefix(p, "metadata/targets/"); ok {
-		return r.File("targets/" + rest)
+		return get("targets/" + rest)
 	}
 	if !strings.Contains(p, "/") {
-		return r.File("metadata/" + p)
+		return get("metadata/" + p)
 	}
 	return nil
 }
