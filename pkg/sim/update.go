@@ -332,7 +332,10 @@ func (p *Pump) PublishRelease(ctx context.Context, r device.Release) (string, er
 	}
 	v := st.Slot.Version + 1
 	if !r.Newer {
-		v = max(st.Slot.Version-1, 1)
+		if st.Slot.Version <= 1 {
+			return "", fmt.Errorf("%w: the device runs version %d; nothing is older", device.ErrUnsupported, st.Slot.Version)
+		}
+		v = st.Slot.Version - 1
 	}
 	return u.publish(v, r)
 }

@@ -3,6 +3,7 @@ package update
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/theupdateframework/go-tuf/v2/metadata"
@@ -112,6 +113,7 @@ func tufError(err error) error {
 		dlLen    *metadata.ErrDownloadLengthMismatch
 		dlHTTP   *metadata.ErrDownloadHTTP
 		repo     *metadata.ErrRepository
+		pathErr  *fs.PathError
 	)
 	var sentinel error
 	switch {
@@ -141,6 +143,9 @@ func tufError(err error) error {
 		}
 	case errors.As(err, &repo):
 		sentinel = ErrUntrusted
+	case errors.As(err, &pathErr):
+		// go-tuf could not read or persist the metadata cache.
+		sentinel = ErrState
 	case strings.HasPrefix(err.Error(), "target ") && strings.HasSuffix(err.Error(), " not found"):
 		sentinel = ErrNotFound
 	default:

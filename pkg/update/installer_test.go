@@ -238,7 +238,10 @@ func TestFullDiskDuringInstall(t *testing.T) {
 	if img, v := d.running(t); v != 1 || !bytes.Equal(img, before) {
 		t.Fatal("the running image changed after a full disk")
 	}
-	if ev := d.audit.last(); ev.Outcome != audit.Failure {
+	if errors.Is(err, update.ErrFetch) {
+		t.Fatalf("a full disk is not a download failure: %v", err)
+	}
+	if ev := d.audit.last(); ev.Outcome != audit.Failure || ev.Detail["reason"] != "error" {
 		t.Fatalf("audit %+v", ev)
 	}
 	if s, err := d.Boot(t.Context()); err != nil || s.Version != 1 {

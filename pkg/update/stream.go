@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"hash"
 	"io"
@@ -44,7 +45,7 @@ func VerifyStream(r io.Reader, w io.Writer, t Target) error {
 		return err
 	}
 	writers := make([]io.Writer, 0, len(hs)+1)
-	writers = append(writers, w)
+	writers = append(writers, destWriter{w})
 	for _, h := range hs {
 		writers = append(writers, h.h)
 	}
@@ -52,7 +53,12 @@ func VerifyStream(r io.Reader, w io.Writer, t Target) error {
 	defer bufPool.Put(bp)
 	// One byte more than signed, to notice a longer file.
 	n, err := io.CopyBuffer(io.MultiWriter(writers...), io.LimitReader(r, t.Length+1), *bp)
-	if err != nil {
+	var we writeError
+	switch {
+	case errors.As(err, &we):
+		// The destination failed (a full disk): not the server's fault.
+		return fmt.Errorf("update: write %s: %w", t.Name, we.err)
+	case err != nil:
 		return readErr(err)
 	}
 	if n != t.Length {
@@ -64,6 +70,23 @@ func VerifyStream(r io.Reader, w io.Writer, t Target) error {
 		}
 	}
 	return nil
+}
+
+// destWriter marks the destination's errors, so VerifyStream can tell a
+// failed write from a failed download.
+type destWriter struct{ w io.Writer }
+
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+func (e writeError) Unwrap() error { return e.err }
+
+func (d destWriter) Write(p []byte) (int, error) {
+	n, err := d.w.Write(p)
+	if err != nil {
+		return n, writeError{err}
+	}
+	return n, nil
 }
 
 func lenWord(n, want int64) string {
