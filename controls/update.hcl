@@ -135,10 +135,11 @@ control "524B-b-3" {
   requirement = <<-EOT
     Each firmware image comes with a machine-readable software bill of
     materials that describes it, and the device can report the SBOM of the
-    firmware it runs. The automated check installs a newer image and
-    confirms the device reports a CycloneDX SBOM whose firmware version is
-    the one running, then offers an image that ships no SBOM and confirms
-    it is refused.
+    firmware it runs, including when its support ends. The automated
+    check installs a newer image and confirms the device reports a
+    CycloneDX SBOM whose firmware version is the one running and whose end
+    of support has not passed, then offers an image that ships no SBOM and
+    confirms it is refused.
   EOT
 
   remediation = <<-EOT

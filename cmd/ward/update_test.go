@@ -65,7 +65,7 @@ func addFirmware(t *testing.T, dir, name string, version int, hw string) []byte 
 	img := bytes.Repeat([]byte(name), 1000)
 	p := filepath.Join(t.TempDir(), "fw.bin")
 	require.NoError(t, os.WriteFile(p, img, 0o600))
-	bom, err := repo.MakeSBOM("pump-fw", name)
+	bom, err := repo.MakeSBOM(repo.Component{Name: "pump-fw", Version: name})
 	require.NoError(t, err)
 	sp := filepath.Join(t.TempDir(), "fw.cdx.json")
 	require.NoError(t, os.WriteFile(sp, bom, 0o600))

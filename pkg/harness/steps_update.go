@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/cucumber/godog"
 
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/update"
+	"github.com/wardsec/ward/pkg/update/repo"
 )
 
 // updateWorld is a scenario's firmware-update state.
@@ -44,7 +47,7 @@ func registerUpdateSteps(sc *godog.ScenarioContext) {
 	step(sc, `^the device runs a verified image of the old or the new firmware$`, stepRunsOldOrNew)
 	step(sc, `^the device reports that it could not update because "([^"]+)"$`, stepReportsCannotUpdate)
 	step(sc, `^the refused update is in the audit trail$`, stepRefusalAudited)
-	step(sc, `^the device reports a CycloneDX SBOM for its running firmware$`, stepReportsSBOM)
+	step(sc, `^the device reports a CycloneDX SBOM for its running firmware, with its end of support$`, stepReportsSBOM)
 }
 
 func updWorld(w *world) *updateWorld {
@@ -331,6 +334,36 @@ func stepReportsSBOM(ctx context.Context) error {
 	if n == 0 {
 		return errors.New("the SBOM lists no components")
 	}
-	w.observe("CycloneDX %s SBOM for firmware %s with %d components", bom.SpecVersion, st.Firmware, n)
+	end, err := supportEnd(bom.Metadata.Component.Properties)
+	if err != nil {
+		return fmt.Errorf("the SBOM of firmware %s: %w", st.Firmware, err)
+	}
+	now := time.Now()
+	if cc, ok := w.dev.(device.ClockControl); ok {
+		if t, err := cc.DeviceTime(ctx); err == nil {
+			now = t
+		}
+	}
+	if end.Before(now) {
+		return fmt.Errorf("the running firmware %s went out of support on %s", st.Firmware, end.Format(time.DateOnly))
+	}
+	w.observe("CycloneDX %s SBOM for firmware %s with %d components, supported until %s", bom.SpecVersion, st.Firmware, n, end.Format(time.DateOnly))
 	return nil
+}
+
+// supportEnd reads the end-of-support date (docs/update.md) from a
+// component's properties.
+func supportEnd(props *[]cdx.Property) (time.Time, error) {
+	if props != nil {
+		for _, p := range *props {
+			if p.Name == repo.SupportEndProperty {
+				t, err := time.Parse(time.DateOnly, p.Value)
+				if err != nil {
+					return time.Time{}, fmt.Errorf("%s %q is not a YYYY-MM-DD date", repo.SupportEndProperty, p.Value)
+				}
+				return t, nil
+			}
+		}
+	}
+	return time.Time{}, fmt.Errorf("no end of support (property %s) for the firmware component", repo.SupportEndProperty)
 }

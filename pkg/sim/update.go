@@ -186,9 +186,11 @@ func (u *updater) publish(v uint64, r device.Release) (string, error) {
 	im := repo.Image{Name: name, Data: img, Version: v, Hardware: []string{hardwareID}}
 	if !r.NoSBOM {
 		var err error
-		im.SBOM, err = repo.MakeSBOM(hardwareID+" firmware", firmwareString(v),
-			repo.Component{Name: "freertos-kernel", Version: "11.1.0", PURL: "pkg:github/freertos/freertos-kernel@11.1.0"},
-			repo.Component{Name: "mbedtls", Version: "3.6.2", PURL: "pkg:github/mbed-tls/mbedtls@3.6.2"})
+		// Supported five years from release (device clock).
+		end := u.p.now().AddDate(5, 0, 0).Format(time.DateOnly)
+		im.SBOM, err = repo.MakeSBOM(repo.Component{Name: hardwareID + " firmware", Version: firmwareString(v), SupportEnd: end},
+			repo.Component{Name: "freertos-kernel", Version: "11.1.0", PURL: "pkg:github/freertos/freertos-kernel@11.1.0", SupportEnd: end},
+			repo.Component{Name: "mbedtls", Version: "3.6.2", PURL: "pkg:github/mbed-tls/mbedtls@3.6.2", SupportEnd: end})
 		if err != nil {
 			return "", err
 		}

@@ -18,7 +18,7 @@ func Example() {
 	// The maker's release pipeline.
 	r, _ := repo.New()
 	for v := uint64(1); v <= 2; v++ {
-		bom, _ := repo.MakeSBOM("pump-fw", fmt.Sprint(v))
+		bom, _ := repo.MakeSBOM(repo.Component{Name: "pump-fw", Version: fmt.Sprint(v)})
 		r.AddImage(repo.Image{Name: fmt.Sprintf("pump/fw-%d.bin", v), Data: []byte(fmt.Sprintf("firmware %d", v)),
 			Version: v, Hardware: []string{"SIM-IP-100"}, SBOM: bom})
 	}

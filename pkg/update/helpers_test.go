@@ -35,7 +35,7 @@ func image(v uint64, size int) []byte {
 
 func sbom(t testing.TB, v uint64) []byte {
 	t.Helper()
-	b, err := repo.MakeSBOM("pump-fw", fmt.Sprint(v), repo.Component{Name: "openssl", Version: "3.0.13", PURL: "pkg:generic/openssl@3.0.13"})
+	b, err := repo.MakeSBOM(repo.Component{Name: "pump-fw", Version: fmt.Sprint(v), SupportEnd: "2031-12-31"}, repo.Component{Name: "openssl", Version: "3.0.13", PURL: "pkg:generic/openssl@3.0.13"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,8 +28,9 @@ const (
 
 // Audit actions the installer records.
 const (
-	ActionInstall  = "update.install"
-	ActionRollback = "update.rollback"
+	ActionInstall   = "update.install"
+	ActionRollback  = "update.rollback"
+	ActionProvision = "update.provision"
 )
 
 // Auditor records security events; *audit.Log implements it.
@@ -227,7 +228,8 @@ func (i *Installer) Provision(ctx context.Context, name string) error {
 		return err
 	}
 	i.running = SlotA
-	return nil
+	return i.record(ctx, audit.Event{Actor: "factory", Action: ActionProvision, Object: name, Outcome: audit.Success,
+		Detail: map[string]string{"version": strconv.FormatUint(info.Version, 10), "slot": SlotA}})
 }
 
 // Update runs a whole update: download and check, write the inactive

@@ -14,7 +14,8 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	bom, _ := repo.MakeSBOM("pump-fw", "1.5.0", repo.Component{Name: "openssl", Version: "3.0.13"})
+	bom, _ := repo.MakeSBOM(repo.Component{Name: "pump-fw", Version: "1.5.0", SupportEnd: "2031-12-31"},
+		repo.Component{Name: "openssl", Version: "3.0.13", SupportEnd: "2030-09-07"})
 	err = r.AddImage(repo.Image{Name: "pump/fw-1.5.0.bin", Data: []byte("…"), Version: 15,
 		Hardware: []string{"SIM-IP-100"}, SBOM: bom})
 	fmt.Println(err, r.Publish())
