@@ -299,6 +299,25 @@ func (i *Installer) update(ctx context.Context, req Request) (SlotInfo, error) {
 	if !ok {
 		return SlotInfo{}, fmt.Errorf("%w: device not provisioned", ErrNoBootableSlot)
 	}
+	// Settle first: a process that has not booted yet boots, and a trial
+	// left by an interrupted update finishes (commit or roll back), so
+	// the slot written next is never the one running.
+	if i.running == "" {
+		if _, err := i.boot(ctx); err != nil {
+			return SlotInfo{}, err
+		}
+	}
+	if st.Pending != "" {
+		if _, err := i.confirm(ctx); err != nil && !errors.Is(err, ErrHealthCheck) {
+			return SlotInfo{}, err
+		}
+		if st, _, err = i.loadState(ctx); err != nil {
+			return SlotInfo{}, err
+		}
+	}
+	if otherSlot(st.Active) == i.running {
+		return SlotInfo{}, fmt.Errorf("update: slot %s is running and not committed; restart first", i.running)
+	}
 	if err := i.fault(ctx, PhaseDownload); err != nil {
 		return SlotInfo{}, err
 	}

@@ -328,3 +328,38 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// TestUpdateDuringTrialNeverWritesRunningSlot: power was cut before the
+// health check, the device came back on the new image (on trial), and a
+// further update is asked for before anyone confirmed: the trial is
+// settled first and the running slot is not overwritten.
+func TestUpdateDuringTrialNeverWritesRunningSlot(t *testing.T) {
+	e := newEnv(t)
+	armed := true
+	d := e.device(update.WithFaultHook(func(_ context.Context, p update.Phase) error {
+		if armed && p == update.PhaseHealthCheck {
+			armed = false
+			return errPower
+		}
+		return nil
+	}))
+	if _, err := d.Update(t.Context(), update.Request{Target: addImage(t, e.repo, 2)}); !errors.Is(err, errPower) {
+		t.Fatal(err)
+	}
+	st, _ := d.Status(t.Context())
+	if st.Running != update.SlotB || st.Pending != update.SlotB {
+		t.Fatalf("status %+v, want version 2 on trial in slot b", st)
+	}
+	running := d.slots.Bytes(update.SlotB)
+	if _, err := d.Update(t.Context(), update.Request{Target: addImage(t, e.repo, 3)}); err != nil {
+		t.Fatal(err)
+	}
+	// Version 2 was committed in b, version 3 went to a.
+	st, _ = d.Status(t.Context())
+	if st.Active != update.SlotA || st.Slot.Version != 3 || st.Floor != 3 {
+		t.Fatalf("status %+v, want version 3 active in slot a", st)
+	}
+	if !bytes.Equal(d.slots.Bytes(update.SlotB), running) {
+		t.Fatal("the slot that was running was overwritten")
+	}
+}
