@@ -134,7 +134,10 @@ func TestVerifyStreamConstantMemory(t *testing.T) {
 			t.Fatalf("verification allocated %d bytes", a)
 		}
 	}
-	if got[1] > got[0]+64<<10 {
+	// Slack of a few copy buffers: sync.Pool may drop its buffer at a GC
+	// mid-run, and TotalAlloc is process-wide. Growing with size would
+	// mean +112 MiB here.
+	if got[1] > got[0]+1<<20 {
 		t.Fatalf("allocation grows with size: %d bytes for 16 MiB, %d for 128 MiB", got[0], got[1])
 	}
 	t.Logf("allocated %d and %d bytes", got[0], got[1])
