@@ -142,17 +142,14 @@ func TestAttackSlowRetrieval(t *testing.T) {
 		case <-r.Context().Done():
 		}
 	})
+	d := e.device() // provisioned through an ordinary fetcher
 	f := update.NewHTTPFetcher(e.srv.Client())
-	f.StallTimeout = 200 * time.Millisecond
-	d := &device{slots: &update.MemSlots{}, audit: &recorder{}}
+	f.StallTimeout = 500 * time.Millisecond
 	in, err := update.NewInstaller(e.client(update.WithFetcher(f)), d.slots, e.state, update.WithHardware(hw), update.WithAuditor(d.audit))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d.Installer = in
-	if err := in.Provision(t.Context(), fwName(1)); err != nil {
-		t.Fatal(err)
-	}
 	img, ver := d.running(t)
 	start := time.Now()
 	_, err = d.Update(t.Context(), update.Request{Target: name})
