@@ -363,3 +363,36 @@ func TestUpdateDuringTrialNeverWritesRunningSlot(t *testing.T) {
 		t.Fatal("the slot that was running was overwritten")
 	}
 }
+
+// TestConcurrentUpdates: updates asked for at once are serialized; the
+// device ends on the newest image, every outcome audited.
+func TestConcurrentUpdates(t *testing.T) {
+	e := newEnv(t)
+	d := e.device()
+	names := []string{addImage(t, e.repo, 2), addImage(t, e.repo, 3)}
+	errs := make(chan error, 4)
+	for i := range 4 {
+		go func() {
+			_, err := d.Update(t.Context(), update.Request{Target: names[i%2]})
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil && !errors.Is(err, update.ErrRollback) && !errors.Is(err, update.ErrUpToDate) {
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	st, err := d.Status(t.Context())
+	if err != nil || st.Slot.Version != 3 || st.Floor != 3 {
+		t.Fatalf("status %+v %v, want version 3 committed", st, err)
+	}
+	n := 0
+	for _, ev := range d.audit.events {
+		if ev.Action == update.ActionInstall {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Fatalf("%d install events for 4 updates", n)
+	}
+}
