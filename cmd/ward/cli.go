@@ -109,6 +109,7 @@ configuration, 3 harness error.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCheckCmd(), newControlsCmd(), newEvidenceCmd(), newAtRestCmd(), newBackupCmd(), newVersionCmd(), newInventoryCmd())
+	root.AddCommand(newCheckCmd(), newControlsCmd(), newEvidenceCmd(), newAtRestCmd(), newBackupCmd(), newUpdateCmd(),
+		newInventoryCmd(), newVersionCmd())
 	return root
 }

@@ -5,7 +5,7 @@
 // RawStorage, ...). Checks discover capabilities with As; a capability the
 // target lacks makes the check not-applicable, never passed. A few
 // capabilities belong to test builds only (KeyCustodian, MFAProvisioner,
-// ClockControl): production firmware must not implement them, and the
+// ClockControl, UpdatePublisher): production firmware must not implement them, and the
 // scenarios that need them are not-applicable there.
 //
 // Drivers are registered per Registry under a URI scheme. This package knows

@@ -227,6 +227,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 	registerInventorySteps(sc)
 	registerPatchSteps(sc)
 	registerConfigSteps(sc)
+	registerUpdateSteps(sc)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{

@@ -47,6 +47,7 @@ type world struct {
 	tried     credentials               // the account creation or login last tried
 	review    *device.ActivityReport    // the last privileged-activity review
 	inv       *inventoryWorld           // the inventory checked against (steps_inventory.go)
+	upd       *updateWorld              // firmware-update state (steps_update.go)
 
 	mu        sync.Mutex
 	started   time.Time

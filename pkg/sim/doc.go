@@ -9,7 +9,11 @@
 // table, the pump's audit log and its clock), and every operation is
 // authorized by pkg/access with the pump's permission table. As a test
 // build it also lets the harness enrol TOTP authenticators and move its
-// clock forward. Passwords are hashed with deliberately cheap parameters
+// clock forward. Firmware updates are pkg/update's: TUF-verified, into A/B
+// memory slots with a self-test before commit, from its maker's test
+// repository (pkg/update/repo) served in process; as a development build it
+// lets the harness publish releases and attacks into that repository and
+// cut power mid-update (device.UpdatePublisher). Passwords are hashed with deliberately cheap parameters
 // (WithProductionHashing restores pkg/mfa's).
 //
 // Each protection can be switched off with a weakness toggle

@@ -94,8 +94,9 @@ func WithAuditSink(s audit.Sink) Option {
 // capabilities device.Authenticator, device.PatientData, device.AuditSource,
 // device.RawStorage, device.Provisioner, device.KeyCustodian,
 // device.Decommissioner, device.Backupper, device.ConfigExporter,
-// device.Operator, device.EmergencyAccess, device.ActivityReviewer and, as a
-// test build, device.MFAProvisioner and device.ClockControl. Logins,
+// device.Operator, device.EmergencyAccess, device.ActivityReviewer,
+// device.Updater and, as a test build, device.MFAProvisioner,
+// device.ClockControl and device.UpdatePublisher. Logins,
 // sessions and authorization are pkg/mfa's and pkg/access's (auth.go). It
 // is safe for concurrent use.
 type Pump struct {
@@ -126,6 +127,9 @@ type Pump struct {
 	// lastWritten is the patient written most recently (lossy-backup
 	// leaves it out).
 	lastWritten string
+
+	// upd is the update subsystem (update.go), built on first use.
+	upd lazyUpdater
 }
 
 // New builds a simulated device of the given profile.

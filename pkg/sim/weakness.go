@@ -29,9 +29,9 @@ func Weaknesses() []Weakness {
 	w := []Weakness{
 		{
 			Name: "no-audit",
-			Description: "records no audit events at all (so failed logins, replayed codes and emergency access go unrecorded, " +
+			Description: "records no audit events at all (so failed logins, replayed codes, emergency access and refused updates go unrecorded, " +
 				"and the activity review has nothing to review)",
-			Fails: []string{"FDA-PMC-AUTHN-4", "FDA-PMC-LOG-2", "HIPAA-164.308-a-1-ii-D", "HIPAA-164.308-a-5-ii-C",
+			Fails: []string{"FDA-PMC-AUTHN-4", "FDA-PMC-INTEG-1", "FDA-PMC-LOG-2", "HIPAA-164.308-a-1-ii-D", "HIPAA-164.308-a-5-ii-C",
 				"HIPAA-164.312-a-2-ii", "HIPAA-164.312-b"},
 		},
 		{
@@ -147,6 +147,31 @@ func Weaknesses() []Weakness {
 			Name:        "config-drift",
 			Description: "runs with remote service access and USB storage on, and its factory reset restores that drifted default table",
 			Fails:       []string{"FDA-PMC-CONFIG-1"},
+		},
+		{
+			Name:        "unsigned-updates",
+			Description: "installs whatever targets metadata its update server offers without checking a signature (unsigned or signed by anyone)",
+			Fails:       []string{"FDA-PMC-INTEG-1", "HIPAA-164.308-a-5-ii-B"},
+		},
+		{
+			Name:        "update-rollback",
+			Description: "keeps no anti-rollback floor, so an older validly signed image installs",
+			Fails:       []string{"FDA-PMC-INTEG-2"},
+		},
+		{
+			Name:        "no-update-healthcheck",
+			Description: "commits a new image without running its post-boot self-test, so a broken image stays",
+			Fails:       []string{"FDA-PMC-UPD-1"},
+		},
+		{
+			Name:        "stale-metadata",
+			Description: "ignores the expiry of update metadata, so a frozen mirror can keep it on old firmware unnoticed",
+			Fails:       []string{"FDA-PMC-UPD-2"},
+		},
+		{
+			Name:        "no-sbom",
+			Description: "installs images that ship no SBOM",
+			Fails:       []string{"524B-b-3"},
 		},
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })

@@ -1,0 +1,111 @@
+package repo_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/wardsec/ward/pkg/update/repo"
+)
+
+func TestSaveLoadRoundTrip(t *testing.T) {
+	r, err := repo.New(repo.WithThreshold(repo.Targets, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddTarget("a/b.bin", []byte("payload"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := r.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "keys", "targets-2.pem"))
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v %v", st, err)
+	}
+	r2, err := repo.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := r2.Versions(), r.Versions(); got[repo.Targets] != want[repo.Targets] || got[repo.Timestamp] != want[repo.Timestamp] {
+		t.Fatalf("versions %v after load, want %v", got, want)
+	}
+	if len(r2.Keys(repo.Targets)) != 2 || !r2.Keys(repo.Targets)[1].Equal(r.Keys(repo.Targets)[1]) {
+		t.Fatal("targets keys not restored")
+	}
+	// Publishing after a load continues the version sequence.
+	if err := r2.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	if r2.Versions()[repo.Targets] != r.Versions()[repo.Targets]+1 {
+		t.Fatalf("targets version %d after publish", r2.Versions()[repo.Targets])
+	}
+	os.RemoveAll(filepath.Join(dir, "keys"))
+	if _, err := repo.Load(dir); err == nil {
+		t.Fatal("loaded a repository without keys")
+	}
+}
+
+func TestBadTargetNames(t *testing.T) {
+	r, err := repo.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"", "/abs", "a/../b", "..", "a//b", "a/"} {
+		if err := r.AddTarget(n, []byte("x"), nil); err == nil {
+			t.Errorf("accepted target name %q", n)
+		}
+	}
+}
+
+func TestHandlerServesBothLayouts(t *testing.T) {
+	r, err := repo.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddTarget("fw.bin", []byte("firmware"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(r.Handler())
+	defer srv.Close()
+	tp, _ := r.TargetPath("fw.bin")
+	for _, tc := range []struct {
+		path string
+		want []byte
+	}{
+		{"/metadata/timestamp.json", r.File("metadata/timestamp.json")},
+		{"/timestamp.json", r.File("metadata/timestamp.json")},
+		{"/metadata/1.root.json", r.RootJSON()},
+		{"/" + tp, []byte("firmware")},
+		{"/metadata/" + tp, []byte("firmware")},
+		{"/keys/root-1.pem", nil},
+		{"/metadata/../keys/root-1.pem", nil},
+	} {
+		res, err := http.Get(srv.URL + tc.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if tc.want == nil {
+			if res.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: status %d, want 404", tc.path, res.StatusCode)
+			}
+			continue
+		}
+		if res.StatusCode != http.StatusOK || !bytes.Equal(b, tc.want) {
+			t.Errorf("%s: status %d, %d bytes", tc.path, res.StatusCode, len(b))
+		}
+	}
+}
