@@ -106,8 +106,24 @@ func TLSConfig(cert tls.Certificate, clientCAs *x509.CertPool) *tls.Config {
 // Serve serves h over TLS on ln until ctx ends, then shuts down, giving
 // requests in flight five seconds.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler, cfg *tls.Config) error {
+	var mu sync.Mutex
+	fresh := map[net.Conn]bool{} // connections that have not sent a request yet
 	srv := &http.Server{Handler: h, TLSConfig: cfg, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 90 * time.Second,
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) }}
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		ConnState: func(c net.Conn, st http.ConnState) {
+			mu.Lock()
+			defer mu.Unlock()
+			if st == http.StateNew {
+				fresh[c] = true
+			} else {
+				delete(fresh, c)
+			}
+		}}
+	// HTTP/1.1 with keep-alive: a shutdown then closes idle connections at
+	// once, where HTTP/2's graceful GOAWAY waits a second for the client.
+	var protos http.Protocols
+	protos.SetHTTP1(true)
+	srv.Protocols = &protos
 	done := make(chan error, 1)
 	go func() { done <- srv.ServeTLS(ln, "", "") }()
 	select {
@@ -117,7 +133,17 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, cfg *tls.Config
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
-	err := srv.Shutdown(sctx)
+	shut := make(chan error, 1)
+	go func() { shut <- srv.Shutdown(sctx) }()
+	// Shutdown waits for connections that never sent a request (a client
+	// dialled one spare); they hold no work, so close them now.
+	time.Sleep(10 * time.Millisecond)
+	mu.Lock()
+	for c := range fresh {
+		_ = c.Close()
+	}
+	mu.Unlock()
+	err := <-shut
 	if e := <-done; !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
