@@ -23,6 +23,7 @@ import (
 
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/device/https"
 	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
 	"github.com/wardsec/ward/pkg/sim"
@@ -140,6 +141,9 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 
 	reg := device.NewRegistry()
 	if err := sim.Register(reg); err != nil {
+		return err
+	}
+	if err := https.Register(reg); err != nil {
 		return err
 	}
 	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, len(targets)))}
