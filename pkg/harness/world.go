@@ -46,6 +46,7 @@ type world struct {
 	attempt   string                    // what the last "tries to" step tried, in words
 	tried     credentials               // the account creation or login last tried
 	review    *device.ActivityReport    // the last privileged-activity review
+	tx        *transportWorld           // transport checks (steps_transport.go)
 
 	mu        sync.Mutex
 	started   time.Time

@@ -27,7 +27,7 @@ func Weaknesses() []Weakness {
 			Name: "no-audit",
 			Description: "records no audit events at all (so failed logins, replayed codes and emergency access go unrecorded, " +
 				"and the activity review has nothing to review)",
-			Fails: []string{"FDA-PMC-AUTHN-4", "FDA-PMC-LOG-2", "HIPAA-164.308-a-1-ii-D", "HIPAA-164.308-a-5-ii-C",
+			Fails: []string{"FDA-PMC-AUTHN-4", "FDA-PMC-LOG-1", "FDA-PMC-LOG-2", "HIPAA-164.308-a-1-ii-D", "HIPAA-164.308-a-5-ii-C",
 				"HIPAA-164.312-a-2-ii", "HIPAA-164.312-b"},
 		},
 		{
@@ -115,6 +115,32 @@ func Weaknesses() []Weakness {
 			Name:        "weak-passwords",
 			Description: "creates accounts with common, default or trivial passwords, hashing them itself",
 			Fails:       []string{"HIPAA-164.308-a-5-ii-D"},
+		},
+		{
+			Name: "cleartext-transport",
+			Description: "serves its HL7 feed over plain TCP: readable and alterable on the wire, " +
+				"and with no certificates there is no mutual authentication either",
+			Fails: []string{"FDA-PMC-AUTHN-3", "HIPAA-164.312-e-2-i", "HIPAA-164.312-e-2-ii"},
+		},
+		{
+			Name:        "tls-downgrade",
+			Description: "accepts TLS 1.0 and CBC cipher suites on its HL7 feed, for legacy interface engines",
+			Fails:       []string{"HIPAA-164.312-e-2-ii"},
+		},
+		{
+			Name:        "no-client-auth",
+			Description: "asks HL7 peers for no client certificate: anyone who can connect may program the pump",
+			Fails:       []string{"FDA-PMC-AUTHN-3"},
+		},
+		{
+			Name:        "fragile-parser",
+			Description: "an old code path applies the rate of any RXG segment it finds, even in a message the parser rejects",
+			Fails:       []string{"FDA-PMC-INTEG-5"},
+		},
+		{
+			Name:        "no-log-forwarding",
+			Description: "accepts a log collector in its configuration but never sends it anything",
+			Fails:       []string{"FDA-PMC-LOG-1"},
 		},
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
