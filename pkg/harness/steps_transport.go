@@ -41,6 +41,9 @@ type transportWorld struct {
 	legacy    []string // services that accepted TLS 1.0
 	accepted  []string // malformed messages acknowledged AA
 	collector *collector5424
+	// sessions resumes the trusted peer's TLS sessions (never shared with
+	// another identity: a resumed session keeps its client certificate).
+	sessions tls.ClientSessionCache
 }
 
 func tx(w *world) *transportWorld {
@@ -135,6 +138,11 @@ func feedEndpoint(ctx context.Context, w *world) (device.Endpoint, error) {
 // dial connects to ep as a peer would: TLS verified against the CA the
 // device declares, when it declares one, presenting cert if given.
 func dial(ctx context.Context, ep device.Endpoint, cert *tls.Certificate) (net.Conn, error) {
+	return dialResume(ctx, ep, cert, nil)
+}
+
+// dialResume is dial with TLS session resumption through cache.
+func dialResume(ctx context.Context, ep device.Endpoint, cert *tls.Certificate, cache tls.ClientSessionCache) (net.Conn, error) {
 	d := &net.Dialer{Timeout: netTimeout}
 	if len(ep.CA) == 0 {
 		return d.DialContext(ctx, "tcp", ep.Address)
@@ -144,7 +152,7 @@ func dial(ctx context.Context, ep device.Endpoint, cert *tls.Certificate) (net.C
 		return nil, fmt.Errorf("%s: the CA it declares is not PEM", ep.Name)
 	}
 	host, _, _ := net.SplitHostPort(ep.Address)
-	cfg := &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12}
+	cfg := &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12, ClientSessionCache: cache}
 	if cert != nil {
 		cfg.Certificates = []tls.Certificate{*cert}
 	}
@@ -402,6 +410,7 @@ func stepTrustedPeer(ctx context.Context) error {
 		return err
 	}
 	tx(w).cert = c
+	tx(w).sessions = tls.NewLRUClientSessionCache(4)
 	w.observe("the device issued the harness a client certificate (%s)", c.Leaf.Subject.CommonName)
 	return nil
 }
@@ -424,7 +433,7 @@ func stepProgram(ctx context.Context, rate string) error {
 		return err
 	}
 	t := tx(w)
-	c, err := dial(ctx, ep, t.cert)
+	c, err := dialResume(ctx, ep, t.cert, t.sessions)
 	if err != nil {
 		return fmt.Errorf("connect to the HL7 feed: %w", err)
 	}
@@ -695,7 +704,7 @@ func stepSendMalformed(ctx context.Context) error {
 	t := tx(w)
 	var log bytes.Buffer
 	for _, m := range malformed() {
-		c, err := dial(ctx, ep, t.cert)
+		c, err := dialResume(ctx, ep, t.cert, t.sessions)
 		if err != nil {
 			return fmt.Errorf("connect to the HL7 feed: %w", err)
 		}
@@ -761,11 +770,12 @@ func stepFeedStillWorks(ctx context.Context) error {
 // collector5424 is the harness's log collector: syslog over TLS (RFC
 // 5425), octet-counted frames of RFC 5424 messages.
 type collector5424 struct {
-	ln   net.Listener
-	ca   *pki.CA
-	mu   sync.Mutex
-	msgs []syslogMessage
-	bad  []string
+	ln     net.Listener
+	ca     *pki.CA
+	notify chan struct{} // a message arrived
+	mu     sync.Mutex
+	msgs   []syslogMessage
+	bad    []string
 }
 
 func newCollector() (*collector5424, error) {
@@ -782,7 +792,7 @@ func newCollector() (*collector5424, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &collector5424{ln: ln, ca: ca}
+	c := &collector5424{ln: ln, ca: ca, notify: make(chan struct{}, 1)}
 	go c.serve()
 	return c, nil
 }
@@ -815,6 +825,10 @@ func (c *collector5424) serve() {
 					c.msgs = append(c.msgs, m)
 				}
 				c.mu.Unlock()
+				select {
+				case c.notify <- struct{}{}:
+				default:
+				}
 			}
 		}()
 	}
@@ -882,7 +896,8 @@ func stepCollectorReceived(ctx context.Context, secs int, user string) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
+		case <-c.notify:
+		case <-time.After(time.Until(deadline)):
 		}
 	}
 }
