@@ -1,7 +1,3 @@
-// Package serve runs a simulated device as a network service: the
-// management API over HTTPS (pkg/device/https) in simulator mode, so every
-// connection's checks get a fresh unit, with a certificate from a CA it
-// generates or is given. It is what `ward sim serve` runs.
 package serve
 
 import (
