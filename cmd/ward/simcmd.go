@@ -39,12 +39,16 @@ wrapped in TLS (docs/hl7.md). The first line printed is
   target: URI
 
 the exact --target value for 'ward check' that reaches the service and trusts
-its CA (pinned by SHA-256). Each connection of a check gets a fresh simulated
-unit. SIGINT or SIGTERM shuts it down cleanly (exit 0).
+its CA (pinned by SHA-256); the second, "hl7-feed: ADDR (...)", is the HL7
+feed of a resident unit for clinical peers. Each connection of a check gets a
+fresh simulated unit with its own feed. With --mtls-dir the management API
+requires a client certificate, which is written there and named in the
+target. SIGINT or SIGTERM shuts it down cleanly (exit 0).
 
 Profiles: ` + strings.Join(sim.Profiles(), ", ") + `.`,
 		Example: `  ward sim serve --profile infusion-pump
-  ward sim serve --profile infusion-pump --weaken cleartext-transport --listen 127.0.0.1:8443`,
+  ward sim serve --profile infusion-pump --weaken cleartext-transport --listen 127.0.0.1:8443
+  ward sim serve --profile patient-monitor --mtls-dir ./ward-client`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfg.Profile == "" {
@@ -76,6 +80,13 @@ Profiles: ` + strings.Join(sim.Profiles(), ", ") + `.`,
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "target: %s\n", svc.Target)
+			mode := "MLLP over TLS, client certificate required"
+			if len(svc.Feed.CA) == 0 {
+				mode = "MLLP in cleartext (weakened)"
+			} else if !svc.Feed.ClientAuth {
+				mode = "MLLP over TLS, no client certificate (weakened)"
+			}
+			fmt.Fprintf(out, "hl7-feed: %s (%s)\n", svc.Feed.Address, mode)
 			fmt.Fprintf(cmd.ErrOrStderr(), "ward: serving %s on %s; stop with Ctrl-C\n", cfg.Profile, svc.Addr)
 			if err := svc.Wait(); err != nil && !errors.Is(err, context.Canceled) {
 				return &exitError{code: exitHarness, err: err}
@@ -89,5 +100,6 @@ Profiles: ` + strings.Join(sim.Profiles(), ", ") + `.`,
 	fl.StringVar(&cfg.Listen, "listen", "127.0.0.1:0", "address of the management API")
 	fl.StringVar(&caCert, "ca-cert", "", "PEM CA certificate to issue the server certificate from (default: a fresh CA)")
 	fl.StringVar(&caKey, "ca-key", "", "PKCS#8 PEM key of --ca-cert")
+	fl.StringVar(&cfg.ClientCertDir, "mtls-dir", "", "require client certificates on the management API; write one for ward check into this directory (named in the target)")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,64 @@ func TestSimServeThenCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+// With --mtls-dir the management API requires the client certificate the
+// target names; without it, no session.
+func TestSimServeMutualTLS(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	var stderr strings.Builder
+	go func() {
+		done <- run(ctx, []string{"sim", "serve", "--profile", "patient-monitor", "--mtls-dir", dir}, pw, &stderr)
+		pw.Close()
+	}()
+	br := bufio.NewReader(pr)
+	line, err := br.ReadString('\n')
+	require.NoError(t, err, stderr.String())
+	target := strings.TrimPrefix(strings.TrimSpace(line), "target: ")
+	feed, err := br.ReadString('\n')
+	require.NoError(t, err)
+	assert.Contains(t, feed, "hl7-feed: 127.0.0.1:")
+	assert.Contains(t, feed, "client certificate required")
+	go io.Copy(io.Discard, br)
+	assert.Contains(t, target, "cert=")
+	assert.FileExists(t, filepath.Join(dir, "client-key.pem"))
+
+	code, stdout, errOut := ward(t, "check", "--out", t.TempDir(), "--target", target, "--control", "HIPAA-164.312-d")
+	assert.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, errOut)
+	assert.Contains(t, stdout, "SIM-PM-200 patient monitor")
+
+	noCert := target[:strings.Index(target, "&cert=")]
+	if !strings.Contains(noCert, "ca-sha256") {
+		noCert = target[:strings.Index(target, "?")] + "?" + target[strings.Index(target, "ca-sha256"):]
+	}
+	code, stdout, _ = ward(t, "check", "--out", t.TempDir(), "--target", noCert+"&timeout=3s", "--control", "HIPAA-164.312-d")
+	assert.Equal(t, 3, code, stdout)
+	assert.Contains(t, stdout, "target error:")
+	cancel()
+	assert.Equal(t, 0, <-done)
+}
+
+// An unreachable https target is an error outcome for that target, in
+// one line, within its timeout.
+func TestCheckUnreachableHTTPSTarget(t *testing.T) {
+	start := time.Now()
+	code, stdout, stderr := ward(t, "check", "--out", t.TempDir(), "--control", "HIPAA-164.312-d",
+		"--target", "https://127.0.0.1:1?timeout=2s&ca-sha256="+strings.Repeat("ab", 32))
+	assert.Equal(t, 3, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Less(t, time.Since(start), 15*time.Second)
+	var errLine string
+	for _, l := range strings.Split(stdout, "\n") {
+		if strings.Contains(l, "target error:") {
+			errLine = l
+		}
+	}
+	assert.Contains(t, errLine, "connection refused")
+	assert.Contains(t, stdout, "ERROR  HIPAA-164.312-d")
 }
 
 func TestSimServeUsage(t *testing.T) {
