@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"crypto/fips140"
 	"fmt"
 	"slices"
 	"sort"
@@ -124,7 +125,7 @@ func Weaknesses() []Weakness {
 		},
 		{
 			Name:        "tls-downgrade",
-			Description: "accepts TLS 1.0 and CBC cipher suites on its HL7 feed, for legacy interface engines",
+			Description: "accepts TLS 1.0 and CBC cipher suites on its HL7 feed, for legacy interface engines (not in FIPS 140-3 mode)",
 			Fails:       []string{"HIPAA-164.312-e-2-ii"},
 		},
 		{
@@ -143,9 +144,17 @@ func Weaknesses() []Weakness {
 			Fails:       []string{"FDA-PMC-LOG-1"},
 		},
 	}
+	if fips140.Enabled() {
+		// A FIPS 140-3 build cannot be configured below TLS 1.2
+		// (crypto/tls enforces it): the weakness cannot exist there.
+		w = slices.DeleteFunc(w, func(x Weakness) bool { return x.Name == fipsImpossible })
+	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
 	return w
 }
+
+// fipsImpossible is the weakness a FIPS 140-3 build cannot have.
+const fipsImpossible = "tls-downgrade"
 
 // weakSet is the set of weaknesses switched on for one device.
 type weakSet map[string]bool
@@ -157,6 +166,9 @@ func parseWeaknesses(names []string) (weakSet, error) {
 		n = strings.TrimSpace(n)
 		if n == "" {
 			continue
+		}
+		if n == fipsImpossible && fips140.Enabled() {
+			return nil, fmt.Errorf("%w: weakness %q cannot exist in FIPS 140-3 mode: its TLS refuses versions below 1.2", device.ErrBadTarget, n)
 		}
 		if !slices.ContainsFunc(known, func(w Weakness) bool { return w.Name == n }) {
 			names := make([]string, len(known))
