@@ -13,11 +13,14 @@ import (
 	"io"
 	"io/fs"
 	"mime"
+	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -39,6 +42,7 @@ type checkFlags struct {
 	out         string
 	signKey     string
 	concurrency int
+	parallel    int
 	shard       string
 	controlsDir string
 	featuresDir string
@@ -85,6 +89,7 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	fl.StringVar(&f.out, "out", "ward-evidence", "directory under which the evidence bundle is written")
 	fl.StringVar(&f.signKey, "sign-key", "", "Ed25519 private key (PKCS#8 PEM) to sign the bundle; default: a fresh key whose public half is stored in the bundle")
 	fl.IntVar(&f.concurrency, "concurrency", 0, "scenarios run at once per target (default: number of CPUs)")
+	fl.IntVar(&f.parallel, "parallel-targets", 0, "targets checked at once (default: twice the number of CPUs)")
 	fl.StringVar(&f.shard, "shard", "", "check only shard I of N of the targets, as I/N (for splitting a fleet across CI jobs)")
 	fl.StringVar(&f.controlsDir, "controls", "", "directory of *.hcl controls to use instead of the embedded catalogue")
 	fl.StringVar(&f.featuresDir, "features", "", "directory of *.feature files to use instead of the embedded ones")
@@ -101,8 +106,8 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.concurrency < 0 {
-		return usageErr("--concurrency must be at least 1")
+	if f.concurrency < 0 || f.parallel < 0 {
+		return usageErr("--concurrency and --parallel-targets must be at least 1")
 	}
 	src, err := pickSources(f.controlsDir, f.featuresDir)
 	if err != nil {
@@ -147,6 +152,11 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return err
 	}
 	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, len(targets)))}
+	parallel := f.parallel
+	if parallel == 0 {
+		parallel = 2 * runtime.NumCPU()
+	}
+	opts = append(opts, harness.WithTargetConcurrency(min(parallel, len(targets))))
 	if f.concurrency > 0 {
 		opts = append(opts, harness.WithConcurrency(f.concurrency))
 	}
@@ -194,7 +204,10 @@ func progressPrinter(w io.Writer, targets int) func(harness.Progress) {
 		}
 	}
 	n := 0
+	var mu sync.Mutex // targets run in parallel
 	return func(p harness.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
 		if p.TargetDone {
 			n++
 		}
@@ -242,7 +255,11 @@ func collectTargets(f checkFlags) ([]string, error) {
 				line = strings.TrimSpace(line[:i])
 			}
 			if line != "" {
-				targets = append(targets, line)
+				expanded, err := expandTarget(line)
+				if err != nil {
+					return nil, usageErr("--targets %s: %v", f.targetsFile, err)
+				}
+				targets = append(targets, expanded...)
 			}
 		}
 		if err := sc.Err(); err != nil {
@@ -272,6 +289,44 @@ func collectTargets(f checkFlags) ([]string, error) {
 		return nil, usageErr("--shard %s selects none of the %d target(s)", f.shard, len(targets))
 	}
 	return mine, nil
+}
+
+// maxCount bounds "count=N" in a targets file.
+const maxCount = 10000
+
+// expandTarget reads one line of a targets file: a URI, optionally
+// followed by "count=N" for a simulated fleet. Each copy of a sim:// target
+// gets its own serial (its serial parameter, or the profile's, with
+// "-0001", "-0002"...); copies of other targets are the same URI, which a
+// networked simulator answers with a fresh unit each.
+func expandTarget(line string) ([]string, error) {
+	f := strings.Fields(line)
+	if len(f) == 1 {
+		return f, nil
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(f[1], "count="))
+	if len(f) != 2 || !strings.HasPrefix(f[1], "count=") || err != nil || n < 1 || n > maxCount {
+		return nil, fmt.Errorf("%q: want URI [count=N] with 1 <= N <= %d", line, maxCount)
+	}
+	uri := f[0]
+	out := make([]string, 0, n)
+	u, perr := url.Parse(uri)
+	for i := 1; i <= n; i++ {
+		if perr != nil || u.Scheme != sim.Scheme {
+			out = append(out, uri)
+			continue
+		}
+		q := u.Query()
+		base := q.Get("serial")
+		if base == "" {
+			base = "SIM-FLEET"
+		}
+		q.Set("serial", fmt.Sprintf("%s-%04d", base, i))
+		c := *u
+		c.RawQuery = q.Encode()
+		out = append(out, c.String())
+	}
+	return out, nil
 }
 
 func parseShard(s string) (int, int, error) {

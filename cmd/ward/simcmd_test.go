@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -123,5 +124,30 @@ func TestSimServeUsage(t *testing.T) {
 	} {
 		code, _, stderr := ward(t, args...)
 		assert.Equal(t, 2, code, "%v: %s", args, stderr)
+	}
+}
+
+// A targets file may declare a simulated fleet with count=N: each unit
+// gets its own serial, and all are checked (in parallel) and reported in
+// order.
+func TestTargetsFileCount(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "fleet.txt")
+	require.NoError(t, os.WriteFile(f, []byte("# ward fleet\nsim://infusion-pump count=3\nsim://infusion-pump?weaken=no-auth&serial=W count=2 # two weak ones\n"), 0o644))
+	code, stdout, stderr := ward(t, "check", "--out", filepath.Join(dir, "ev"), "--targets", f, "--control", "HIPAA-164.312-d")
+	assert.Equal(t, 1, code, stderr)
+	var order []string
+	for _, l := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(l, "  Ward Simulated Devices") {
+			order = append(order, strings.Fields(l)[7])
+		}
+	}
+	assert.Equal(t, []string{"SIM-FLEET-0001,", "SIM-FLEET-0002,", "SIM-FLEET-0003,", "W-0001,", "W-0002,"}, order)
+	assert.Equal(t, 2, strings.Count(stdout, "FAILED HIPAA-164.312-d"))
+
+	for _, bad := range []string{"sim://infusion-pump count=0", "sim://infusion-pump count=x", "sim://infusion-pump count=3 extra", "sim://infusion-pump size=3", "sim://infusion-pump count=10001"} {
+		require.NoError(t, os.WriteFile(f, []byte(bad+"\n"), 0o644))
+		code, _, stderr := ward(t, "check", "--out", filepath.Join(dir, "ev2"), "--targets", f)
+		assert.Equal(t, 2, code, "%s: %s", bad, stderr)
 	}
 }

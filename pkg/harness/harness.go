@@ -37,6 +37,7 @@ type Runner struct {
 	cat         *control.Catalogue
 	features    fs.FS
 	concurrency int
+	targets     int // targets checked at once by Run
 	controls    []string
 	progress    func(Progress)
 	now         func() time.Time
@@ -49,6 +50,10 @@ type Option func(*Runner)
 // the number of CPUs). Scenarios are independent: each opens its own
 // connection to the target.
 func WithConcurrency(n int) Option { return func(r *Runner) { r.concurrency = n } }
+
+// WithTargetConcurrency sets how many targets Run checks at once (default
+// 1). Progress calls for different targets may then overlap.
+func WithTargetConcurrency(n int) Option { return func(r *Runner) { r.targets = n } }
 
 // WithControls restricts the run to these control ids.
 func WithControls(ids ...string) Option {
@@ -91,6 +96,9 @@ func New(reg *device.Registry, cat *control.Catalogue, features fs.FS, opts ...O
 	}
 	if r.concurrency < 1 {
 		r.concurrency = 1
+	}
+	if r.targets < 1 {
+		r.targets = 1
 	}
 	return r
 }
