@@ -151,7 +151,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err := https.Register(reg); err != nil {
 		return err
 	}
-	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, len(targets)))}
+	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets))}
 	parallel := f.parallel
 	if parallel == 0 {
 		parallel = 2 * runtime.NumCPU()
@@ -195,30 +195,43 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 }
 
 // progressPrinter shows progress on long runs: a live line on a terminal,
-// one plain line per finished target otherwise (CI logs).
-func progressPrinter(w io.Writer, targets int) func(harness.Progress) {
+// one plain line per finished target otherwise (CI logs). Targets run in
+// parallel; their lines still come out in the order the targets were given.
+func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 	live := false
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			live = true
 		}
 	}
-	n := 0
-	var mu sync.Mutex // targets run in parallel
+	total := len(targets)
+	slots := map[string][]int{} // target -> its positions not yet finished
+	for i, t := range targets {
+		slots[t] = append(slots[t], i)
+	}
+	finished := make([]*harness.Progress, total)
+	next := 0
+	var mu sync.Mutex
 	return func(p harness.Progress) {
 		mu.Lock()
 		defer mu.Unlock()
-		if p.TargetDone {
-			n++
+		if !p.TargetDone {
+			if live {
+				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios done, %d failed", next+1, total, p.Target, p.Done, p.Failed)
+			}
+			return
 		}
-		line := fmt.Sprintf("[%d/%d] %s: %d scenarios done, %d failed", n+1, targets, p.Target, p.Done, p.Failed)
-		switch {
-		case p.TargetDone && live:
-			fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios, %d failed\n", n, targets, p.Target, p.Done, p.Failed)
-		case p.TargetDone:
-			fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", n, targets, p.Target, p.Done, p.Failed)
-		case live:
-			fmt.Fprint(w, "\r\x1b[K"+line)
+		if q := slots[p.Target]; len(q) > 0 {
+			finished[q[0]], slots[p.Target] = &p, q[1:]
+		}
+		for next < total && finished[next] != nil {
+			f := finished[next]
+			next++
+			if live {
+				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios, %d failed\n", next, total, f.Target, f.Done, f.Failed)
+			} else {
+				fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", next, total, f.Target, f.Done, f.Failed)
+			}
 		}
 	}
 }

@@ -102,7 +102,7 @@ func TestSimServeMutualTLS(t *testing.T) {
 func TestCheckUnreachableHTTPSTarget(t *testing.T) {
 	start := time.Now()
 	code, stdout, stderr := ward(t, "check", "--out", t.TempDir(), "--control", "HIPAA-164.312-d",
-		"--target", "https://127.0.0.1:1?timeout=2s&ca-sha256="+strings.Repeat("ab", 32))
+		"--target", "https://127.0.0.1:1?timeout=2s&ca-sha256="+strings.Repeat("ab", 32), "--target", "sim://infusion-pump")
 	assert.Equal(t, 3, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	assert.Less(t, time.Since(start), 15*time.Second)
 	var errLine string
@@ -113,6 +113,8 @@ func TestCheckUnreachableHTTPSTarget(t *testing.T) {
 	}
 	assert.Contains(t, errLine, "connection refused")
 	assert.Contains(t, stdout, "ERROR  HIPAA-164.312-d")
+	assert.Contains(t, stderr, "ward: [1/2] https://127.0.0.1:1", "the unreachable target has its progress line")
+	assert.Contains(t, stderr, "ward: [2/2] sim://infusion-pump: ", "and the run goes on to the next")
 }
 
 func TestSimServeUsage(t *testing.T) {

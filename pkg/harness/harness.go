@@ -156,6 +156,9 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 		res.Error = err.Error()
 		res.Finished = r.now().UTC()
 		res.Controls = outcomes(ctrls, nil, err)
+		if r.progress != nil {
+			r.progress(Progress{Target: target, TargetDone: true})
+		}
 		return res, nil, nil
 	}
 	res.Identity = id
