@@ -112,7 +112,7 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, cfg *tls.Config
 	srv := &http.Server{Handler: h, TLSConfig: cfg, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 90 * time.Second,
 		// Peers failing TLS (probes, clients without a certificate) are
 		// the client's error to report, not a line on the device's stderr.
-		ErrorLog: log.New(io.Discard, "", 0),
+		ErrorLog:    log.New(io.Discard, "", 0),
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 		ConnState: func(c net.Conn, st http.ConnState) {
 			mu.Lock()
