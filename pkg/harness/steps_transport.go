@@ -30,7 +30,7 @@ import (
 // robustness against malformed HL7, and log forwarding.
 
 // netTimeout bounds every connection, read and write a transport step makes.
-const netTimeout = 5 * time.Second
+const netTimeout = 10 * time.Second
 
 // transportWorld is the transport steps' part of a scenario.
 type transportWorld struct {
@@ -549,8 +549,14 @@ func (p *tamperProxy) tamper(b []byte) []byte {
 		p.did = fmt.Sprintf("rewrote %q to %q in the readable order", p.find, p.replace)
 		return append(append(append([]byte(nil), b[:i]...), p.replace...), b[i+len(p.find):]...)
 	}
+	if len(b) <= 5 {
+		p.armed = true // a bare record header: alter the payload that follows
+		return b
+	}
+	// The last byte is payload (under TLS, part of the record's tag), never
+	// the record header, whose version field TLS 1.3 ignores.
 	b = append([]byte(nil), b...)
-	b[len(b)/2] ^= 0x01
+	b[len(b)-1] ^= 0x01
 	p.did = fmt.Sprintf("order not readable on the wire; flipped one bit of a %d-byte record", len(b))
 	return b
 }

@@ -103,7 +103,13 @@ func TestNetworkedOutcomesEqualInProcess(t *testing.T) {
 			res := results[i]
 			require.NoError(t, res.err)
 			require.Empty(t, res.remote.Error)
-			assert.Equal(t, table(res.inproc), table(res.remote))
+			if !assert.Equal(t, table(res.inproc), table(res.remote)) {
+				for i, c := range res.inproc.Controls {
+					if r := res.remote.Controls[i]; c.Outcome != r.Outcome {
+						t.Logf("%s: in process %s (%s); over the network %s (%s)", c.ID, c.Outcome, c.Reason, r.Outcome, r.Reason)
+					}
+				}
+			}
 			for _, c := range res.remote.Controls {
 				if c.Outcome != evidence.Satisfied && c.Outcome != evidence.NotSatisfied {
 					t.Errorf("%s: %s over the network: %s", c.ID, c.Outcome, c.Reason)
