@@ -183,7 +183,7 @@ func (a auditor) Append(ctx context.Context, e audit.Event) (audit.Record, error
 }
 
 func (t *thermometer) Identify(context.Context) (device.Identity, error) { return t.id, nil }
-func (t *thermometer) Close() error                                     { return nil }
+func (t *thermometer) Close() error                                      { return nil }
 
 // Login and Logout: pkg/mfa does everything (factors, throttling, audit).
 func (t *thermometer) Login(ctx context.Context, c device.Credentials) (string, error) {
