@@ -63,7 +63,7 @@ func (p *acmePump) Logout(context.Context, string) error { return nil }
 // run checks the given targets and prints each control's outcome.
 func run(ctx context.Context, targets []string, out io.Writer) error {
 	if len(targets) == 0 {
-		return errors.New("usage: driver TARGET...")
+		return errors.New("usage: driver TARGET [TARGET]")
 	}
 	reg := device.NewRegistry()
 	for _, r := range []func(*device.Registry) error{sim.Register, https.Register} {

@@ -185,7 +185,9 @@ func Parse(b []byte) (*Message, error) {
 		return nil, fmt.Errorf("%w: MSH-2 holds more than four encoding characters", ErrMalformed)
 	}
 	m := &Message{Delims: d}
-	lines := splitSegments(b)
+	// One conversion: every value is a substring of it unless it holds
+	// escapes, so parsing allocates the structure, not the text.
+	lines := splitSegments(string(b))
 	if len(lines) > MaxSegments {
 		return nil, fmt.Errorf("%w: over %d segments", ErrMalformed, MaxSegments)
 	}
@@ -200,15 +202,15 @@ func Parse(b []byte) (*Message, error) {
 }
 
 // splitSegments splits on CR, LF or CR LF and drops empty lines.
-func splitSegments(b []byte) [][]byte {
-	var out [][]byte
+func splitSegments(b string) []string {
+	var out []string
 	for len(b) > 0 {
-		i := bytes.IndexAny(b, "\r\n")
+		i := strings.IndexAny(b, "\r\n")
 		line := b
 		if i >= 0 {
 			line, b = b[:i], b[i+1:]
 		} else {
-			b = nil
+			b = ""
 		}
 		if len(line) > 0 {
 			out = append(out, line)
@@ -217,11 +219,11 @@ func splitSegments(b []byte) [][]byte {
 	return out
 }
 
-func validName(n []byte) bool {
+func validName(n string) bool {
 	if len(n) != 3 {
 		return false
 	}
-	for _, c := range n {
+	for _, c := range []byte(n) {
 		if (c < 'A' || c > 'Z') && (c < '0' || c > '9') {
 			return false
 		}
@@ -229,19 +231,23 @@ func validName(n []byte) bool {
 	return n[0] >= 'A' && n[0] <= 'Z'
 }
 
-func parseSegment(line []byte, d Delimiters, first bool) (Segment, error) {
-	raw := bytes.Split(line, []byte{d.Field})
+func parseSegment(line string, d Delimiters, first bool) (Segment, error) {
+	if strings.Count(line, string(d.Field)) >= MaxFields {
+		return Segment{}, fmt.Errorf("%w: %s has over %d fields", ErrMalformed, clip(line[:min(3, len(line))]), MaxFields)
+	}
+	raw := strings.Split(line, string(d.Field))
 	if !validName(raw[0]) {
 		return Segment{}, fmt.Errorf("%w: segment name %q", ErrMalformed, clip(raw[0]))
 	}
-	name := string(raw[0])
+	name := raw[0]
 	if name == "MSH" && !first {
 		return Segment{}, fmt.Errorf("%w: a second MSH segment", ErrMalformed)
 	}
 	if len(raw) > MaxFields {
 		return Segment{}, fmt.Errorf("%w: %s has over %d fields", ErrMalformed, name, MaxFields)
 	}
-	s := Segment{Name: name, Fields: []Field{F(name)}}
+	s := Segment{Name: name, Fields: make([]Field, 1, len(raw)+1)}
+	s.Fields[0] = F(name)
 	fields := raw[1:]
 	if name == "MSH" {
 		// MSH-1 is the separator itself and MSH-2 the encoding characters:
@@ -259,23 +265,51 @@ func parseSegment(line []byte, d Delimiters, first bool) (Segment, error) {
 	return s, nil
 }
 
-func parseField(b []byte, d Delimiters) (Field, error) {
+// plain is a field of one value, allocated at once.
+type plain struct {
+	c [1]string
+	r [1]Component
+	f [1]Repetition
+}
+
+func parseField(b string, d Delimiters) (Field, error) {
 	if len(b) == 0 {
 		return nil, nil
 	}
-	reps := bytes.Split(b, []byte{d.Repetition})
+	if strings.IndexByte(b, d.Repetition) < 0 && strings.IndexByte(b, d.Component) < 0 && strings.IndexByte(b, d.Subcomponent) < 0 {
+		// Most fields hold one plain value: skip the three splits.
+		v, err := unescape(b, d)
+		if err != nil {
+			return nil, err
+		}
+		p := &plain{}
+		p.c[0] = v
+		p.r[0] = p.c[:]
+		p.f[0] = p.r[:]
+		return p.f[:], nil
+	}
+	if strings.Count(b, string(d.Repetition)) >= MaxRepeats {
+		return nil, fmt.Errorf("%w: over %d repetitions", ErrMalformed, MaxRepeats)
+	}
+	reps := strings.Split(b, string(d.Repetition))
 	if len(reps) > MaxRepeats {
 		return nil, fmt.Errorf("%w: over %d repetitions", ErrMalformed, MaxRepeats)
 	}
 	f := make(Field, 0, len(reps))
 	for _, r := range reps {
-		comps := bytes.Split(r, []byte{d.Component})
+		if strings.Count(r, string(d.Component)) >= MaxParts {
+			return nil, fmt.Errorf("%w: over %d components", ErrMalformed, MaxParts)
+		}
+		comps := strings.Split(r, string(d.Component))
 		if len(comps) > MaxParts {
 			return nil, fmt.Errorf("%w: over %d components", ErrMalformed, MaxParts)
 		}
 		rep := make(Repetition, 0, len(comps))
 		for _, c := range comps {
-			subs := bytes.Split(c, []byte{d.Subcomponent})
+			if strings.Count(c, string(d.Subcomponent)) >= MaxParts {
+				return nil, fmt.Errorf("%w: over %d subcomponents", ErrMalformed, MaxParts)
+			}
+			subs := strings.Split(c, string(d.Subcomponent))
 			if len(subs) > MaxParts {
 				return nil, fmt.Errorf("%w: over %d subcomponents", ErrMalformed, MaxParts)
 			}
@@ -296,9 +330,9 @@ func parseField(b []byte, d Delimiters) (Field, error) {
 
 // unescape decodes \F\ \S\ \T\ \R\ \E\ and \Xhh..\; other escapes
 // (formatting such as \H\ or \.br\) are kept as written.
-func unescape(b []byte, d Delimiters) (string, error) {
-	if bytes.IndexByte(b, d.Escape) < 0 {
-		return string(b), nil
+func unescape(b string, d Delimiters) (string, error) {
+	if strings.IndexByte(b, d.Escape) < 0 {
+		return b, nil
 	}
 	var out strings.Builder
 	for i := 0; i < len(b); i++ {
@@ -307,7 +341,7 @@ func unescape(b []byte, d Delimiters) (string, error) {
 			out.WriteByte(c)
 			continue
 		}
-		end := bytes.IndexByte(b[i+1:], d.Escape)
+		end := strings.IndexByte(b[i+1:], d.Escape)
 		if end < 0 {
 			return "", fmt.Errorf("%w: unterminated escape sequence", ErrMalformed)
 		}
@@ -337,7 +371,7 @@ func unescape(b []byte, d Delimiters) (string, error) {
 			}
 		default:
 			out.WriteByte(d.Escape)
-			out.Write(seq)
+			out.WriteString(seq)
 			out.WriteByte(d.Escape)
 		}
 		i += end + 1
@@ -418,9 +452,9 @@ func writeField(b *bytes.Buffer, f Field, d Delimiters) {
 	}
 }
 
-func clip(b []byte) string {
+func clip(b string) string {
 	if len(b) > 16 {
-		return string(b[:16]) + "…"
+		return b[:16] + "…"
 	}
-	return string(b)
+	return b
 }
