@@ -5,8 +5,10 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -151,5 +153,37 @@ func TestTargetsFileCount(t *testing.T) {
 		require.NoError(t, os.WriteFile(f, []byte(bad+"\n"), 0o644))
 		code, _, stderr := ward(t, "check", "--out", filepath.Join(dir, "ev2"), "--targets", f)
 		assert.Equal(t, 2, code, "%s: %s", bad, stderr)
+	}
+}
+
+// A real process: `ward sim serve` exits 0 on SIGTERM and on SIGINT.
+func TestSimServeExitsCleanlyOnSignal(t *testing.T) {
+	if os.Getenv("WARD_SIM_SERVE_CHILD") == "1" {
+		os.Args = []string{"ward", "sim", "serve", "--profile", "infusion-pump"}
+		main()
+		return
+	}
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestSimServeExitsCleanlyOnSignal$")
+			cmd.Env = append(os.Environ(), "WARD_SIM_SERVE_CHILD=1")
+			out, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			line, err := bufio.NewReader(out).ReadString('\n')
+			require.NoError(t, err)
+			require.True(t, strings.HasPrefix(line, "target: https://127.0.0.1:"), line)
+			go io.Copy(io.Discard, out)
+			require.NoError(t, cmd.Process.Signal(sig))
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				assert.NoError(t, err, "exit status 0")
+			case <-time.After(15 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatal("did not exit after the signal")
+			}
+		})
 	}
 }
