@@ -126,3 +126,41 @@ func TestNetworkedOutcomesEqualInProcess(t *testing.T) {
 		})
 	}
 }
+
+// The patient monitor too: equal outcomes in process and over the network,
+// and the checks that need a programmable pump are not applicable.
+func TestNetworkedMonitorEqualsInProcess(t *testing.T) {
+	reg := device.NewRegistry()
+	require.NoError(t, sim.Register(reg))
+	require.NoError(t, https.Register(reg))
+	r := harness.New(reg, automated(t), features.FS, harness.WithConcurrency(8))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc, err := serve.Start(ctx, serve.Config{Profile: "patient-monitor"})
+	require.NoError(t, err)
+	inproc, _, err := r.Check(ctx, "sim://patient-monitor")
+	require.NoError(t, err)
+	remote, _, err := r.Check(ctx, svc.Target)
+	require.NoError(t, err)
+	assert.Equal(t, table(inproc), table(remote))
+	got := table(remote)
+	for _, id := range []string{"HIPAA-164.312-e-2-i", "FDA-PMC-INTEG-5"} {
+		assert.Equal(t, evidence.NotApplicable, got[id], id)
+	}
+	for _, id := range []string{"HIPAA-164.312-e-2-ii", "FDA-PMC-AUTHN-3", "FDA-PMC-LOG-1", "HIPAA-164.312-d"} {
+		assert.Equal(t, evidence.Satisfied, got[id], id)
+	}
+	assert.Equal(t, "SIM-PM-200 patient monitor", remote.Identity.Model)
+
+	// A monitor that sends its observations to any peer fails mutual
+	// authentication, and only that.
+	weak, _, err := r.Check(ctx, "sim://patient-monitor?weaken=no-client-auth")
+	require.NoError(t, err)
+	for id, o := range table(weak) {
+		want := got[id]
+		if id == "FDA-PMC-AUTHN-3" {
+			want = evidence.NotSatisfied
+		}
+		assert.Equal(t, want, o, id)
+	}
+}
