@@ -14,14 +14,17 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/device/https"
 	wssh "github.com/wardsec/ward/pkg/device/ssh"
 	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
@@ -38,6 +41,7 @@ type checkFlags struct {
 	out         string
 	signKey     string
 	concurrency int
+	parallel    int
 	shard       string
 	controlsDir string
 	featuresDir string
@@ -82,12 +86,13 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	}
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.targets, "target", nil, "device to check, as a URI (repeatable; default "+defaultTarget+")")
-	fl.StringVar(&f.targetsFile, "targets", "", "file with one target URI per line (# starts a comment; \"sim://... count=N\" declares a simulated fleet)")
+	fl.StringVar(&f.targetsFile, "targets", "", "file with one target URI per line (# starts a comment; \"sim://... count=N\" declares a fleet of N units)")
 	fl.StringSliceVar(&f.frameworks, "framework", nil, "only controls of these frameworks (comma-separated ids, see 'ward controls list')")
 	fl.StringSliceVar(&f.controls, "control", nil, "only these controls (comma-separated ids)")
 	fl.StringVar(&f.out, "out", "ward-evidence", "directory under which the evidence bundle is written")
 	fl.StringVar(&f.signKey, "sign-key", "", "Ed25519 private key (PKCS#8 PEM) to sign the bundle; default: a fresh key whose public half is stored in the bundle")
 	fl.IntVar(&f.concurrency, "concurrency", 0, "scenarios run at once per target (default: number of CPUs)")
+	fl.IntVar(&f.parallel, "parallel-targets", 0, "targets checked at once (default: twice the number of CPUs)")
 	fl.StringVar(&f.shard, "shard", "", "check only shard I of N of the targets, as I/N (for splitting a fleet across CI jobs)")
 	fl.StringVar(&f.controlsDir, "controls", "", "directory of *.hcl controls to use instead of the embedded catalogue")
 	fl.StringVar(&f.featuresDir, "features", "", "directory of *.feature files to use instead of the embedded ones")
@@ -106,8 +111,8 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
-	if f.concurrency < 0 {
-		return usageErr("--concurrency must be at least 1")
+	if f.concurrency < 0 || f.parallel < 0 {
+		return usageErr("--concurrency and --parallel-targets must be at least 1")
 	}
 	src, err := pickSources(f.controlsDir, f.featuresDir)
 	if err != nil {
@@ -155,8 +160,16 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err := wssh.Register(reg); err != nil {
 		return err
 	}
-	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, len(targets)))}
+	if err := https.Register(reg); err != nil {
+		return err
+	}
+	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets))}
 	opts = append(opts, invOpts...)
+	parallel := f.parallel
+	if parallel == 0 {
+		parallel = 2 * runtime.NumCPU()
+	}
+	opts = append(opts, harness.WithTargetConcurrency(min(parallel, len(targets))))
 	if f.concurrency > 0 {
 		opts = append(opts, harness.WithConcurrency(f.concurrency))
 	}
@@ -199,27 +212,43 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 }
 
 // progressPrinter shows progress on long runs: a live line on a terminal,
-// one plain line per finished target otherwise (CI logs).
-func progressPrinter(w io.Writer, targets int) func(harness.Progress) {
+// one plain line per finished target otherwise (CI logs). Targets run in
+// parallel; their lines still come out in the order the targets were given.
+func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 	live := false
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			live = true
 		}
 	}
-	n := 0
+	total := len(targets)
+	slots := map[string][]int{} // target -> its positions not yet finished
+	for i, t := range targets {
+		slots[t] = append(slots[t], i)
+	}
+	finished := make([]*harness.Progress, total)
+	next := 0
+	var mu sync.Mutex
 	return func(p harness.Progress) {
-		if p.TargetDone {
-			n++
+		mu.Lock()
+		defer mu.Unlock()
+		if !p.TargetDone {
+			if live {
+				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios done, %d failed", next+1, total, p.Target, p.Done, p.Failed)
+			}
+			return
 		}
-		line := fmt.Sprintf("[%d/%d] %s: %d scenarios done, %d failed", n+1, targets, p.Target, p.Done, p.Failed)
-		switch {
-		case p.TargetDone && live:
-			fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios, %d failed\n", n, targets, p.Target, p.Done, p.Failed)
-		case p.TargetDone:
-			fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", n, targets, p.Target, p.Done, p.Failed)
-		case live:
-			fmt.Fprint(w, "\r\x1b[K"+line)
+		if q := slots[p.Target]; len(q) > 0 {
+			finished[q[0]], slots[p.Target] = &p, q[1:]
+		}
+		for next < total && finished[next] != nil {
+			f := finished[next]
+			next++
+			if live {
+				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios, %d failed\n", next, total, f.Target, f.Done, f.Failed)
+			} else {
+				fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", next, total, f.Target, f.Done, f.Failed)
+			}
 		}
 	}
 }

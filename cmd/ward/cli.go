@@ -110,6 +110,6 @@ configuration, 3 harness error.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newCheckCmd(), newControlsCmd(), newEvidenceCmd(), newAtRestCmd(), newBackupCmd(), newUpdateCmd(),
-		newInventoryCmd(), newVersionCmd())
+		newInventoryCmd(), newSimCmd(), newVersionCmd())
 	return root
 }

@@ -3,6 +3,7 @@ package device
 import (
 	"context"
 	"errors"
+	"reflect"
 )
 
 // ErrBadTarget reports a target URI that cannot be opened as written: unknown
@@ -65,11 +66,24 @@ type Device interface {
 // missing.
 func As[C any](d Device, name string) (C, error) {
 	c, ok := d.(C)
+	if cs, partial := d.(CapabilitySet); ok && partial {
+		ok = cs.HasCapability(reflect.TypeFor[C]())
+	}
 	if !ok {
 		var zero C
 		return zero, &UnsupportedError{Capability: name}
 	}
 	return c, nil
+}
+
+// CapabilitySet is implemented by drivers whose Go type has the methods of
+// more capabilities than the device behind it offers: a network driver
+// learns what the device has when it connects. As asks it, so a capability
+// the device lacks is still ErrUnsupported.
+type CapabilitySet interface {
+	// HasCapability reports whether the device has the capability
+	// interface capability (reflect.TypeFor[device.PatientData]()).
+	HasCapability(capability reflect.Type) bool
 }
 
 // UnsupportedError names the capability a target lacks. It matches

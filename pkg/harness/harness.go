@@ -38,6 +38,7 @@ type Runner struct {
 	cat         *control.Catalogue
 	features    fs.FS
 	concurrency int
+	targets     int // targets checked at once by Run
 	controls    []string
 	progress    func(Progress)
 	now         func() time.Time
@@ -51,6 +52,10 @@ type Option func(*Runner)
 // the number of CPUs). Scenarios are independent: each opens its own
 // connection to the target.
 func WithConcurrency(n int) Option { return func(r *Runner) { r.concurrency = n } }
+
+// WithTargetConcurrency sets how many targets Run checks at once (default
+// 1). Progress calls for different targets may then overlap.
+func WithTargetConcurrency(n int) Option { return func(r *Runner) { r.targets = n } }
 
 // WithControls restricts the run to these control ids.
 func WithControls(ids ...string) Option {
@@ -93,6 +98,9 @@ func New(reg *device.Registry, cat *control.Catalogue, features fs.FS, opts ...O
 	}
 	if r.concurrency < 1 {
 		r.concurrency = 1
+	}
+	if r.targets < 1 {
+		r.targets = 1
 	}
 	return r
 }
@@ -150,6 +158,9 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 		res.Error = err.Error()
 		res.Finished = r.now().UTC()
 		res.Controls = outcomes(ctrls, nil, err)
+		if r.progress != nil {
+			r.progress(Progress{Target: target, TargetDone: true})
+		}
 		return res, nil, nil
 	}
 	res.Identity = id
@@ -166,12 +177,15 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 			r.initScenario(sc, target, col)
 		},
 		Options: &godog.Options{
-			Format:         "cucumber",
-			Output:         &report,
-			FS:             r.features,
-			Paths:          []string{"."},
-			Strict:         true,
-			NoColors:       true,
+			Format: "cucumber",
+			Output: &report,
+			FS:     r.features,
+			Paths:  []string{"."},
+			Strict: true,
+			// The cucumber JSON holds no colour codes (JSON escapes ESC),
+			// and godog's colour stripper writes one rune per Fprint, a
+			// fifth of a run's CPU: leave the output unwrapped.
+			NoColors:       false,
 			Concurrency:    r.concurrency,
 			Tags:           tagFilter(ctrls),
 			DefaultContext: ctx,
@@ -228,6 +242,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 	registerPatchSteps(sc)
 	registerConfigSteps(sc)
 	registerUpdateSteps(sc)
+	registerTransportSteps(sc)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/wardsec/ward/pkg/evidence"
 )
@@ -32,17 +33,30 @@ func (r *Runner) Run(ctx context.Context, info RunInfo, targets []string) (*evid
 		}
 	}
 	run := &evidence.Run{ID: evidence.NewRunID(), Tool: info.Tool, Catalogue: info.Catalogue, Started: r.now().UTC()}
-	var reports [][]byte
+	// Targets are independent: up to r.targets of them are checked at
+	// once (a fleet keeps both cores busy where one target's scenarios
+	// leave them idle between round trips). Results keep the given order.
+	run.Targets = make([]evidence.Target, len(targets))
+	reports := make([][]byte, len(targets))
+	errs := make([]error, len(targets))
+	sem := make(chan struct{}, r.targets)
+	var wg sync.WaitGroup
 	for i, t := range targets {
-		res, rep, err := r.Check(ctx, t)
-		if err != nil {
-			return nil, nil, err
-		}
-		if len(targets) > 1 {
-			prefixIDs(&res, fmt.Sprintf("t%d-", i+1))
-		}
-		run.Targets = append(run.Targets, res)
-		reports = append(reports, rep)
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			res, rep, err := r.Check(ctx, t)
+			if len(targets) > 1 {
+				prefixIDs(&res, fmt.Sprintf("t%d-", i+1))
+			}
+			run.Targets[i], reports[i], errs[i] = res, rep, err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, nil, err
 	}
 	run.Finished = r.now().UTC()
 	cucumber, err := mergeCucumber(targets, reports)

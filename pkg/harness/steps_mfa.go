@@ -112,7 +112,8 @@ func (a *authenticator) next(ctx context.Context, dev device.Device) (string, er
 		period = 30
 	}
 	now := time.Now()
-	cc, hasClock := dev.(device.ClockControl)
+	cc, clockErr := device.As[device.ClockControl](dev, "clock control")
+	hasClock := clockErr == nil
 	if hasClock {
 		t, err := cc.DeviceTime(ctx)
 		if err != nil {
@@ -161,8 +162,8 @@ func provision(ctx context.Context, w *world, dev device.Device, user, role stri
 	if !isPrivileged(role) {
 		return pw, nil, nil
 	}
-	mp, ok := dev.(device.MFAProvisioner)
-	if !ok {
+	mp, err := device.As[device.MFAProvisioner](dev, "TOTP enrolment of test accounts")
+	if err != nil {
 		return pw, nil, nil
 	}
 	uri, err := mp.EnrollTOTP(ctx, user)

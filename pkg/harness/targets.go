@@ -14,12 +14,12 @@ import (
 const MaxFleetCount = 10_000
 
 // ParseTargets reads a targets file: one target URI per line, blank lines
-// and '#' comments ignored. A simulated target may be followed by
-// count=N to declare a fleet of N units: the line expands to N URIs that
-// differ only in their serial parameter, NAME-0001 to NAME-N, where NAME
-// is the line's own serial= value or "FLEET". Only sim:// targets take a
-// count, since only a simulator can make units on demand. name labels
-// errors, which carry the line number.
+// and '#' comments ignored. A target may be followed by count=N to declare
+// a fleet of N units. A sim:// line expands to N URIs that differ only in
+// their serial parameter, NAME-0001 to NAME-N, where NAME is the line's own
+// serial= value or "SIM-FLEET"; any other line repeats its URI N times,
+// which a networked simulator (ward sim serve) answers with a fresh unit
+// each time. name labels errors, which carry the line number.
 func ParseTargets(r io.Reader, name string) ([]string, error) {
 	var out []string
 	sc := bufio.NewScanner(r)
@@ -65,13 +65,17 @@ func expandFleet(target, count string) ([]string, error) {
 		return nil, fmt.Errorf("target %q: %v", target, err)
 	}
 	if u.Scheme != "sim" {
-		return nil, fmt.Errorf("count= declares a simulated fleet; %q is not a sim:// target", target)
+		out := make([]string, n)
+		for i := range out {
+			out[i] = target
+		}
+		return out, nil
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
 		return nil, fmt.Errorf("target %q: query: %v", target, err)
 	}
-	base := "FLEET"
+	base := "SIM-FLEET"
 	if s := q.Get("serial"); s != "" {
 		base = s
 	}

@@ -18,18 +18,21 @@ sim://infusion-pump?weaken=no-mfa count=3
 sim://infusion-pump?serial=ICU count=2
 
 https://10.0.0.7:8443?ca=ca.pem
+https://127.0.0.1:8443?ca-sha256=ab count=2
 `
 	got, err := harness.ParseTargets(strings.NewReader(in), "fleet.txt")
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		"sim://infusion-pump",
-		"sim://infusion-pump?serial=FLEET-0001&weaken=no-mfa",
-		"sim://infusion-pump?serial=FLEET-0002&weaken=no-mfa",
-		"sim://infusion-pump?serial=FLEET-0003&weaken=no-mfa",
+		"sim://infusion-pump?serial=SIM-FLEET-0001&weaken=no-mfa",
+		"sim://infusion-pump?serial=SIM-FLEET-0002&weaken=no-mfa",
+		"sim://infusion-pump?serial=SIM-FLEET-0003&weaken=no-mfa",
 		"sim://infusion-pump?serial=ICU-0001",
 		"sim://infusion-pump?serial=ICU-0002",
 		"https://10.0.0.7:8443?ca=ca.pem",
-	}, got)
+		"https://127.0.0.1:8443?ca-sha256=ab",
+		"https://127.0.0.1:8443?ca-sha256=ab",
+	}, got, "a networked simulator answers each copy with a fresh unit")
 }
 
 func TestParseTargetsWideFleet(t *testing.T) {
@@ -39,8 +42,8 @@ func TestParseTargetsWideFleet(t *testing.T) {
 	got, err = harness.ParseTargets(strings.NewReader("sim://infusion-pump count=10000\n"), "f")
 	require.NoError(t, err)
 	require.Len(t, got, 10000)
-	assert.Equal(t, "sim://infusion-pump?serial=FLEET-00001", got[0], "serials are as wide as the count")
-	assert.Equal(t, "sim://infusion-pump?serial=FLEET-10000", got[9999])
+	assert.Equal(t, "sim://infusion-pump?serial=SIM-FLEET-00001", got[0], "serials are as wide as the count")
+	assert.Equal(t, "sim://infusion-pump?serial=SIM-FLEET-10000", got[9999])
 }
 
 func TestParseTargetsErrors(t *testing.T) {
@@ -49,7 +52,6 @@ func TestParseTargetsErrors(t *testing.T) {
 		{"sim://infusion-pump count=-2", "count=-2"},
 		{"sim://infusion-pump count=ten", "count=ten"},
 		{"\n\nsim://infusion-pump cnt=3", "f:3: unexpected \"cnt=3\""},
-		{"https://10.0.0.7 count=3", "not a sim:// target"},
 		{"sim://infusion-pump count=2 extra", "at most count=N, got 3 fields"},
 		{"sim://infusion-pump?%zz count=2", "query"},
 	} {

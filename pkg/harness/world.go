@@ -48,6 +48,7 @@ type world struct {
 	review    *device.ActivityReport    // the last privileged-activity review
 	inv       *inventoryWorld           // the inventory checked against (steps_inventory.go)
 	upd       *updateWorld              // firmware-update state (steps_update.go)
+	tx        *transportWorld           // transport checks (steps_transport.go)
 
 	mu        sync.Mutex
 	started   time.Time

@@ -16,6 +16,14 @@
 // cut power mid-update (device.UpdatePublisher). Passwords are hashed with deliberately cheap parameters
 // (WithProductionHashing restores pkg/mfa's).
 //
+// Each unit also has a network side (feed.go), started when a check first
+// asks for its endpoints (device.Transport): an HL7 v2 feed over MLLP on
+// loopback (pkg/hl7), in TLS 1.2+ with client certificates from the unit's
+// own CA, on which the pump takes RGV^O15 orders (RRG^O16) and the patient
+// monitor profile sends ORU^R01 observations; and forwarding of audit
+// records to a collector as RFC 5424 syslog over TLS (device.LogForwarder).
+// pkg/sim/serve serves units over the network.
+//
 // Each protection can be switched off with a weakness toggle
 // (sim://infusion-pump?weaken=no-audit); Weaknesses lists them with the
 // controls each must fail, which the harness's tests enforce. Where pkg/mfa

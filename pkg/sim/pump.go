@@ -27,7 +27,7 @@ const (
 )
 
 // Profiles lists the device profiles the simulator can play.
-func Profiles() []string { return []string{"infusion-pump"} }
+func Profiles() []string { return []string{"infusion-pump", "patient-monitor"} }
 
 // Option configures a simulated device.
 type Option func(*config) error
@@ -130,6 +130,9 @@ type Pump struct {
 
 	// upd is the update subsystem (update.go), built on first use.
 	upd lazyUpdater
+
+	// net is the unit's network side: HL7 feed, log forwarding (feed.go).
+	net netState
 }
 
 // New builds a simulated device of the given profile.
@@ -147,10 +150,14 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 	if err != nil {
 		return nil, err
 	}
+	model := "SIM-IP-100 infusion pump"
+	if profile == "patient-monitor" {
+		model = "SIM-PM-200 patient monitor"
+	}
 	p := &Pump{
 		id: device.Identity{
 			Manufacturer: "Ward Simulated Devices",
-			Model:        "SIM-IP-100 infusion pump",
+			Model:        model,
 			Serial:       c.serial,
 			Firmware:     "1.4.2",
 			UDI:          "(01)00000000000000(21)" + c.serial,
@@ -160,6 +167,7 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 		storage:  map[string][]byte{},
 		accounts: map[string]mfa.User{},
 		legacy:   map[string]legacySession{},
+		net:      netState{monitor: profile == "patient-monitor"},
 	}
 	p.now = func() time.Time { return c.now().Add(time.Duration(p.offset.Load())).UTC() }
 	if p.vault, err = newVault(weak); err != nil {
@@ -217,7 +225,7 @@ func (p *Pump) Weaknesses() []string { return p.weak.list() }
 func (p *Pump) Identify(context.Context) (device.Identity, error) { return p.discoveryIdentity(), nil }
 
 // Close implements device.Device.
-func (p *Pump) Close() error { return nil }
+func (p *Pump) Close() error { return p.closeNet() }
 
 // record writes an audit event the way the device is configured to: to the
 // signed chain, to a plain unprotected log (mutable-audit) or nowhere
@@ -245,12 +253,14 @@ func (p *Pump) appendAudit(ctx context.Context, e audit.Event) (audit.Record, er
 			Object: e.Object, Outcome: e.Outcome, Detail: e.Detail,
 		}
 		p.storage[auditLogFile] = append(p.storage[auditLogFile], append(mustJSON(r), '\n')...)
+		p.forward(r)
 		return r, nil
 	default:
 		r, err := p.audit.Append(ctx, e)
 		if err != nil {
 			return r, fmt.Errorf("sim: audit: %w", err)
 		}
+		p.forward(r)
 		return r, nil
 	}
 }

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"crypto/fips140"
 	"fmt"
 	"slices"
 	"sort"
@@ -31,7 +32,8 @@ func Weaknesses() []Weakness {
 			Name: "no-audit",
 			Description: "records no audit events at all (so failed logins, replayed codes, emergency access and refused updates go unrecorded, " +
 				"and the activity review has nothing to review)",
-			Fails: []string{"FDA-PMC-AUTHN-4", "FDA-PMC-INTEG-1", "FDA-PMC-LOG-2", "HIPAA-164.308-a-1-ii-D", "HIPAA-164.308-a-5-ii-C",
+			Fails: []string{"FDA-PMC-AUTHN-4", "FDA-PMC-INTEG-1", "FDA-PMC-LOG-1", "FDA-PMC-LOG-2", "HIPAA-164.308-a-1-ii-D",
+				"HIPAA-164.308-a-5-ii-C",
 				"HIPAA-164.312-a-2-ii", "HIPAA-164.312-b"},
 		},
 		{
@@ -173,10 +175,44 @@ func Weaknesses() []Weakness {
 			Description: "installs images that ship no SBOM",
 			Fails:       []string{"524B-b-3"},
 		},
+		{
+			Name: "cleartext-transport",
+			Description: "serves its HL7 feed over plain TCP: readable and alterable on the wire, " +
+				"and with no certificates there is no mutual authentication either",
+			Fails: []string{"FDA-PMC-AUTHN-3", "HIPAA-164.312-e-2-i", "HIPAA-164.312-e-2-ii"},
+		},
+		{
+			Name:        "tls-downgrade",
+			Description: "accepts TLS 1.0 and CBC cipher suites on its HL7 feed, for legacy interface engines (not in FIPS 140-3 mode)",
+			Fails:       []string{"HIPAA-164.312-e-2-ii"},
+		},
+		{
+			Name:        "no-client-auth",
+			Description: "asks HL7 peers for no client certificate: anyone who can connect may program the pump",
+			Fails:       []string{"FDA-PMC-AUTHN-3"},
+		},
+		{
+			Name:        "fragile-parser",
+			Description: "an old code path applies the rate of any RXG segment it finds, even in a message the parser rejects",
+			Fails:       []string{"FDA-PMC-INTEG-5"},
+		},
+		{
+			Name:        "no-log-forwarding",
+			Description: "accepts a log collector in its configuration but never sends it anything",
+			Fails:       []string{"FDA-PMC-LOG-1"},
+		},
+	}
+	if fips140.Enabled() {
+		// A FIPS 140-3 build cannot be configured below TLS 1.2
+		// (crypto/tls enforces it): the weakness cannot exist there.
+		w = slices.DeleteFunc(w, func(x Weakness) bool { return x.Name == fipsImpossible })
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
 	return w
 }
+
+// fipsImpossible is the weakness a FIPS 140-3 build cannot have.
+const fipsImpossible = "tls-downgrade"
 
 // weakSet is the set of weaknesses switched on for one device.
 type weakSet map[string]bool
@@ -188,6 +224,9 @@ func parseWeaknesses(names []string) (weakSet, error) {
 		n = strings.TrimSpace(n)
 		if n == "" {
 			continue
+		}
+		if n == fipsImpossible && fips140.Enabled() {
+			return nil, fmt.Errorf("%w: weakness %q cannot exist in FIPS 140-3 mode: its TLS refuses versions below 1.2", device.ErrBadTarget, n)
 		}
 		if !slices.ContainsFunc(known, func(w Weakness) bool { return w.Name == n }) {
 			names := make([]string, len(known))

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// ward sim serve prints the target first; ward check against it passes for
+// the secure pump and fails the control of a weakness; cancelling (as
+// SIGINT does) exits 0.
+func TestSimServeThenCheck(t *testing.T) {
+	for _, tc := range []struct {
+		weaken string
+		code   int
+		failed string
+	}{{"", 0, ""}, {"no-auth", 1, "HIPAA-164.312-d"}} {
+		t.Run("weaken="+tc.weaken, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			pr, pw := io.Pipe()
+			args := []string{"sim", "serve", "--profile", "infusion-pump"}
+			if tc.weaken != "" {
+				args = append(args, "--weaken", tc.weaken)
+			}
+			var stderr strings.Builder
+			done := make(chan int, 1)
+			go func() { done <- run(ctx, args, pw, &stderr); pw.Close() }()
+			line, err := bufio.NewReader(pr).ReadString('\n')
+			require.NoError(t, err, stderr.String())
+			target, ok := strings.CutPrefix(strings.TrimSpace(line), "target: ")
+			require.True(t, ok, "first line %q", line)
+			assert.Contains(t, target, "https://127.0.0.1:")
+			go io.Copy(io.Discard, pr)
+
+			code, stdout, errOut := ward(t, "check", "--out", t.TempDir(), "--target", target, "--control", "HIPAA-164.312-d,HIPAA-164.312-b")
+			assert.Equal(t, tc.code, code, "stdout:\n%s\nstderr:\n%s", stdout, errOut)
+			if tc.failed != "" {
+				assert.Contains(t, stdout, "FAILED "+tc.failed)
+			}
+			cancel()
+			select {
+			case code := <-done:
+				assert.Equal(t, 0, code, stderr.String())
+			case <-time.After(10 * time.Second):
+				t.Fatal("sim serve did not stop")
+			}
+		})
+	}
+}
+
+// With --mtls-dir the management API requires the client certificate the
+// target names; without it, no session.
+func TestSimServeMutualTLS(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	pr, pw := io.Pipe()
+	done := make(chan int, 1)
+	var stderr strings.Builder
+	go func() {
+		done <- run(ctx, []string{"sim", "serve", "--profile", "patient-monitor", "--mtls-dir", dir}, pw, &stderr)
+		pw.Close()
+	}()
+	br := bufio.NewReader(pr)
+	line, err := br.ReadString('\n')
+	require.NoError(t, err, stderr.String())
+	target := strings.TrimPrefix(strings.TrimSpace(line), "target: ")
+	feed, err := br.ReadString('\n')
+	require.NoError(t, err)
+	assert.Contains(t, feed, "hl7-feed: 127.0.0.1:")
+	assert.Contains(t, feed, "client certificate required")
+	go io.Copy(io.Discard, br)
+	assert.Contains(t, target, "cert=")
+	assert.FileExists(t, filepath.Join(dir, "client-key.pem"))
+
+	code, stdout, errOut := ward(t, "check", "--out", t.TempDir(), "--target", target, "--control", "HIPAA-164.312-d")
+	assert.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, errOut)
+	assert.Contains(t, stdout, "SIM-PM-200 patient monitor")
+
+	noCert := target[:strings.Index(target, "&cert=")]
+	if !strings.Contains(noCert, "ca-sha256") {
+		noCert = target[:strings.Index(target, "?")] + "?" + target[strings.Index(target, "ca-sha256"):]
+	}
+	code, stdout, _ = ward(t, "check", "--out", t.TempDir(), "--target", noCert+"&timeout=3s", "--control", "HIPAA-164.312-d")
+	assert.Equal(t, 3, code, stdout)
+	assert.Contains(t, stdout, "target error:")
+	cancel()
+	assert.Equal(t, 0, <-done)
+}
+
+// An unreachable https target is an error outcome for that target, in
+// one line, within its timeout.
+func TestCheckUnreachableHTTPSTarget(t *testing.T) {
+	start := time.Now()
+	code, stdout, stderr := ward(t, "check", "--out", t.TempDir(), "--control", "HIPAA-164.312-d",
+		"--target", "https://127.0.0.1:1?timeout=2s&ca-sha256="+strings.Repeat("ab", 32), "--target", "sim://infusion-pump")
+	assert.Equal(t, 3, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Less(t, time.Since(start), 15*time.Second)
+	var errLine string
+	for _, l := range strings.Split(stdout, "\n") {
+		if strings.Contains(l, "target error:") {
+			errLine = l
+		}
+	}
+	assert.Contains(t, errLine, "connection refused")
+	assert.Contains(t, stdout, "ERROR  HIPAA-164.312-d")
+	assert.Contains(t, stderr, "ward: [1/2] https://127.0.0.1:1", "the unreachable target has its progress line")
+	assert.Contains(t, stderr, "ward: [2/2] sim://infusion-pump: ", "and the run goes on to the next")
+}
+
+func TestSimServeUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"sim", "serve"},
+		{"sim", "serve", "--profile", "toaster"},
+		{"sim", "serve", "--profile", "infusion-pump", "--weaken", "bogus"},
+		{"sim", "serve", "--profile", "infusion-pump", "--ca-cert", "x"},
+	} {
+		code, _, stderr := ward(t, args...)
+		assert.Equal(t, 2, code, "%v: %s", args, stderr)
+	}
+}
+
+// A targets file may declare a simulated fleet with count=N: each unit
+// gets its own serial, and all are checked (in parallel) and reported in
+// order.
+func TestTargetsFileCount(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "fleet.txt")
+	require.NoError(t, os.WriteFile(f, []byte("# ward fleet\nsim://infusion-pump count=3\nsim://infusion-pump?weaken=no-auth&serial=W count=2 # two weak ones\n"), 0o644))
+	code, stdout, stderr := ward(t, "check", "--out", filepath.Join(dir, "ev"), "--targets", f, "--control", "HIPAA-164.312-d")
+	assert.Equal(t, 1, code, stderr)
+	var order []string
+	for _, l := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(l, "  Ward Simulated Devices") {
+			order = append(order, strings.Fields(l)[7])
+		}
+	}
+	assert.Equal(t, []string{"SIM-FLEET-0001,", "SIM-FLEET-0002,", "SIM-FLEET-0003,", "W-0001,", "W-0002,"}, order)
+	assert.Equal(t, 2, strings.Count(stdout, "FAILED HIPAA-164.312-d"))
+
+	for _, bad := range []string{"sim://infusion-pump count=0", "sim://infusion-pump count=x", "sim://infusion-pump count=3 extra", "sim://infusion-pump size=3", "sim://infusion-pump count=10001"} {
+		require.NoError(t, os.WriteFile(f, []byte(bad+"\n"), 0o644))
+		code, _, stderr := ward(t, "check", "--out", filepath.Join(dir, "ev2"), "--targets", f)
+		assert.Equal(t, 2, code, "%s: %s", bad, stderr)
+	}
+}
+
+// A real process: `ward sim serve` exits 0 on SIGTERM and on SIGINT.
+func TestSimServeExitsCleanlyOnSignal(t *testing.T) {
+	if os.Getenv("WARD_SIM_SERVE_CHILD") == "1" {
+		os.Args = []string{"ward", "sim", "serve", "--profile", "infusion-pump"}
+		main()
+		return
+	}
+	for _, sig := range []os.Signal{syscall.SIGTERM, os.Interrupt} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestSimServeExitsCleanlyOnSignal$")
+			cmd.Env = append(os.Environ(), "WARD_SIM_SERVE_CHILD=1")
+			out, err := cmd.StdoutPipe()
+			require.NoError(t, err)
+			require.NoError(t, cmd.Start())
+			line, err := bufio.NewReader(out).ReadString('\n')
+			require.NoError(t, err)
+			require.True(t, strings.HasPrefix(line, "target: https://127.0.0.1:"), line)
+			go io.Copy(io.Discard, out)
+			require.NoError(t, cmd.Process.Signal(sig))
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				assert.NoError(t, err, "exit status 0")
+			case <-time.After(15 * time.Second):
+				_ = cmd.Process.Kill()
+				t.Fatal("did not exit after the signal")
+			}
+		})
+	}
+}

@@ -1,0 +1,213 @@
+package https
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"time"
+
+	"github.com/wardsec/ward/pkg/device"
+)
+
+// APIVersion names the management API this package speaks
+// (docs/management-api.md).
+const APIVersion = "ward-management/1"
+
+// capabilities maps the API's capability names to pkg/device's interfaces.
+// Adding a capability is one line here, one handler (server.go) and one
+// client method (client.go).
+var capabilities = []struct {
+	name string
+	typ  reflect.Type
+}{
+	{"authenticator", reflect.TypeFor[device.Authenticator]()},
+	{"patient-data", reflect.TypeFor[device.PatientData]()},
+	{"audit-source", reflect.TypeFor[device.AuditSource]()},
+	{"raw-storage", reflect.TypeFor[device.RawStorage]()},
+	{"provisioner", reflect.TypeFor[device.Provisioner]()},
+	{"key-custodian", reflect.TypeFor[device.KeyCustodian]()},
+	{"decommissioner", reflect.TypeFor[device.Decommissioner]()},
+	{"backupper", reflect.TypeFor[device.Backupper]()},
+	{"config-exporter", reflect.TypeFor[device.ConfigExporter]()},
+	{"mfa-provisioner", reflect.TypeFor[device.MFAProvisioner]()},
+	{"operator", reflect.TypeFor[device.Operator]()},
+	{"emergency-access", reflect.TypeFor[device.EmergencyAccess]()},
+	{"clock-control", reflect.TypeFor[device.ClockControl]()},
+	{"activity-reviewer", reflect.TypeFor[device.ActivityReviewer]()},
+	{"transport", reflect.TypeFor[device.Transport]()},
+	{"client-cert-issuer", reflect.TypeFor[device.ClientCertIssuer]()},
+	{"clinical-settings", reflect.TypeFor[device.ClinicalSettings]()},
+	{"log-forwarder", reflect.TypeFor[device.LogForwarder]()},
+}
+
+// Capabilities lists the capability names of the API, in order.
+func Capabilities() []string {
+	out := make([]string, len(capabilities))
+	for i, c := range capabilities {
+		out[i] = c.name
+	}
+	return out
+}
+
+// Error codes: each names one pkg/device sentinel error. An error response
+// lists every code its error matches, so errors.Is works as it did on the
+// device (a missing second factor is also a refusal).
+var errorCodes = []struct {
+	code   string
+	err    error
+	status int
+}{
+	{"unsupported", device.ErrUnsupported, 501},
+	{"unauthenticated", device.ErrUnauthenticated, 401},
+	{"reauth_required", device.ErrReauthRequired, 403},
+	{"second_factor_required", device.ErrSecondFactorRequired, 403},
+	{"denied", device.ErrDenied, 403},
+	{"integrity", device.ErrIntegrity, 422},
+	{"key_destroyed", device.ErrKeyDestroyed, 410},
+	{"bad_request", errBadRequest, 400},
+}
+
+var errBadRequest = errors.New("bad request")
+
+// errorBody is every error response's body.
+type errorBody struct {
+	Error struct {
+		Codes      []string `json:"codes"`
+		Message    string   `json:"message"`
+		Capability string   `json:"capability,omitempty"`
+	} `json:"error"`
+}
+
+// encodeError picks the status and codes for err.
+func encodeError(err error) (int, errorBody) {
+	var b errorBody
+	b.Error.Message = err.Error()
+	status := 500
+	for _, c := range errorCodes {
+		if errors.Is(err, c.err) {
+			if status == 500 {
+				status = c.status
+			}
+			b.Error.Codes = append(b.Error.Codes, c.code)
+		}
+	}
+	var ue *device.UnsupportedError
+	if errors.As(err, &ue) {
+		b.Error.Capability = ue.Capability
+	}
+	if b.Error.Codes == nil {
+		b.Error.Codes = []string{}
+	}
+	return status, b
+}
+
+// RemoteError is an error the device reported through the API. It matches
+// the pkg/device sentinel errors its codes name.
+type RemoteError struct {
+	Status  int
+	Codes   []string
+	Message string
+}
+
+func (e *RemoteError) Error() string { return e.Message }
+
+// Is matches the sentinels named by the error's codes.
+func (e *RemoteError) Is(target error) bool {
+	for _, code := range e.Codes {
+		for _, c := range errorCodes {
+			if c.code == code && c.err == target {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func decodeError(status int, body []byte) error {
+	var b errorBody
+	if err := json.Unmarshal(body, &b); err != nil || b.Error.Message == "" {
+		msg := string(body)
+		if len(msg) > 200 {
+			msg = msg[:200] + "…"
+		}
+		return &RemoteError{Status: status, Message: "device answered HTTP " + itoa(status) + ": " + msg}
+	}
+	for _, c := range b.Error.Codes {
+		if c == "unsupported" {
+			name := b.Error.Capability
+			if name == "" {
+				name = b.Error.Message
+			}
+			return &device.UnsupportedError{Capability: name}
+		}
+	}
+	return &RemoteError{Status: status, Codes: b.Error.Codes, Message: b.Error.Message}
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// Request and response bodies.
+type (
+	serviceInfo struct {
+		API   string `json:"api"`
+		Units bool   `json:"units"` // simulator mode: POST /v1/units makes a fresh unit
+	}
+	unitInfo struct {
+		ID string `json:"id"`
+	}
+	capsInfo struct {
+		Capabilities []string `json:"capabilities"`
+	}
+	credentials struct {
+		User     string `json:"user"`
+		Password string `json:"password"`
+		Source   string `json:"source,omitempty"`
+		OTP      string `json:"otp,omitempty"`
+	}
+	tokenInfo struct {
+		Token string `json:"token"`
+	}
+	breakGlassReq struct {
+		credentials
+		Reason string `json:"reason"`
+	}
+	userReq struct {
+		User     string `json:"user"`
+		Password string `json:"password"`
+		Role     string `json:"role"`
+	}
+	keyInfo struct {
+		ID  string `json:"id"`
+		Key []byte `json:"key"`
+	}
+	totpReq struct {
+		User string `json:"user"`
+	}
+	totpInfo struct {
+		URI string `json:"otpauth_uri"`
+	}
+	clockInfo struct {
+		Time time.Time `json:"time"`
+	}
+	advanceReq struct {
+		Nanoseconds int64 `json:"nanoseconds"`
+	}
+	namesInfo struct {
+		Names []string `json:"names"`
+	}
+	endpointsInfo struct {
+		Endpoints []device.Endpoint `json:"endpoints"`
+	}
+	clientCertReq struct {
+		Name      string    `json:"name"`
+		NotBefore time.Time `json:"not_before"`
+		NotAfter  time.Time `json:"not_after"`
+	}
+	clientCertInfo struct {
+		Cert []byte `json:"cert_pem"`
+		Key  []byte `json:"key_pem"`
+	}
+	settingsInfo struct {
+		Settings map[string]string `json:"settings"`
+	}
+)

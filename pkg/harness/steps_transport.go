@@ -1,0 +1,941 @@
+package harness
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/wardsec/ward/internal/pki"
+	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/hl7"
+)
+
+// Transport checks: the harness connects to the device's network services
+// directly, as any peer on the clinical network could (device.Transport),
+// to check encryption and integrity in transit, mutual authentication,
+// robustness against malformed HL7, and log forwarding.
+
+// netTimeout bounds every connection, read and write a transport step makes.
+const netTimeout = 10 * time.Second
+
+// transportWorld is the transport steps' part of a scenario.
+type transportWorld struct {
+	feed      device.Endpoint
+	cert      *tls.Certificate // the trusted peer's client certificate
+	before    map[string]string
+	answers   []string // services that answered in cleartext
+	legacy    []string // services that accepted TLS 1.0
+	accepted  []string // malformed messages acknowledged AA
+	collector *collector5424
+	// sessions resumes the trusted peer's TLS sessions (never shared with
+	// another identity: a resumed session keeps its client certificate).
+	sessions tls.ClientSessionCache
+}
+
+func tx(w *world) *transportWorld {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.tx == nil {
+		w.tx = &transportWorld{}
+	}
+	return w.tx
+}
+
+func registerTransportSteps(sc *godog.ScenarioContext) {
+	step(sc, `^the harness connects in cleartext to each network service of the device$`, stepCleartextProbe)
+	step(sc, `^no service answers in cleartext$`, stepNoCleartextAnswer)
+	step(sc, `^the harness offers TLS 1\.0 with legacy cipher suites to each TLS service of the device$`, stepLegacyTLSProbe)
+	step(sc, `^no service accepts TLS below 1\.2$`, stepNoLegacyTLS)
+	step(sc, `^the harness is a trusted peer of the clinical feed$`, stepTrustedPeer)
+	step(sc, `^the pump is programmed over the clinical feed at ([0-9.]+) mL/h$`, stepProgram)
+	step(sc, `^an attacker on the path alters a programming message for ([0-9.]+) mL/h in transit$`, stepAlterInTransit)
+	step(sc, `^the pump did not act on the altered message$`, stepSettingsUnchanged)
+	step(sc, `^the pump's settings are unchanged$`, stepSettingsUnchanged)
+	step(sc, `^the clinical feed proves its identity with a certificate from the device's CA$`, stepFeedIdentity)
+	step(sc, `^a peer without a client certificate is refused by the clinical feed$`, func(ctx context.Context) error {
+		return stepPeerRefused(ctx, "no client certificate", nil)
+	})
+	step(sc, `^a peer with a certificate from an authority the device does not trust is refused by the clinical feed$`, func(ctx context.Context) error {
+		now := time.Now()
+		ca, err := pki.NewCA("ward harness rogue CA", now)
+		if err != nil {
+			return err
+		}
+		c, err := ca.Issue("rogue interface engine", nil, true, now.Add(-time.Hour), now.Add(time.Hour))
+		if err != nil {
+			return err
+		}
+		return stepPeerRefused(ctx, "a certificate from an untrusted CA", &c)
+	})
+	step(sc, `^a peer with an expired certificate from the device's own authority is refused by the clinical feed$`, func(ctx context.Context) error {
+		w := worldFrom(ctx)
+		c, err := issueClientCert(ctx, w, "expired interface engine", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2000, 1, 2, 0, 0, 0, 0, time.UTC))
+		if err != nil {
+			return err
+		}
+		return stepPeerRefused(ctx, "an expired certificate", c)
+	})
+	step(sc, `^the harness sends malformed HL7 messages to the clinical feed$`, stepSendMalformed)
+	step(sc, `^none of the malformed messages was accepted$`, stepNoneAccepted)
+	step(sc, `^the clinical feed still accepts a well-formed programming message$`, stepFeedStillWorks)
+	step(sc, `^the harness runs a syslog collector over TLS$`, stepStartCollector)
+	step(sc, `^"([^"]+)" points the device's log forwarding at the collector$`, stepForwardLogs)
+	step(sc, `^within (\d+) seconds the collector receives an RFC 5424 message recording the login attempt of "([^"]+)"$`, stepCollectorReceived)
+}
+
+// endpoints returns the device's network services.
+func endpoints(ctx context.Context, w *world) ([]device.Endpoint, error) {
+	t, err := capability[device.Transport](w, "network service endpoints")
+	if err != nil {
+		return nil, err
+	}
+	eps, err := t.Endpoints(ctx)
+	if errors.Is(err, device.ErrUnsupported) {
+		return nil, skip(w, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list the device's endpoints: %w", err)
+	}
+	if len(eps) == 0 {
+		return nil, skip(w, &device.UnsupportedError{Capability: "network services (it lists none)"})
+	}
+	return eps, nil
+}
+
+// feedEndpoint returns the device's HL7 feed.
+func feedEndpoint(ctx context.Context, w *world) (device.Endpoint, error) {
+	t := tx(w)
+	if t.feed.Address != "" {
+		return t.feed, nil
+	}
+	eps, err := endpoints(ctx, w)
+	if err != nil {
+		return device.Endpoint{}, err
+	}
+	for _, e := range eps {
+		if e.Protocol == "mllp" {
+			t.feed = e
+			return e, nil
+		}
+	}
+	return device.Endpoint{}, skip(w, &device.UnsupportedError{Capability: "an HL7 feed"})
+}
+
+// dial connects to ep as a peer would: TLS verified against the CA the
+// device declares, when it declares one, presenting cert if given.
+func dial(ctx context.Context, ep device.Endpoint, cert *tls.Certificate) (net.Conn, error) {
+	return dialResume(ctx, ep, cert, nil)
+}
+
+// dialResume is dial with TLS session resumption through cache.
+func dialResume(ctx context.Context, ep device.Endpoint, cert *tls.Certificate, cache tls.ClientSessionCache) (net.Conn, error) {
+	d := &net.Dialer{Timeout: netTimeout}
+	if len(ep.CA) == 0 {
+		return d.DialContext(ctx, "tcp", ep.Address)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(ep.CA) {
+		return nil, fmt.Errorf("%s: the CA it declares is not PEM", ep.Name)
+	}
+	host, _, _ := net.SplitHostPort(ep.Address)
+	cfg := &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12, ClientSessionCache: cache}
+	if cert != nil {
+		cfg.Certificates = []tls.Certificate{*cert}
+	}
+	raw, err := d.DialContext(ctx, "tcp", ep.Address)
+	if err != nil {
+		return nil, err
+	}
+	c := tls.Client(raw, cfg)
+	_ = c.SetDeadline(time.Now().Add(netTimeout))
+	if err := c.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// exchange sends one HL7 message and returns the acknowledgement (frames
+// without MSA, such as a monitor's observations, are skipped).
+func exchange(c net.Conn, msg []byte) (*hl7.Message, error) {
+	_ = c.SetDeadline(time.Now().Add(netTimeout))
+	if err := hl7.WriteFrame(c, msg); err != nil {
+		return nil, err
+	}
+	r := hl7.NewReader(c, 1<<20)
+	for range 10 {
+		f, err := r.ReadFrame()
+		if err != nil {
+			return nil, err
+		}
+		m, err := hl7.Parse(f)
+		if err != nil {
+			return nil, fmt.Errorf("the device answered with unparseable HL7: %w", err)
+		}
+		if _, ok := m.Segment("MSA"); ok {
+			return m, nil
+		}
+	}
+	return nil, errors.New("no acknowledgement among the device's messages")
+}
+
+func programMessage(rate string) []byte {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	id := fmt.Sprintf("WARD%X", b)
+	return hl7.NewRGV(hl7.Header{SendingApp: "WARD-HARNESS", SendingFacility: "QA", Time: time.Now(), ControlID: id},
+		hl7.Program{PatientID: "MRN-44120981", OrderID: "ORD-" + id, Drug: "normal saline", RateMLH: rate, VolumeML: "250"}).Encode()
+}
+
+// ackCode describes how the device answered (or did not).
+func ackCode(m *hl7.Message, err error) string {
+	if err != nil {
+		return "no acknowledgement (" + oneLineErr(err) + ")"
+	}
+	code, reason := hl7.AckCode(m)
+	if reason != "" {
+		return code + ": " + reason
+	}
+	return code
+}
+
+func oneLineErr(err error) string {
+	s := strings.ReplaceAll(err.Error(), "\n", " ")
+	if len(s) > 160 {
+		s = s[:160] + "…"
+	}
+	return s
+}
+
+func stepCleartextProbe(ctx context.Context) error {
+	w := worldFrom(ctx)
+	eps, err := endpoints(ctx, w)
+	if err != nil {
+		return err
+	}
+	t := tx(w)
+	for _, ep := range eps {
+		c, err := (&net.Dialer{Timeout: netTimeout}).DialContext(ctx, "tcp", ep.Address)
+		if err != nil {
+			w.observe("%s (%s): no TCP connection: %v", ep.Name, ep.Address, err)
+			continue
+		}
+		answered, what := cleartextAnswer(c, ep)
+		c.Close()
+		w.observe("%s (%s) in cleartext: %s", ep.Name, ep.Address, what)
+		if answered {
+			t.answers = append(t.answers, fmt.Sprintf("%s at %s (%s)", ep.Name, ep.Address, what))
+		}
+	}
+	return nil
+}
+
+// cleartextAnswer speaks the service's protocol without TLS and reports
+// whether the service answered in kind.
+func cleartextAnswer(c net.Conn, ep device.Endpoint) (bool, string) {
+	_ = c.SetDeadline(time.Now().Add(netTimeout))
+	switch ep.Protocol {
+	case "mllp":
+		// An order with an invalid rate: answered, it changes nothing.
+		m, err := exchange(c, programMessage("0"))
+		if err != nil {
+			return false, "refused: " + oneLineErr(err)
+		}
+		return true, "answered HL7 " + ackCode(m, nil)
+	default:
+		if _, err := io.WriteString(c, "GET /v1/service HTTP/1.1\r\nHost: device\r\nConnection: close\r\n\r\n"); err != nil {
+			return false, "refused: " + oneLineErr(err)
+		}
+		line, err := bufio.NewReader(c).ReadString('\n')
+		if err != nil {
+			return false, "refused: " + oneLineErr(err)
+		}
+		f := strings.Fields(line)
+		if len(f) >= 2 && strings.HasPrefix(f[0], "HTTP/") {
+			code, _ := strconv.Atoi(f[1])
+			if code >= 200 && code < 400 {
+				return true, "served HTTP " + f[1]
+			}
+			return false, "refused with HTTP " + f[1]
+		}
+		return false, "no HTTP answer"
+	}
+}
+
+func stepNoCleartextAnswer(ctx context.Context) error {
+	t := tx(worldFrom(ctx))
+	if len(t.answers) > 0 {
+		return fmt.Errorf("served in cleartext: %s", strings.Join(t.answers, "; "))
+	}
+	return nil
+}
+
+// legacyClientHello is a TLS 1.0 ClientHello offering only CBC suites
+// (ECDHE and RSA key exchange, AES-CBC-SHA and 3DES), written byte by
+// byte: the harness's own TLS stack refuses to speak TLS 1.0 (and in FIPS
+// mode could not), and a device must be tested whatever the checker runs.
+func legacyClientHello() []byte {
+	suites := []uint16{0xc009, 0xc00a, 0xc013, 0xc014, 0x002f, 0x0035, 0x000a}
+	var body []byte
+	body = append(body, 0x03, 0x01) // client_version TLS 1.0
+	random := make([]byte, 32)
+	_, _ = rand.Read(random)
+	body = append(body, random...)
+	body = append(body, 0) // no session id
+	body = binary.BigEndian.AppendUint16(body, uint16(2*len(suites)))
+	for _, s := range suites {
+		body = binary.BigEndian.AppendUint16(body, s)
+	}
+	body = append(body, 1, 0) // null compression
+	ext := []byte{
+		0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x17, 0x00, 0x18, // supported_groups: P-256, P-384
+		0x00, 0x0b, 0x00, 0x02, 0x01, 0x00, // ec_point_formats: uncompressed
+		0xff, 0x01, 0x00, 0x01, 0x00, // renegotiation_info
+	}
+	body = binary.BigEndian.AppendUint16(body, uint16(len(ext)))
+	body = append(body, ext...)
+	hs := append([]byte{1, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
+	rec := []byte{0x16, 0x03, 0x01}
+	rec = binary.BigEndian.AppendUint16(rec, uint16(len(hs)))
+	return append(rec, hs...)
+}
+
+// legacyAccepted offers TLS 1.0 and reports whether the server answered
+// with a ServerHello for it.
+func legacyAccepted(ctx context.Context, addr string) (bool, string) {
+	c, err := (&net.Dialer{Timeout: netTimeout}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false, "no TCP connection: " + oneLineErr(err)
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(netTimeout))
+	if _, err := c.Write(legacyClientHello()); err != nil {
+		return false, "refused: " + oneLineErr(err)
+	}
+	hdr := make([]byte, 9)
+	if _, err := io.ReadFull(c, hdr); err != nil {
+		return false, "refused: connection closed"
+	}
+	switch {
+	case hdr[0] == 0x15:
+		return false, "refused with a TLS alert"
+	case hdr[0] == 0x16 && hdr[5] == 2:
+		if v := binary.BigEndian.Uint16(hdr[1:3]); v <= 0x0301 {
+			return true, "answered with a TLS 1.0 ServerHello"
+		}
+		return false, "answered with a ServerHello for a newer version"
+	}
+	return false, fmt.Sprintf("refused (record type %d)", hdr[0])
+}
+
+func stepLegacyTLSProbe(ctx context.Context) error {
+	w := worldFrom(ctx)
+	eps, err := endpoints(ctx, w)
+	if err != nil {
+		return err
+	}
+	t := tx(w)
+	for _, ep := range eps {
+		if len(ep.CA) == 0 {
+			w.observe("%s (%s) claims no TLS; nothing to downgrade", ep.Name, ep.Address)
+			continue
+		}
+		ok, what := legacyAccepted(ctx, ep.Address)
+		w.observe("%s (%s) offered TLS 1.0: %s", ep.Name, ep.Address, what)
+		if ok {
+			t.legacy = append(t.legacy, fmt.Sprintf("%s at %s", ep.Name, ep.Address))
+		}
+	}
+	return nil
+}
+
+func stepNoLegacyTLS(ctx context.Context) error {
+	t := tx(worldFrom(ctx))
+	if len(t.legacy) > 0 {
+		return fmt.Errorf("accepted TLS 1.0 with CBC suites: %s", strings.Join(t.legacy, "; "))
+	}
+	return nil
+}
+
+// issueClientCert asks a test build for a client certificate it trusts.
+func issueClientCert(ctx context.Context, w *world, name string, notBefore, notAfter time.Time) (*tls.Certificate, error) {
+	ci, err := capability[device.ClientCertIssuer](w, "client certificates for test peers (test builds)")
+	if err != nil {
+		return nil, err
+	}
+	certPEM, keyPEM, err := ci.IssueClientCertificate(ctx, name, notBefore, notAfter)
+	if err != nil {
+		return nil, fmt.Errorf("issue a client certificate: %w", err)
+	}
+	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("the device's client certificate: %w", err)
+	}
+	return &c, nil
+}
+
+func settings(ctx context.Context, w *world) (map[string]string, error) {
+	cs, err := capability[device.ClinicalSettings](w, "clinical settings")
+	if err != nil {
+		return nil, err
+	}
+	s, err := cs.Settings(ctx)
+	if errors.Is(err, device.ErrUnsupported) {
+		return nil, skip(w, err)
+	}
+	return s, err
+}
+
+func stepTrustedPeer(ctx context.Context) error {
+	w := worldFrom(ctx)
+	if _, err := feedEndpoint(ctx, w); err != nil {
+		return err
+	}
+	c, err := issueClientCert(ctx, w, "ward-harness interface engine", time.Time{}, time.Time{})
+	if err != nil {
+		return err
+	}
+	tx(w).cert = c
+	tx(w).sessions = tls.NewLRUClientSessionCache(4)
+	w.observe("the device issued the harness a client certificate (%s)", c.Leaf.Subject.CommonName)
+	return nil
+}
+
+const rateKey = "channel_a.rate_ml_h"
+
+func sameRate(a, b string) bool {
+	x, err1 := strconv.ParseFloat(a, 64)
+	y, err2 := strconv.ParseFloat(b, 64)
+	return err1 == nil && err2 == nil && x == y
+}
+
+func stepProgram(ctx context.Context, rate string) error {
+	w := worldFrom(ctx)
+	ep, err := feedEndpoint(ctx, w)
+	if err != nil {
+		return err
+	}
+	if _, err := settings(ctx, w); err != nil {
+		return err
+	}
+	t := tx(w)
+	c, err := dialResume(ctx, ep, t.cert, t.sessions)
+	if err != nil {
+		return fmt.Errorf("connect to the HL7 feed: %w", err)
+	}
+	defer c.Close()
+	m, err := exchange(c, programMessage(rate))
+	if code, _ := hl7.AckCode(orEmpty(m)); err != nil || code != hl7.AA {
+		return fmt.Errorf("the pump did not accept a well-formed order at %s mL/h: %s", rate, ackCode(m, err))
+	}
+	s, err := settings(ctx, w)
+	if err != nil {
+		return err
+	}
+	if !sameRate(s[rateKey], rate) {
+		return fmt.Errorf("the pump acknowledged %s mL/h but runs at %q", rate, s[rateKey])
+	}
+	t.before = s
+	w.observe("programmed at %s mL/h over the HL7 feed (%s), acknowledged AA", rate, ep.Address)
+	return nil
+}
+
+func orEmpty(m *hl7.Message) *hl7.Message {
+	if m == nil {
+		return &hl7.Message{}
+	}
+	return m
+}
+
+func stepSettingsUnchanged(ctx context.Context) error {
+	w := worldFrom(ctx)
+	t := tx(w)
+	if t.before == nil {
+		return errors.New("scenario bug: the settings were not read before")
+	}
+	now, err := settings(ctx, w)
+	if err != nil {
+		return err
+	}
+	for k, v := range t.before {
+		if now[k] != v {
+			return fmt.Errorf("setting %s changed from %q to %q", k, v, now[k])
+		}
+	}
+	w.observe("settings unchanged: %s = %s", rateKey, now[rateKey])
+	return nil
+}
+
+// tamperProxy is an attacker on the path: it relays a connection and,
+// once armed, alters the next bytes the peer sends. Where the order is
+// readable it changes the rate; where it is not, it flips a bit.
+type tamperProxy struct {
+	ln      net.Listener
+	target  string
+	mu      sync.Mutex
+	armed   bool
+	find    []byte
+	replace []byte
+	did     string
+	conns   []net.Conn
+}
+
+func newTamperProxy(target string) (*tamperProxy, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &tamperProxy{ln: ln, target: target}
+	go p.serve()
+	return p, nil
+}
+
+func (p *tamperProxy) serve() {
+	for {
+		in, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		out, err := net.DialTimeout("tcp", p.target, netTimeout)
+		if err != nil {
+			in.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.conns = append(p.conns, in, out)
+		p.mu.Unlock()
+		go func() { _, _ = io.Copy(in, out); in.Close() }()
+		go func() {
+			buf := make([]byte, 32<<10)
+			for {
+				n, err := in.Read(buf)
+				if n > 0 {
+					chunk := p.tamper(buf[:n])
+					if _, werr := out.Write(chunk); werr != nil {
+						break
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
+			out.Close()
+		}()
+	}
+}
+
+func (p *tamperProxy) tamper(b []byte) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.armed {
+		return b
+	}
+	p.armed = false
+	if i := bytes.Index(b, p.find); i >= 0 {
+		p.did = fmt.Sprintf("rewrote %q to %q in the readable order", p.find, p.replace)
+		return append(append(append([]byte(nil), b[:i]...), p.replace...), b[i+len(p.find):]...)
+	}
+	if len(b) <= 5 {
+		p.armed = true // a bare record header: alter the payload that follows
+		return b
+	}
+	// The last byte is payload (under TLS, part of the record's tag), never
+	// the record header, whose version field TLS 1.3 ignores.
+	b = append([]byte(nil), b...)
+	b[len(b)-1] ^= 0x01
+	p.did = fmt.Sprintf("order not readable on the wire; flipped one bit of a %d-byte record", len(b))
+	return b
+}
+
+func (p *tamperProxy) arm(find, replace string) {
+	p.mu.Lock()
+	p.armed, p.find, p.replace = true, []byte(find), []byte(replace)
+	p.mu.Unlock()
+}
+
+func (p *tamperProxy) close() {
+	p.ln.Close()
+	p.mu.Lock()
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.mu.Unlock()
+}
+
+func stepAlterInTransit(ctx context.Context, rate string) error {
+	w := worldFrom(ctx)
+	ep, err := feedEndpoint(ctx, w)
+	if err != nil {
+		return err
+	}
+	t := tx(w)
+	if t.before == nil {
+		return errors.New("scenario bug: the pump was not programmed first")
+	}
+	px, err := newTamperProxy(ep.Address)
+	if err != nil {
+		return err
+	}
+	defer px.close()
+	via := ep
+	via.Address = px.ln.Addr().String()
+	c, err := dial(ctx, via, t.cert)
+	if err != nil {
+		return fmt.Errorf("connect to the HL7 feed through the path: %w", err)
+	}
+	defer c.Close()
+	// One untouched round trip first, so the handshake is behind us.
+	if m, err := exchange(c, programMessage(t.before[rateKey])); err != nil || orEmpty(m).Get("MSA-1") != hl7.AA {
+		return fmt.Errorf("the pump refused an untouched order through the path: %s", ackCode(m, err))
+	}
+	if t.before, err = settings(ctx, w); err != nil {
+		return err
+	}
+	altered := "9" + rate[1:]
+	if rate[0] == '9' {
+		altered = "1" + rate[1:]
+	}
+	px.arm("|"+rate+"|", "|"+altered+"|")
+	m, err := exchange(c, programMessage(rate))
+	px.mu.Lock()
+	did := px.did
+	px.mu.Unlock()
+	w.observe("attacker %s; the device answered %s", did, ackCode(m, err))
+	return nil
+}
+
+func stepFeedIdentity(ctx context.Context) error {
+	w := worldFrom(ctx)
+	ep, err := feedEndpoint(ctx, w)
+	if err != nil {
+		return err
+	}
+	if len(ep.CA) == 0 {
+		return fmt.Errorf("the HL7 feed at %s presents no certificate: peers cannot authenticate the device", ep.Address)
+	}
+	c, err := dial(ctx, ep, tx(w).cert)
+	if err != nil {
+		return fmt.Errorf("the HL7 feed's certificate does not verify against the device's CA: %w", err)
+	}
+	defer c.Close()
+	cs := c.(*tls.Conn).ConnectionState()
+	w.observe("the HL7 feed presented %q, verified against the device's CA, over %s", cs.PeerCertificates[0].Subject.CommonName, tls.VersionName(cs.Version))
+	// The check must be able to fail: a CA the device did not declare
+	// must not verify it.
+	other, err := pki.NewCA("ward harness other CA", time.Now())
+	if err != nil {
+		return err
+	}
+	wrong := ep
+	wrong.CA = other.CertPEM()
+	if c2, err := dial(ctx, wrong, tx(w).cert); err == nil {
+		c2.Close()
+		return errors.New("the harness accepted the feed's certificate under an unrelated CA: the check proves nothing")
+	}
+	return nil
+}
+
+// stepPeerRefused connects as a peer the device must not accept and sends
+// an infusion order. The peer got a session if the device spoke HL7 to it
+// at all (an acknowledgement, or a monitor's observations) or acted on the
+// order.
+func stepPeerRefused(ctx context.Context, what string, cert *tls.Certificate) error {
+	w := worldFrom(ctx)
+	ep, err := feedEndpoint(ctx, w)
+	if err != nil {
+		return err
+	}
+	before, serr := readClinicalSettings(ctx, w)
+	if serr != nil {
+		return serr
+	}
+	c, err := dial(ctx, ep, cert)
+	if err != nil {
+		w.observe("peer with %s: no session (%s)", what, oneLineErr(err))
+		return nil
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(netTimeout))
+	werr := hl7.WriteFrame(c, programMessage("42.5"))
+	var heard []string
+	r := hl7.NewReader(c, 1<<20)
+	for werr == nil && len(heard) < 2 {
+		f, err := r.ReadFrame()
+		if err != nil {
+			break
+		}
+		if m, err := hl7.Parse(f); err == nil {
+			heard = append(heard, m.Type()+" "+m.Get("MSA-1"))
+		}
+	}
+	after, serr := readClinicalSettings(ctx, w)
+	if serr != nil {
+		return serr
+	}
+	if len(heard) > 0 {
+		return fmt.Errorf("a peer with %s got a session: the device sent it %s", what, strings.Join(heard, ", "))
+	}
+	if before != nil && !sameRate(before[rateKey], after[rateKey]) {
+		return fmt.Errorf("a peer with %s changed the pump's rate to %s mL/h", what, after[rateKey])
+	}
+	w.observe("peer with %s: the device closed the session without a word", what)
+	return nil
+}
+
+// readClinicalSettings is settings for steps that can do without: nil when the
+// device has no clinical settings.
+func readClinicalSettings(ctx context.Context, w *world) (map[string]string, error) {
+	cs, err := device.As[device.ClinicalSettings](w.dev, "clinical settings")
+	if err != nil {
+		return nil, nil
+	}
+	s, err := cs.Settings(ctx)
+	if errors.Is(err, device.ErrUnsupported) {
+		return nil, nil
+	}
+	return s, err
+}
+
+// malformed are the hostile inputs of the robustness check, each sent on
+// its own connection: broken framing, broken structure, and well-formed
+// messages with values no pump may take.
+func malformed() []struct{ name, raw string } {
+	rxg := func(rate string) string { return "RXG|1|||^saline|250||mL||||||||" + rate + "|mL/h\r" }
+	head := "MSH|^~\\&|WARD-HARNESS|QA|||20261123120000+0000||RGV^O15^RGV_O15|M1|P|2.6\rPID|1||MRN-44120981\rORC|RE|ORD-M1\r"
+	frame := func(s string) string { return "\x0b" + s + "\x1c\r" }
+	return []struct{ name, raw string }{
+		{"garbage outside a frame", "\x00\xff\xfeGET / HTTP/1.1\r\n\r\n"},
+		{"bad MSH delimiters", frame("MSH|^^\\&|X|Y|||20261123||RGV^O15|M2|P|2.6\rPID|1||MRN-44120981\rORC|RE|O\r" + rxg("999"))},
+		{"lower-case segment name", frame(head + strings.ToLower(rxg("998")))},
+		{"rate that is not a number", frame(head + rxg("fast"))},
+		{"negative rate", frame(head + rxg("-50"))},
+		{"rate beyond the pump's range", frame(head + rxg("1e9"))},
+		{"unterminated escape in the rate", frame(head + rxg("\\X39"))},
+		{"missing rate", frame(head + "RXG|1\r")},
+		{"start block inside a frame", "\x0b" + head + "\x0b" + rxg("997") + "\x1c\r"},
+		{"frame over the size limit", frame(head + "NTE|1||" + strings.Repeat("A", 200<<10) + "\r" + rxg("996"))},
+		{"frame cut short", "\x0b" + head + rxg("995")},
+		{"second MSH", frame(head + head + rxg("994"))},
+	}
+}
+
+func stepSendMalformed(ctx context.Context) error {
+	w := worldFrom(ctx)
+	ep, err := feedEndpoint(ctx, w)
+	if err != nil {
+		return err
+	}
+	t := tx(w)
+	var log bytes.Buffer
+	for _, m := range malformed() {
+		c, err := dialResume(ctx, ep, t.cert, t.sessions)
+		if err != nil {
+			return fmt.Errorf("connect to the HL7 feed: %w", err)
+		}
+		_ = c.SetDeadline(time.Now().Add(netTimeout))
+		_, werr := io.WriteString(c, m.raw)
+		if m.name == "frame cut short" {
+			if cw, ok := c.(interface{ CloseWrite() error }); ok {
+				_ = cw.CloseWrite()
+			}
+		}
+		ack, rerr := readAck(c)
+		c.Close()
+		if werr != nil && rerr == nil {
+			rerr = werr
+		}
+		fmt.Fprintf(&log, "%s: %s\n", m.name, ackCode(ack, rerr))
+		if code, _ := hl7.AckCode(orEmpty(ack)); code == hl7.AA {
+			t.accepted = append(t.accepted, m.name)
+		}
+	}
+	w.attach("malformed-hl7-answers.txt", "text/plain", log.Bytes())
+	w.observe("sent %d malformed messages", len(malformed()))
+	return nil
+}
+
+func readAck(c net.Conn) (*hl7.Message, error) {
+	r := hl7.NewReader(c, 1<<20)
+	for range 10 {
+		f, err := r.ReadFrame()
+		if err != nil {
+			return nil, err
+		}
+		m, err := hl7.Parse(f)
+		if err != nil {
+			return nil, err
+		}
+		if _, ok := m.Segment("MSA"); ok {
+			return m, nil
+		}
+	}
+	return nil, errors.New("no acknowledgement")
+}
+
+func stepNoneAccepted(ctx context.Context) error {
+	t := tx(worldFrom(ctx))
+	if len(t.accepted) > 0 {
+		return fmt.Errorf("the feed acknowledged malformed messages as accepted: %s", strings.Join(t.accepted, ", "))
+	}
+	return nil
+}
+
+func stepFeedStillWorks(ctx context.Context) error {
+	w := worldFrom(ctx)
+	if _, err := w.dev.Identify(ctx); err != nil {
+		return fmt.Errorf("the device no longer answers: %w", err)
+	}
+	if err := stepProgram(ctx, "7.5"); err != nil {
+		return fmt.Errorf("after the malformed input: %w", err)
+	}
+	return nil
+}
+
+// collector5424 is the harness's log collector: syslog over TLS (RFC
+// 5425), octet-counted frames of RFC 5424 messages.
+type collector5424 struct {
+	ln     net.Listener
+	ca     *pki.CA
+	notify chan struct{} // a message arrived
+	mu     sync.Mutex
+	msgs   []syslogMessage
+	bad    []string
+}
+
+func newCollector() (*collector5424, error) {
+	now := time.Now()
+	ca, err := pki.NewCA("ward harness log collector CA", now)
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := ca.Issue("ward harness log collector", pki.Localhost, false, now.Add(-time.Hour), now.Add(24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{leaf}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return nil, err
+	}
+	c := &collector5424{ln: ln, ca: ca, notify: make(chan struct{}, 1)}
+	go c.serve()
+	return c, nil
+}
+
+func (c *collector5424) serve() {
+	for {
+		conn, err := c.ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer conn.Close()
+			r := bufio.NewReader(conn)
+			for {
+				_ = conn.SetReadDeadline(time.Now().Add(time.Minute))
+				f, err := readSyslogFrame(r)
+				if err != nil {
+					if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
+						c.mu.Lock()
+						c.bad = append(c.bad, oneLineErr(err))
+						c.mu.Unlock()
+					}
+					return
+				}
+				m, err := parseSyslog(f)
+				c.mu.Lock()
+				if err != nil {
+					c.bad = append(c.bad, oneLineErr(err))
+				} else {
+					c.msgs = append(c.msgs, m)
+				}
+				c.mu.Unlock()
+				select {
+				case c.notify <- struct{}{}:
+				default:
+				}
+			}
+		}()
+	}
+}
+
+func stepStartCollector(ctx context.Context) error {
+	w := worldFrom(ctx)
+	if _, err := capability[device.LogForwarder](w, "log forwarding"); err != nil {
+		return err
+	}
+	c, err := newCollector()
+	if err != nil {
+		return err
+	}
+	tx(w).collector = c
+	w.onCleanup(func(context.Context) error { return c.ln.Close() })
+	w.observe("collector listening on %s", c.ln.Addr())
+	return nil
+}
+
+func stepForwardLogs(ctx context.Context, user string) error {
+	w := worldFrom(ctx)
+	f, tok, err := withSession[device.LogForwarder](w, "log forwarding", user)
+	if err != nil {
+		return err
+	}
+	c := tx(w).collector
+	if c == nil {
+		return errors.New("scenario bug: no collector")
+	}
+	if err := f.ForwardLogs(ctx, tok, device.LogCollector{Address: c.ln.Addr().String(), CA: c.ca.CertPEM()}); err != nil {
+		return fmt.Errorf("configure log forwarding: %w", err)
+	}
+	w.observe("%q pointed log forwarding at %s", user, c.ln.Addr())
+	return nil
+}
+
+func stepCollectorReceived(ctx context.Context, secs int, user string) error {
+	w := worldFrom(ctx)
+	c := tx(w).collector
+	if c == nil {
+		return errors.New("scenario bug: no collector")
+	}
+	deadline := time.Now().Add(time.Duration(secs) * time.Second)
+	for {
+		c.mu.Lock()
+		msgs, bad := append([]syslogMessage(nil), c.msgs...), append([]string(nil), c.bad...)
+		c.mu.Unlock()
+		for _, m := range msgs {
+			for _, params := range m.Structured {
+				if params["actor"] == user {
+					w.observe("collector received %s/%s from %s: action %q, outcome %q", m.App, m.MsgID, m.Host, params["action"], params["outcome"])
+					return nil
+				}
+			}
+			if strings.Contains(m.Message, strconv.Quote(user)) {
+				w.observe("collector received a message from %s naming %q", m.Host, user)
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("in %d s the collector got %d parseable messages, none about %q, and %d unparseable (%s)",
+				secs, len(msgs), user, len(bad), strings.Join(bad, "; "))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.notify:
+		case <-time.After(time.Until(deadline)):
+		}
+	}
+}
