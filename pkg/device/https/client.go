@@ -281,6 +281,9 @@ func (d *Device) call(ctx context.Context, method, u, token string, body, out an
 	if err != nil {
 		return d.transportError(method, u, err)
 	}
+	if len(data) > maxDataBody {
+		return fmt.Errorf("https %s %s: response over %d bytes", method, strings.TrimPrefix(u, d.root), maxDataBody)
+	}
 	if resp.StatusCode >= 300 {
 		return decodeError(resp.StatusCode, data)
 	}
@@ -509,4 +512,114 @@ func (d *Device) Settings(ctx context.Context) (map[string]string, error) {
 // ForwardLogs implements device.LogForwarder.
 func (d *Device) ForwardLogs(ctx context.Context, token string, c device.LogCollector) error {
 	return d.call(ctx, "PUT", d.base+"/log-forwarding", token, c, nil)
+}
+
+// UpdateStatus implements device.Updater.
+func (d *Device) UpdateStatus(ctx context.Context) (device.UpdateStatus, error) {
+	var st device.UpdateStatus
+	err := d.get(ctx, "/update", "", &st)
+	return st, err
+}
+
+// InstallUpdate implements device.Updater. A refusal matches
+// device.ErrUpdateRefused, an injected power cut device.ErrPowerLoss.
+func (d *Device) InstallUpdate(ctx context.Context, token, target string) error {
+	return d.post(ctx, "/update/install", token, installReq{Target: target}, nil)
+}
+
+// Restart implements device.Updater.
+func (d *Device) Restart(ctx context.Context) error {
+	return d.post(ctx, "/update/restart", "", nil, nil)
+}
+
+// PublishRelease implements device.UpdatePublisher (development builds).
+func (d *Device) PublishRelease(ctx context.Context, r device.Release) (string, error) {
+	var t targetInfo
+	err := d.post(ctx, "/update/releases", "", releaseReq{Newer: r.Newer, Signer: r.Signer, Tampered: r.Tampered,
+		Expired: r.Expired, NoSBOM: r.NoSBOM, FailsHealthCheck: r.FailsHealthCheck}, &t)
+	return t.Target, err
+}
+
+// InterruptNextUpdate implements device.UpdatePublisher (development builds).
+func (d *Device) InterruptNextUpdate(ctx context.Context, phase string) error {
+	return d.post(ctx, "/update/interrupt", "", phaseReq{Phase: phase}, nil)
+}
+
+// QueryIdentity implements device.IdentityQuerier.
+func (d *Device) QueryIdentity(ctx context.Context, token string) (device.Identity, error) {
+	var id device.Identity
+	err := d.get(ctx, "/identity/session", token, &id)
+	return id, err
+}
+
+// ProvisionedIdentity implements device.ProvisionedIdentity (test builds).
+func (d *Device) ProvisionedIdentity(ctx context.Context) (device.Identity, error) {
+	var id device.Identity
+	err := d.get(ctx, "/identity/provisioned", "", &id)
+	return id, err
+}
+
+// ListeningPorts implements device.PortLister.
+func (d *Device) ListeningPorts(ctx context.Context) ([]device.ListeningPort, error) {
+	var p portsInfo
+	err := d.get(ctx, "/ports", "", &p)
+	return p.Ports, err
+}
+
+// DocumentedPorts implements device.PortLister.
+func (d *Device) DocumentedPorts(ctx context.Context) ([]device.ListeningPort, error) {
+	var p portsInfo
+	err := d.get(ctx, "/ports/documented", "", &p)
+	return p.Ports, err
+}
+
+// InstalledPatches implements device.PatchReporter.
+func (d *Device) InstalledPatches(ctx context.Context, token string) ([]string, error) {
+	var p patchesInfo
+	err := d.get(ctx, "/patches", token, &p)
+	return p.Patches, err
+}
+
+// ReleasedPatches implements device.PatchBulletin (test builds).
+func (d *Device) ReleasedPatches(ctx context.Context) ([]device.ReleasedPatch, error) {
+	var b bulletinInfo
+	if err := d.get(ctx, "/patches/released", "", &b); err != nil {
+		return nil, err
+	}
+	out := make([]device.ReleasedPatch, 0, len(b.Patches))
+	for _, p := range b.Patches {
+		out = append(out, device.ReleasedPatch{ID: p.ID, Released: p.Released, Criticality: p.Criticality})
+	}
+	return out, nil
+}
+
+// SecuritySettings implements device.SecurityConfig.
+func (d *Device) SecuritySettings(ctx context.Context, token string) (map[string]string, error) {
+	var s settingsInfo
+	err := d.get(ctx, "/security-settings", token, &s)
+	return s.Settings, err
+}
+
+// ChangeSecuritySetting implements device.SecurityConfig.
+func (d *Device) ChangeSecuritySetting(ctx context.Context, token, name, value string) error {
+	return d.call(ctx, "PUT", d.base+"/security-settings/"+url.PathEscape(name), token, valueReq{Value: value}, nil)
+}
+
+// ResetSecuritySettings implements device.SecurityConfig.
+func (d *Device) ResetSecuritySettings(ctx context.Context, token string) error {
+	return d.post(ctx, "/security-settings/reset", token, nil, nil)
+}
+
+// SecureBaseline implements device.SecureBaseline (test builds).
+func (d *Device) SecureBaseline(ctx context.Context) (map[string]string, error) {
+	var s settingsInfo
+	err := d.get(ctx, "/security-baseline", "", &s)
+	return s.Settings, err
+}
+
+// PlantedValues implements device.PlantedData (test builds).
+func (d *Device) PlantedValues(ctx context.Context) ([]string, error) {
+	var v valuesInfo
+	err := d.get(ctx, "/planted", "", &v)
+	return v.Values, err
 }

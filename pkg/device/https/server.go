@@ -27,6 +27,10 @@ const (
 	maxJSONBody = 1 << 20
 	maxDataBody = 256 << 20
 	maxUnits    = 4096
+	// maxSBOM bounds the SBOM an update status carries: CycloneDX
+	// documents of real firmware are a few MiB at most, and the status is
+	// one JSON response held in memory on both ends.
+	maxSBOM = 16 << 20
 )
 
 // Server serves any device.Device over the management API
@@ -290,6 +294,8 @@ func (s *Server) routes() {
 	s.dataRoutes()
 	s.testBuildRoutes()
 	s.transportRoutes()
+	s.updateRoutes()
+	s.inventoryRoutes()
 }
 
 func (s *Server) newUnit(w http.ResponseWriter, r *http.Request) {
@@ -677,4 +683,234 @@ func (s *Server) transportRoutes() {
 		noContent(w)
 		return nil
 	})
+}
+
+// updateRoutes serve firmware updates, and (update-publisher, development
+// builds and simulators only) the test release pipeline and power cuts.
+func (s *Server) updateRoutes() {
+	s.route("GET", "/update", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		u, err := capOf[device.Updater](d, "firmware updates")
+		if err != nil {
+			return err
+		}
+		st, err := u.UpdateStatus(r.Context())
+		if err != nil {
+			return err
+		}
+		if len(st.SBOM) > maxSBOM {
+			return fmt.Errorf("https: running image's SBOM is %d bytes, over the API's %d", len(st.SBOM), maxSBOM)
+		}
+		writeJSON(w, 200, st)
+		return nil
+	})
+	s.route("POST", "/update/install", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		u, err := capOf[device.Updater](d, "firmware updates")
+		if err != nil {
+			return err
+		}
+		var req installReq
+		if err := readJSON(w, r, &req); err != nil {
+			return err
+		}
+		if err := u.InstallUpdate(r.Context(), bearer(r), req.Target); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
+	s.route("POST", "/update/restart", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		u, err := capOf[device.Updater](d, "firmware updates")
+		if err != nil {
+			return err
+		}
+		if err := u.Restart(r.Context()); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
+	s.route("POST", "/update/releases", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		p, err := capOf[device.UpdatePublisher](d, "test release publishing (development builds)")
+		if err != nil {
+			return err
+		}
+		var req releaseReq
+		if err := readJSON(w, r, &req); err != nil {
+			return err
+		}
+		target, err := p.PublishRelease(r.Context(), device.Release{Newer: req.Newer, Signer: req.Signer, Tampered: req.Tampered,
+			Expired: req.Expired, NoSBOM: req.NoSBOM, FailsHealthCheck: req.FailsHealthCheck})
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusCreated, targetInfo{Target: target})
+		return nil
+	})
+	s.route("POST", "/update/interrupt", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		p, err := capOf[device.UpdatePublisher](d, "power-cut injection (development builds)")
+		if err != nil {
+			return err
+		}
+		var req phaseReq
+		if err := readJSON(w, r, &req); err != nil {
+			return err
+		}
+		if err := p.InterruptNextUpdate(r.Context(), req.Phase); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
+}
+
+// inventoryRoutes serve what asset-inventory, patch, configuration and
+// encryption-at-rest checks read. provisioned-identity, patch-bulletin,
+// secure-baseline and planted-data belong to test builds and simulators.
+func (s *Server) inventoryRoutes() {
+	s.route("GET", "/identity/session", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		q, err := capOf[device.IdentityQuerier](d, "authenticated identity query")
+		if err != nil {
+			return err
+		}
+		id, err := q.QueryIdentity(r.Context(), bearer(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, id)
+		return nil
+	})
+	s.route("GET", "/identity/provisioned", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		p, err := capOf[device.ProvisionedIdentity](d, "provisioned identity (test builds)")
+		if err != nil {
+			return err
+		}
+		id, err := p.ProvisionedIdentity(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, id)
+		return nil
+	})
+	s.route("GET", "/ports", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		p, err := capOf[device.PortLister](d, "listening ports")
+		if err != nil {
+			return err
+		}
+		ports, err := p.ListeningPorts(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, portsInfo{Ports: nonNil(ports)})
+		return nil
+	})
+	s.route("GET", "/ports/documented", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		p, err := capOf[device.PortLister](d, "listening ports")
+		if err != nil {
+			return err
+		}
+		ports, err := p.DocumentedPorts(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, portsInfo{Ports: nonNil(ports)})
+		return nil
+	})
+	s.route("GET", "/patches", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		p, err := capOf[device.PatchReporter](d, "installed-patch report")
+		if err != nil {
+			return err
+		}
+		ids, err := p.InstalledPatches(r.Context(), bearer(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, patchesInfo{Patches: nonNil(ids)})
+		return nil
+	})
+	s.route("GET", "/patches/released", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		p, err := capOf[device.PatchBulletin](d, "patch bulletin (test builds)")
+		if err != nil {
+			return err
+		}
+		rel, err := p.ReleasedPatches(r.Context())
+		if err != nil {
+			return err
+		}
+		out := bulletinInfo{Patches: []releasedPatch{}}
+		for _, p := range rel {
+			out.Patches = append(out.Patches, releasedPatch{ID: p.ID, Released: p.Released, Criticality: p.Criticality})
+		}
+		writeJSON(w, 200, out)
+		return nil
+	})
+	s.route("GET", "/security-settings", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		c, err := capOf[device.SecurityConfig](d, "security configuration")
+		if err != nil {
+			return err
+		}
+		set, err := c.SecuritySettings(r.Context(), bearer(r))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, settingsInfo{Settings: set})
+		return nil
+	})
+	s.route("PUT", "/security-settings/{name}", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		c, err := capOf[device.SecurityConfig](d, "security configuration")
+		if err != nil {
+			return err
+		}
+		var req valueReq
+		if err := readJSON(w, r, &req); err != nil {
+			return err
+		}
+		if err := c.ChangeSecuritySetting(r.Context(), bearer(r), r.PathValue("name"), req.Value); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
+	s.route("POST", "/security-settings/reset", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		c, err := capOf[device.SecurityConfig](d, "security configuration")
+		if err != nil {
+			return err
+		}
+		if err := c.ResetSecuritySettings(r.Context(), bearer(r)); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
+	s.route("GET", "/security-baseline", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		b, err := capOf[device.SecureBaseline](d, "secure baseline (test builds)")
+		if err != nil {
+			return err
+		}
+		set, err := b.SecureBaseline(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, settingsInfo{Settings: set})
+		return nil
+	})
+	s.route("GET", "/planted", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		p, err := capOf[device.PlantedData](d, "planted test data (test builds)")
+		if err != nil {
+			return err
+		}
+		vals, err := p.PlantedValues(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, valuesInfo{Values: nonNil(vals)})
+		return nil
+	})
+}
+
+// nonNil makes an empty list [] on the wire, not null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }

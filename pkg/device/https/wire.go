@@ -38,6 +38,16 @@ var capabilities = []struct {
 	{"client-cert-issuer", reflect.TypeFor[device.ClientCertIssuer]()},
 	{"clinical-settings", reflect.TypeFor[device.ClinicalSettings]()},
 	{"log-forwarder", reflect.TypeFor[device.LogForwarder]()},
+	{"updater", reflect.TypeFor[device.Updater]()},
+	{"update-publisher", reflect.TypeFor[device.UpdatePublisher]()},
+	{"planted-data", reflect.TypeFor[device.PlantedData]()},
+	{"port-lister", reflect.TypeFor[device.PortLister]()},
+	{"identity-querier", reflect.TypeFor[device.IdentityQuerier]()},
+	{"provisioned-identity", reflect.TypeFor[device.ProvisionedIdentity]()},
+	{"patch-reporter", reflect.TypeFor[device.PatchReporter]()},
+	{"patch-bulletin", reflect.TypeFor[device.PatchBulletin]()},
+	{"security-config", reflect.TypeFor[device.SecurityConfig]()},
+	{"secure-baseline", reflect.TypeFor[device.SecureBaseline]()},
 }
 
 // Capabilities lists the capability names of the API, in order.
@@ -64,6 +74,8 @@ var errorCodes = []struct {
 	{"denied", device.ErrDenied, 403},
 	{"integrity", device.ErrIntegrity, 422},
 	{"key_destroyed", device.ErrKeyDestroyed, 410},
+	{"update_refused", device.ErrUpdateRefused, 409},
+	{"power_loss", device.ErrPowerLoss, 503},
 	{"bad_request", errBadRequest, 400},
 }
 
@@ -209,5 +221,42 @@ type (
 	}
 	settingsInfo struct {
 		Settings map[string]string `json:"settings"`
+	}
+	installReq struct {
+		Target string `json:"target"`
+	}
+	releaseReq struct {
+		Newer            bool   `json:"newer"`
+		Signer           string `json:"signer"`
+		Tampered         bool   `json:"tampered"`
+		Expired          bool   `json:"expired"`
+		NoSBOM           bool   `json:"no_sbom"`
+		FailsHealthCheck bool   `json:"fails_health_check"`
+	}
+	targetInfo struct {
+		Target string `json:"target"`
+	}
+	phaseReq struct {
+		Phase string `json:"phase"`
+	}
+	valuesInfo struct {
+		Values []string `json:"values"`
+	}
+	portsInfo struct {
+		Ports []device.ListeningPort `json:"ports"`
+	}
+	patchesInfo struct {
+		Patches []string `json:"patches"`
+	}
+	releasedPatch struct {
+		ID          string    `json:"id"`
+		Released    time.Time `json:"released"`
+		Criticality string    `json:"criticality"`
+	}
+	bulletinInfo struct {
+		Patches []releasedPatch `json:"patches"`
+	}
+	valueReq struct {
+		Value string `json:"value"`
 	}
 )
