@@ -9,11 +9,11 @@
 //	target: https://127.0.0.1:41234?ca-sha256=…
 //
 // --dev makes a development build: it also lets the harness create test
-// accounts, enrol their authenticators and read the raw data directory,
-// and it serves a fresh unit (its own data directory) to every check, as
-// the simulator does, so checks that create accounts do not collide. A
-// production build leaves all that out, and the checks that need it are
-// not applicable.
+// accounts, enrol their authenticators, read the raw data directory and
+// learn the values of the test patient it planted, and it serves a fresh
+// unit (its own data directory) to every check, as the simulator does, so
+// checks that create accounts do not collide. A production build leaves
+// all that out, and the checks that need it are not applicable.
 package main
 
 import (
@@ -160,11 +160,18 @@ func newThermometer(ctx context.Context, dir string) (*thermometer, error) {
 		dir: dir, key: key, log: log, users: users,
 	}
 	// A synthetic patient reading, so there is something to protect.
-	if err := t.save(ctx, "P-1001", []byte(`{"patient":"P-1001","name":"Ada Synthetic","temp_c":"37.2"}`)); err != nil {
+	if err := t.save(ctx, syntheticPatient, []byte(`{"patient":"`+syntheticPatient+`","name":"`+syntheticName+`","temp_c":"37.2"}`)); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
+
+// The synthetic patient every unit is made with (through the same sealed
+// save as any reading).
+const (
+	syntheticPatient = "P-1001"
+	syntheticName    = "Ada Synthetic"
+)
 
 // auditor records pkg/mfa's and pkg/access's decisions in the device's log,
 // naming the interface when they leave the source empty (provisioning) and
@@ -285,8 +292,16 @@ func (t *thermometer) AuditLog(context.Context) (device.AuditExport, error) {
 }
 
 // devBuild adds what only development builds have: test accounts, TOTP
-// enrolment, raw access to the data directory.
+// enrolment, raw access to the data directory, and the values of the test
+// patient it planted.
 type devBuild struct{ *thermometer }
+
+// PlantedValues tells the harness the synthetic patient's name, so it can
+// search the raw data directory for it. Only the development build says:
+// the production build holds the same record but names no test data.
+func (d *devBuild) PlantedValues(context.Context) ([]string, error) {
+	return []string{syntheticName}, nil
+}
 
 // Close removes the unit's data.
 func (d *devBuild) Close() error { return os.RemoveAll(d.dir) }

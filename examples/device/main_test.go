@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -63,7 +64,15 @@ func check(t *testing.T, target string) map[string]evidence.Control {
 // harness check, and only those: the rest are not applicable, never passed.
 func TestExampleDeviceUnderWardCheck(t *testing.T) {
 	got := check(t, serve(t, "--dev"))
-	checked := []string{"FDA-PMC-AUTHN-1", "FDA-PMC-AUTHN-4", "FDA-PMC-LOG-2", "HIPAA-164.308-a-5-ii-D", "HIPAA-164.312-a-2-i",
+	// FDA-PMC-CRYPTO-1 passes because every file the thermometer seals is
+	// pkg/atrest's current format. HIPAA-164.312-a-2-iv includes a scenario
+	// that searches raw storage for test data the device says it holds
+	// (device.PlantedData): the development build reports its synthetic
+	// patient, saved through the same sealed path as every reading, so the
+	// control is checkable in full (TestPlantedPatientDiscriminates shows
+	// the check would fail were the reading stored in the clear). The
+	// production build names no test data.
+	checked := []string{"FDA-PMC-AUTHN-1", "FDA-PMC-AUTHN-4", "FDA-PMC-CRYPTO-1", "FDA-PMC-LOG-2", "HIPAA-164.308-a-5-ii-D", "HIPAA-164.312-a-2-i",
 		"HIPAA-164.312-a-2-iv", "HIPAA-164.312-b", "HIPAA-164.312-c-2", "HIPAA-164.312-d"}
 	for id, c := range got {
 		want := evidence.NotApplicable
@@ -96,5 +105,45 @@ func TestExampleProductionBuildIsNotApplicable(t *testing.T) {
 			want = evidence.Satisfied
 		}
 		assert.Equal(t, want, c.Outcome, "%s: %s", id, c.Reason)
+	}
+}
+
+// The planted-data check discriminates on the thermometer: in process,
+// the development build as shipped satisfies the encryption-at-rest
+// control, and the same build with a bug, a plain debug copy of its test
+// patient's reading beside the sealed one, fails it.
+func TestPlantedPatientDiscriminates(t *testing.T) {
+	cat, _, _, diags := control.Lint(controls.FS, features.FS)
+	require.False(t, diags.HasErrors())
+	for name, leak := range map[string]bool{"sealed": false, "leaky": true} {
+		t.Run(name, func(t *testing.T) {
+			reg := device.NewRegistry()
+			require.NoError(t, reg.Register("thermo", func(ctx context.Context, _ *url.URL) (device.Device, error) {
+				th, err := newThermometer(ctx, t.TempDir())
+				if err != nil {
+					return nil, err
+				}
+				d := &devBuild{th}
+				if !leak {
+					return d, nil
+				}
+				plain := `{"patient":"` + syntheticPatient + `","name":"` + syntheticName + `"}`
+				if err := d.WriteStored(ctx, "readings/"+syntheticPatient+".debug.json", []byte(plain)); err != nil {
+					return nil, err
+				}
+				return d, nil
+			}))
+			res, _, err := harness.New(reg, cat, features.FS, harness.WithControls("HIPAA-164.312-a-2-iv")).Check(context.Background(), "thermo://t-200")
+			require.NoError(t, err)
+			require.Empty(t, res.Error)
+			require.Len(t, res.Controls, 1)
+			c := res.Controls[0]
+			if !leak {
+				assert.Equal(t, evidence.Satisfied, c.Outcome, c.Reason)
+				return
+			}
+			assert.Equal(t, evidence.NotSatisfied, c.Outcome, c.Reason)
+			assert.Contains(t, c.Reason, syntheticName)
+		})
 	}
 }
