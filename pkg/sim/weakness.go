@@ -184,7 +184,7 @@ func Weaknesses() []Weakness {
 		{
 			Name:        "tls-downgrade",
 			Description: "accepts TLS 1.0 and CBC cipher suites on its HL7 feed, for legacy interface engines (not in FIPS 140-3 mode)",
-			Fails:       []string{"HIPAA-164.312-e-2-ii"},
+			Fails:       []string{"FDA-PMC-CRYPTO-1", "HIPAA-164.312-e-2-ii"},
 		},
 		{
 			Name:        "no-client-auth",
