@@ -14,15 +14,15 @@ import (
 // be shown to notice. Each weakness names the controls whose scenarios must
 // fail when it is on, and no others: that is the harness's own test.
 type Weakness struct {
-	Name        string
-	Description string
+	Name        string `json:"name"`
+	Description string `json:"description"`
 	// Fails lists the control ids that must come out not-satisfied when this
 	// weakness is on (and every other protection is intact).
-	Fails []string
+	Fails []string `json:"fails"`
 	// Unapproved is set when the weakness uses an algorithm that Go's
 	// FIPS 140-3 mode refuses: under GODEBUG=fips140=only such a unit
 	// fails to start instead, which is that mode doing its job.
-	Unapproved bool
+	Unapproved bool `json:"unapproved,omitempty"`
 }
 
 // Weaknesses returns every weakness toggle, sorted by name.
