@@ -168,15 +168,18 @@ control "FDA-PMC-CRYPTO-1" {
     with an approved scheme (AES-256-GCM, or a key derived from a
     passphrase with PBKDF2-HMAC-SHA256). Storage that holds no file sealed
     in a format Ward can inspect fails, since nothing then shows which
-    cryptography protects it.
+    cryptography protects it. On the wire, no network service of the
+    device may accept a downgrade to TLS 1.0 or legacy cipher suites (the
+    scenario shared with HIPAA-164.312-e-2-ii in features/transport/).
   EOT
 
   remediation = <<-EOT
     Seal stored data with Ward's atrest package (or an equivalent built on
     a validated module), wrap data keys with AES-256-GCM under a
     hardware-held key, rewrap any file whose key is wrapped with an
-    unapproved scheme, and build with GODEBUG=fips140=only to have the
-    module refuse unapproved algorithms at run time.
+    unapproved scheme, configure TLS 1.2 as the minimum with AEAD suites
+    only, and build with GODEBUG=fips140=only to have the module refuse
+    unapproved algorithms and protocol versions at run time.
   EOT
 
   crosswalk "fda-premarket" { refs = ["App1-C"] }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -21,7 +22,33 @@ func newSimCmd() *cobra.Command {
 		Use:   "sim",
 		Short: "Run simulated devices",
 	}
-	cmd.AddCommand(newSimServeCmd())
+	cmd.AddCommand(newSimServeCmd(), newSimWeaknessesCmd())
+	return cmd
+}
+
+// newSimWeaknessesCmd lists the weakness toggles, so users need not read
+// the source to know what ?weaken= takes and which controls each must fail.
+func newSimWeaknessesCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "weaknesses [--json]",
+		Short: "List the simulator's weakness toggles and the controls each must fail",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ws := sim.Weaknesses()
+			w := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(ws)
+			}
+			for _, x := range ws {
+				fmt.Fprintf(w, "%s\n  %s\n  fails: %s\n", x.Name, x.Description, strings.Join(x.Fails, ", "))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 

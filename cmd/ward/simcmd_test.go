@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/wardsec/ward/pkg/sim"
 )
 
 // ward sim serve prints the target first; ward check against it passes for
@@ -186,4 +189,19 @@ func TestSimServeExitsCleanlyOnSignal(t *testing.T) {
 			}
 		})
 	}
+}
+
+// `ward sim weaknesses` lists every toggle with the controls it must fail,
+// exactly as the simulator (and its test) declares them.
+func TestSimWeaknessesLists(t *testing.T) {
+	code, stdout, stderr := ward(t, "sim", "weaknesses", "--json")
+	require.Equal(t, 0, code, stderr)
+	var got []sim.Weakness
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got))
+	assert.Equal(t, sim.Weaknesses(), got)
+
+	code, stdout, _ = ward(t, "sim", "weaknesses")
+	require.Equal(t, 0, code)
+	assert.Contains(t, stdout, "unapproved-crypto\n  wraps its storage keys with ChaCha20-Poly1305")
+	assert.Contains(t, stdout, "  fails: FDA-PMC-CRYPTO-1\n")
 }

@@ -9,6 +9,9 @@ Feature: Patient data travels only inside modern TLS
     When the harness connects in cleartext to each network service of the device
     Then no service answers in cleartext
 
+  # Refusing deprecated protocols is also what FDA's Appendix 1, C asks of
+  # cryptography ("no downgrade"), so this scenario verifies that control too.
+  @FDA-PMC-CRYPTO-1
   Scenario: No network service of the device accepts TLS 1.0 or legacy cipher suites
     When the harness offers TLS 1.0 with legacy cipher suites to each TLS service of the device
     Then no service accepts TLS below 1.2

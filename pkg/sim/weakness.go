@@ -14,15 +14,15 @@ import (
 // be shown to notice. Each weakness names the controls whose scenarios must
 // fail when it is on, and no others: that is the harness's own test.
 type Weakness struct {
-	Name        string
-	Description string
+	Name        string `json:"name"`
+	Description string `json:"description"`
 	// Fails lists the control ids that must come out not-satisfied when this
 	// weakness is on (and every other protection is intact).
-	Fails []string
+	Fails []string `json:"fails"`
 	// Unapproved is set when the weakness uses an algorithm that Go's
 	// FIPS 140-3 mode refuses: under GODEBUG=fips140=only such a unit
 	// fails to start instead, which is that mode doing its job.
-	Unapproved bool
+	Unapproved bool `json:"unapproved,omitempty"`
 }
 
 // Weaknesses returns every weakness toggle, sorted by name.
@@ -184,7 +184,7 @@ func Weaknesses() []Weakness {
 		{
 			Name:        "tls-downgrade",
 			Description: "accepts TLS 1.0 and CBC cipher suites on its HL7 feed, for legacy interface engines (not in FIPS 140-3 mode)",
-			Fails:       []string{"HIPAA-164.312-e-2-ii"},
+			Fails:       []string{"FDA-PMC-CRYPTO-1", "HIPAA-164.312-e-2-ii"},
 		},
 		{
 			Name:        "no-client-auth",
