@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/fips140"
+	"crypto/tls"
 	"io"
 	"net/url"
 	"slices"
@@ -64,8 +66,12 @@ func check(t *testing.T, target string) map[string]evidence.Control {
 // harness check, and only those: the rest are not applicable, never passed.
 func TestExampleDeviceUnderWardCheck(t *testing.T) {
 	got := check(t, serve(t, "--dev"))
-	// FDA-PMC-CRYPTO-1 passes because every file the thermometer seals is
-	// pkg/atrest's current format. HIPAA-164.312-a-2-iv includes a scenario
+	// The thermometer lists its management API as its one network
+	// service, TLS 1.3 only: HIPAA-164.312-e-2-ii and FDA-PMC-CRYPTO-1's
+	// transport scenario pass on it (TestWeakTLSFailsTransportChecks shows
+	// they would fail on TLS 1.0), and CRYPTO-1's storage scenario passes
+	// because every file it seals is pkg/atrest's current format.
+	// HIPAA-164.312-a-2-iv includes a scenario
 	// that searches raw storage for test data the device says it holds
 	// (device.PlantedData): the development build reports its synthetic
 	// patient, saved through the same sealed path as every reading, so the
@@ -73,7 +79,7 @@ func TestExampleDeviceUnderWardCheck(t *testing.T) {
 	// the check would fail were the reading stored in the clear). The
 	// production build names no test data.
 	checked := []string{"FDA-PMC-AUTHN-1", "FDA-PMC-AUTHN-4", "FDA-PMC-CRYPTO-1", "FDA-PMC-LOG-2", "HIPAA-164.308-a-5-ii-D", "HIPAA-164.312-a-2-i",
-		"HIPAA-164.312-a-2-iv", "HIPAA-164.312-b", "HIPAA-164.312-c-2", "HIPAA-164.312-d"}
+		"HIPAA-164.312-a-2-iv", "HIPAA-164.312-b", "HIPAA-164.312-c-2", "HIPAA-164.312-d", "HIPAA-164.312-e-2-ii"}
 	for id, c := range got {
 		want := evidence.NotApplicable
 		if slices.Contains(checked, id) {
@@ -84,8 +90,9 @@ func TestExampleDeviceUnderWardCheck(t *testing.T) {
 }
 
 // The production build offers no test hooks: only the default-credentials
-// check (which needs no account of its own) can run; everything that needs
-// test accounts is not applicable, never passed.
+// check (which needs no account of its own) and the transport checks
+// (which probe its listed network service as any peer could) can run;
+// everything that needs test accounts is not applicable, never passed.
 func TestExampleProductionBuildIsNotApplicable(t *testing.T) {
 	target := serve(t)
 	reg := device.NewRegistry()
@@ -101,7 +108,7 @@ func TestExampleProductionBuildIsNotApplicable(t *testing.T) {
 	assert.ErrorIs(t, err, device.ErrUnauthenticated, "the stored reading needs a session")
 	for id, c := range check(t, target) {
 		want := evidence.NotApplicable
-		if id == "FDA-PMC-AUTHN-1" {
+		if id == "FDA-PMC-AUTHN-1" || id == "HIPAA-164.312-e-2-ii" {
 			want = evidence.Satisfied
 		}
 		assert.Equal(t, want, c.Outcome, "%s: %s", id, c.Reason)
@@ -145,5 +152,34 @@ func TestPlantedPatientDiscriminates(t *testing.T) {
 			assert.Equal(t, evidence.NotSatisfied, c.Outcome, c.Reason)
 			assert.Contains(t, c.Reason, syntheticName)
 		})
+	}
+}
+
+// The transport checks discriminate on the thermometer: the same
+// development build served with TLS 1.0 and CBC suites allowed (a legacy
+// stack left on) fails encryption in transit and approved cryptography.
+func TestWeakTLSFailsTransportChecks(t *testing.T) {
+	if fips140.Enabled() {
+		t.Skip("FIPS 140-3 mode: crypto/tls cannot be configured below TLS 1.2")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	svc, err := setup(ctx, t.TempDir(), "127.0.0.1:0", true)
+	require.NoError(t, err)
+	svc.tls.MinVersion = tls.VersionTLS10
+	svc.tls.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}
+	done := make(chan error, 1)
+	go func() { done <- https.Serve(ctx, svc.ln, svc.srv, svc.tls) }()
+	t.Cleanup(func() { cancel(); require.NoError(t, <-done); svc.close() })
+	cat, _, _, diags := control.Lint(controls.FS, features.FS)
+	require.False(t, diags.HasErrors())
+	reg := device.NewRegistry()
+	require.NoError(t, https.Register(reg))
+	res, _, err := harness.New(reg, cat, features.FS, harness.WithControls("HIPAA-164.312-e-2-ii", "FDA-PMC-CRYPTO-1")).Check(ctx, svc.target)
+	require.NoError(t, err)
+	require.Empty(t, res.Error)
+	require.Len(t, res.Controls, 2)
+	for _, c := range res.Controls {
+		assert.Equal(t, evidence.NotSatisfied, c.Outcome, "%s: %s", c.ID, c.Reason)
+		assert.Contains(t, c.Reason, "TLS", c.ID)
 	}
 }
