@@ -1,0 +1,93 @@
+package https
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// deviceDecls parses pkg/device's source for its capability interfaces and
+// its sentinel errors.
+func deviceDecls(t *testing.T) (ifaces, sentinels []string) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("..", "*.go"))
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		require.NoError(t, err)
+		for _, d := range file.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok {
+				continue
+			}
+			for _, s := range g.Specs {
+				switch s := s.(type) {
+				case *ast.TypeSpec:
+					if _, ok := s.Type.(*ast.InterfaceType); ok && s.Name.IsExported() {
+						ifaces = append(ifaces, s.Name.Name)
+					}
+				case *ast.ValueSpec:
+					for _, n := range s.Names {
+						if g.Tok == token.VAR && strings.HasPrefix(n.Name, "Err") {
+							sentinels = append(sentinels, n.Name)
+						}
+					}
+				}
+			}
+		}
+	}
+	require.NotEmpty(t, ifaces)
+	return ifaces, sentinels
+}
+
+// Every capability pkg/device defines is forwarded: a table line, a
+// client method (the driver's Device implements it) and a documented row.
+// A capability added to pkg/device without them fails here, rather than
+// as a check that is silently not applicable over the network.
+func TestEveryDeviceCapabilityIsForwarded(t *testing.T) {
+	ifaces, _ := deviceDecls(t)
+	doc, err := os.ReadFile(filepath.Join("..", "..", "..", "docs", "management-api.md"))
+	require.NoError(t, err)
+	byType := map[string]string{}
+	for _, c := range capabilities {
+		byType[c.typ.Name()] = c.name
+		assert.True(t, reflect.TypeFor[*Device]().Implements(c.typ), "the driver implements %s", c.typ.Name())
+		assert.Contains(t, string(doc), "| "+c.name+" | `", "docs/management-api.md has a row for %s", c.name)
+	}
+	for _, name := range ifaces {
+		switch name {
+		case "Device", "CapabilitySet": // the core, and how drivers say what they have
+			continue
+		}
+		assert.Contains(t, byType, name, "pkg/device.%s is not forwarded by the management API", name)
+	}
+}
+
+// Every sentinel a device can return has an error code (by convention the
+// sentinel's name in snake case), so errors.Is keeps working over the
+// network.
+func TestEveryDeviceSentinelHasACode(t *testing.T) {
+	_, sentinels := deviceDecls(t)
+	codes := map[string]bool{}
+	for _, c := range errorCodes {
+		codes[strings.ReplaceAll(c.code, "_", "")] = true
+	}
+	for _, name := range sentinels {
+		if name == "ErrBadTarget" { // a usage error of the caller's target, never the device's answer
+			continue
+		}
+		assert.True(t, codes[strings.ToLower(strings.TrimPrefix(name, "Err"))], "pkg/device.%s has no error code in wire.go", name)
+	}
+}
