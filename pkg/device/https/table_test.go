@@ -64,7 +64,10 @@ func TestEveryDeviceCapabilityIsForwarded(t *testing.T) {
 	for _, c := range capabilities {
 		byType[c.typ.Name()] = c.name
 		assert.True(t, reflect.TypeFor[*Device]().Implements(c.typ), "the driver implements %s", c.typ.Name())
-		assert.Contains(t, string(doc), "| "+c.name+" | `", "docs/management-api.md has a row for %s", c.name)
+		assert.True(t, strings.Contains(string(doc), "| "+c.name+" | `"), "docs/management-api.md has no row for %s", c.name)
+	}
+	for _, c := range errorCodes {
+		assert.True(t, strings.Contains(string(doc), "| `"+c.code+"` |"), "docs/management-api.md has no row for error code %s", c.code)
 	}
 	for _, name := range ifaces {
 		switch name {
