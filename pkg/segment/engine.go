@@ -2,6 +2,7 @@ package segment
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -169,7 +170,8 @@ type Engine struct {
 	resolved map[string][]netip.Addr // DNS answers the engine was built with
 	warnings []Issue
 
-	devByAddr map[u128]int32
+	devByAddr map[u128]int32   // IPv6 devices
+	dev4      map[uint32]int32 // IPv4 devices: the fast map path
 	devs      []cdev
 	devNames  []string
 	devIndex  map[string]int32
@@ -317,12 +319,18 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 	for i := range p.Profiles {
 		profiles[p.Profiles[i].Name] = &p.Profiles[i]
 	}
-	e.devByAddr = make(map[u128]int32, len(p.Devices))
+	e.devByAddr = map[u128]int32{}
+	e.dev4 = make(map[uint32]int32, len(p.Devices))
 	e.devIndex = make(map[string]int32, len(p.Devices))
 	e.devs = make([]cdev, len(p.Devices))
 	for i := range p.Devices {
 		d := &p.Devices[i]
-		e.devByAddr[key(d.Addr.Unmap())] = int32(i)
+		if a := d.Addr.Unmap(); a.Is4() {
+			b := a.As4()
+			e.dev4[binary.BigEndian.Uint32(b[:])] = int32(i)
+		} else {
+			e.devByAddr[key(a)] = int32(i)
+		}
 		e.devIndex[d.Name] = int32(i)
 		e.devNames = append(e.devNames, d.Name)
 		e.devs[i].zone = e.zoneIndex[d.Zone]
@@ -552,9 +560,20 @@ type endpoint struct {
 }
 
 func (e *Engine) endpoint(a netip.Addr) endpoint {
-	k := key(a.Unmap())
-	if d, ok := e.devByAddr[k]; ok {
-		return endpoint{k, d, e.devs[d].zone}
+	a = a.Unmap()
+	var k u128
+	if a.Is4() {
+		b := a.As4()
+		v := binary.BigEndian.Uint32(b[:])
+		k = u128{0, 0xffff<<32 | uint64(v)} // as key() maps it
+		if d, ok := e.dev4[v]; ok {
+			return endpoint{k, d, e.devs[d].zone}
+		}
+	} else {
+		k = key(a)
+		if d, ok := e.devByAddr[k]; ok {
+			return endpoint{k, d, e.devs[d].zone}
+		}
 	}
 	return endpoint{k, -1, e.lookupZone(k)}
 }

@@ -19,6 +19,8 @@ type Location struct {
 	// Path locates the element inside a structured document (MUD JSON),
 	// e.g. `acls.acl["mud-v4to"].aces.ace["cl0"]`.
 	Path string
+	// Byte is the offset of Line:Column in File, for quoting the source.
+	Byte int
 }
 
 // String renders file:line:col (or file: path) for error messages.
@@ -38,7 +40,7 @@ func (l Location) String() string {
 }
 
 // IsZero reports whether l says nothing.
-func (l Location) IsZero() bool { return l == Location{} }
+func (l Location) IsZero() bool { return l.File == "" && l.Line == 0 && l.Path == "" }
 
 // Protocol numbers Ward policies use. ProtoAny matches every protocol.
 type Proto uint8
