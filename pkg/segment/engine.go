@@ -692,7 +692,9 @@ func (e *Engine) Explain(f Flow) string {
 // Quarantine puts a device (kind "device") or a whole zone (kind "zone")
 // into quarantine: its flows are denied unless a monitoring conduit allows
 // them. It reports whether the state changed.
-func (e *Engine) Quarantine(kind, name string) (bool, error) { return e.setQuarantine(kind, name, true) }
+func (e *Engine) Quarantine(kind, name string) (bool, error) {
+	return e.setQuarantine(kind, name, true)
+}
 
 // Release lifts a quarantine set by Quarantine.
 func (e *Engine) Release(kind, name string) (bool, error) { return e.setQuarantine(kind, name, false) }

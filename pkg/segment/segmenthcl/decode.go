@@ -10,26 +10,25 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/wardsec/ward/pkg/segment"
 )
 
 type fileBody struct {
-	LocalNetworks      []string          `hcl:"local_networks,optional"`
-	LocalNetworksRange hcl.Range         `hcl:"local_networks,attr_value_range"`
-	Zones              []zoneBlock       `hcl:"zone,block"`
-	Controllers        []controllerBlock `hcl:"controller,block"`
-	Profiles           []profileBlock    `hcl:"profile,block"`
-	Devices            []deviceBlock     `hcl:"device,block"`
-	Conduits           []conduitBlock    `hcl:"conduit,block"`
+	LocalNetworks hcl.Expression    `hcl:"local_networks,optional"`
+	Zones         []zoneBlock       `hcl:"zone,block"`
+	Controllers   []controllerBlock `hcl:"controller,block"`
+	Profiles      []profileBlock    `hcl:"profile,block"`
+	Devices       []deviceBlock     `hcl:"device,block"`
+	Conduits      []conduitBlock    `hcl:"conduit,block"`
 }
 
 type zoneBlock struct {
-	Name       string      `hcl:"name,label"`
-	CIDRs      []string    `hcl:"cidrs,optional"`
-	CIDRsRange hcl.Range   `hcl:"cidrs,attr_value_range"`
-	Spike      *spikeBlock `hcl:"spike,block"`
-	Def        hcl.Range   `hcl:",def_range"`
+	Name  string         `hcl:"name,label"`
+	CIDRs hcl.Expression `hcl:"cidrs,optional"`
+	Spike *spikeBlock    `hcl:"spike,block"`
+	Def   hcl.Range      `hcl:",def_range"`
 }
 
 type spikeBlock struct {
@@ -74,32 +73,29 @@ type deviceBlock struct {
 }
 
 type ruleBlock struct {
-	Name           string    `hcl:"name,label"`
-	Direction      string    `hcl:"direction"`
-	DirectionRange hcl.Range `hcl:"direction,attr_value_range"`
-	Peer           string    `hcl:"peer"`
-	PeerRange      hcl.Range `hcl:"peer,attr_value_range"`
-	Proto          string    `hcl:"proto,optional"`
-	ProtoRange     hcl.Range `hcl:"proto,attr_value_range"`
-	Ports          []string  `hcl:"ports,optional"`
-	PortsRange     hcl.Range `hcl:"ports,attr_value_range"`
-	SrcPorts       []string  `hcl:"src_ports,optional"`
-	SrcPortsRange  hcl.Range `hcl:"src_ports,attr_value_range"`
-	Initiator      string    `hcl:"initiator,optional"`
-	InitRange      hcl.Range `hcl:"initiator,attr_value_range"`
-	Def            hcl.Range `hcl:",def_range"`
+	Name           string         `hcl:"name,label"`
+	Direction      string         `hcl:"direction"`
+	DirectionRange hcl.Range      `hcl:"direction,attr_value_range"`
+	Peer           string         `hcl:"peer"`
+	PeerRange      hcl.Range      `hcl:"peer,attr_value_range"`
+	Proto          string         `hcl:"proto,optional"`
+	ProtoRange     hcl.Range      `hcl:"proto,attr_value_range"`
+	Ports          hcl.Expression `hcl:"ports,optional"`
+	SrcPorts       hcl.Expression `hcl:"src_ports,optional"`
+	Initiator      string         `hcl:"initiator,optional"`
+	InitRange      hcl.Range      `hcl:"initiator,attr_value_range"`
+	Def            hcl.Range      `hcl:",def_range"`
 }
 
 type conduitBlock struct {
-	Name       string    `hcl:"name,label"`
-	From       string    `hcl:"from"`
-	To         string    `hcl:"to"`
-	Proto      string    `hcl:"proto,optional"`
-	ProtoRange hcl.Range `hcl:"proto,attr_value_range"`
-	Ports      []string  `hcl:"ports,optional"`
-	PortsRange hcl.Range `hcl:"ports,attr_value_range"`
-	Monitoring bool      `hcl:"monitoring,optional"`
-	Def        hcl.Range `hcl:",def_range"`
+	Name       string         `hcl:"name,label"`
+	From       string         `hcl:"from"`
+	To         string         `hcl:"to"`
+	Proto      string         `hcl:"proto,optional"`
+	ProtoRange hcl.Range      `hcl:"proto,attr_value_range"`
+	Ports      hcl.Expression `hcl:"ports,optional"`
+	Monitoring bool           `hcl:"monitoring,optional"`
+	Def        hcl.Range      `hcl:",def_range"`
 }
 
 // Loc turns an HCL range into a segment.Location.
@@ -127,12 +123,47 @@ func (d *decoder) errf(r hcl.Range, summary, format string, args ...any) {
 	d.diags = append(d.diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: fmt.Sprintf(format, args...), Subject: &rr})
 }
 
-func (d *decoder) prefixes(list []string, r hcl.Range, what string) []netip.Prefix {
+type item struct {
+	s string
+	r hcl.Range
+}
+
+// strings reads a list of strings element by element, so an error points
+// at the element, not the list.
+func (d *decoder) strings(expr hcl.Expression, what string) []item {
+	if expr == nil {
+		return nil
+	}
+	if v, diags := expr.Value(nil); !diags.HasErrors() && v.IsNull() {
+		return nil // attribute absent
+	}
+	elems, diags := hcl.ExprList(expr)
+	if diags.HasErrors() {
+		d.diags = append(d.diags, diags...)
+		return nil
+	}
+	var out []item
+	for _, e := range elems {
+		v, diags := e.Value(nil)
+		if diags.HasErrors() {
+			d.diags = append(d.diags, diags...)
+			continue
+		}
+		if v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
+			d.errf(e.Range(), "Invalid value", "%s: want a string", what)
+			continue
+		}
+		out = append(out, item{v.AsString(), e.Range()})
+	}
+	return out
+}
+
+func (d *decoder) prefixes(expr hcl.Expression, what string) []netip.Prefix {
 	var out []netip.Prefix
-	for _, s := range list {
-		p, err := segment.ParsePrefix(s)
+	for _, it := range d.strings(expr, what) {
+		p, err := segment.ParsePrefix(it.s)
 		if err != nil {
-			d.errf(r, "Invalid CIDR", "%s: %v", what, err)
+			d.errf(it.r, "Invalid CIDR", "%s: %v", what, err)
 			continue
 		}
 		out = append(out, p)
@@ -140,12 +171,12 @@ func (d *decoder) prefixes(list []string, r hcl.Range, what string) []netip.Pref
 	return out
 }
 
-func (d *decoder) ports(list []string, r hcl.Range, what string) []segment.PortRange {
+func (d *decoder) ports(expr hcl.Expression, what string) []segment.PortRange {
 	var out []segment.PortRange
-	for _, s := range list {
-		pr, err := segment.ParsePortRange(s)
+	for _, it := range d.strings(expr, what) {
+		pr, err := segment.ParsePortRange(it.s)
 		if err != nil {
-			d.errf(r, "Invalid port", "%s: %v", what, err)
+			d.errf(it.r, "Invalid port", "%s: %v", what, err)
 			continue
 		}
 		out = append(out, pr)
@@ -185,8 +216,8 @@ func (d *decoder) rules(bs []ruleBlock, owner string) []segment.Rule {
 			d.errf(b.PeerRange, "Invalid peer", "%s: %v", what, err)
 		}
 		r.Proto = d.proto(b.Proto, b.ProtoRange, what)
-		r.DstPorts = d.ports(b.Ports, b.PortsRange, what)
-		r.SrcPorts = d.ports(b.SrcPorts, b.SrcPortsRange, what)
+		r.DstPorts = d.ports(b.Ports, what)
+		r.SrcPorts = d.ports(b.SrcPorts, what)
 		if r.Initiator, err = segment.ParseInitiator(b.Initiator); err != nil {
 			d.errf(b.InitRange, "Invalid initiator", "%s: %v", what, err)
 		}
@@ -208,9 +239,9 @@ func Parse(filename string, src []byte) (*segment.Policy, *hcl.File, hcl.Diagnos
 		return nil, f, diags
 	}
 	d := &decoder{}
-	p := &segment.Policy{LocalNetworks: d.prefixes(body.LocalNetworks, body.LocalNetworksRange, "local_networks")}
+	p := &segment.Policy{LocalNetworks: d.prefixes(body.LocalNetworks, "local_networks")}
 	for _, z := range body.Zones {
-		zone := segment.Zone{Name: z.Name, CIDRs: d.prefixes(z.CIDRs, z.CIDRsRange, "zone "+z.Name), Loc: Loc(z.Def)}
+		zone := segment.Zone{Name: z.Name, CIDRs: d.prefixes(z.CIDRs, "zone "+z.Name), Loc: Loc(z.Def)}
 		if s := z.Spike; s != nil {
 			zone.Spike = &segment.SpikePolicy{
 				Window: d.duration(s.Window, s.WindowRange, "spike window"), DeviceLimit: s.DeviceLimit, ZoneLimit: s.ZoneLimit,
@@ -248,7 +279,7 @@ func Parse(filename string, src []byte) (*segment.Policy, *hcl.File, hcl.Diagnos
 	for _, c := range body.Conduits {
 		what := fmt.Sprintf("conduit %q", c.Name)
 		p.Conduits = append(p.Conduits, segment.Conduit{Name: c.Name, From: c.From, To: c.To, Proto: d.proto(c.Proto, c.ProtoRange, what),
-			DstPorts: d.ports(c.Ports, c.PortsRange, what), Monitoring: c.Monitoring, Loc: Loc(c.Def)})
+			DstPorts: d.ports(c.Ports, what), Monitoring: c.Monitoring, Loc: Loc(c.Def)})
 	}
 	if d.diags.HasErrors() {
 		return nil, f, d.diags

@@ -58,8 +58,8 @@ func TestBadPolicies(t *testing.T) {
 	base := "zone \"a\" {\n  cidrs = [\"10.0.0.0/24\"]\n}\n"
 	tests := []struct{ name, src, want string }{
 		{"syntax", "zone \"a\" {\n  cidrs = [\n", "x.hcl:3:1: Error: Missing expression"},
-		{"bad cidr", "zone \"a\" {\n  cidrs = [\"10.0.0.1/24\"]\n}\n", "x.hcl:2:11: Error: Invalid CIDR"},
-		{"bad port", base + "device \"d\" {\n  address = \"10.0.0.2\"\n  zone = \"a\"\n  allow \"r\" {\n    direction = \"egress\"\n    peer = \"any\"\n    proto = \"tcp\"\n    ports = [\"70000\"]\n  }\n}\n", "x.hcl:11:13: Error: Invalid port"},
+		{"bad cidr", "zone \"a\" {\n  cidrs = [\"10.0.0.1/24\"]\n}\n", "x.hcl:2:12: Error: Invalid CIDR"},
+		{"bad port", base + "device \"d\" {\n  address = \"10.0.0.2\"\n  zone = \"a\"\n  allow \"r\" {\n    direction = \"egress\"\n    peer = \"any\"\n    proto = \"tcp\"\n    ports = [\"70000\"]\n  }\n}\n", "x.hcl:11:14: Error: Invalid port"},
 		{"reversed range", base + "device \"d\" {\n  address = \"10.0.0.2\"\n  zone = \"a\"\n  allow \"r\" {\n    direction = \"egress\"\n    peer = \"any\"\n    proto = \"tcp\"\n    ports = [\"90-80\"]\n  }\n}\n", "low end above high end"},
 		{"ports without tcp", base + "device \"d\" {\n  address = \"10.0.0.2\"\n  zone = \"a\"\n  allow \"r\" {\n    direction = \"egress\"\n    peer = \"any\"\n    ports = [\"80\"]\n  }\n}\n", "x.hcl:7:3: Error: Policy error"},
 		{"bad peer", base + "device \"d\" {\n  address = \"10.0.0.2\"\n  zone = \"a\"\n  allow \"r\" {\n    direction = \"egress\"\n    peer = \"zone\"\n  }\n}\n", "x.hcl:9:12: Error: Invalid peer"},
