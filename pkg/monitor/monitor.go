@@ -336,8 +336,12 @@ func (m *Monitor) raise(ctx context.Context, as []Alert) {
 			}
 			// An alert that cannot be recorded is still raised: losing
 			// the page because the log is full would be worse.
+			object := a.Device
+			if object == "" && a.Zone != "" {
+				object = "zone:" + a.Zone
+			}
 			_, _ = m.audit.Append(ctx, audit.Event{Time: a.Time, Actor: "monitor", Source: a.Device, Action: "monitor." + string(a.Kind),
-				Object: a.Device + a.Zone, Outcome: outcome, Detail: detail})
+				Object: object, Outcome: outcome, Detail: detail})
 		}
 		for _, f := range m.notify {
 			f(a)
