@@ -779,3 +779,45 @@ func (e *Engine) syncQuarantine() {
 	}
 	e.quar.Store(q)
 }
+
+// QuarantineRanges returns the address ranges currently quarantined (the
+// devices' addresses and the quarantined zones' CIDRs and members), per
+// family, as nftables enforcement needs them.
+func (e *Engine) QuarantineRanges() (v4, v6 [][2]netip.Addr) {
+	q := e.quar.Load()
+	if q == nil {
+		return nil, nil
+	}
+	p := e.policy
+	var ivs []interval
+	for i, on := range q.dev {
+		if on {
+			k := key(p.Devices[i].Addr.Unmap())
+			ivs = append(ivs, interval{k, k})
+		}
+	}
+	for z, on := range q.zone {
+		if !on || z >= len(p.Zones) {
+			continue
+		}
+		for _, c := range p.Zones[z].CIDRs {
+			lo, hi := prefixRange(c)
+			ivs = append(ivs, interval{lo, hi})
+		}
+		for i := range p.Devices {
+			if p.Devices[i].Zone == p.Zones[z].Name {
+				k := key(p.Devices[i].Addr.Unmap())
+				ivs = append(ivs, interval{k, k})
+			}
+		}
+	}
+	for _, iv := range mergeIntervals(ivs) {
+		r := [2]netip.Addr{iv.lo.addr(), iv.hi.addr()}
+		if is4(iv) {
+			v4 = append(v4, r)
+		} else {
+			v6 = append(v6, r)
+		}
+	}
+	return v4, v6
+}

@@ -265,3 +265,26 @@ func (g *Guard) Refresh(ctx context.Context) (bool, error) {
 	g.changed(ctx)
 	return true, nil
 }
+
+// ObserveDevice counts n flows a device opened that an enforcement point
+// (the nftables counters of its rules) decided on its own, and quarantines
+// on a spike like Observe.
+func (g *Guard) ObserveDevice(ctx context.Context, device string, n uint64) error {
+	e := g.eng.Load()
+	i, ok := e.devIndex[device]
+	if !ok {
+		return fmt.Errorf("%w: no device %q", ErrInvalid, device)
+	}
+	zi := e.devs[i].zone
+	zone := e.zoneNames[zi]
+	for _, a := range g.mon.ObserveFlow(ctx, device, zone, "", n) {
+		s := e.policy.Zones[zi].Spike
+		switch {
+		case a.Kind == monitor.KindZoneSpike || (a.Kind == monitor.KindSpike && s.Segment):
+			g.quarantine(ctx, e, "zone", zone, s.Calm, a)
+		case a.Kind == monitor.KindSpike:
+			g.quarantine(ctx, e, "device", device, s.Calm, a)
+		}
+	}
+	return nil
+}
