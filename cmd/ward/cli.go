@@ -109,6 +109,6 @@ configuration, 3 harness error.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newCheckCmd(), newControlsCmd(), newEvidenceCmd(), newAtRestCmd(), newBackupCmd(), newVersionCmd())
+	root.AddCommand(newCheckCmd(), newControlsCmd(), newEvidenceCmd(), newAtRestCmd(), newBackupCmd(), newSegmentCmd(), newVersionCmd())
 	return root
 }
