@@ -107,17 +107,3 @@ func (s addrSet) contains(a u128) bool {
 	}
 	return lo < len(s) && !a.less(s[lo].lo)
 }
-
-func (s addrSet) intersects(t addrSet) bool {
-	i, j := 0, 0
-	for i < len(s) && j < len(t) {
-		if s[i].hi.less(t[j].lo) {
-			i++
-		} else if t[j].hi.less(s[i].lo) {
-			j++
-		} else {
-			return true
-		}
-	}
-	return false
-}

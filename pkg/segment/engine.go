@@ -578,15 +578,6 @@ func (e *Engine) endpoint(a netip.Addr) endpoint {
 	return endpoint{k, -1, e.lookupZone(k)}
 }
 
-func (e *Engine) endpointName(ep endpoint, a netip.Addr) string {
-	if ep.dev >= 0 {
-		return e.devNames[ep.dev]
-	}
-	if ep.zone >= 0 {
-		return "zone " + e.zoneNames[ep.zone]
-	}
-	return a.Unmap().String()
-}
 
 // Decide returns the verdict on f. The order of checks: an unknown device
 // at either end is denied; a quarantined device or zone at either end

@@ -427,8 +427,7 @@ type Policy struct {
 
 // Errors callers can match with errors.Is.
 var (
-	ErrInvalid        = errors.New("segment: invalid")
-	ErrPolicy         = errors.New("segment: policy has errors")
-	ErrFlow           = errors.New("segment: invalid flow")
-	ErrUnknownProfile = errors.New("segment: unknown")
+	ErrInvalid = errors.New("segment: invalid")
+	ErrPolicy  = errors.New("segment: policy has errors")
+	ErrFlow    = errors.New("segment: invalid flow")
 )

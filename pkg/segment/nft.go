@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -29,7 +28,9 @@ type family struct {
 
 var families = []family{{true, "ip", "ipv4_addr", "v4"}, {false, "ip6", "ipv6_addr", "v6"}}
 
-func is4(iv interval) bool { return iv.lo.hi == 0 && iv.lo.lo>>32 == 0xffff && iv.hi.hi == 0 && iv.hi.lo>>32 == 0xffff }
+func is4(iv interval) bool {
+	return iv.lo.hi == 0 && iv.lo.lo>>32 == 0xffff && iv.hi.hi == 0 && iv.hi.lo>>32 == 0xffff
+}
 
 func (a u128) addr() netip.Addr {
 	var b [16]byte
@@ -432,7 +433,7 @@ func DiffLines(old, new string) string {
 	return out.String()
 }
 
-// nftCounters parses "nft list table" output into packet counts by rule
+// NFTCounters parses "nft list table" output into packet counts by rule
 // comment (summed when a comment repeats).
 func NFTCounters(listing string) map[string]uint64 {
 	out := map[string]uint64{}
@@ -456,5 +457,3 @@ func NFTCounters(listing string) map[string]uint64 {
 	}
 	return out
 }
-
-var _ = slices.Sort[[]string]

@@ -275,7 +275,7 @@ func aceRule(a *acl, e *ace, dir segment.Direction, loc segment.Location, fail f
 	if mt.Eth != nil {
 		return r, fail(ErrUnsupported, p+".matches.eth", "Ethernet matches are not supported")
 	}
-	if mt.ICMP != nil && len(mt.ICMP) > 0 {
+	if len(mt.ICMP) > 0 {
 		return r, fail(ErrUnsupported, p+".matches.icmp", "ICMP type/code matches are not supported")
 	}
 	if mt.IPv4 != nil && mt.IPv6 != nil {

@@ -233,7 +233,7 @@ func TestRealEnforcement(t *testing.T) {
 		{"med", "10.77.10.6", "10.77.30.20:443"},  // pump-2 -> EHR: cut off with its segment
 		{"med", "10.77.10.6", "10.77.20.10:8443"}, // monitoring conduit: stays up
 		{"med", "10.77.10.5", "10.77.20.10:8443"},
-		{"cli", "10.77.20.33", "10.77.10.5:443"}, // clinicians lose the pump UI
+		{"cli", "10.77.20.33", "10.77.10.5:443"},  // clinicians lose the pump UI
 		{"cli", "10.77.20.33", "10.77.30.20:443"}, // other zones unaffected
 	}
 	check("quarantine", e, quarantined)
