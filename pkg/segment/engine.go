@@ -578,7 +578,6 @@ func (e *Engine) endpoint(a netip.Addr) endpoint {
 	return endpoint{k, -1, e.lookupZone(k)}
 }
 
-
 // Decide returns the verdict on f. The order of checks: an unknown device
 // at either end is denied; a quarantined device or zone at either end
 // allows only flows a monitoring conduit allows (and that are otherwise
