@@ -221,6 +221,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 	registerAtRestSteps(sc)
 	registerBackupSteps(sc)
 	registerMFASteps(sc)
+	registerSegmentSteps(sc)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{

@@ -46,6 +46,7 @@ type world struct {
 	attempt   string                    // what the last "tries to" step tried, in words
 	tried     credentials               // the account creation or login last tried
 	review    *device.ActivityReport    // the last privileged-activity review
+	seg       *segmentWorld             // network segmentation state (steps_segment.go)
 
 	mu        sync.Mutex
 	started   time.Time

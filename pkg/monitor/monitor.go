@@ -109,7 +109,8 @@ func WithZoneSpike(zone string, s Spike) Option {
 }
 
 // WithLearning sets how long after a device is first seen its
-// destinations and privileged-use hours are learned as normal (default 24h).
+// destinations and privileged-use hours are learned as normal (default
+// 24h). 0 learns nothing on its own: only Learn says what is normal.
 func WithLearning(d time.Duration) Option {
 	return func(m *Monitor) error {
 		if d < 0 {
@@ -346,6 +347,17 @@ func (m *Monitor) raise(ctx context.Context, as []Alert) {
 		for _, f := range m.notify {
 			f(a)
 		}
+	}
+}
+
+// Learn records destinations as normal for a device (its documented peers),
+// so connections to them never raise a new-destination alert.
+func (m *Monitor) Learn(device, zone string, dsts ...string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	d := m.dev(device, zone, m.now())
+	for _, x := range dsts {
+		d.dests[x] = true
 	}
 }
 

@@ -19,7 +19,7 @@ type guardConfig struct {
 	audit    monitor.Auditor
 	onChange func(context.Context, *Engine) error
 	notify   []func(monitor.Alert)
-	learn    time.Duration
+	learn    *time.Duration
 }
 
 // GuardClock sets the clock (default time.Now); simulators pass theirs.
@@ -40,8 +40,9 @@ func GuardNotify(f func(monitor.Alert)) GuardOption {
 	return func(c *guardConfig) { c.notify = append(c.notify, f) }
 }
 
-// GuardLearning sets the monitor's learning period for destinations.
-func GuardLearning(d time.Duration) GuardOption { return func(c *guardConfig) { c.learn = d } }
+// GuardLearning sets the monitor's learning period for destinations (0:
+// only what Learn is told is normal).
+func GuardLearning(d time.Duration) GuardOption { return func(c *guardConfig) { c.learn = &d } }
 
 type qkey struct{ kind, name string }
 
@@ -72,8 +73,8 @@ func NewGuard(e *Engine, opts ...GuardOption) (*Guard, error) {
 	for _, f := range g.cfg.notify {
 		mopts = append(mopts, monitor.WithNotify(f))
 	}
-	if g.cfg.learn > 0 {
-		mopts = append(mopts, monitor.WithLearning(g.cfg.learn))
+	if g.cfg.learn != nil {
+		mopts = append(mopts, monitor.WithLearning(*g.cfg.learn))
 	}
 	for _, z := range e.policy.Zones {
 		if s := z.Spike; s != nil {
@@ -116,11 +117,7 @@ func (g *Guard) Observe(ctx context.Context, f Flow) Decision {
 	if src.dev >= 0 {
 		name = e.devNames[src.dev]
 	}
-	dst := f.Dst.Unmap().String()
-	if f.Proto.hasPorts() {
-		dst = netipPort(f)
-	}
-	for _, a := range g.mon.ObserveFlow(ctx, name, zone, dst, 1) {
+	for _, a := range g.mon.ObserveFlow(ctx, name, zone, destination(f), 1) {
 		switch a.Kind {
 		case monitor.KindSpike:
 			s := e.policy.Zones[src.zone].Spike
@@ -136,8 +133,27 @@ func (g *Guard) Observe(ctx context.Context, f Flow) Decision {
 	return d
 }
 
-func netipPort(f Flow) string {
-	return fmt.Sprintf("%s/%s:%d", f.Dst.Unmap(), f.Proto, f.DstPort)
+// destination names a flow's destination for the monitor's baselines.
+func destination(f Flow) string {
+	if f.Proto.hasPorts() {
+		return fmt.Sprintf("%s/%s:%d", f.Dst.Unmap(), f.Proto, f.DstPort)
+	}
+	return f.Dst.Unmap().String() + "/" + f.Proto.String()
+}
+
+// Learn tells the monitor that the flow is normal for its source (a
+// documented peer), so it never raises a new-destination alert.
+func (g *Guard) Learn(f Flow) {
+	e := g.eng.Load()
+	src := e.endpoint(f.Src)
+	if src.zone < 0 || src.zone == e.ext {
+		return
+	}
+	name := f.Src.Unmap().String()
+	if src.dev >= 0 {
+		name = e.devNames[src.dev]
+	}
+	g.mon.Learn(name, e.zoneNames[src.zone], destination(f))
 }
 
 func (g *Guard) quarantine(ctx context.Context, e *Engine, kind, name string, calm time.Duration, why monitor.Alert) {

@@ -94,7 +94,7 @@ func WithAuditSink(s audit.Sink) Option {
 // capabilities device.Authenticator, device.PatientData, device.AuditSource,
 // device.RawStorage, device.Provisioner, device.KeyCustodian,
 // device.Decommissioner, device.Backupper, device.ConfigExporter,
-// device.Operator, device.EmergencyAccess, device.ActivityReviewer and, as a
+// device.Operator, device.EmergencyAccess, device.ActivityReviewer, device.Network and, as a
 // test build, device.MFAProvisioner and device.ClockControl. Logins,
 // sessions and authorization are pkg/mfa's and pkg/access's (auth.go). It
 // is safe for concurrent use.
@@ -125,6 +125,8 @@ type Pump struct {
 	// lastWritten is the patient written most recently (lossy-backup
 	// leaves it out).
 	lastWritten string
+	// net is the pump's place in the modelled site network (network.go).
+	net *simNet
 }
 
 // New builds a simulated device of the given profile.
@@ -200,6 +202,9 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 		return nil, fmt.Errorf("sim: access policy: %w", err)
 	}
 	if err := p.resetSessions(); err != nil {
+		return nil, err
+	}
+	if err := p.initNetwork(ctx); err != nil {
 		return nil, err
 	}
 	return p, nil
