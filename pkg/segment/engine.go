@@ -112,14 +112,23 @@ const (
 	pkNone
 )
 
+// crule is a compiled rule, kept small (48 bytes) so a device's rules
+// share few cache lines: the common single destination-port range is
+// inline, anything rarer hangs off x.
 type crule struct {
-	idx    int32 // position in Engine.rules: policy order
-	proto  Proto
-	kind   uint8
-	zone   int32
-	addr   u128
+	idx      int32 // position in Engine.rules: policy order
+	zone     int32
+	proto    Proto
+	kind     uint8
+	anyPort  bool // no destination-port restriction
+	dlo, dhi uint16
+	addr     u128
+	x        *cruleExtra
+}
+
+type cruleExtra struct {
 	set    addrSet
-	dports []PortRange
+	dports []PortRange // when more than one range
 	sports []PortRange
 }
 
@@ -364,7 +373,16 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 			if !opensFlows(r.Direction, r.Initiator) {
 				return // reply-only: conntrack lets replies through
 			}
-			cr := crule{idx: idx, proto: r.Proto, dports: r.DstPorts, sports: r.SrcPorts}
+			cr := crule{idx: idx, proto: r.Proto, anyPort: len(r.DstPorts) == 0}
+			var x cruleExtra
+			switch len(r.DstPorts) {
+			case 0:
+			case 1:
+				cr.dlo, cr.dhi = r.DstPorts[0].Lo, r.DstPorts[0].Hi
+			default:
+				x.dports = r.DstPorts
+			}
+			x.sports = r.SrcPorts
 			switch r.Peer.Kind {
 			case PeerAny:
 				cr.kind = pkAny
@@ -394,8 +412,11 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 					}
 					fallthrough
 				default:
-					cr.kind, cr.set = pkSet, s
+					cr.kind, x.set = pkSet, s
 				}
+			}
+			if x.set != nil || x.dports != nil || x.sports != nil {
+				cr.x = &x
 			}
 			if r.Direction == Egress {
 				e.devs[i].egress = append(e.devs[i].egress, cr)
@@ -517,11 +538,18 @@ func (r *crule) match(f *Flow, peer u128, peerZone int32) bool {
 	if r.proto != ProtoAny && r.proto != f.Proto {
 		return false
 	}
-	if len(r.dports) > 0 && (!f.Proto.hasPorts() || !portsMatch(r.dports, f.DstPort)) {
-		return false
+	if !r.anyPort && r.x == nil || !r.anyPort && r.x.dports == nil {
+		if !f.Proto.hasPorts() || f.DstPort < r.dlo || f.DstPort > r.dhi {
+			return false
+		}
 	}
-	if len(r.sports) > 0 && (!f.Proto.hasPorts() || f.SrcPort == 0 || !portsMatch(r.sports, f.SrcPort)) {
-		return false
+	if x := r.x; x != nil {
+		if len(x.dports) > 0 && (!f.Proto.hasPorts() || !portsMatch(x.dports, f.DstPort)) {
+			return false
+		}
+		if len(x.sports) > 0 && (!f.Proto.hasPorts() || f.SrcPort == 0 || !portsMatch(x.sports, f.SrcPort)) {
+			return false
+		}
 	}
 	switch r.kind {
 	case pkAny:
@@ -531,9 +559,27 @@ func (r *crule) match(f *Flow, peer u128, peerZone int32) bool {
 	case pkAddr:
 		return r.addr == peer
 	case pkSet:
-		return r.set.contains(peer)
+		return r.x.set.contains(peer)
 	}
 	return false
+}
+
+// dports returns the rule's destination-port ranges (nil: any).
+func (r *crule) dports() []PortRange {
+	switch {
+	case r.anyPort:
+		return nil
+	case r.x != nil && r.x.dports != nil:
+		return r.x.dports
+	}
+	return []PortRange{{r.dlo, r.dhi}}
+}
+
+func (r *crule) sports() []PortRange {
+	if r.x == nil {
+		return nil
+	}
+	return r.x.sports
 }
 
 func firstMatch(rs []crule, f *Flow, peer u128, peerZone int32) int32 {

@@ -153,7 +153,7 @@ func (w *nftWriter) peerMatch(fam family, dir string, r *crule) (string, bool) {
 		}
 		return fmt.Sprintf("%s %s %s", fam.ip, dir, r.addr.addr()), true
 	case pkSet:
-		els := elements(r.set, fam)
+		els := elements(r.x.set, fam)
 		if len(els) == 0 {
 			return "", false
 		}
@@ -283,7 +283,7 @@ func (e *Engine) NFTables(opt NFTOptions) string {
 					w.line(2, "# %s: its peer has no %s address", id, fam.name)
 					continue
 				}
-				w.line(2, "%s counter %s comment %s", join(peer, l4(r.proto, r.dports, r.sports)), side.verdict, quote(id))
+				w.line(2, "%s counter %s comment %s", join(peer, l4(r.proto, r.dports(), r.sports())), side.verdict, quote(id))
 			}
 			w.line(2, "counter drop comment %s", quote("default deny: "+d.Name+" "+map[string]string{"out": "egress", "in": "ingress"}[side.suffix]))
 			w.line(1, "}")
