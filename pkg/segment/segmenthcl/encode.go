@@ -86,6 +86,8 @@ func Encode(p *segment.Policy) []byte {
 			}
 			if s.Learn {
 				sb.SetAttributeValue("learn", cty.True)
+			}
+			if s.Factor != 0 {
 				sb.SetAttributeValue("factor", cty.NumberFloatVal(s.Factor))
 			}
 			if s.Calm > 0 {
