@@ -112,6 +112,12 @@ func loadPolicy(t *testing.T) *segment.Policy {
 // traffic spike from a pump quarantines its segment while its monitoring
 // conduit stays up.
 func TestRealEnforcement(t *testing.T) {
+	for _, backend := range []string{"nft-f", "netlink"} {
+		t.Run(backend, func(t *testing.T) { realEnforcement(t, backend) })
+	}
+}
+
+func realEnforcement(t *testing.T, backend string) {
 	ctx := context.Background()
 	lab := hospitalLab(t, ctx)
 	for _, l := range []struct{ ns, addr string }{
@@ -148,8 +154,22 @@ func TestRealEnforcement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	router := segment.NetnsRunner(lab.NS("router"))
-	if err := segment.ApplyNFT(ctx, router, e.NFTables(segment.NFTOptions{}), false); err != nil {
+	h, err := netns.GetFromName(lab.NS("router"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	conn, err := nftnl.Dial(int(h), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if backend == "netlink" {
+		err = conn.Apply(e)
+	} else {
+		err = segment.ApplyNFT(ctx, segment.NetnsRunner(lab.NS("router")), e.NFTables(segment.NFTOptions{}), false)
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
 	check := func(phase string, e *segment.Engine, ps []probe) {
@@ -172,17 +192,7 @@ func TestRealEnforcement(t *testing.T) {
 	}
 	check("policy", e, probes)
 
-	// The programmatic path: read the counters through netlink.
-	h, err := netns.GetFromName(lab.NS("router"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
-	conn, err := nftnl.Dial(int(h), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
+	// Read the counters through netlink.
 	ctr, err := conn.Counters()
 	if err != nil {
 		t.Fatal(err)
@@ -250,6 +260,15 @@ func TestRealEnforcement(t *testing.T) {
 	}
 	if syncErr != nil {
 		t.Fatal(syncErr)
+	}
+	// Re-applying over the live table replaces it in one transaction.
+	if backend == "netlink" {
+		err = conn.Apply(e)
+	} else {
+		err = segment.ApplyNFT(ctx, segment.NetnsRunner(lab.NS("router")), e.NFTables(segment.NFTOptions{}), false)
+	}
+	if err != nil {
+		t.Fatalf("re-apply: %v", err)
 	}
 	check("released", e, append(quarantined, probe{"guest", "10.77.40.9", "10.77.10.5:443"}))
 }
