@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,4 +191,30 @@ device "console" {
 	code, _, errs = ward(t, "segment", "import-mud", bad)
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errs, `aces.ace["cloud-updates"].actions: forwarding "drop"`)
+}
+
+// TestSegmentCheckStreams: from a pipe, each decision comes out before the
+// next flow is written (a tool can hold a conversation with ward).
+func TestSegmentCheckStreams(t *testing.T) {
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var errb bytes.Buffer
+	root := newRoot(outW, &errb)
+	root.SetIn(inR)
+	root.SetArgs([]string{"segment", "check", "--policy", hospitalHCL, "--flows", "-"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(context.Background()); outW.Close() }()
+	lines := bufio.NewScanner(outR)
+	for _, tt := range []struct{ flow, want string }{
+		{"src=10.77.20.33 dst=10.77.30.20 proto=tcp dport=443", "allow conduit/clinical-to-ehr"},
+		{"src=10.77.40.9 dst=10.77.10.5 proto=tcp dport=443", "deny default"},
+		{"src=10.77.99.4 dst=10.77.10.5 proto=tcp dport=443", "deny unknown-device"},
+	} {
+		_, err := io.WriteString(inW, tt.flow+"\n")
+		require.NoError(t, err)
+		require.True(t, lines.Scan(), "no decision for %s", tt.flow)
+		assert.True(t, strings.HasPrefix(lines.Text(), tt.want), lines.Text())
+	}
+	inW.Close()
+	require.NoError(t, <-done, errb.String())
 }

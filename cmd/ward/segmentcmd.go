@@ -158,8 +158,10 @@ with # are copied through as they are.`,
 					fmt.Fprintf(out, "error: %v\n", err)
 					fmt.Fprintf(cmd.ErrOrStderr(), "ward: %s:%d: %v\n", flows, n, err)
 				}
-				// Stream: a consumer reading decisions sees each as it is made.
-				if sc.Err() == nil && out.Buffered() > 32<<10 {
+				// Stream: from a pipe each decision goes out as it is made
+				// (the writer may be waiting for it before sending more);
+				// from a file, in 32 KiB writes.
+				if flows == "-" || out.Buffered() > 32<<10 {
 					if err := out.Flush(); err != nil {
 						return err
 					}
