@@ -143,7 +143,7 @@ func newLinearScan(e *Engine) *linearScan {
 				a := p.Devices[e.devIndex[r.Peer.Value]].Addr
 				lr.prefixes = []netip.Prefix{netip.PrefixFrom(a, 32)}
 			default:
-				lr.prefixes = peerPrefixes(p, r.Peer, int32(i), d.Manufacturer, d.Model, nil, nil, nil)
+				lr.prefixes = peerPrefixes(p, r.Peer, d.Manufacturer, d.Model, nil, nil, nil)
 			}
 			l.rules = append(l.rules, lr)
 		}

@@ -350,8 +350,8 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 	}
 	// Memoise peer sets: most rules share a few peers.
 	type setKey struct {
-		peer   Peer
-		device int32
+		peer Peer
+		attr string
 	}
 	sets := map[setKey]addrSet{}
 	for i := range p.Devices {
@@ -393,13 +393,17 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 				cr.kind = pkAddr
 				cr.addr = key(p.Devices[e.devIndex[r.Peer.Value]].Addr.Unmap())
 			default:
-				sk := setKey{peer: r.Peer, device: -1}
-				if r.Peer.Kind == PeerSameManufacturer || r.Peer.Kind == PeerMyController {
-					sk.device = int32(i) // depends on the device
+				// Sets depend on the device only through its maker and model.
+				sk := setKey{peer: r.Peer}
+				switch r.Peer.Kind {
+				case PeerSameManufacturer:
+					sk.attr = manufacturer
+				case PeerMyController:
+					sk.attr = model
 				}
 				s, ok := sets[sk]
 				if !ok {
-					s = newAddrSet(peerPrefixes(p, r.Peer, int32(i), manufacturer, model, controllers, resolved, profiles))
+					s = newAddrSet(peerPrefixes(p, r.Peer, manufacturer, model, controllers, resolved, profiles))
 					sets[sk] = s
 				}
 				switch len(s) {
@@ -449,8 +453,11 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 }
 
 // peerPrefixes resolves a peer that is neither any, a zone nor a device to
-// the prefixes it stands for, from device dev's point of view.
-func peerPrefixes(p *Policy, peer Peer, dev int32, manufacturer, model string, controllers map[string][]netip.Addr, resolved map[string][]netip.Addr, profiles map[string]*Profile) []netip.Prefix {
+// the prefixes it stands for, for a device of the given manufacturer and
+// model (same-manufacturer includes the device itself: RFC 8520 names
+// devices by their MUD URL's authority, and a flow never goes from a device
+// to itself through the gateway).
+func peerPrefixes(p *Policy, peer Peer, manufacturer, model string, controllers map[string][]netip.Addr, resolved map[string][]netip.Addr, profiles map[string]*Profile) []netip.Prefix {
 	var out []netip.Prefix
 	host := func(a netip.Addr) { a = a.Unmap(); out = append(out, netip.PrefixFrom(a, a.BitLen())) }
 	devAttr := func(d *Device) (string, string) {
@@ -489,7 +496,7 @@ func peerPrefixes(p *Policy, peer Peer, dev int32, manufacturer, model string, c
 			d := &p.Devices[i]
 			m, mo := devAttr(d)
 			switch {
-			case peer.Kind == PeerSameManufacturer && manufacturer != "" && m == manufacturer && int32(i) != dev,
+			case peer.Kind == PeerSameManufacturer && manufacturer != "" && m == manufacturer,
 				peer.Kind == PeerManufacturer && m == peer.Value,
 				peer.Kind == PeerModel && mo == peer.Value:
 				host(d.Addr)

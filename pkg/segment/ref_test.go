@@ -112,7 +112,7 @@ func (r *refEngine) peerHas(self *Device, peer Peer, a netip.Addr) bool {
 	switch peer.Kind {
 	case PeerSameManufacturer:
 		sm, _ := r.attrs(self)
-		return sm != "" && m == sm && d != self
+		return sm != "" && m == sm // the device itself included
 	case PeerManufacturer:
 		return m == peer.Value
 	case PeerModel:
