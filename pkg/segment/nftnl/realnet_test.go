@@ -81,13 +81,17 @@ func (p probe) flow(t *testing.T) segment.Flow {
 // connectAll dials every probe in parallel; a denied flow costs one
 // timeout, so the whole batch costs about one.
 func connectAll(lab *netlab.Lab, ps []probe) []error {
+	return connectAllTimeout(lab, ps, 700*time.Millisecond)
+}
+
+func connectAllTimeout(lab *netlab.Lab, ps []probe, timeout time.Duration) []error {
 	errs := make([]error, len(ps))
 	var wg sync.WaitGroup
 	for i, p := range ps {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = lab.Dial(p.ns, p.src, p.dst, 700*time.Millisecond)
+			errs[i] = lab.Dial(p.ns, p.src, p.dst, timeout)
 		}()
 	}
 	wg.Wait()
