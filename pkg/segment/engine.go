@@ -727,9 +727,51 @@ func (e *Engine) Explain(f Flow) string {
 			fmt.Fprintf(&b, "  %s is quarantined: only monitoring conduits stay open (monitoring conduit matches: %t)\n", who, e.monitoring(&f, src.zone, dst.zone))
 		}
 	}
+	listRules := func(who string, dir string, rs []crule, peer endpoint) {
+		fmt.Fprintf(&b, "  %s %s rules, first match decides:\n", who, dir)
+		if len(rs) == 0 {
+			b.WriteString("    (none)\n")
+		}
+		for i := range rs {
+			r := &rs[i]
+			ri := &e.rules[r.idx]
+			if why := e.whyNot(r, &f, peer); why != "" {
+				fmt.Fprintf(&b, "    no   %s (%s): %s\n", ri.id, ri.loc, why)
+			} else {
+				fmt.Fprintf(&b, "    yes  %s (%s)\n", ri.id, ri.loc)
+				break
+			}
+		}
+	}
+	if src.dev >= 0 && e.devs[src.dev].policed {
+		listRules(e.devNames[src.dev], "egress", e.devs[src.dev].egress, dst)
+	}
+	if dst.dev >= 0 && e.devs[dst.dev].policed {
+		listRules(e.devNames[dst.dev], "ingress", e.devs[dst.dev].ingress, src)
+	}
+	if src.zone >= 0 && dst.zone >= 0 {
+		cs := e.cond[int(src.zone)*e.nz+int(dst.zone)]
+		fmt.Fprintf(&b, "  conduits from %q to %q: %d\n", e.zoneNames[src.zone], e.zoneNames[dst.zone], len(cs))
+	}
 	d := e.Decide(f)
 	fmt.Fprintf(&b, "  decision: %s\n", d)
 	return b.String()
+}
+
+// whyNot says why a compiled rule does not match a flow ("" if it does).
+func (e *Engine) whyNot(r *crule, f *Flow, peer endpoint) string {
+	if r.match(f, peer.addr, peer.zone) {
+		return ""
+	}
+	if r.proto != ProtoAny && r.proto != f.Proto {
+		return "wants protocol " + r.proto.String()
+	}
+	probe := *r
+	probe.kind = pkAny
+	if !probe.match(f, peer.addr, peer.zone) {
+		return "wants " + portsString(r.dports())
+	}
+	return "peer is not " + e.rules[r.idx].rule.Peer.String()
 }
 
 // Quarantine puts a device (kind "device") or a whole zone (kind "zone")

@@ -310,3 +310,31 @@ func TestDecideConcurrent(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestExplain(t *testing.T) {
+	e, err := segment.Compile(context.Background(), hospital(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.Explain(flow(t, "src=10.77.40.9 dst=10.77.10.5 proto=tcp dport=443"))
+	for _, want := range []string{
+		`source 10.77.40.9 is in zone "guest"`,
+		`destination 10.77.10.5 is device "pump-1" in zone "medical-devices" (policed`,
+		"pump-1 ingress rules, first match decides:",
+		"no   pump-1/acme-pump/clinician-ui (hospital.hcl:63:3): peer is not zone:clinical",
+		"decision: deny default (no rule of pump-1 allows it)",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, got)
+		}
+	}
+	if _, err := e.Quarantine("zone", "medical-devices"); err != nil {
+		t.Fatal(err)
+	}
+	got = e.Explain(flow(t, "src=10.77.10.5 dst=10.77.30.20 proto=udp dport=443"))
+	for _, want := range []string{"zone medical-devices is quarantined: only monitoring conduits stay open (monitoring conduit matches: false)", "wants protocol tcp", "decision: deny quarantine zone medical-devices"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -196,6 +196,10 @@ func (p *Pump) Connect(ctx context.Context, peer string, port int) error {
 	f := segment.Flow{Src: pumpAddr, Dst: dst, Proto: segment.ProtoTCP, SrcPort: p.net.nextPort(), DstPort: uint16(port)}
 	if d := p.net.decide(ctx, f); !d.Allow {
 		p.net.record(device.NetworkEvent{Time: p.now(), Kind: "blocked-connection", Peer: dst.String(), Detail: fmt.Sprintf("%s: %s", f, d)})
+		// The refusal is audited too; a device that cannot record it still
+		// refuses (the network log above has it).
+		_ = p.record(ctx, audit.Event{Actor: "network", Source: pumpAddr.String(), Action: "network.blocked", Object: dst.String(),
+			Outcome: audit.Denied, Detail: map[string]string{"flow": f.String(), "decision": d.String()}})
 		return fmt.Errorf("%w: %s: %s", device.ErrBlocked, f, d)
 	}
 	return nil

@@ -3,9 +3,11 @@ package sim
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
+	"github.com/wardsec/ward/pkg/audit"
 	"github.com/wardsec/ward/pkg/device"
 )
 
@@ -74,6 +76,13 @@ func TestPumpEgressAllowlist(t *testing.T) {
 	}
 	if !kinds["blocked-connection"] || !kinds["new-destination"] {
 		t.Fatalf("events %+v", evs)
+	}
+	recs, err := p.auditRecords(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(recs, func(r audit.Record) bool { return r.Action == "network.blocked" && r.Object == "203.0.113.66" }) {
+		t.Fatal("blocked connection not audited")
 	}
 	open := newTestPump(t, "open-egress")
 	if err := open.Connect(ctx, "203.0.113.66", 4444); err != nil {
