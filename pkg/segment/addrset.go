@@ -107,3 +107,16 @@ func (s addrSet) contains(a u128) bool {
 	}
 	return lo < len(s) && !a.less(s[lo].lo)
 }
+
+func is4(iv interval) bool {
+	return iv.lo.hi == 0 && iv.lo.lo>>32 == 0xffff && iv.hi.hi == 0 && iv.hi.lo>>32 == 0xffff
+}
+
+func (a u128) addr() netip.Addr {
+	var b [16]byte
+	for i := range 8 {
+		b[i] = byte(a.hi >> (56 - 8*i))
+		b[8+i] = byte(a.lo >> (56 - 8*i))
+	}
+	return netip.AddrFrom16(b).Unmap()
+}

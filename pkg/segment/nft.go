@@ -28,35 +28,6 @@ type family struct {
 
 var families = []family{{true, "ip", "ipv4_addr", "v4"}, {false, "ip6", "ipv6_addr", "v6"}}
 
-func is4(iv interval) bool {
-	return iv.lo.hi == 0 && iv.lo.lo>>32 == 0xffff && iv.hi.hi == 0 && iv.hi.lo>>32 == 0xffff
-}
-
-func (a u128) addr() netip.Addr {
-	var b [16]byte
-	for i := range 8 {
-		b[i] = byte(a.hi >> (56 - 8*i))
-		b[8+i] = byte(a.lo >> (56 - 8*i))
-	}
-	return netip.AddrFrom16(b).Unmap()
-}
-
-// elements renders the intervals of one family as nft set elements.
-func elements(s addrSet, fam family) []string {
-	var out []string
-	for _, iv := range s {
-		if is4(iv) != fam.v4 {
-			continue
-		}
-		if iv.lo == iv.hi {
-			out = append(out, iv.lo.addr().String())
-		} else {
-			out = append(out, iv.lo.addr().String()+"-"+iv.hi.addr().String())
-		}
-	}
-	return out
-}
-
 func quote(s string) string { return strconv.Quote(strings.ReplaceAll(s, `"`, "'")) }
 
 func portsExpr(rs []PortRange) string {
@@ -103,12 +74,8 @@ func join(parts ...string) string {
 }
 
 type nftWriter struct {
-	e   *Engine
-	b   bytes.Buffer
-	opt NFTOptions
-	// zone sets (CIDRs plus member devices) by zone index
-	zoneSets []addrSet
-	known    addrSet
+	b  bytes.Buffer
+	rs *Ruleset
 }
 
 func (w *nftWriter) line(indent int, format string, args ...any) {
@@ -117,53 +84,67 @@ func (w *nftWriter) line(indent int, format string, args ...any) {
 	w.b.WriteByte('\n')
 }
 
-func (w *nftWriter) set(name string, fam family, s addrSet, comment string) {
+func pick(r Ranges, fam family) [][2]netip.Addr {
+	if fam.v4 {
+		return r.V4
+	}
+	return r.V6
+}
+
+func rangeElements(rs [][2]netip.Addr) []string {
+	out := make([]string, 0, len(rs))
+	for _, r := range rs {
+		if r[0] == r[1] {
+			out = append(out, r[0].String())
+		} else {
+			out = append(out, r[0].String()+"-"+r[1].String())
+		}
+	}
+	return out
+}
+
+func (w *nftWriter) set(name string, fam family, r Ranges, comment string) {
 	w.line(1, "set %s_%s {", name, fam.name)
 	w.line(2, "type %s", fam.typ)
 	w.line(2, "flags interval")
 	if comment != "" {
 		w.line(2, "comment %s", quote(comment))
 	}
-	if els := elements(s, fam); len(els) > 0 {
+	if els := rangeElements(pick(r, fam)); len(els) > 0 {
 		w.line(2, "elements = { %s }", strings.Join(els, ", "))
 	}
 	w.line(1, "}")
 }
 
 // zoneMatch renders "this address is in zone z" for one direction.
-func (w *nftWriter) zoneMatch(fam family, dir string, z int32) string {
-	if z == w.e.ext {
+func (w *nftWriter) zoneMatch(fam family, dir string, z int) string {
+	if z == len(w.rs.Zones) {
 		return fmt.Sprintf("%s %s != @known_%s %s %s != @local_%s", fam.ip, dir, fam.name, fam.ip, dir, fam.name)
 	}
 	return fmt.Sprintf("%s %s @zone%d_%s", fam.ip, dir, z, fam.name)
 }
 
-// peerMatch renders a compiled rule's peer; ok is false when the peer has
-// no address of this family (the rule can never match).
-func (w *nftWriter) peerMatch(fam family, dir string, r *crule) (string, bool) {
-	switch r.kind {
-	case pkAny:
+// peerMatch renders a rule's peer; ok is false when the peer has no address
+// of this family (the rule can never match).
+func (w *nftWriter) peerMatch(fam family, dir string, r *RulesetRule) (string, bool) {
+	switch {
+	case r.PeerAny:
 		return "", true
-	case pkZone:
-		return w.zoneMatch(fam, dir, r.zone), true
-	case pkAddr:
-		iv := interval{r.addr, r.addr}
-		if is4(iv) != fam.v4 {
-			return "", false
-		}
-		return fmt.Sprintf("%s %s %s", fam.ip, dir, r.addr.addr()), true
-	case pkSet:
-		els := elements(r.x.set, fam)
-		if len(els) == 0 {
-			return "", false
-		}
-		return fmt.Sprintf("%s %s { %s }", fam.ip, dir, strings.Join(els, ", ")), true
+	case r.PeerZone >= 0:
+		return w.zoneMatch(fam, dir, r.PeerZone), true
 	}
-	return "", false
+	rs := pick(r.PeerRanges, fam)
+	switch {
+	case len(rs) == 0:
+		return "", false
+	case len(rs) == 1 && rs[0][0] == rs[0][1]:
+		return fmt.Sprintf("%s %s %s", fam.ip, dir, rs[0][0]), true
+	}
+	return fmt.Sprintf("%s %s { %s }", fam.ip, dir, strings.Join(rangeElements(rs), ", ")), true
 }
 
-func (w *nftWriter) conduitMatch(fam family, c *Conduit) string {
-	return join(w.zoneMatch(fam, "saddr", w.e.zoneIndex[c.From]), w.zoneMatch(fam, "daddr", w.e.zoneIndex[c.To]), l4(c.Proto, c.DstPorts, nil))
+func (w *nftWriter) conduitMatch(fam family, c *RulesetConduit) string {
+	return join(w.zoneMatch(fam, "saddr", c.From), w.zoneMatch(fam, "daddr", c.To), l4(c.Proto, c.DstPorts, nil))
 }
 
 // NFTables renders the engine's policy, with its current quarantines, as
@@ -181,62 +162,20 @@ func (e *Engine) NFTables(opt NFTOptions) string {
 	if opt.Hook == "" {
 		opt.Hook = "forward"
 	}
-	w := &nftWriter{e: e, opt: opt}
-	p := e.policy
-	w.zoneSets = make([]addrSet, len(p.Zones))
-	var knownIvs []interval
-	for i, z := range p.Zones {
-		var ivs []interval
-		for _, c := range z.CIDRs {
-			lo, hi := prefixRange(c)
-			ivs = append(ivs, interval{lo, hi})
-		}
-		for j := range p.Devices {
-			if p.Devices[j].Zone == z.Name {
-				k := key(p.Devices[j].Addr.Unmap())
-				ivs = append(ivs, interval{k, k})
-			}
-		}
-		knownIvs = append(knownIvs, ivs...)
-		w.zoneSets[i] = mergeIntervals(ivs)
-	}
-	w.known = mergeIntervals(knownIvs)
-	var quarIvs []interval
-	var policedIvs []interval
-	if q := e.quar.Load(); q != nil {
-		for i, on := range q.dev {
-			if on {
-				k := key(p.Devices[i].Addr.Unmap())
-				quarIvs = append(quarIvs, interval{k, k})
-			}
-		}
-		for i, on := range q.zone {
-			if on && i < len(w.zoneSets) {
-				quarIvs = append(quarIvs, w.zoneSets[i]...)
-			}
-		}
-	}
-	for i := range p.Devices {
-		if e.devs[i].policed {
-			k := key(p.Devices[i].Addr.Unmap())
-			policedIvs = append(policedIvs, interval{k, k})
-		}
-	}
-	quar := mergeIntervals(quarIvs)
-	policed := mergeIntervals(policedIvs)
-
+	rs := e.Ruleset()
+	w := &nftWriter{rs: rs}
 	t := "inet " + opt.Table
 	w.line(0, "# Generated by ward segment compile: replaces table %s atomically.", t)
 	w.line(0, "table %s {}", t)
 	w.line(0, "delete table %s", t)
 	w.line(0, "table %s {", t)
 	for _, fam := range families {
-		w.set("local", fam, e.local, "local networks")
-		w.set("known", fam, w.known, "zones and devices")
-		w.set("quarantine", fam, quar, "quarantined devices and zones")
-		w.set("policed", fam, policed, "devices with their own allowlist")
-		for i, z := range p.Zones {
-			w.set(fmt.Sprintf("zone%d", i), fam, w.zoneSets[i], "zone "+z.Name)
+		w.set("local", fam, rs.Local, "local networks")
+		w.set("known", fam, rs.Known, "zones and devices")
+		w.set("quarantine", fam, rs.Quarantine, "quarantined devices and zones")
+		w.set("policed", fam, rs.Policed, "devices with their own allowlist")
+		for i, z := range rs.Zones {
+			w.set(fmt.Sprintf("zone%d", i), fam, z, "zone "+rs.ZoneNames[i])
 		}
 	}
 
@@ -244,48 +183,45 @@ func (e *Engine) NFTables(opt NFTOptions) string {
 	// rest of the policy).
 	w.line(0, "")
 	w.line(1, "chain quarantine {")
-	for i := range p.Conduits {
-		c := &p.Conduits[i]
+	for i := range rs.Conduits {
+		c := &rs.Conduits[i]
 		if !c.Monitoring {
 			continue
 		}
 		for _, fam := range families {
-			w.line(2, "%s counter return comment %s", w.conduitMatch(fam, c), quote("monitoring conduit/"+c.Name))
+			w.line(2, "%s counter return comment %s", w.conduitMatch(fam, c), quote("monitoring "+c.ID))
 		}
 	}
 	w.line(2, "counter drop comment %s", quote("quarantine"))
 	w.line(1, "}")
 
 	// Per-device chains, each ending in the device's default deny.
-	for i := range p.Devices {
-		if !e.devs[i].policed {
-			continue
-		}
-		d := &p.Devices[i]
+	for i := range rs.Devices {
+		d := &rs.Devices[i]
 		fam := families[0]
-		if !d.Addr.Unmap().Is4() {
+		if !d.Addr.Is4() {
 			fam = families[1]
 		}
 		for _, side := range []struct {
-			rules   []crule
+			rules   []RulesetRule
 			suffix  string
 			peerDir string
 			verdict string
-		}{{e.devs[i].egress, "out", "daddr", "return"}, {e.devs[i].ingress, "in", "saddr", "accept"}} {
+			what    string
+		}{{d.Egress, "out", "daddr", "return", "egress"}, {d.Ingress, "in", "saddr", "accept", "ingress"}} {
 			w.line(0, "")
 			w.line(1, "chain dev%d_%s {", i, side.suffix)
-			w.line(2, "comment %s", quote(d.Name+" "+map[string]string{"out": "egress", "in": "ingress"}[side.suffix]))
+			w.line(2, "comment %s", quote(d.Name+" "+side.what))
 			for j := range side.rules {
 				r := &side.rules[j]
 				peer, ok := w.peerMatch(fam, side.peerDir, r)
-				id := e.rules[r.idx].id
 				if !ok {
-					w.line(2, "# %s: its peer has no %s address", id, fam.name)
+					w.line(2, "# %s: its peer has no %s address", r.ID, fam.name)
 					continue
 				}
-				w.line(2, "%s counter %s comment %s", join(peer, l4(r.proto, r.dports(), r.sports())), side.verdict, quote(id))
+				w.line(2, "%s counter %s comment %s", join(peer, l4(r.Proto, r.DstPorts, r.SrcPorts)), side.verdict, quote(r.ID))
 			}
-			w.line(2, "counter drop comment %s", quote("default deny: "+d.Name+" "+map[string]string{"out": "egress", "in": "ingress"}[side.suffix]))
+			w.line(2, "counter drop comment %s", quote("default deny: "+d.Name+" "+side.what))
 			w.line(1, "}")
 		}
 	}
@@ -308,9 +244,9 @@ func (e *Engine) NFTables(opt NFTOptions) string {
 	for _, side := range []struct{ dir, suffix string }{{"saddr", "out"}, {"daddr", "in"}} {
 		for _, fam := range families {
 			var m []string
-			for i := range p.Devices {
-				if e.devs[i].policed && p.Devices[i].Addr.Unmap().Is4() == fam.v4 {
-					m = append(m, fmt.Sprintf("%s : jump dev%d_%s", p.Devices[i].Addr.Unmap(), i, side.suffix))
+			for i := range rs.Devices {
+				if a := rs.Devices[i].Addr; a.Is4() == fam.v4 {
+					m = append(m, fmt.Sprintf("%s : jump dev%d_%s", a, i, side.suffix))
 				}
 			}
 			if len(m) > 0 {
@@ -321,10 +257,10 @@ func (e *Engine) NFTables(opt NFTOptions) string {
 	for _, fam := range families {
 		w.line(2, "%s saddr @policed_%s counter accept comment %s", fam.ip, fam.name, quote("allowed by the source device's rules"))
 	}
-	for i := range p.Conduits {
-		c := &p.Conduits[i]
+	for i := range rs.Conduits {
+		c := &rs.Conduits[i]
 		for _, fam := range families {
-			w.line(2, "%s counter accept comment %s", w.conduitMatch(fam, c), quote("conduit/"+c.Name))
+			w.line(2, "%s counter accept comment %s", w.conduitMatch(fam, c), quote(c.ID))
 		}
 	}
 	w.line(2, "counter drop comment %s", quote("default deny"))
