@@ -1,9 +1,12 @@
 package segmenthcl
 
 import (
+	"context"
 	"os"
 	"reflect"
 	"testing"
+
+	"github.com/wardsec/ward/pkg/segment"
 )
 
 // FuzzParse: any input either fails with diagnostics or gives a policy that
@@ -32,6 +35,21 @@ func FuzzParse(f *testing.F) {
 		clearLocs(q)
 		if !reflect.DeepEqual(p, q) {
 			t.Fatalf("round trip changed the policy:\n%s", out)
+		}
+		// A policy that validates compiles, decides and renders.
+		if len(segment.Errors(segment.Validate(p))) > 0 {
+			return
+		}
+		e, err := segment.Compile(context.Background(), p)
+		if err != nil {
+			t.Fatalf("valid policy does not compile: %v", err)
+		}
+		for _, s := range []string{"src=10.77.10.5 dst=10.77.30.20 proto=tcp dport=443", "src=10.0.0.2 dst=192.0.2.1 proto=udp dport=9"} {
+			f, _ := segment.ParseFlow(s)
+			_ = e.Explain(f)
+		}
+		if e.NFTables(segment.NFTOptions{}) == "" {
+			t.Fatal("empty ruleset")
 		}
 	})
 }
