@@ -301,6 +301,9 @@ func (g *gen) peer(p *Policy) Peer {
 	case 1:
 		a := g.addrs[g.r.IntN(len(g.addrs))]
 		bits := []int{32, 30, 24, 16, 8}[g.r.IntN(5)]
+		if !a.Is4() {
+			bits = []int{128, 120, 64, 16}[g.r.IntN(4)]
+		}
 		return Peer{Kind: PeerCIDR, Prefix: netip.PrefixFrom(a, bits).Masked()}
 	case 2:
 		if g.r.IntN(4) == 0 {
@@ -356,6 +359,9 @@ func (g *gen) policy() *Policy {
 		zone := Zone{Name: fmt.Sprintf("z%d", z), Loc: Location{File: "gen.hcl", Line: z + 1}}
 		if g.r.IntN(5) > 0 { // some zones are device sets only
 			zone.CIDRs = []netip.Prefix{netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(z), 0, 0}), 24)}
+			if g.r.IntN(2) == 0 { // and some are dual-stack
+				zone.CIDRs = append(zone.CIDRs, netip.MustParsePrefix(fmt.Sprintf("fd00:%x::/64", z)))
+			}
 		}
 		p.Zones = append(p.Zones, zone)
 	}
@@ -367,9 +373,12 @@ func (g *gen) policy() *Policy {
 	for i := range nd {
 		z := g.r.IntN(nz)
 		var a netip.Addr
-		if len(p.Zones[z].CIDRs) > 0 {
+		switch {
+		case len(p.Zones[z].CIDRs) > 1 && g.r.IntN(2) == 0:
+			a = netip.MustParseAddr(fmt.Sprintf("fd00:%x::%x", z, 1+i))
+		case len(p.Zones[z].CIDRs) > 0:
 			a = netip.AddrFrom4([4]byte{10, byte(z), 0, byte(1 + i)})
-		} else {
+		default:
 			a = netip.AddrFrom4([4]byte{10, 200, byte(z), byte(1 + i)})
 		}
 		d := Device{Name: fmt.Sprintf("d%d", i), Addr: a, Zone: p.Zones[z].Name, Manufacturer: mfrs[g.r.IntN(3)], Model: models[g.r.IntN(3)]}
@@ -383,7 +392,11 @@ func (g *gen) policy() *Policy {
 	for z := range nz {
 		g.addrs = append(g.addrs, netip.AddrFrom4([4]byte{10, byte(z), 0, 200}))
 	}
-	g.addrs = append(g.addrs, netip.MustParseAddr("10.99.0.1"), netip.MustParseAddr("192.0.2.7"), netip.MustParseAddr("198.51.100.9"))
+	g.addrs = append(g.addrs, netip.MustParseAddr("10.99.0.1"), netip.MustParseAddr("192.0.2.7"), netip.MustParseAddr("198.51.100.9"),
+		netip.MustParseAddr("fd00:1::99"), netip.MustParseAddr("2001:db8::1"))
+	if g.r.IntN(3) == 0 {
+		p.LocalNetworks = append(p.LocalNetworks, netip.MustParsePrefix("fd00::/16"))
+	}
 	g.dns = map[string][]netip.Addr{
 		"ehr.example":  {g.addrs[g.r.IntN(len(g.addrs))]},
 		"pacs.example": {g.addrs[g.r.IntN(len(g.addrs))], netip.MustParseAddr("192.0.2.7")},
