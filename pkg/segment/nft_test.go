@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strings"
@@ -98,5 +99,42 @@ func TestNFTDryRun(t *testing.T) {
 	broken := strings.Replace(e.NFTables(segment.NFTOptions{Table: "ward_dryrun"}), "counter drop", "counter dorp", 1)
 	if err := segment.ApplyNFT(ctx, nil, broken, true); !errors.Is(err, segment.ErrNFT) {
 		t.Fatalf("broken ruleset: %v", err)
+	}
+}
+
+func dualStack(t *testing.T) *segment.Policy {
+	t.Helper()
+	p := hospital(t)
+	p.LocalNetworks = append(p.LocalNetworks, netip.MustParsePrefix("fd77::/16"))
+	p.Zones[0].CIDRs = append(p.Zones[0].CIDRs, netip.MustParsePrefix("fd77:10::/64"))
+	p.Zones[2].CIDRs = append(p.Zones[2].CIDRs, netip.MustParsePrefix("fd77:30::/64"))
+	p.Devices = append(p.Devices, segment.Device{Name: "pump-6", Addr: netip.MustParseAddr("fd77:10::6"), Zone: "medical-devices", Profile: "acme-pump",
+		Rules: []segment.Rule{
+			{Name: "v6-cloud", Direction: segment.Egress, Peer: segment.Peer{Kind: segment.PeerCIDR, Prefix: netip.MustParsePrefix("2001:db8:77::/48")}, Proto: segment.ProtoTCP, DstPorts: []segment.PortRange{{Lo: 443, Hi: 443}, {Lo: 8000, Hi: 8080}}},
+			{Name: "ping", Direction: segment.Ingress, Peer: segment.Peer{Kind: segment.PeerZone, Value: "ehr"}, Proto: segment.ProtoICMPv6},
+			{Name: "peers", Direction: segment.Egress, Peer: segment.Peer{Kind: segment.PeerDevice, Value: "pump-1"}, Proto: segment.ProtoUDP, SrcPorts: []segment.PortRange{{Lo: 5000, Hi: 5001}}},
+		}})
+	return p
+}
+
+// TestNFTDryRunDualStack: IPv6 devices, sets and peers render as nft
+// accepts them.
+func TestNFTDryRunDualStack(t *testing.T) {
+	needNFT(t)
+	e, err := segment.Compile(context.Background(), dualStack(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Quarantine("device", "pump-6"); err != nil {
+		t.Fatal(err)
+	}
+	rs := e.NFTables(segment.NFTOptions{Table: "ward_dryrun6"})
+	for _, want := range []string{"ip6 saddr vmap { fd77:10::6 : jump dev2_out }", "ip6 daddr { 2001:db8:77::-2001:db8:77:ffff:ffff:ffff:ffff:ffff } tcp dport { 443, 8000-8080 }", "meta l4proto ipv6-icmp", "# pump-6/peers: its peer has no v6 address"} {
+		if !strings.Contains(rs, want) {
+			t.Errorf("ruleset lacks %q", want)
+		}
+	}
+	if err := segment.ApplyNFT(context.Background(), nil, rs, true); err != nil {
+		t.Fatal(err)
 	}
 }
