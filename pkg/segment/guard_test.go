@@ -338,3 +338,42 @@ func TestExplain(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardConcurrent: flows observed from many goroutines while the
+// guard ticks and an operator releases (run with -race); the spike still
+// quarantines exactly once.
+func TestGuardConcurrent(t *testing.T) {
+	r := newRig(t, hospital(t))
+	ctx := context.Background()
+	f := flow(t, "src=10.77.10.5 dst=10.77.30.20 proto=tcp dport=443")
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 100 {
+				r.g.Observe(ctx, f)
+			}
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for range 50 {
+			r.g.Tick(ctx)
+		}
+	}()
+	wg.Wait()
+	if !r.g.Engine().Quarantined("zone", "medical-devices") {
+		t.Fatal("400 flows did not quarantine the segment")
+	}
+	n := 0
+	for _, a := range r.g.Alerts() {
+		if a.Kind == monitor.KindQuarantine {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d quarantine alerts, want 1", n)
+	}
+}
