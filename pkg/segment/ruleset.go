@@ -117,7 +117,7 @@ func (e *Engine) Ruleset() *Ruleset {
 		a := p.Devices[i].Addr.Unmap()
 		k := key(a)
 		policed = append(policed, interval{k, k})
-		rs.Devices = append(rs.Devices, RulesetDevice{Name: p.Devices[i].Name, Addr: a, Egress: conv(e.devs[i].egress), Ingress: conv(e.devs[i].ingress)})
+		rs.Devices = append(rs.Devices, RulesetDevice{Name: p.Devices[i].Name, Addr: a, Egress: conv(e.egress(int32(i))), Ingress: conv(e.ingress(int32(i)))})
 	}
 	rs.Policed = toRanges(mergeIntervals(policed))
 	for i := range p.Conduits {
