@@ -326,8 +326,8 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 // are allowlists: there are no deny rules, so rule order never changes a
 // decision (it only picks which of several matching rules is named).
 type Rule struct {
-	// ID names the rule in decisions; Compile fills "device/name" for
-	// device rules and "profile/name" for profile rules.
+	// Name is unique within its device or profile; decisions name the
+	// rule "device/name", or "device/profile/name" for a profile's rule.
 	Name      string
 	Direction Direction
 	Peer      Peer
