@@ -114,6 +114,7 @@ func TestSegmentImportMUDRoundTrip(t *testing.T) {
 	require.Equal(t, 0, code, errs)
 	assert.Contains(t, imported, `profile "pump-9000" {`)
 	assert.Contains(t, imported, `peer      = "same-manufacturer"`)
+	assert.Contains(t, imported, `# needs: controller "urn:ietf:params:mud:dns" { addresses = [...] }`)
 	site := `
 local_networks = ["10.0.0.0/8"]
 zone "medical" {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -244,6 +245,28 @@ resolved against the policy's devices and controller blocks.`,
 			if f.Systeminfo != "" {
 				fmt.Fprintf(w, "# %s\n", strings.ReplaceAll(f.Systeminfo, "\n", " "))
 			}
+			// Say what the site must declare for the lateral classes to
+			// match anyone.
+			need := map[string]bool{}
+			for _, r := range f.Profile.Rules {
+				switch r.Peer.Kind {
+				case segment.PeerController:
+					need[fmt.Sprintf("# needs: controller %q { addresses = [...] }", r.Peer.Value)] = true
+				case segment.PeerMyController:
+					need[fmt.Sprintf("# needs: controller %q { addresses = [...] } (my-controller)", f.URL)] = true
+				case segment.PeerDNS:
+					need[fmt.Sprintf("# resolves: %s (ward segment check --dns %s=ADDR)", r.Peer.Value, r.Peer.Value)] = true
+				}
+			}
+			lines := make([]string, 0, len(need))
+			for l := range need {
+				lines = append(lines, l)
+			}
+			slices.Sort(lines)
+			for _, l := range lines {
+				fmt.Fprintln(w, l)
+			}
+			fmt.Fprintf(w, "# devices of this model: profile = %q\n", f.Profile.Name)
 			_, err = w.Write(segmenthcl.Encode(&segment.Policy{Profiles: []segment.Profile{f.Profile}}))
 			return err
 		},
