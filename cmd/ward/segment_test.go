@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -218,4 +219,19 @@ func TestSegmentCheckStreams(t *testing.T) {
 	}
 	inW.Close()
 	require.NoError(t, <-done, errb.String())
+}
+
+func TestSegmentCompileCheck(t *testing.T) {
+	if _, err := exec.LookPath("nft"); err != nil || os.Geteuid() != 0 {
+		if os.Getenv("WARD_REQUIRE_REAL") == "1" {
+			t.Fatal("nft as root is required (WARD_REQUIRE_REAL=1)")
+		}
+		t.Skip("skipping: needs root and the nft tool")
+	}
+	code, out, errs := ward(t, "segment", "compile", "--policy", hospitalHCL, "--format", "nft", "--check", "--table", "ward_clicheck")
+	require.Equal(t, 0, code, errs)
+	assert.Contains(t, out, "table inet ward_clicheck {")
+	code, _, errs = ward(t, "segment", "compile", "--policy", hospitalHCL, "--format", "nft", "--check", "--table", "bad name")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errs, "nft refused the ruleset")
 }

@@ -187,6 +187,7 @@ with # are copied through as they are.`,
 func newSegmentCompileCmd() *cobra.Command {
 	var pf policyFlags
 	var format, table, diff string
+	var check bool
 	cmd := &cobra.Command{
 		Use:   "compile --policy FILE --format nft",
 		Short: "Compile a policy to an nftables ruleset (for nft -f: replaces Ward's table atomically)",
@@ -202,6 +203,13 @@ func newSegmentCompileCmd() *cobra.Command {
 				return err
 			}
 			rs := e.NFTables(segment.NFTOptions{Table: table})
+			if check {
+				// nft -c parses and checks the whole transaction against
+				// the kernel without committing it.
+				if err := segment.ApplyNFT(cmd.Context(), nil, rs, true); err != nil {
+					return &exitError{code: exitNotSatisfied, err: err}
+				}
+			}
 			if diff != "" {
 				old, err := os.ReadFile(diff)
 				if err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -218,6 +226,7 @@ func newSegmentCompileCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "nft", "output format: nft")
 	cmd.Flags().StringVar(&table, "table", "ward", "name of the inet table Ward owns")
 	cmd.Flags().StringVar(&diff, "diff", "", "print the changes from this previously compiled ruleset instead of the ruleset")
+	cmd.Flags().BoolVar(&check, "check", false, "dry-run the ruleset with nft -c first (needs nft and root; exit 1 if nft refuses it)")
 	return cmd
 }
 
