@@ -165,6 +165,9 @@ func TestRandomPoliciesRealNetwork(t *testing.T) {
 		var bad []string
 		for i, err := range connectAllTimeout(lab, probes, 800*time.Millisecond) {
 			d := e.Decide(probes[i].flow(t))
+			if d.Allow && err != nil { // a loaded machine may be slow to schedule: one more, patient try
+				err = lab.Dial(probes[i].ns, probes[i].src, probes[i].dst, 3*time.Second)
+			}
 			if (err == nil) != d.Allow {
 				bad = append(bad, fmt.Sprintf("%v: engine %v, network %v", probes[i], d, err))
 			}
