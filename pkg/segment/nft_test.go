@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"maps"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -136,5 +137,25 @@ func TestNFTDryRunDualStack(t *testing.T) {
 	}
 	if err := segment.ApplyNFT(context.Background(), nil, rs, true); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestNFTCounters(t *testing.T) {
+	listing := `table inet ward {
+	chain dev0_out {
+		ip daddr @zone2_v4 tcp dport 443 counter packets 12 bytes 720 return comment "pump-1/acme-pump/ehr-fhir"
+		counter packets 3 bytes 180 drop comment "default deny: pump-1 egress"
+	}
+	chain forward {
+		ip saddr @zone0_v4 ip daddr @zone1_v4 tcp dport 8443 counter packets 2 bytes 120 accept comment "conduit/pump-telemetry"
+		ip6 saddr @zone0_v6 ip6 daddr @zone1_v6 tcp dport 8443 counter packets 5 bytes 400 accept comment "conduit/pump-telemetry"
+		ct state established,related accept
+		counter packets 0 bytes 0 drop comment "default deny"
+	}
+}`
+	got := segment.NFTCounters(listing)
+	want := map[string]uint64{"pump-1/acme-pump/ehr-fhir": 12, "default deny: pump-1 egress": 3, "conduit/pump-telemetry": 7, "default deny": 0}
+	if !maps.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
 	}
 }

@@ -2,6 +2,7 @@ package nftnl_test
 
 import (
 	"context"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -206,6 +207,13 @@ func realEnforcement(t *testing.T, backend string) {
 	ctr, err := conn.Counters()
 	if err != nil {
 		t.Fatal(err)
+	}
+	listing, err := lab.Output(ctx, "router", "nft", "list", "table", "inet", "ward")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := segment.NFTCounters(listing); !maps.Equal(text, ctr) {
+		t.Errorf("counters from nft list %v, over netlink %v", text, ctr)
 	}
 	for _, name := range []string{"pump-1/acme-pump/ehr-fhir", "pump-1/acme-pump/clinician-ui", "conduit/clinical-to-ehr", "unknown device", "default deny: pump-1 ingress", "default deny: pump-1 egress", "default deny: pump-2 ingress"} {
 		if ctr[name] == 0 {
