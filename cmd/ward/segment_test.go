@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,10 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/wardsec/ward/pkg/segment"
+	"github.com/wardsec/ward/pkg/segment/mud"
+	"github.com/wardsec/ward/pkg/segment/segmenthcl"
 )
 
 const (
@@ -173,6 +178,27 @@ device "console" {
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		f := strings.Fields(l)
 		verdicts = append(verdicts, f[0]+" "+f[1])
+	}
+	// The same site with the profile taken straight from the MUD parser
+	// decides every flow the same.
+	data, err := os.ReadFile(hospitalMUD)
+	require.NoError(t, err)
+	mf, err := mud.Parse("acme-pump.mud.json", data)
+	require.NoError(t, err)
+	siteOnly, _, diags := segmenthcl.Parse("site.hcl", []byte(site))
+	require.False(t, diags.HasErrors(), diags.Error())
+	siteOnly.Profiles = []segment.Profile{mf.Profile}
+	direct, err := segment.Compile(context.Background(), siteOnly, segment.WithResolver(staticResolver{"updates.acme-medical.example": {netip.MustParseAddr("203.0.113.10")}}))
+	require.NoError(t, err)
+	for i, l := range strings.Split(strings.TrimSpace(flows), "\n") {
+		fl, err := segment.ParseFlow(l)
+		require.NoError(t, err)
+		d := direct.Decide(fl)
+		want := "deny " + d.Reason.String()
+		if d.Allow {
+			want = "allow " + d.Rule
+		}
+		assert.Equal(t, want, verdicts[i], l)
 	}
 	assert.Equal(t, []string{
 		"allow pump-a/pump-9000/peer-pumps",
