@@ -197,3 +197,29 @@ func TestConcurrentObserve(t *testing.T) {
 		t.Fatalf("%d alerts, %d notifications", n, notified)
 	}
 }
+
+// TestQuietWindowsAreLearned: windows without traffic count toward the
+// baseline (a device quiet for an hour then bursting is anomalous), but a
+// long gap does not make the monitor loop over every missed window.
+func TestQuietWindowsAreLearned(t *testing.T) {
+	c := newClock()
+	m, _ := newMon(t, c, WithZoneSpike("z", Spike{Window: time.Second, Learn: true, Factor: 4, MinWindows: 3}))
+	ctx := context.Background()
+	m.ObserveFlow(ctx, "d", "z", "", 10)
+	c.add(10 * time.Second) // nine empty windows
+	m.ObserveFlow(ctx, "d", "z", "", 1)
+	b := m.Baseline("d")
+	if b.Windows != 10 || b.MeanPerWindow > 1.5 {
+		t.Fatalf("baseline after quiet windows: %+v", b)
+	}
+	c.add(365 * 24 * time.Hour) // a year: bounded catch-up
+	m.ObserveFlow(ctx, "d", "z", "", 1)
+	if b := m.Baseline("d"); b.Windows > 10+66 {
+		t.Fatalf("caught up %d windows", b.Windows)
+	}
+	// Learned limit: factor x max(mean, 1) = 4; 5 flows is a spike.
+	c.add(time.Second)
+	if as := m.ObserveFlow(ctx, "d", "z", "", 5); len(as) != 1 || as[0].Limit != 4 {
+		t.Fatalf("learned spike: %v", as)
+	}
+}
