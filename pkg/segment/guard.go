@@ -282,6 +282,22 @@ func (g *Guard) Refresh(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// Notice shows the monitor a flow for its destination baselines (a
+// new-destination alert) without counting it toward rates, for when an
+// enforcement point's counters do the counting (see ObserveDevice).
+func (g *Guard) Notice(ctx context.Context, f Flow) {
+	e := g.eng.Load()
+	src := e.endpoint(f.Src)
+	if src.zone < 0 || src.zone == e.ext {
+		return
+	}
+	name := f.Src.Unmap().String()
+	if src.dev >= 0 {
+		name = e.devNames[src.dev]
+	}
+	g.mon.ObserveFlow(ctx, name, e.zoneNames[src.zone], destination(f), 0)
+}
+
 // ObserveDevice counts n flows a device opened that an enforcement point
 // (the nftables counters of its rules) decided on its own, and quarantines
 // on a spike like Observe.

@@ -12,6 +12,7 @@ import (
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/monitor"
 	"github.com/wardsec/ward/pkg/segment"
+	"github.com/wardsec/ward/pkg/segment/nftnl"
 )
 
 // The modelled site: the pump sits in the medical-devices zone of a small
@@ -82,6 +83,7 @@ func sitePolicy(weak weakSet) *segment.Policy {
 
 // simNet is the pump's network side.
 type simNet struct {
+	real   *realNet // network-namespace mode; nil in process
 	engine *segment.Engine
 	guard  *segment.Guard // nil under no-spike-quarantine: nothing watches the traffic
 	ports  []device.Port
@@ -99,7 +101,7 @@ func (a netAuditor) Append(ctx context.Context, e audit.Event) (audit.Record, er
 	return a.p.appendAudit(ctx, e)
 }
 
-func (p *Pump) initNetwork(ctx context.Context) error {
+func (p *Pump) initNetwork(ctx context.Context, realNetwork bool) error {
 	n := &simNet{ports: []device.Port{{Proto: "tcp", Port: 443, Service: "web UI and API (TLS)"}}}
 	if p.weak["extra-open-port"] {
 		n.ports = append(n.ports, device.Port{Proto: "tcp", Port: serviceTelnet, Service: "service console (telnet-like, no authentication)"})
@@ -108,8 +110,19 @@ func (p *Pump) initNetwork(ctx context.Context) error {
 	if n.engine, err = segment.Compile(ctx, sitePolicy(p.weak)); err != nil {
 		return fmt.Errorf("sim: site policy: %w", err)
 	}
+	if realNetwork {
+		if n.real, err = newRealNet(ctx, n.engine, n.ports); err != nil {
+			return err
+		}
+	}
 	if !p.weak["no-spike-quarantine"] {
 		n.guard, err = segment.NewGuard(n.engine, segment.GuardClock(p.now), segment.GuardAudit(netAuditor{p}), segment.GuardLearning(0),
+			segment.GuardOnChange(func(_ context.Context, e *segment.Engine) error {
+				if n.real != nil {
+					return n.real.conn.SyncQuarantine(e)
+				}
+				return nil
+			}),
 			segment.GuardNotify(func(a monitor.Alert) {
 				peer := a.Device
 				if peer == "" {
@@ -119,6 +132,12 @@ func (p *Pump) initNetwork(ctx context.Context) error {
 			}))
 		if err != nil {
 			return fmt.Errorf("sim: traffic guard: %w", err)
+		}
+		if n.real != nil {
+			n.real.watch = nftnl.NewWatcher(n.real.conn, n.guard)
+			if _, err := n.real.watch.Poll(ctx); err != nil {
+				return fmt.Errorf("sim: router counters: %w", err)
+			}
 		}
 		// The documented peers are the pump's normal destinations.
 		for _, f := range []segment.Flow{
@@ -148,6 +167,18 @@ func (n *simNet) decide(ctx context.Context, f segment.Flow) segment.Decision {
 	return n.engine.Decide(f)
 }
 
+// pollCounters feeds the guard from the router's counters (network-
+// namespace mode).
+func (n *simNet) pollCounters(ctx context.Context) error {
+	if n.real == nil || n.real.watch == nil {
+		return nil
+	}
+	if _, err := n.real.watch.Poll(ctx); err != nil {
+		return fmt.Errorf("sim: router counters: %w", err)
+	}
+	return nil
+}
+
 func (n *simNet) nextPort() uint16 {
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -170,6 +201,19 @@ func (p *Pump) ProbeFrom(ctx context.Context, zone, proto string, port int) (dev
 		return device.ProbeResult{}, fmt.Errorf("sim: probe %s/%d: bad protocol or port", proto, port)
 	}
 	f := segment.Flow{Src: src, Dst: pumpAddr, Proto: pr, SrcPort: p.net.nextPort(), DstPort: uint16(port)}
+	if r := p.net.real; r != nil {
+		if pr != segment.ProtoTCP {
+			return device.ProbeResult{}, fmt.Errorf("%w: network-namespace probes are TCP only", device.ErrUnsupported)
+		}
+		passed, connected, err := r.dial(zoneNS[zone], src, netip.AddrPortFrom(pumpAddr, uint16(port)))
+		switch {
+		case connected:
+			return device.ProbeResult{Reachable: true, Detail: "open: connected through the router"}, nil
+		case passed:
+			return device.ProbeResult{Detail: "closed: the pump reset the connection (nothing listening)"}, nil
+		}
+		return device.ProbeResult{Detail: fmt.Sprintf("filtered: %v", err)}, nil
+	}
 	d := p.net.decide(ctx, f)
 	switch {
 	case !d.Allow:
@@ -194,6 +238,18 @@ func (p *Pump) Connect(ctx context.Context, peer string, port int) error {
 		return fmt.Errorf("sim: connect %s: bad port %d", peer, port)
 	}
 	f := segment.Flow{Src: pumpAddr, Dst: dst, Proto: segment.ProtoTCP, SrcPort: p.net.nextPort(), DstPort: uint16(port)}
+	if r := p.net.real; r != nil {
+		if p.net.guard != nil {
+			p.net.guard.Notice(ctx, f) // the router's counters do the counting
+		}
+		if passed, _, err := r.dial("med", pumpAddr, netip.AddrPortFrom(dst, uint16(port))); !passed {
+			p.net.record(device.NetworkEvent{Time: p.now(), Kind: "blocked-connection", Peer: dst.String(), Detail: fmt.Sprintf("%s: %v", f, err)})
+			_ = p.record(ctx, audit.Event{Actor: "network", Source: pumpAddr.String(), Action: "network.blocked", Object: dst.String(),
+				Outcome: audit.Denied, Detail: map[string]string{"flow": f.String(), "error": err.Error()}})
+			return fmt.Errorf("%w: %s: %v", device.ErrBlocked, f, err)
+		}
+		return nil
+	}
 	if d := p.net.decide(ctx, f); !d.Allow {
 		p.net.record(device.NetworkEvent{Time: p.now(), Kind: "blocked-connection", Peer: dst.String(), Detail: fmt.Sprintf("%s: %s", f, d)})
 		// The refusal is audited too; a device that cannot record it still
@@ -222,6 +278,15 @@ func (p *Pump) InjectTraffic(ctx context.Context, flows int) error {
 	if flows < 1 || flows > 1_000_000 {
 		return fmt.Errorf("sim: inject %d flows: want 1-1000000", flows)
 	}
+	if r := p.net.real; r != nil {
+		for range flows {
+			// Once the segment is shut the rest would only time out.
+			if passed, _, _ := r.dial("med", pumpAddr, netip.AddrPortFrom(namedPeers["ehr"], 443)); !passed {
+				break
+			}
+		}
+		return p.net.pollCounters(ctx)
+	}
 	for range flows {
 		p.net.decide(ctx, segment.Flow{Src: pumpAddr, Dst: namedPeers["ehr"], Proto: segment.ProtoTCP, SrcPort: p.net.nextPort(), DstPort: 443})
 	}
@@ -238,6 +303,9 @@ func (p *Pump) NetworkEvents(context.Context) ([]device.NetworkEvent, error) {
 // Quarantine implements device.Network. It first lets the guard lift
 // quarantines whose calm period has passed on the device clock.
 func (p *Pump) Quarantine(ctx context.Context) (device.QuarantineState, error) {
+	if err := p.net.pollCounters(ctx); err != nil {
+		return device.QuarantineState{}, err
+	}
 	if p.net.guard != nil {
 		p.net.guard.Tick(ctx)
 	}

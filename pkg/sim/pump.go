@@ -39,6 +39,7 @@ type config struct {
 	auditKey   ed25519.PrivateKey
 	sinks      []audit.Sink
 	hashing    mfa.PasswordPolicy
+	netns      bool // WithNetworkNamespaces
 }
 
 // WithSerial sets the serial number the device reports.
@@ -204,7 +205,7 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 	if err := p.resetSessions(); err != nil {
 		return nil, err
 	}
-	if err := p.initNetwork(ctx); err != nil {
+	if err := p.initNetwork(ctx, c.netns); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -216,8 +217,14 @@ func (p *Pump) Weaknesses() []string { return p.weak.list() }
 // Identify implements device.Device.
 func (p *Pump) Identify(context.Context) (device.Identity, error) { return p.id, nil }
 
-// Close implements device.Device.
-func (p *Pump) Close() error { return nil }
+// Close implements device.Device. It tears down the pump's network
+// namespaces in network-namespace mode.
+func (p *Pump) Close() error {
+	if p.net != nil && p.net.real != nil {
+		return p.net.real.close()
+	}
+	return nil
+}
 
 // record writes an audit event the way the device is configured to: to the
 // signed chain, to a plain unprotected log (mutable-audit) or nowhere
