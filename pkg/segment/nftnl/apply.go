@@ -35,10 +35,15 @@ type builder struct {
 	err error
 	// named sets: local_v4, known_v4, quarantine_v4, policed_v4, zoneN_v4, ...
 	sets map[string]*nftables.Set
+	// nextID numbers the sets of this transaction. Assigning IDs here keeps
+	// google/nftables from numbering them with its unsynchronised
+	// package-level counter (a data race between connections).
+	nextID uint32
 }
 
 func (b *builder) addSet(name string, typ nftables.SetDatatype, els []nftables.SetElement) *nftables.Set {
-	s := &nftables.Set{Table: b.t, Name: name, KeyType: typ, Interval: true}
+	b.nextID++
+	s := &nftables.Set{Table: b.t, Name: name, KeyType: typ, Interval: true, ID: b.nextID}
 	if b.err == nil {
 		if err := b.c.AddSet(s, els); err != nil {
 			b.err = fmt.Errorf("nftnl: set %s: %w", name, err)
