@@ -74,29 +74,40 @@ func TestApplyConcurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs := make(chan error, 3)
-	for i := range 3 {
+	var conns []*nftnl.Conn
+	for i := range 4 {
 		ns := "gw" + string(rune('a'+i))
 		if err := lab.AddNS(ctx, ns); err != nil {
 			t.Fatal(err)
 		}
+		h, err := netns.GetFromName(lab.NS(ns))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		conn, err := nftnl.Dial(int(h), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conns = append(conns, conn)
+	}
+	start := make(chan struct{})
+	errs := make(chan error, len(conns))
+	for _, c := range conns {
 		go func() {
-			h, err := netns.GetFromName(lab.NS(ns))
-			if err != nil {
-				errs <- err
-				return
+			<-start
+			for range 5 {
+				if err := c.Apply(e); err != nil {
+					errs <- err
+					return
+				}
 			}
-			defer h.Close()
-			conn, err := nftnl.Dial(int(h), "")
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer conn.Close()
-			errs <- conn.Apply(e)
+			errs <- nil
 		}()
 	}
-	for range 3 {
+	close(start)
+	for range conns {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
