@@ -110,6 +110,6 @@ configuration, 3 harness error.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newCheckCmd(), newControlsCmd(), newEvidenceCmd(), newAtRestCmd(), newBackupCmd(), newUpdateCmd(),
-		newInventoryCmd(), newSimCmd(), newVersionCmd())
+		newSegmentCmd(), newInventoryCmd(), newSimCmd(), newVersionCmd())
 	return root
 }

@@ -8,7 +8,7 @@ import (
 
 // deviceSide are the packages device makers build into firmware. Those not
 // written yet are skipped by go list's pattern matching.
-var deviceSide = []string{"atrest", "segment", "mfa", "access", "update", "audit", "monitor", "inventory", "backup", "hl7"}
+var deviceSide = []string{"atrest", "segment", "segment/mud", "segment/nftnl", "mfa", "access", "update", "audit", "monitor", "inventory", "backup", "hl7"}
 
 var forbidden = []string{
 	"github.com/cucumber/",

@@ -49,6 +49,7 @@ type world struct {
 	inv       *inventoryWorld           // the inventory checked against (steps_inventory.go)
 	upd       *updateWorld              // firmware-update state (steps_update.go)
 	tx        *transportWorld           // transport checks (steps_transport.go)
+	seg       *segmentWorld             // network segmentation state (steps_segment.go)
 
 	mu        sync.Mutex
 	started   time.Time

@@ -17,6 +17,7 @@ const Scheme = "sim"
 //
 //	sim://infusion-pump
 //	sim://infusion-pump?weaken=no-audit,mutable-audit&serial=SIM-IP-000042
+//	sim://infusion-pump?netns=1   (root: a real network, see WithNetworkNamespaces)
 //
 // The host names the profile. Each call builds a fresh device, so scenarios
 // that tamper with one never disturb another. Its clock is frozen at the
@@ -49,8 +50,12 @@ func Open(ctx context.Context, u *url.URL) (device.Device, error) {
 			}
 		case "serial":
 			opts = append(opts, WithSerial(vs[len(vs)-1]))
+		case "netns":
+			if vs[len(vs)-1] == "1" {
+				opts = append(opts, WithNetworkNamespaces())
+			}
 		default:
-			return nil, fmt.Errorf("%w: unknown sim parameter %q (known: weaken, serial)", device.ErrBadTarget, k)
+			return nil, fmt.Errorf("%w: unknown sim parameter %q (known: weaken, serial, netns)", device.ErrBadTarget, k)
 		}
 	}
 	return New(ctx, profile, opts...)

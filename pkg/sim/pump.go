@@ -39,6 +39,7 @@ type config struct {
 	auditKey   ed25519.PrivateKey
 	sinks      []audit.Sink
 	hashing    mfa.PasswordPolicy
+	netns      bool // WithNetworkNamespaces
 }
 
 // WithSerial sets the serial number the device reports.
@@ -95,7 +96,7 @@ func WithAuditSink(s audit.Sink) Option {
 // device.RawStorage, device.Provisioner, device.KeyCustodian,
 // device.Decommissioner, device.Backupper, device.ConfigExporter,
 // device.Operator, device.EmergencyAccess, device.ActivityReviewer,
-// device.Updater and, as a test build, device.MFAProvisioner,
+// device.Updater, device.Network and, as a test build, device.MFAProvisioner,
 // device.ClockControl and device.UpdatePublisher. Logins,
 // sessions and authorization are pkg/mfa's and pkg/access's (auth.go). It
 // is safe for concurrent use.
@@ -133,6 +134,9 @@ type Pump struct {
 
 	// net is the unit's network side: HL7 feed, log forwarding (feed.go).
 	net netState
+
+	// site is the pump's place in the modelled site network (network.go).
+	site *simNet
 }
 
 // New builds a simulated device of the given profile.
@@ -215,6 +219,9 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 	if err := p.resetSessions(); err != nil {
 		return nil, err
 	}
+	if err := p.initNetwork(ctx, c.netns); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -224,8 +231,15 @@ func (p *Pump) Weaknesses() []string { return p.weak.list() }
 // Identify implements device.Device.
 func (p *Pump) Identify(context.Context) (device.Identity, error) { return p.discoveryIdentity(), nil }
 
-// Close implements device.Device.
-func (p *Pump) Close() error { return p.closeNet() }
+// Close implements device.Device. It stops the unit's network services
+// and, in network-namespace mode, tears down its namespaces.
+func (p *Pump) Close() error {
+	err := p.closeNet()
+	if p.site != nil && p.site.real != nil {
+		err = errors.Join(err, p.site.real.close())
+	}
+	return err
+}
 
 // record writes an audit event the way the device is configured to: to the
 // signed chain, to a plain unprotected log (mutable-audit) or nowhere

@@ -125,6 +125,26 @@ func Weaknesses() []Weakness {
 			Fails: []string{"HIPAA-164.308-a-1-ii-D", "HIPAA-164.312-a-2-ii"},
 		},
 		{
+			Name:        "flat-network",
+			Description: "accepts connections from any zone (guest Wi-Fi, corporate) on every port: no segmentation",
+			Fails:       []string{"NPRM-164.312-a-2-vi"},
+		},
+		{
+			Name:        "open-egress",
+			Description: "may connect to any host: its egress allowlist allows everything",
+			Fails:       []string{"FDA-PMC-AUTHZ-3"},
+		},
+		{
+			Name:        "extra-open-port",
+			Description: "listens on an undocumented service console (telnet-like, port 2323, no authentication)",
+			Fails:       []string{"FDA-PMC-AUTHZ-2"},
+		},
+		{
+			Name:        "no-spike-quarantine",
+			Description: "runs no traffic monitor: a traffic spike or a beacon to an unknown host raises no alert and nothing is quarantined",
+			Fails:       []string{"FDA-PMC-DETECT-1", "FDA-PMC-RESIL-1", "HIPAA-164.308-a-6-ii"},
+		},
+		{
 			Name:        "weak-passwords",
 			Description: "creates accounts with common, default or trivial passwords, hashing them itself",
 			Fails:       []string{"HIPAA-164.308-a-5-ii-D"},

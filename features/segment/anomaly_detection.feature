@@ -1,0 +1,13 @@
+@FDA-PMC-DETECT-1
+Feature: Anomalous traffic raises an alert quickly
+  FDA premarket guidance (Appendix 1, F) expects anomalies to be detected:
+  an injected traffic spike, or a beacon to a host the device has never
+  talked to, must raise an alert within seconds.
+
+  Scenario: A traffic spike raises an alert
+    When a traffic spike of 500 connections leaves the device
+    Then a "traffic-spike" alert is raised within 5 seconds
+
+  Scenario: A beacon to an unknown host raises an alert
+    When the device tries to connect to "198.51.100.77" port 8080
+    Then a "new-destination" alert naming "198.51.100.77" is raised within 5 seconds

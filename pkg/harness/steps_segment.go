@@ -1,0 +1,366 @@
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/wardsec/ward/pkg/device"
+)
+
+// segmentWorld is the network state of one scenario.
+type segmentWorld struct {
+	mark     time.Time // device time of the last injected spike or connection attempt
+	connErr  error     // outcome of the last connection attempt
+	connWhat string
+}
+
+func registerSegmentSteps(sc *godog.ScenarioContext) {
+	step(sc, `^from the "([^"]+)" zone (every|no) documented port of the device is reachable$`, stepProbeDocumented)
+	step(sc, `^from the "([^"]+)" zone none of the device's ports ([0-9, ]+) is reachable$`, stepProbePorts)
+	step(sc, `^the device listens on exactly its documented ports$`, stepExactPorts)
+	step(sc, `^the device tries to connect to "([^"]+)" port (\d+)$`, stepTryConnect)
+	step(sc, `^the connection is (blocked|allowed)$`, stepConnectionIs)
+	step(sc, `^the device recorded the blocked connection to "([^"]+)"$`, stepRecordedBlock)
+	step(sc, `^a traffic spike of (\d+) connections leaves the device$`, stepSpike)
+	step(sc, `^the device's (segment|device) is quarantined$`, stepQuarantined)
+	step(sc, `^the device's quarantine is lifted$`, stepQuarantineLifted)
+	step(sc, `^the device (can|can still|cannot) reach "([^"]+)" port (\d+)$`, stepCanReach)
+	step(sc, `^a "([^"]+)" alert (?:naming "([^"]+)" )?is raised within (\d+) seconds$`, stepAlertWithin)
+	step(sc, `^the incident record shows when it was detected, contained and notified$`, stepIncidentRecord)
+}
+
+func network(w *world) (device.Network, error) {
+	return capability[device.Network](w, "network segmentation")
+}
+
+func segWorld(w *world) *segmentWorld {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seg == nil {
+		w.seg = &segmentWorld{}
+	}
+	return w.seg
+}
+
+// deviceNow is the device's clock when it has one a check can read, the
+// harness's otherwise.
+func deviceNow(ctx context.Context, w *world) time.Time {
+	if cc, ok := w.dev.(device.ClockControl); ok {
+		if t, err := cc.DeviceTime(ctx); err == nil {
+			return t
+		}
+	}
+	return time.Now()
+}
+
+func probe(ctx context.Context, w *world, n device.Network, zone string, ports []device.Port) (reachable []string, err error) {
+	for _, p := range ports {
+		r, err := n.ProbeFrom(ctx, zone, p.Proto, p.Port)
+		if err != nil {
+			return nil, fmt.Errorf("probe %s/%d from %s: %w", p.Proto, p.Port, zone, err)
+		}
+		w.observe("from %s, %s/%d: %s", zone, p.Proto, p.Port, r.Detail)
+		if r.Reachable {
+			reachable = append(reachable, fmt.Sprintf("%s/%d", p.Proto, p.Port))
+		}
+	}
+	return reachable, nil
+}
+
+func stepProbeDocumented(ctx context.Context, zone, which string) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	ports, err := n.DocumentedPorts(ctx)
+	if err != nil {
+		return fmt.Errorf("documented ports: %w", err)
+	}
+	if len(ports) == 0 {
+		return errors.New("the device documents no ports: nothing to probe")
+	}
+	reach, err := probe(ctx, w, n, zone, ports)
+	if err != nil {
+		return err
+	}
+	switch {
+	case which == "no" && len(reach) > 0:
+		return fmt.Errorf("from the %s zone the device's %s answered", zone, strings.Join(reach, ", "))
+	case which == "every" && len(reach) != len(ports):
+		return fmt.Errorf("from the %s zone only %d of the %d documented ports answered (%v)", zone, len(reach), len(ports), reach)
+	}
+	return nil
+}
+
+func stepProbePorts(ctx context.Context, zone, list string) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	var ports []device.Port
+	for _, f := range strings.Split(list, ",") {
+		p, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return fmt.Errorf("scenario bug: port %q", f)
+		}
+		ports = append(ports, device.Port{Proto: "tcp", Port: p})
+	}
+	reach, err := probe(ctx, w, n, zone, ports)
+	if err != nil {
+		return err
+	}
+	if len(reach) > 0 {
+		return fmt.Errorf("from the %s zone undocumented ports answered: %s", zone, strings.Join(reach, ", "))
+	}
+	return nil
+}
+
+func portKey(p device.Port) string { return fmt.Sprintf("%s/%d", p.Proto, p.Port) }
+
+func stepExactPorts(ctx context.Context) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	open, err := n.ListeningPorts(ctx)
+	if err != nil {
+		return fmt.Errorf("listening ports: %w", err)
+	}
+	doc, err := n.DocumentedPorts(ctx)
+	if err != nil {
+		return fmt.Errorf("documented ports: %w", err)
+	}
+	if b, err := json.MarshalIndent(map[string][]device.Port{"listening": open, "documented": doc}, "", "  "); err == nil {
+		w.attach("ports.json", "application/json", b)
+	}
+	var extra, missing []string
+	for _, p := range open {
+		if !slices.ContainsFunc(doc, func(d device.Port) bool { return portKey(d) == portKey(p) }) {
+			extra = append(extra, fmt.Sprintf("%s (%s)", portKey(p), p.Service))
+		}
+	}
+	for _, d := range doc {
+		if !slices.ContainsFunc(open, func(p device.Port) bool { return portKey(d) == portKey(p) }) {
+			missing = append(missing, portKey(d))
+		}
+	}
+	w.observe("listening: %d ports, documented: %d", len(open), len(doc))
+	if len(extra) > 0 {
+		return fmt.Errorf("the device listens on undocumented ports: %s", strings.Join(extra, ", "))
+	}
+	if len(missing) > 0 {
+		w.observe("documented but not listening: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func stepTryConnect(ctx context.Context, peer string, port int) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	s := segWorld(w)
+	s.mark = deviceNow(ctx, w)
+	s.connWhat = fmt.Sprintf("%s port %d", peer, port)
+	s.connErr = n.Connect(ctx, peer, port)
+	if s.connErr != nil && !errors.Is(s.connErr, device.ErrBlocked) {
+		return fmt.Errorf("connect to %s: %w", s.connWhat, s.connErr)
+	}
+	w.observe("connection to %s: %v", s.connWhat, outcome(s.connErr))
+	return nil
+}
+
+func outcome(err error) string {
+	if err == nil {
+		return "allowed"
+	}
+	return err.Error()
+}
+
+func stepConnectionIs(ctx context.Context, want string) error {
+	s := segWorld(worldFrom(ctx))
+	if s.connWhat == "" {
+		return errors.New("scenario bug: no connection was tried")
+	}
+	if blocked := s.connErr != nil; blocked != (want == "blocked") {
+		return fmt.Errorf("the connection to %s was %s, want %s", s.connWhat, outcome(s.connErr), want)
+	}
+	return nil
+}
+
+func events(ctx context.Context, w *world, n device.Network) ([]device.NetworkEvent, error) {
+	evs, err := n.NetworkEvents(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("network events: %w", err)
+	}
+	if b, err := json.MarshalIndent(evs, "", "  "); err == nil {
+		w.attach("network-events.json", "application/json", b)
+	}
+	return evs, nil
+}
+
+func stepRecordedBlock(ctx context.Context, peer string) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	evs, err := events(ctx, w, n)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if e.Kind == "blocked-connection" && (e.Peer == peer || strings.Contains(e.Detail, peer)) {
+			w.observe("recorded: %s %s", e.Kind, e.Detail)
+			return nil
+		}
+	}
+	return fmt.Errorf("no blocked-connection record names %s (%d events)", peer, len(evs))
+}
+
+func stepSpike(ctx context.Context, flows int) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	s := segWorld(w)
+	s.mark = deviceNow(ctx, w)
+	if err := n.InjectTraffic(ctx, flows); err != nil {
+		return fmt.Errorf("inject %d connections: %w", flows, err)
+	}
+	w.observe("injected %d connections at %s (device time)", flows, s.mark.Format(time.RFC3339))
+	return nil
+}
+
+func stepQuarantined(ctx context.Context, scope string) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	q, err := n.Quarantine(ctx)
+	if err != nil {
+		return fmt.Errorf("quarantine state: %w", err)
+	}
+	w.observe("quarantine: device %t, segment %t", q.Device, q.Segment)
+	if (scope == "segment" && !q.Segment) || (scope == "device" && !q.Device && !q.Segment) {
+		return fmt.Errorf("the device's %s is not quarantined", scope)
+	}
+	return nil
+}
+
+func stepQuarantineLifted(ctx context.Context) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	q, err := n.Quarantine(ctx)
+	if err != nil {
+		return fmt.Errorf("quarantine state: %w", err)
+	}
+	if q.Device || q.Segment {
+		return fmt.Errorf("still quarantined (device %t, segment %t)", q.Device, q.Segment)
+	}
+	w.observe("quarantine lifted")
+	return nil
+}
+
+func stepCanReach(ctx context.Context, can, peer string, port int) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	err = n.Connect(ctx, peer, port)
+	if err != nil && !errors.Is(err, device.ErrBlocked) {
+		return fmt.Errorf("connect to %s port %d: %w", peer, port, err)
+	}
+	w.observe("connection to %s port %d: %s", peer, port, outcome(err))
+	if (can == "cannot") != (err != nil) {
+		return fmt.Errorf("the device %s reach %s port %d, but the connection was %s", can, peer, port, outcome(err))
+	}
+	return nil
+}
+
+func stepAlertWithin(ctx context.Context, kind, naming string, secs int) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	s := segWorld(w)
+	if s.mark.IsZero() {
+		return errors.New("scenario bug: nothing was injected or tried")
+	}
+	evs, err := events(ctx, w, n)
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if e.Kind != kind || (naming != "" && !strings.Contains(e.Peer+" "+e.Detail, naming)) {
+			continue
+		}
+		delay := e.Time.Sub(s.mark)
+		w.observe("%s alert %s after the event: %s", kind, delay, e.Detail)
+		if delay < 0 || delay > time.Duration(secs)*time.Second {
+			return fmt.Errorf("the %s alert came %s after the event, want within %ds", kind, delay, secs)
+		}
+		return nil
+	}
+	return fmt.Errorf("no %s alert%s among %d network events", kind, map[bool]string{true: " naming " + naming}[naming != ""], len(evs))
+}
+
+func stepIncidentRecord(ctx context.Context) error {
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	s := segWorld(w)
+	evs, err := events(ctx, w, n)
+	if err != nil {
+		return err
+	}
+	var detected, contained, notified time.Time
+	for _, e := range evs {
+		switch e.Kind {
+		case "traffic-spike", "zone-traffic-spike":
+			if detected.IsZero() {
+				detected = e.Time
+			}
+		case "quarantine":
+			if contained.IsZero() {
+				contained = e.Time
+				notified = e.Notified
+			}
+		}
+	}
+	switch {
+	case detected.IsZero():
+		return errors.New("the incident record has no detection")
+	case contained.IsZero():
+		return errors.New("the incident record has no containment")
+	case notified.IsZero():
+		return errors.New("the incident record has no notification")
+	case contained.Before(detected) || notified.Before(contained):
+		return fmt.Errorf("out of order: detected %s, contained %s, notified %s", detected, contained, notified)
+	case notified.Sub(s.mark) > 5*time.Second:
+		return fmt.Errorf("notified %s after the incident, want within 5s", notified.Sub(s.mark))
+	}
+	w.observe("detected %s, contained %s, notified %s", detected.Format(time.RFC3339Nano), contained.Format(time.RFC3339Nano), notified.Format(time.RFC3339Nano))
+	return nil
+}

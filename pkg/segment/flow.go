@@ -1,0 +1,112 @@
+package segment
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// Flow is the first packet of a connection: Src opened it to Dst.
+type Flow struct {
+	Src, Dst netip.Addr
+	Proto    Proto
+	// SrcPort is 0 when unknown; rules that restrict source ports then do
+	// not match (fail closed).
+	SrcPort, DstPort uint16
+}
+
+func (f Flow) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "src=%s dst=%s proto=%s", f.Src, f.Dst, f.Proto)
+	if f.Proto.hasPorts() {
+		if f.SrcPort != 0 {
+			fmt.Fprintf(&b, " sport=%d", f.SrcPort)
+		}
+		fmt.Fprintf(&b, " dport=%d", f.DstPort)
+	}
+	return b.String()
+}
+
+// ParseFlow reads "src=10.0.0.5 dst=10.1.0.2 proto=tcp dport=443 [sport=N]".
+// Fields may come in any order; src, dst and proto are required, dport too
+// for tcp and udp. Errors match ErrFlow and give the column (1-based) of
+// the offending field.
+func ParseFlow(s string) (Flow, error) {
+	var f Flow
+	seen := map[string]bool{}
+	col := 0
+	rest := s
+	for {
+		trimmed := strings.TrimLeft(rest, " \t")
+		col += len(rest) - len(trimmed)
+		rest = trimmed
+		if rest == "" {
+			break
+		}
+		end := strings.IndexAny(rest, " \t")
+		if end < 0 {
+			end = len(rest)
+		}
+		field := rest[:end]
+		at := col + 1
+		bad := func(format string, args ...any) (Flow, error) {
+			return Flow{}, fmt.Errorf("%w: column %d: %s", ErrFlow, at, fmt.Sprintf(format, args...))
+		}
+		k, v, ok := strings.Cut(field, "=")
+		if !ok || v == "" {
+			return bad("%q: want key=value", field)
+		}
+		if seen[k] {
+			return bad("%s given twice", k)
+		}
+		seen[k] = true
+		switch k {
+		case "src", "dst":
+			a, err := netip.ParseAddr(v)
+			if err != nil || a.Zone() != "" {
+				return bad("%s %q is not an IP address", k, v)
+			}
+			if k == "src" {
+				f.Src = a.Unmap()
+			} else {
+				f.Dst = a.Unmap()
+			}
+		case "proto":
+			p, err := ParseProto(v)
+			if err != nil || p == ProtoAny {
+				return bad("proto %q: want tcp, udp, icmp, icmpv6 or a number 1-255", v)
+			}
+			f.Proto = p
+		case "dport", "sport":
+			n, err := strconv.ParseUint(v, 10, 32)
+			if err != nil || n < 1 || n > 65535 {
+				return bad("%s %q: want 1-65535", k, v)
+			}
+			if k == "dport" {
+				f.DstPort = uint16(n)
+			} else {
+				f.SrcPort = uint16(n)
+			}
+		default:
+			return bad("unknown field %q (want src, dst, proto, dport, sport)", k)
+		}
+		col += end
+		rest = rest[end:]
+	}
+	for _, k := range []string{"src", "dst", "proto"} {
+		if !seen[k] {
+			return Flow{}, fmt.Errorf("%w: missing %s= in %q", ErrFlow, k, s)
+		}
+	}
+	if f.Src.Is4() != f.Dst.Is4() {
+		return Flow{}, fmt.Errorf("%w: src %s and dst %s are of different address families", ErrFlow, f.Src, f.Dst)
+	}
+	if f.Proto.hasPorts() && !seen["dport"] {
+		return Flow{}, fmt.Errorf("%w: missing dport= for %s in %q", ErrFlow, f.Proto, s)
+	}
+	if !f.Proto.hasPorts() && (seen["dport"] || seen["sport"]) {
+		return Flow{}, fmt.Errorf("%w: %s flows have no ports in %q", ErrFlow, f.Proto, s)
+	}
+	return f, nil
+}
