@@ -89,6 +89,9 @@ func (d *Driver) Open(ctx context.Context, u *url.URL) (device.Device, error) {
 	if err := dev.connect(ctx); err != nil {
 		return nil, err
 	}
+	if dev.caps[reflect.TypeFor[device.Network]()] {
+		return &NetworkDevice{dev}, nil
+	}
 	return dev, nil
 }
 
@@ -622,4 +625,71 @@ func (d *Device) PlantedValues(ctx context.Context) ([]string, error) {
 	var v valuesInfo
 	err := d.get(ctx, "/planted", "", &v)
 	return v.Values, err
+}
+
+// NetworkDevice is the driver's device for a device that reports the
+// network capability: a Device whose ListeningPorts and DocumentedPorts
+// are device.Network's (no Go type can have both those and
+// device.PortLister's, so no device serves both).
+type NetworkDevice struct{ *Device }
+
+var _ device.Network = (*NetworkDevice)(nil)
+
+// ProbeFrom implements device.Network.
+func (d *Device) ProbeFrom(ctx context.Context, zone, proto string, port int) (device.ProbeResult, error) {
+	var p probeInfo
+	err := d.post(ctx, "/network/probe", "", probeReq{Zone: zone, Proto: proto, Port: port}, &p)
+	return device.ProbeResult{Reachable: p.Reachable, Detail: p.Detail}, err
+}
+
+// Connect implements device.Network; a refusal matches device.ErrBlocked.
+func (d *Device) Connect(ctx context.Context, peer string, port int) error {
+	return d.post(ctx, "/network/connect", "", connectReq{Peer: peer, Port: port}, nil)
+}
+
+// ListeningPorts implements device.Network.
+func (d *NetworkDevice) ListeningPorts(ctx context.Context) ([]device.Port, error) {
+	return d.netPorts(ctx, "/network/ports")
+}
+
+// DocumentedPorts implements device.Network.
+func (d *NetworkDevice) DocumentedPorts(ctx context.Context) ([]device.Port, error) {
+	return d.netPorts(ctx, "/network/ports/documented")
+}
+
+func (d *Device) netPorts(ctx context.Context, path string) ([]device.Port, error) {
+	var p netPortsInfo
+	if err := d.get(ctx, path, "", &p); err != nil {
+		return nil, err
+	}
+	out := make([]device.Port, 0, len(p.Ports))
+	for _, x := range p.Ports {
+		out = append(out, device.Port{Proto: x.Proto, Port: x.Port, Service: x.Service})
+	}
+	return out, nil
+}
+
+// InjectTraffic implements device.Network.
+func (d *Device) InjectTraffic(ctx context.Context, flows int) error {
+	return d.post(ctx, "/network/traffic", "", trafficReq{Flows: flows}, nil)
+}
+
+// NetworkEvents implements device.Network.
+func (d *Device) NetworkEvents(ctx context.Context) ([]device.NetworkEvent, error) {
+	var e netEventsInfo
+	if err := d.get(ctx, "/network/events", "", &e); err != nil {
+		return nil, err
+	}
+	out := make([]device.NetworkEvent, 0, len(e.Events))
+	for _, x := range e.Events {
+		out = append(out, device.NetworkEvent{Time: x.Time, Kind: x.Kind, Peer: x.Peer, Detail: x.Detail, Notified: x.Notified})
+	}
+	return out, nil
+}
+
+// Quarantine implements device.Network.
+func (d *Device) Quarantine(ctx context.Context) (device.QuarantineState, error) {
+	var q quarantineInfo
+	err := d.get(ctx, "/network/quarantine", "", &q)
+	return device.QuarantineState{Device: q.Device, Segment: q.Segment}, err
 }

@@ -296,6 +296,7 @@ func (s *Server) routes() {
 	s.transportRoutes()
 	s.updateRoutes()
 	s.inventoryRoutes()
+	s.networkRoutes()
 }
 
 func (s *Server) newUnit(w http.ResponseWriter, r *http.Request) {
@@ -913,4 +914,109 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// networkRoutes serve device.Network: simulators and test builds on a test
+// network only (it makes the device send traffic bursts and answers probes
+// from the modelled site zones).
+func (s *Server) networkRoutes() {
+	const what = "network segmentation (simulators and test networks)"
+	s.route("POST", "/network/probe", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		n, err := capOf[device.Network](d, what)
+		if err != nil {
+			return err
+		}
+		var req probeReq
+		if err := readJSON(w, r, &req); err != nil {
+			return err
+		}
+		res, err := n.ProbeFrom(r.Context(), req.Zone, req.Proto, req.Port)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, probeInfo{Reachable: res.Reachable, Detail: res.Detail})
+		return nil
+	})
+	s.route("POST", "/network/connect", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		n, err := capOf[device.Network](d, what)
+		if err != nil {
+			return err
+		}
+		var req connectReq
+		if err := readJSON(w, r, &req); err != nil {
+			return err
+		}
+		if err := n.Connect(r.Context(), req.Peer, req.Port); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
+	ports := func(documented bool) handler {
+		return func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+			n, err := capOf[device.Network](d, what)
+			if err != nil {
+				return err
+			}
+			list := n.ListeningPorts
+			if documented {
+				list = n.DocumentedPorts
+			}
+			got, err := list(r.Context())
+			if err != nil {
+				return err
+			}
+			out := netPortsInfo{Ports: []netPort{}}
+			for _, p := range got {
+				out.Ports = append(out.Ports, netPort{Proto: p.Proto, Port: p.Port, Service: p.Service})
+			}
+			writeJSON(w, 200, out)
+			return nil
+		}
+	}
+	s.route("GET", "/network/ports", ports(false))
+	s.route("GET", "/network/ports/documented", ports(true))
+	s.route("POST", "/network/traffic", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		n, err := capOf[device.Network](d, what)
+		if err != nil {
+			return err
+		}
+		var req trafficReq
+		if err := readJSON(w, r, &req); err != nil {
+			return err
+		}
+		if err := n.InjectTraffic(r.Context(), req.Flows); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
+	s.route("GET", "/network/events", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		n, err := capOf[device.Network](d, what)
+		if err != nil {
+			return err
+		}
+		evs, err := n.NetworkEvents(r.Context())
+		if err != nil {
+			return err
+		}
+		out := netEventsInfo{Events: []netEvent{}}
+		for _, e := range evs {
+			out.Events = append(out.Events, netEvent{Time: e.Time, Kind: e.Kind, Peer: e.Peer, Detail: e.Detail, Notified: e.Notified})
+		}
+		writeJSON(w, 200, out)
+		return nil
+	})
+	s.route("GET", "/network/quarantine", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		n, err := capOf[device.Network](d, what)
+		if err != nil {
+			return err
+		}
+		q, err := n.Quarantine(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, quarantineInfo{Device: q.Device, Segment: q.Segment})
+		return nil
+	})
 }

@@ -48,6 +48,9 @@ var capabilities = []struct {
 	{"patch-bulletin", reflect.TypeFor[device.PatchBulletin]()},
 	{"security-config", reflect.TypeFor[device.SecurityConfig]()},
 	{"secure-baseline", reflect.TypeFor[device.SecureBaseline]()},
+	// network: the driver's *NetworkDevice implements it (its port
+	// methods differ from port-lister's), see client.go.
+	{"network", reflect.TypeFor[device.Network]()},
 }
 
 // Capabilities lists the capability names of the API, in order.
@@ -76,6 +79,7 @@ var errorCodes = []struct {
 	{"key_destroyed", device.ErrKeyDestroyed, 410},
 	{"update_refused", device.ErrUpdateRefused, 409},
 	{"power_loss", device.ErrPowerLoss, 503},
+	{"blocked", device.ErrBlocked, 403},
 	{"bad_request", errBadRequest, 400},
 }
 
@@ -258,5 +262,43 @@ type (
 	}
 	valueReq struct {
 		Value string `json:"value"`
+	}
+	probeReq struct {
+		Zone  string `json:"zone"`
+		Proto string `json:"proto"`
+		Port  int    `json:"port"`
+	}
+	probeInfo struct {
+		Reachable bool   `json:"reachable"`
+		Detail    string `json:"detail"`
+	}
+	connectReq struct {
+		Peer string `json:"peer"`
+		Port int    `json:"port"`
+	}
+	netPort struct {
+		Proto   string `json:"proto"`
+		Port    int    `json:"port"`
+		Service string `json:"service"`
+	}
+	netPortsInfo struct {
+		Ports []netPort `json:"ports"`
+	}
+	trafficReq struct {
+		Flows int `json:"flows"`
+	}
+	netEvent struct {
+		Time     time.Time `json:"time"`
+		Kind     string    `json:"kind"`
+		Peer     string    `json:"peer,omitempty"`
+		Detail   string    `json:"detail,omitempty"`
+		Notified time.Time `json:"notified"` // zero: not sent
+	}
+	netEventsInfo struct {
+		Events []netEvent `json:"events"`
+	}
+	quarantineInfo struct {
+		Device  bool `json:"device"`
+		Segment bool `json:"segment"`
 	}
 )
