@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"context"
+	"crypto/fips140"
 	"errors"
 	"sync"
 	"testing"
@@ -80,6 +81,7 @@ func TestNetworkedOutcomesEqualInProcess(t *testing.T) {
 			svc, err := serve.Start(ctx, serve.Config{Profile: "infusion-pump", Weaknesses: weak})
 			if err != nil {
 				res.err = err
+				res.inproc, _, _ = r.Check(ctx, local)
 				return
 			}
 			var lerr, rerr error
@@ -101,6 +103,14 @@ func TestNetworkedOutcomesEqualInProcess(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			res := results[i]
+			if w.Unapproved && fips140.Enforced() {
+				// The module refuses the weak unit's algorithm: neither
+				// the in-process unit nor the networked simulator starts.
+				require.Error(t, res.err)
+				assert.Contains(t, res.err.Error(), "FIPS 140-only mode")
+				assert.Contains(t, res.inproc.Error, "FIPS 140-only mode")
+				return
+			}
 			require.NoError(t, res.err)
 			require.Empty(t, res.remote.Error)
 			if !assert.Equal(t, table(res.inproc), table(res.remote)) {
