@@ -22,7 +22,7 @@ import (
 
 // biomedSession makes a biomed account on d through the API, enrols its
 // authenticator and logs it in with a code for the device's clock.
-func biomedSession(t *testing.T, d device.Device) string {
+func biomedSession(t testing.TB, d device.Device) string {
 	t.Helper()
 	ctx := context.Background()
 	const user, pw = "ravi.patel", "Correct-Horse-Battery-9"

@@ -24,7 +24,7 @@ import (
 
 // served starts the management API for dev on loopback and returns a
 // target URI that trusts it (by CA file when byFile, else by pin).
-func served(t *testing.T, dev device.Device, byFile bool, opts ...https.ServerOption) string {
+func served(t testing.TB, dev device.Device, byFile bool, opts ...https.ServerOption) string {
 	t.Helper()
 	ca, err := pki.NewCA("test CA", time.Now())
 	require.NoError(t, err)
@@ -49,7 +49,7 @@ func served(t *testing.T, dev device.Device, byFile bool, opts ...https.ServerOp
 	return "https://" + ln.Addr().String() + "?ca-sha256=" + ca.Fingerprint()
 }
 
-func open(t *testing.T, target string) (device.Device, error) {
+func open(t testing.TB, target string) (device.Device, error) {
 	t.Helper()
 	reg := device.NewRegistry()
 	require.NoError(t, https.Register(reg))
@@ -58,7 +58,7 @@ func open(t *testing.T, target string) (device.Device, error) {
 	return reg.Open(ctx, target)
 }
 
-func pump(t *testing.T) *sim.Pump {
+func pump(t testing.TB) *sim.Pump {
 	t.Helper()
 	p, err := sim.New(context.Background(), "infusion-pump")
 	require.NoError(t, err)
