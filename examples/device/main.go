@@ -10,10 +10,11 @@
 //
 // --dev makes a development build: it also lets the harness create test
 // accounts, enrol their authenticators, read the raw data directory and
-// learn the values of the test patient it planted, and it serves a fresh
-// unit (its own data directory) to every check, as the simulator does, so
-// checks that create accounts do not collide. A production build leaves
-// all that out, and the checks that need it are not applicable.
+// learn which test patient it planted (device.PlantedData),
+// and it serves a fresh unit (its own data directory) to every check, as
+// the simulator does, so checks that create accounts do not collide. A
+// production build leaves all that out, and the checks that need it are
+// not applicable.
 package main
 
 import (
@@ -56,71 +57,48 @@ func main() {
 
 // run serves the device until ctx ends.
 func run(ctx context.Context, args []string, stdout io.Writer) error {
+	var err error
 	fl := flag.NewFlagSet("device", flag.ContinueOnError)
 	data := fl.String("data", "", "data directory (patient readings, audit log)")
 	listen := fl.String("listen", "127.0.0.1:0", "management API address")
-	dev := fl.Bool("dev", false, "development build: test accounts, TOTP enrolment, raw storage and planted test data for the harness")
-	if err := fl.Parse(args); err != nil {
+	dev := fl.Bool("dev", false, "development build: test accounts, TOTP enrolment and raw storage for the harness")
+	if err = fl.Parse(args); err != nil {
 		return err
 	}
 	if *data == "" {
 		return errors.New("--data is required")
 	}
-	svc, err := setup(ctx, *data, *listen, *dev)
+	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
 	}
-	defer svc.close()
-	fmt.Fprintf(stdout, "target: %s\n", svc.target)
-	return https.Serve(ctx, svc.ln, svc.srv, svc.tls)
-}
-
-// service is the device's management API, ready to serve.
-type service struct {
-	ln     net.Listener
-	srv    *https.Server
-	tls    *tls.Config
-	target string // the --target that reaches it and pins its CA
-}
-
-func (s *service) close() { _ = s.srv.Close(); _ = s.ln.Close() }
-
-func setup(ctx context.Context, data, listen string, dev bool) (_ *service, err error) {
-	ln, err := net.Listen("tcp", listen)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		if err != nil {
-			_ = ln.Close()
-		}
-	}()
+	defer ln.Close()
 	// A real device gets its certificate from the manufacturer's or the
 	// hospital's PKI; the example makes a CA of its own.
 	now := time.Now()
 	ca, err := pki.NewCA("Acme development CA", now)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	leaf, err := ca.Issue("Acme T-200 thermometer", pki.Localhost, false, now.Add(-time.Hour), now.AddDate(1, 0, 0))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	caPair, err := tls.X509KeyPair(ca.CertPEM(), ca.KeyPEM())
 	if err != nil {
-		return nil, err
+		return err
 	}
 	leaf.Certificate = append(leaf.Certificate, caPair.Certificate[0])
 	// The management API is the device's one network service: listing it
 	// lets transport checks probe it as any peer on the network could.
 	self := https.WithEndpoint(device.Endpoint{Name: "management-api", Protocol: "https", Address: ln.Addr().String(), CA: ca.CertPEM()})
 	var srv *https.Server
-	if dev {
-		if err := os.MkdirAll(data, 0o700); err != nil {
-			return nil, err
+	if *dev {
+		if err := os.MkdirAll(*data, 0o700); err != nil {
+			return err
 		}
 		srv, err = https.NewServer(nil, self, https.WithUnits(func(ctx context.Context) (device.Device, error) {
-			dir, err := os.MkdirTemp(data, "unit-")
+			dir, err := os.MkdirTemp(*data, "unit-")
 			if err != nil {
 				return nil, err
 			}
@@ -132,16 +110,17 @@ func setup(ctx context.Context, data, listen string, dev bool) (_ *service, err 
 		}))
 	} else {
 		var t *thermometer
-		if t, err = newThermometer(ctx, data); err != nil {
-			return nil, err
+		if t, err = newThermometer(ctx, *data); err != nil {
+			return err
 		}
 		srv, err = https.NewServer(t, self)
 	}
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &service{ln: ln, srv: srv, tls: https.TLSConfig(leaf, nil),
-		target: "https://" + ln.Addr().String() + "?" + url.Values{"ca-sha256": {ca.Fingerprint()}}.Encode()}, nil
+	defer srv.Close()
+	fmt.Fprintf(stdout, "target: https://%s?%s\n", ln.Addr(), url.Values{"ca-sha256": {ca.Fingerprint()}}.Encode())
+	return https.Serve(ctx, ln, srv, https.TLSConfig(leaf, nil))
 }
 
 // thermometer is the production device.

@@ -6,16 +6,20 @@ import (
 	"crypto/fips140"
 	"crypto/tls"
 	"io"
+	"net"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wardsec/ward/controls"
 	"github.com/wardsec/ward/features"
+	"github.com/wardsec/ward/internal/pki"
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/device/https"
@@ -162,19 +166,45 @@ func TestWeakTLSFailsTransportChecks(t *testing.T) {
 	if fips140.Enabled() {
 		t.Skip("FIPS 140-3 mode: crypto/tls cannot be configured below TLS 1.2")
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	svc, err := setup(ctx, t.TempDir(), "127.0.0.1:0", true)
+	// The development build as run() serves it, but for the TLS settings.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	svc.tls.MinVersion = tls.VersionTLS10
-	svc.tls.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}
+	now := time.Now()
+	ca, err := pki.NewCA("Acme development CA", now)
+	require.NoError(t, err)
+	leaf, err := ca.Issue("Acme T-200 thermometer", pki.Localhost, false, now.Add(-time.Hour), now.Add(time.Hour))
+	require.NoError(t, err)
+	caPair, err := tls.X509KeyPair(ca.CertPEM(), ca.KeyPEM())
+	require.NoError(t, err)
+	leaf.Certificate = append(leaf.Certificate, caPair.Certificate[0])
+	data := t.TempDir()
+	srv, err := https.NewServer(nil,
+		https.WithEndpoint(device.Endpoint{Name: "management-api", Protocol: "https", Address: ln.Addr().String(), CA: ca.CertPEM()}),
+		https.WithUnits(func(ctx context.Context) (device.Device, error) {
+			dir, err := os.MkdirTemp(data, "unit-")
+			if err != nil {
+				return nil, err
+			}
+			th, err := newThermometer(ctx, dir)
+			if err != nil {
+				return nil, err
+			}
+			return &devBuild{th}, nil
+		}))
+	require.NoError(t, err)
+	cfg := https.TLSConfig(leaf, nil)
+	cfg.MinVersion = tls.VersionTLS10
+	cfg.CipherSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}
+	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- https.Serve(ctx, svc.ln, svc.srv, svc.tls) }()
-	t.Cleanup(func() { cancel(); require.NoError(t, <-done); svc.close() })
+	go func() { done <- https.Serve(ctx, ln, srv, cfg) }()
+	t.Cleanup(func() { cancel(); require.NoError(t, <-done); require.NoError(t, srv.Close()) })
+	target := "https://" + ln.Addr().String() + "?ca-sha256=" + ca.Fingerprint()
 	cat, _, _, diags := control.Lint(controls.FS, features.FS)
 	require.False(t, diags.HasErrors())
 	reg := device.NewRegistry()
 	require.NoError(t, https.Register(reg))
-	res, _, err := harness.New(reg, cat, features.FS, harness.WithControls("HIPAA-164.312-e-2-ii", "FDA-PMC-CRYPTO-1")).Check(ctx, svc.target)
+	res, _, err := harness.New(reg, cat, features.FS, harness.WithControls("HIPAA-164.312-e-2-ii", "FDA-PMC-CRYPTO-1")).Check(ctx, target)
 	require.NoError(t, err)
 	require.Empty(t, res.Error)
 	require.Len(t, res.Controls, 2)
