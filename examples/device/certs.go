@@ -67,13 +67,6 @@ func (ca *devCA) fingerprint() string {
 	return hex.EncodeToString(sum[:])
 }
 
-// pool holds only this CA.
-func (ca *devCA) pool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(ca.cert)
-	return p
-}
-
 // issue makes a server certificate, with the CA in its chain, for hosts:
 // IP addresses become IP SANs, names DNS SANs.
 func (ca *devCA) issue(name string, hosts []string, notBefore, notAfter time.Time) (tls.Certificate, error) {
