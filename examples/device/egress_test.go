@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -261,4 +262,79 @@ func portOf(t *testing.T, ln net.Listener) string {
 	t.Helper()
 	u := url.URL{Host: ln.Addr().String()}
 	return u.Port()
+}
+
+// BenchmarkDial compares a connection through the egress policy (a
+// decision and a signed audit record on disk) with a plain dial to the
+// same loopback listener, and a refused one (no dial at all). egress-memlog
+// keeps the audit log in memory, separating the decision from the disk
+// sync of the record.
+func BenchmarkDial(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		b.Skipf("skipping: cannot listen on 127.0.0.2: %v", err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port, _ := strconv.ParseUint(portOfAddr(ln.Addr().String()), 10, 16)
+	th, err := newThermometer(context.Background(), b.TempDir(), config{addr: netip.MustParseAddr("127.0.0.1")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	eg, err := newEgress(context.Background(), netip.MustParseAddr("127.0.0.1"), th.log,
+		[]peer{{name: "ehr", host: "127.0.0.2", port: uint16(port)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	memLog, err := audit.Open(context.Background(), audit.NewMemStore())
+	if err != nil {
+		b.Fatal(err)
+	}
+	egMem, err := newEgress(context.Background(), netip.MustParseAddr("127.0.0.1"), memLog,
+		[]peer{{name: "ehr", host: "127.0.0.2", port: uint16(port)}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dial := map[string]func() (net.Conn, error){
+		"egress-memlog": func() (net.Conn, error) {
+			return egMem.DialContext(context.Background(), "tcp", ln.Addr().String())
+		},
+		"raw":     func() (net.Conn, error) { return net.Dial("tcp", ln.Addr().String()) },
+		"egress":  func() (net.Conn, error) { return eg.DialContext(context.Background(), "tcp", ln.Addr().String()) },
+		"refused": func() (net.Conn, error) { return eg.DialContext(context.Background(), "tcp", "127.0.0.3:9") },
+	}
+	for _, name := range []string{"raw", "egress-memlog", "egress", "refused"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				c, err := dial[name]()
+				if name == "refused" {
+					if !errors.Is(err, device.ErrBlocked) {
+						b.Fatal(err)
+					}
+					continue
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				// Let the server close first, so TIME_WAIT stays on its
+				// side and the client's bound address keeps free ports.
+				_, _ = io.Copy(io.Discard, c)
+				c.Close()
+			}
+		})
+	}
+}
+
+func portOfAddr(a string) string {
+	_, p, _ := net.SplitHostPort(a)
+	return p
 }

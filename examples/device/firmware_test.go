@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -234,4 +235,34 @@ func TestRunWithAnUpdateRepository(t *testing.T) {
 	id, err := d.Identify(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "3.1.0", id.Firmware)
+}
+
+// A mirror that redirects image downloads to another host gets no
+// connection there: the update fails, the device runs what it ran.
+func TestFirmwareDownloadsStayOnTheDocumentedRepository(t *testing.T) {
+	m := newMakerRepo(t)
+	v1 := m.release(t, 1, image(1))
+	v2 := m.release(t, 2, image(2))
+	rogue := listenOn(t, "127.0.0.3")
+	ln := listenOn(t, "127.0.0.4")
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/targets/") && strings.HasSuffix(r.URL.Path, ".fw-2.bin") {
+			http.Redirect(w, r, "http://"+rogue.Addr().String()+r.URL.Path, http.StatusFound)
+			return
+		}
+		m.Handler().ServeHTTP(w, r)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	th := newThermo(t, "update-repo", "http://"+ln.Addr().String(), "update-root", m.rootFile, "update-factory", v1)
+
+	_, err := th.fw.install(context.Background(), "biomed.ravi", v2)
+	require.ErrorIs(t, err, update.ErrFetch)
+	require.ErrorIs(t, err, device.ErrBlocked)
+	assertNoConnection(t, rogue)
+	running(t, th, update.SlotA, 1)
+	rec := installs(t, th, v2)
+	require.Len(t, rec, 1)
+	assert.Equal(t, audit.Failure, rec[0].Outcome)
+	assert.Equal(t, "download", rec[0].Detail["reason"])
 }
