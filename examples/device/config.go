@@ -27,6 +27,9 @@ type config struct {
 	updateRepo *url.URL
 	updateRoot []byte
 	factory    string
+	// keys is where the device keeps its keys (--keys); "" makes new ones
+	// at each start.
+	keys string
 }
 
 // loadConfig checks the flags and reads the files they name.

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -265,4 +267,47 @@ func TestFirmwareDownloadsStayOnTheDocumentedRepository(t *testing.T) {
 	require.Len(t, rec, 1)
 	assert.Equal(t, audit.Failure, rec[0].Outcome)
 	assert.Equal(t, "download", rec[0].Detail["reason"])
+}
+
+// With its keys kept (--keys), the thermometer restarts on its data
+// directory: the audit log continues and verifies, and the bootloader
+// runs the image the last update committed.
+func TestRestartKeepsFirmwareAndAuditTrail(t *testing.T) {
+	m := newMakerRepo(t)
+	v1 := m.release(t, 1, image(1))
+	v2 := m.release(t, 2, image(2))
+	cfg := flagConfig(t, m.flags(v1)...)
+	cfg.keys = t.TempDir()
+	data := t.TempDir()
+	th, err := newThermometer(context.Background(), data, cfg)
+	require.NoError(t, err)
+	_, err = th.fw.install(context.Background(), "biomed.ravi", v2)
+	require.NoError(t, err)
+
+	again, err := newThermometer(context.Background(), data, cfg)
+	require.NoError(t, err)
+	running(t, again, update.SlotB, 2)
+	assert.Len(t, installs(t, again, v2), 1, "the first run's records are still there, and the log verifies")
+	assert.Len(t, records(t, again, update.ActionProvision), 1, "no second provisioning")
+	pt, err := again.load(context.Background(), "P-1001")
+	require.NoError(t, err)
+	assert.Contains(t, string(pt), "Ada Synthetic")
+}
+
+// Through the command: a second start on the same data directory works
+// with --keys.
+func TestRunRestartsOnItsDataWithKeys(t *testing.T) {
+	data, keys := t.TempDir(), t.TempDir()
+	for i := range 2 {
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		done := make(chan error, 1)
+		go func() { done <- run(ctx, []string{"--data", data, "--keys", keys}, pw); pw.Close() }()
+		line, err := bufio.NewReader(pr).ReadString('\n')
+		require.NoError(t, err, "start %d: %v", i+1, err)
+		assert.Contains(t, line, "target: https://")
+		cancel()
+		go io.Copy(io.Discard, pr)
+		require.NoError(t, <-done)
+	}
 }

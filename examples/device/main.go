@@ -39,6 +39,11 @@
 //	  --update-repo https://updates.acme-medical.example/metadata \
 //	  --update-root acme-root.json --update-factory t200/fw-1.bin
 //
+// --keys DIR keeps the audit signing key and the storage key (a secure
+// element's job on hardware) outside the data directory, so the device
+// restarts on its data; without it every start makes new keys and cannot
+// reopen an earlier data directory.
+//
 // The example uses only Ward's public packages and the standard library
 // (certs.go makes its development CA with crypto/x509), so it can be
 // copied out of Ward's module.
@@ -46,8 +51,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -93,6 +96,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	updateRepo := fl.String("update-repo", "", "TUF update repository URL (metadata; targets under URL/targets)")
 	updateRoot := fl.String("update-root", "", "the maker's TUF root.json the device trusts")
 	updateFactory := fl.String("update-factory", "", "factory image installed on first start (a target of the repository)")
+	keys := fl.String("keys", "", "directory keeping the audit and storage keys across restarts (a secure element's stand-in); empty: new keys each start")
 	if err = fl.Parse(args); err != nil {
 		return err
 	}
@@ -103,6 +107,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	cfg.keys = *keys
 	var srv *https.Server
 	if *dev {
 		if err := os.MkdirAll(*data, 0o700); err != nil {
@@ -170,7 +175,7 @@ func newThermometer(ctx context.Context, dir string, cfg config) (*thermometer, 
 	if err != nil {
 		return nil, err
 	}
-	_, signer, err := ed25519.GenerateKey(rand.Reader)
+	signer, k, err := deviceKeys(cfg.keys)
 	if err != nil {
 		return nil, err
 	}
@@ -180,10 +185,6 @@ func newThermometer(ctx context.Context, dir string, cfg config) (*thermometer, 
 	}
 	users, err := mfa.New(mfa.NewMemStore(), mfa.WithAuditor(auditor{log}))
 	if err != nil {
-		return nil, err
-	}
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
 		return nil, err
 	}
 	key, err := atrest.NewRawKey("thermo-storage", k)
