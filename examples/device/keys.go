@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/wardsec/ward/pkg/atrest"
 )
@@ -66,4 +67,23 @@ func keyFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("key %s: %w", path, err)
 	}
 	return k, nil
+}
+
+// checkKeysDir refuses a key directory inside the data directory (or the
+// other way round): a copy of the data would carry the key that opens it.
+func checkKeysDir(keys, data string) error {
+	if keys == "" {
+		return nil
+	}
+	k, err1 := filepath.Abs(keys)
+	d, err2 := filepath.Abs(data)
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	for _, p := range [][2]string{{d, k}, {k, d}} {
+		if rel, err := filepath.Rel(p[0], p[1]); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return fmt.Errorf("--keys %s: must be outside the data directory %s", keys, data)
+		}
+	}
+	return nil
 }

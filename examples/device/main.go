@@ -107,6 +107,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := checkKeysDir(*keys, *data); err != nil {
+		return err
+	}
 	cfg.keys = *keys
 	var srv *https.Server
 	if *dev {
