@@ -140,6 +140,9 @@ func (e *egress) DialContext(ctx context.Context, network, address string) (net.
 	var errs []error
 	for _, a := range addrs {
 		a = a.Unmap()
+		if a.Is4() != e.self.Is4() {
+			continue // the connection leaves from self: another family cannot be reached
+		}
 		f := segment.Flow{Src: e.self, Dst: a, Proto: segment.ProtoTCP, DstPort: uint16(port)}
 		d := e.engine.Decide(f)
 		if err := e.record(ctx, address, f, d); err != nil {
@@ -156,7 +159,7 @@ func (e *egress) DialContext(ctx context.Context, network, address string) (net.
 		errs = append(errs, err)
 	}
 	if len(errs) == 0 {
-		return nil, fmt.Errorf("egress: %s: no address", host)
+		return nil, fmt.Errorf("egress: %s: no address of the device's family", host)
 	}
 	return nil, errors.Join(errs...)
 }

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -337,4 +338,37 @@ func BenchmarkDial(b *testing.B) {
 func portOfAddr(a string) string {
 	_, p, _ := net.SplitHostPort(a)
 	return p
+}
+
+// A peer documented by name is a dns: peer: the policy holds the answers
+// it resolved when it compiled, and the connection is allowed by its rule.
+func TestEgressAllowsAPeerDocumentedByName(t *testing.T) {
+	addrs, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip4", "localhost")
+	if err != nil || !slices.ContainsFunc(addrs, func(a netip.Addr) bool { return a.Unmap() == netip.MustParseAddr("127.0.0.1") }) {
+		t.Skipf("skipping: localhost does not resolve to 127.0.0.1 here (%v, %v)", addrs, err)
+	}
+	ca, err := newDevCA("Hospital CA", time.Now())
+	require.NoError(t, err)
+	cert, err := ca.issue("interface engine", []string{"localhost"}, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
+	require.NoError(t, err)
+	got := make(chan string, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.RemoteAddr
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	defer srv.Close()
+	ehrURL := "https://localhost:" + portOf(t, srv.Listener) + "/readings"
+	// The device is 127.0.0.5, so localhost (127.0.0.1) is another host.
+	th := newThermo(t, "addr", "127.0.0.5", "ehr", ehrURL, "ehr-ca", writeCA(t, ca))
+	require.NoError(t, th.SendReading(context.Background(), "P-1001"))
+	assert.Equal(t, "127.0.0.5", netip.MustParseAddrPort(<-got).Addr().String(), "the connection leaves from the device's address")
+	var rule string
+	for _, r := range records(t, th, actionEgress) {
+		if r.Outcome == audit.Success {
+			rule = r.Detail["rule"]
+		}
+	}
+	assert.Equal(t, "t200/ehr", rule)
 }
