@@ -15,13 +15,43 @@
 // the simulator does, so checks that create accounts do not collide. A
 // production build leaves all that out, and the checks that need it are
 // not applicable.
+//
+// Network egress (egress.go): the thermometer talks only to its
+// documented peers, the interface engine that receives readings (--ehr,
+// HTTPS verified with --ehr-ca) and the update repository. They form a
+// pkg/segment policy built in Go and compiled at start (no policy language
+// in the firmware); every outbound connection, redirects included, is
+// decided on it before dialing, leaves from the device's address (--addr),
+// and is recorded in the audit log with the rule that allowed it or the
+// default that denied it.
+//
+// Firmware updates (firmware.go): with --update-repo URL --update-root
+// FILE the thermometer installs images from the maker's TUF repository
+// with pkg/update: signatures and expiry checked against the trusted
+// root, images built for its board, an SBOM for each, an anti-rollback
+// counter, A/B slots and a self-test after booting the new image, rolling
+// back when it fails. Its state (trusted metadata, counter, slots) is in
+// DATA/firmware; the first start installs the factory image
+// (--update-factory). pkg/update records every accepted and refused update
+// in the same audit log.
+//
+//	go run ./examples/device --data /tmp/thermo --addr 10.20.0.7 \
+//	  --ehr https://10.30.0.5:8443/fhir/Observation --ehr-ca hospital-ca.pem \
+//	  --update-repo https://updates.acme-medical.example/metadata \
+//	  --update-root acme-root.json --update-factory t200/fw-1.bin
+//
+// --keys DIR keeps the audit signing key and the storage key (a secure
+// element's job on hardware) outside the data directory, so the device
+// restarts on its data; without it every start makes new keys and cannot
+// reopen an earlier data directory.
+//
+// The example uses only Ward's public packages and the standard library
+// (certs.go makes its development CA with crypto/x509), so it can be
+// copied out of Ward's module.
 package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/rand"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,7 +67,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/wardsec/ward/internal/pki"
 	"github.com/wardsec/ward/pkg/access"
 	"github.com/wardsec/ward/pkg/atrest"
 	"github.com/wardsec/ward/pkg/audit"
@@ -62,12 +91,27 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	data := fl.String("data", "", "data directory (patient readings, audit log)")
 	listen := fl.String("listen", "127.0.0.1:0", "management API address")
 	dev := fl.Bool("dev", false, "development build: test accounts, TOTP enrolment and raw storage for the harness")
+	addr := fl.String("addr", "127.0.0.1", "the device's own address: its outbound connections leave from it")
+	ehr := fl.String("ehr", "", "interface engine URL readings are sent to (https://HOST:PORT/PATH)")
+	ehrCA := fl.String("ehr-ca", "", "PEM file of the CA that issued the EHR's certificate")
+	updateRepo := fl.String("update-repo", "", "TUF update repository URL (metadata; targets under URL/targets)")
+	updateRoot := fl.String("update-root", "", "the maker's TUF root.json the device trusts")
+	updateFactory := fl.String("update-factory", "", "factory image installed on first start (a target of the repository)")
+	keys := fl.String("keys", "", "directory keeping the audit and storage keys across restarts (a secure element's stand-in); empty: new keys each start")
 	if err = fl.Parse(args); err != nil {
 		return err
 	}
 	if *data == "" {
 		return errors.New("--data is required")
 	}
+	cfg, err := loadConfig(*addr, *ehr, *ehrCA, *updateRepo, *updateRoot, *updateFactory)
+	if err != nil {
+		return err
+	}
+	if err := checkKeysDir(*keys, *data); err != nil {
+		return err
+	}
+	cfg.keys = *keys
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return err
@@ -76,22 +120,17 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	// A real device gets its certificate from the manufacturer's or the
 	// hospital's PKI; the example makes a CA of its own.
 	now := time.Now()
-	ca, err := pki.NewCA("Acme development CA", now)
+	ca, err := newDevCA("Acme development CA", now)
 	if err != nil {
 		return err
 	}
-	leaf, err := ca.Issue("Acme T-200 thermometer", pki.Localhost, false, now.Add(-time.Hour), now.AddDate(1, 0, 0))
+	leaf, err := ca.issue("Acme T-200 thermometer", []string{"127.0.0.1", "::1", "localhost"}, now.Add(-time.Hour), now.AddDate(1, 0, 0))
 	if err != nil {
 		return err
 	}
-	caPair, err := tls.X509KeyPair(ca.CertPEM(), ca.KeyPEM())
-	if err != nil {
-		return err
-	}
-	leaf.Certificate = append(leaf.Certificate, caPair.Certificate[0])
 	// The management API is the device's one network service: listing it
 	// lets transport checks probe it as any peer on the network could.
-	self := https.WithEndpoint(device.Endpoint{Name: "management-api", Protocol: "https", Address: ln.Addr().String(), CA: ca.CertPEM()})
+	self := https.WithEndpoint(device.Endpoint{Name: "management-api", Protocol: "https", Address: ln.Addr().String(), CA: ca.certPEM()})
 	var srv *https.Server
 	if *dev {
 		if err := os.MkdirAll(*data, 0o700); err != nil {
@@ -102,7 +141,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 			if err != nil {
 				return nil, err
 			}
-			t, err := newThermometer(ctx, dir)
+			t, err := newThermometer(ctx, dir, cfg)
 			if err != nil {
 				return nil, err
 			}
@@ -110,7 +149,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		}))
 	} else {
 		var t *thermometer
-		if t, err = newThermometer(ctx, *data); err != nil {
+		if t, err = newThermometer(ctx, *data, cfg); err != nil {
 			return err
 		}
 		srv, err = https.NewServer(t, self)
@@ -119,7 +158,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer srv.Close()
-	fmt.Fprintf(stdout, "target: https://%s?%s\n", ln.Addr(), url.Values{"ca-sha256": {ca.Fingerprint()}}.Encode())
+	fmt.Fprintf(stdout, "target: https://%s?%s\n", ln.Addr(), url.Values{"ca-sha256": {ca.fingerprint()}}.Encode())
 	return https.Serve(ctx, ln, srv, https.TLSConfig(leaf, nil))
 }
 
@@ -130,9 +169,13 @@ type thermometer struct {
 	key   *atrest.RawKey // in a secure element on real hardware
 	log   *audit.Log
 	users *mfa.Verifier
+
+	egress *egress   // every outbound connection goes through it
+	ehr    *uplink   // nil without --ehr
+	fw     *firmware // nil without --update-repo
 }
 
-func newThermometer(ctx context.Context, dir string) (*thermometer, error) {
+func newThermometer(ctx context.Context, dir string, cfg config) (*thermometer, error) {
 	if err := os.MkdirAll(filepath.Join(dir, "readings"), 0o700); err != nil {
 		return nil, err
 	}
@@ -140,7 +183,7 @@ func newThermometer(ctx context.Context, dir string) (*thermometer, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, signer, err := ed25519.GenerateKey(rand.Reader)
+	signer, k, err := deviceKeys(cfg.keys)
 	if err != nil {
 		return nil, err
 	}
@@ -152,10 +195,6 @@ func newThermometer(ctx context.Context, dir string) (*thermometer, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := make([]byte, 32)
-	if _, err := rand.Read(k); err != nil {
-		return nil, err
-	}
 	key, err := atrest.NewRawKey("thermo-storage", k)
 	if err != nil {
 		return nil, err
@@ -163,6 +202,9 @@ func newThermometer(ctx context.Context, dir string) (*thermometer, error) {
 	t := &thermometer{
 		id:  device.Identity{Manufacturer: "Acme Medical", Model: "T-200 thermometer", Serial: "T200-0042", Firmware: "3.1.0"},
 		dir: dir, key: key, log: log, users: users,
+	}
+	if err := t.connect(ctx, cfg); err != nil {
+		return nil, err
 	}
 	// A synthetic patient reading, so there is something to protect.
 	if err := t.save(ctx, syntheticPatient, []byte(`{"patient":"`+syntheticPatient+`","name":"`+syntheticName+`","temp_c":"37.2"}`)); err != nil {
@@ -194,8 +236,21 @@ func (a auditor) Append(ctx context.Context, e audit.Event) (audit.Record, error
 	return a.log.Append(ctx, e)
 }
 
-func (t *thermometer) Identify(context.Context) (device.Identity, error) { return t.id, nil }
-func (t *thermometer) Close() error                                      { return nil }
+// Identify reports the firmware that runs: with updates, the version in
+// the running image's SBOM.
+func (t *thermometer) Identify(ctx context.Context) (device.Identity, error) {
+	id := t.id
+	if t.fw != nil {
+		st, err := t.fw.status(ctx)
+		if err != nil {
+			return device.Identity{}, err
+		}
+		id.Firmware = st.Firmware
+	}
+	return id, nil
+}
+
+func (t *thermometer) Close() error { return nil }
 
 // Login and Logout: pkg/mfa does everything (factors, throttling, audit).
 func (t *thermometer) Login(ctx context.Context, c device.Credentials) (string, error) {
@@ -250,13 +305,8 @@ func (t *thermometer) save(ctx context.Context, id string, data []byte) error {
 	return atrest.WriteFileAtomic(p, 0o600, func(w io.Writer) error { _, err := w.Write(sealed); return err })
 }
 
-// ReadPatient and WritePatient: authorized by pkg/access through the
-// session, sealed at rest with pkg/atrest, recorded in pkg/audit.
-func (t *thermometer) ReadPatient(ctx context.Context, token, id string) ([]byte, error) {
-	user, err := t.authorize(ctx, token, access.PHIRead)
-	if err != nil {
-		return nil, err
-	}
+// load opens a stored reading.
+func (t *thermometer) load(ctx context.Context, id string) ([]byte, error) {
 	p, err := t.path(id)
 	if err != nil {
 		return nil, err
@@ -271,6 +321,20 @@ func (t *thermometer) ReadPatient(ctx context.Context, token, id string) ([]byte
 	pt, err := atrest.Open(ctx, sealed, t.key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", device.ErrIntegrity, err)
+	}
+	return pt, nil
+}
+
+// ReadPatient and WritePatient: authorized by pkg/access through the
+// session, sealed at rest with pkg/atrest, recorded in pkg/audit.
+func (t *thermometer) ReadPatient(ctx context.Context, token, id string) ([]byte, error) {
+	user, err := t.authorize(ctx, token, access.PHIRead)
+	if err != nil {
+		return nil, err
+	}
+	pt, err := t.load(ctx, id)
+	if err != nil {
+		return nil, err
 	}
 	_, err = t.log.Append(ctx, audit.Event{Actor: user, Source: "management-api", Action: string(access.PHIRead), Object: id, Outcome: audit.Success})
 	return pt, err

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"slices"
@@ -19,7 +20,6 @@ import (
 
 	"github.com/wardsec/ward/controls"
 	"github.com/wardsec/ward/features"
-	"github.com/wardsec/ward/internal/pki"
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/device/https"
@@ -130,7 +130,7 @@ func TestPlantedPatientDiscriminates(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			reg := device.NewRegistry()
 			require.NoError(t, reg.Register("thermo", func(ctx context.Context, _ *url.URL) (device.Device, error) {
-				th, err := newThermometer(ctx, t.TempDir())
+				th, err := newThermometer(ctx, t.TempDir(), config{addr: netip.MustParseAddr("127.0.0.1")})
 				if err != nil {
 					return nil, err
 				}
@@ -170,22 +170,19 @@ func TestWeakTLSFailsTransportChecks(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	now := time.Now()
-	ca, err := pki.NewCA("Acme development CA", now)
+	ca, err := newDevCA("Acme development CA", now)
 	require.NoError(t, err)
-	leaf, err := ca.Issue("Acme T-200 thermometer", pki.Localhost, false, now.Add(-time.Hour), now.Add(time.Hour))
+	leaf, err := ca.issue("Acme T-200 thermometer", []string{"127.0.0.1", "::1", "localhost"}, now.Add(-time.Hour), now.Add(time.Hour))
 	require.NoError(t, err)
-	caPair, err := tls.X509KeyPair(ca.CertPEM(), ca.KeyPEM())
-	require.NoError(t, err)
-	leaf.Certificate = append(leaf.Certificate, caPair.Certificate[0])
 	data := t.TempDir()
 	srv, err := https.NewServer(nil,
-		https.WithEndpoint(device.Endpoint{Name: "management-api", Protocol: "https", Address: ln.Addr().String(), CA: ca.CertPEM()}),
+		https.WithEndpoint(device.Endpoint{Name: "management-api", Protocol: "https", Address: ln.Addr().String(), CA: ca.certPEM()}),
 		https.WithUnits(func(ctx context.Context) (device.Device, error) {
 			dir, err := os.MkdirTemp(data, "unit-")
 			if err != nil {
 				return nil, err
 			}
-			th, err := newThermometer(ctx, dir)
+			th, err := newThermometer(ctx, dir, config{addr: netip.MustParseAddr("127.0.0.1")})
 			if err != nil {
 				return nil, err
 			}
@@ -199,7 +196,7 @@ func TestWeakTLSFailsTransportChecks(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- https.Serve(ctx, ln, srv, cfg) }()
 	t.Cleanup(func() { cancel(); require.NoError(t, <-done); require.NoError(t, srv.Close()) })
-	target := "https://" + ln.Addr().String() + "?ca-sha256=" + ca.Fingerprint()
+	target := "https://" + ln.Addr().String() + "?ca-sha256=" + ca.fingerprint()
 	cat, _, _, diags := control.Lint(controls.FS, features.FS)
 	require.False(t, diags.HasErrors())
 	reg := device.NewRegistry()

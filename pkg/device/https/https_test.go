@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -144,6 +145,30 @@ func TestMissingCapabilitiesStayMissing(t *testing.T) {
 	id, err := d.Identify(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "Acme", id.Manufacturer)
+}
+
+// patientsOff has the methods of device.PatientData but says, through
+// device.CapabilitySet, that the capability is switched off.
+type patientsOff struct{ identityOnly }
+
+func (patientsOff) ReadPatient(context.Context, string, string) ([]byte, error) {
+	return []byte("should never be served"), nil
+}
+func (patientsOff) WritePatient(context.Context, string, string, []byte) error { return nil }
+func (patientsOff) HasCapability(c reflect.Type) bool {
+	return c != reflect.TypeFor[device.PatientData]()
+}
+
+// A device that declares a capability off (device.CapabilitySet) is served
+// without it, though its type has the methods.
+func TestServedCapabilitiesRespectCapabilitySet(t *testing.T) {
+	d, err := open(t, served(t, patientsOff{}, false))
+	require.NoError(t, err)
+	defer d.Close()
+	_, err = device.As[device.PatientData](d, "patient data")
+	assert.ErrorIs(t, err, device.ErrUnsupported)
+	_, err = d.(device.PatientData).ReadPatient(context.Background(), "", "P-1")
+	assert.ErrorIs(t, err, device.ErrUnsupported, "the server refuses the call too")
 }
 
 // Malformed API input is refused with 400 and changes nothing.

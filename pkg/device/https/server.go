@@ -253,11 +253,17 @@ func bearer(r *http.Request) string {
 // capOf returns d's capability C by its API name.
 func capOf[C any](d device.Device, name string) (C, error) { return device.As[C](d, name) }
 
+// capsOf lists the capabilities d offers: the interfaces its type
+// implements, less those it says it lacks (device.CapabilitySet), so a
+// device that has an interface's methods but not the function behind them
+// (an update client with no repository configured) is served without it.
 func (s *Server) capsOf(d device.Device) []string {
 	out := []string{}
 	t := reflect.TypeOf(d)
+	cs, partial := d.(device.CapabilitySet)
 	for _, c := range capabilities {
-		if t.Implements(c.typ) || (c.name == "transport" && len(s.self) > 0) {
+		has := t.Implements(c.typ) && (!partial || cs.HasCapability(c.typ))
+		if has || (c.name == "transport" && len(s.self) > 0) {
 			out = append(out, c.name)
 		}
 	}
