@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardsec/ward/internal/atomicfile"
 	"github.com/wardsec/ward/pkg/inventory"
 )
 
@@ -227,7 +228,7 @@ func newInventoryReportCmd() *cobra.Command {
 			if err := inventory.WriteHTML(&b, rep); err != nil {
 				return err
 			}
-			if err := inventory.WriteFileAtomic(out, []byte(b.String()), 0o644); err != nil {
+			if err := atomicfile.WriteBytes(out, []byte(b.String()), 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d device(s), %d not seen for %d days: %s\n", len(rep.Rows), len(rep.Stale), staleDays, out)

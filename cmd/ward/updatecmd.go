@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardsec/ward/internal/atomicfile"
 	"github.com/wardsec/ward/pkg/update"
 	"github.com/wardsec/ward/pkg/update/repo"
 )
@@ -115,31 +117,20 @@ func runVerify(cmd *cobra.Command, f verifyFlags) error {
 		ctx, cancel = context.WithTimeout(ctx, f.timeout)
 		defer cancel()
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(f.out), "."+filepath.Base(f.out)+".tmp-*")
+	// The image goes to a temporary file that becomes --out only once it
+	// verified whole (internal/atomicfile), so a refusal leaves nothing.
+	var ch update.Checked
+	var refused error
+	err = atomicfile.Write(f.out, 0o600, func(w io.Writer) error {
+		ch, refused = client.Fetch(ctx, f.target, w, policy)
+		return refused
+	})
+	if refused != nil {
+		return &exitError{code: exitNotSatisfied, err: fmt.Errorf("refused (%s): %w", update.Reason(refused), refused)}
+	}
 	if err != nil {
 		return &exitError{code: exitHarness, err: fmt.Errorf("--out: %w", err)}
 	}
-	keep := false
-	defer func() {
-		if !keep {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	ch, err := client.Fetch(ctx, f.target, tmp, policy)
-	if err != nil {
-		return &exitError{code: exitNotSatisfied, err: fmt.Errorf("refused (%s): %w", update.Reason(err), err)}
-	}
-	if err := tmp.Sync(); err != nil {
-		return &exitError{code: exitHarness, err: err}
-	}
-	if err := tmp.Close(); err != nil {
-		return &exitError{code: exitHarness, err: err}
-	}
-	if err := os.Rename(tmp.Name(), f.out); err != nil {
-		return &exitError{code: exitHarness, err: err}
-	}
-	keep = true
 	line := fmt.Sprintf("verified %s: %d bytes, sha256 %s", f.target, ch.Target.Length, ch.Target.SHA256Hex())
 	if c := ch.Target.Custom; c != nil {
 		line += fmt.Sprintf(", version %d, hardware %s", c.Version, strings.Join(c.Hardware, ","))

@@ -2,13 +2,12 @@ package atrest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
-	"syscall"
+
+	"github.com/wardsec/ward/internal/atomicfile"
 )
 
 // WriteFileAtomic replaces (or creates) name with what write writes, so
@@ -29,68 +28,18 @@ func WriteFileAtomic(name string, perm fs.FileMode, write func(w io.Writer) erro
 // is complete and synced, before the rename.
 var testHookBeforeRename func(tmp string) error
 
-func writeAtomic(name string, perm fs.FileMode, noReplace bool, write func(w io.Writer) error) (err error) {
-	dir, base := filepath.Split(name)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	committed := false
-	defer func() {
-		if !committed {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err := write(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
+func writeAtomic(name string, perm fs.FileMode, noReplace bool, write func(w io.Writer) error) error {
+	var opts []atomicfile.Option
+	if noReplace {
+		opts = append(opts, atomicfile.NoReplace())
 	}
 	if testHookBeforeRename != nil {
-		if err := testHookBeforeRename(tmp.Name()); err != nil {
-			return err
-		}
+		opts = append(opts, atomicfile.BeforeCommit(testHookBeforeRename))
 	}
-	if noReplace {
-		// link fails if name exists, atomically; then drop the temp name.
-		if err := os.Link(tmp.Name(), name); err != nil {
-			return err
-		}
-		committed = true
-		os.Remove(tmp.Name())
-	} else {
-		if err := os.Rename(tmp.Name(), name); err != nil {
-			return err
-		}
-		committed = true
-	}
-	return syncDir(dir)
+	return atomicfile.Write(name, perm, write, opts...)
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	// Some file systems cannot fsync a directory (EINVAL); there is
-	// nothing more to do on them.
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("fsync dir: %w", err)
-	}
-	return nil
-}
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }
 
 // WriteFile seals data (as Seal does) and writes it to name crash-safely
 // (WriteFileAtomic, mode 0600).

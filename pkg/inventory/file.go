@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/wardsec/ward/internal/atomicfile"
 )
 
 // Load reads an inventory file: JSON (.json) or records in CSV (.csv).
@@ -52,41 +54,5 @@ func Save(name string, inv *Inventory) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(name, buf.Bytes(), 0o644)
-}
-
-// WriteFileAtomic writes data to name through a synced temporary file and
-// a rename, then syncs the directory so the rename itself survives a crash.
-func WriteFileAtomic(name string, data []byte, perm os.FileMode) (err error) {
-	dir := filepath.Dir(name)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), name); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync() // best effort: not every file system syncs directories
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteBytes(name, buf.Bytes(), 0o644)
 }

@@ -1,0 +1,122 @@
+// Package atomicfile replaces files crash-safely: at every instant, a
+// crash included, the file holds either its old contents or the new ones,
+// whole. Every Ward package that writes state a device or user depends on
+// (keys, sealed files, update slots and counters, inventories) goes
+// through it, so there is one implementation to get right.
+//
+// The guarantee assumes a file system and disk that honour fsync (ext4,
+// xfs, f2fs with barriers).
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+type options struct {
+	noReplace    bool
+	beforeCommit func(tmp string) error
+}
+
+// Option changes how Write commits.
+type Option func(*options)
+
+// NoReplace makes Write fail (with an error matching fs.ErrExist) if name
+// already exists, atomically: it links the finished temporary file to
+// name instead of renaming over it. For files that must never be
+// overwritten, such as keys.
+func NoReplace() Option { return func(o *options) { o.noReplace = true } }
+
+// BeforeCommit runs f after the temporary file is complete and synced,
+// just before it is committed to name; an error from f aborts the write.
+// Tests use it to simulate a crash at the worst moment.
+func BeforeCommit(f func(tmp string) error) Option {
+	return func(o *options) { o.beforeCommit = f }
+}
+
+// Write replaces (or creates) name with what write writes. It writes to a
+// temporary file in the same directory (".NAME.tmp-*", mode perm), fsyncs
+// it, renames it over name and fsyncs the directory. If write (or any
+// step) fails, nothing changes at name and the temporary file is removed.
+// A process killed mid-write can leave the temporary file behind, never a
+// partial name.
+func Write(name string, perm fs.FileMode, write func(w io.Writer) error, opts ...Option) (err error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	dir, base := filepath.Split(name)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err := tmp.Chmod(perm); err != nil {
+		return err
+	}
+	if err := write(tmp); err != nil {
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if o.beforeCommit != nil {
+		if err := o.beforeCommit(tmp.Name()); err != nil {
+			return err
+		}
+	}
+	if o.noReplace {
+		// link fails if name exists, atomically; then drop the temp name.
+		if err := os.Link(tmp.Name(), name); err != nil {
+			return err
+		}
+		committed = true
+		os.Remove(tmp.Name())
+	} else {
+		if err := os.Rename(tmp.Name(), name); err != nil {
+			return err
+		}
+		committed = true
+	}
+	return SyncDir(dir)
+}
+
+// WriteBytes is Write of data.
+func WriteBytes(name string, data []byte, perm fs.FileMode, opts ...Option) error {
+	return Write(name, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}, opts...)
+}
+
+// SyncDir fsyncs a directory, so that renames and creations in it survive
+// a crash. File systems that cannot fsync a directory (EINVAL) need
+// nothing more.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
