@@ -294,13 +294,13 @@ func newRepoServeCmd() *cobra.Command {
 	var dir, listen string
 	cmd := &cobra.Command{
 		Use:   "serve --dir DIR [--listen 127.0.0.1:8080]",
-		Short: "Serve a repository over HTTP and print its metadata URL",
+		Short: "Serve a repository over HTTP and print its metadata URL (publishes made while it runs are served)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if dir == "" {
 				return usageErr("--dir is required")
 			}
-			r, err := repo.Load(dir)
+			h, err := repo.DirHandler(dir)
 			if err != nil {
 				return usageErr("%v", err)
 			}
@@ -309,7 +309,14 @@ func newRepoServeCmd() *cobra.Command {
 				return usageErr("--listen: %v", err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "http://%s/metadata (targets http://%s/targets)\n", ln.Addr(), ln.Addr())
-			if err := r.Serve(cmd.Context(), ln); err != nil && !errors.Is(err, net.ErrClosed) {
+			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+			go func() {
+				<-cmd.Context().Done()
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = srv.Shutdown(sctx)
+			}()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				return err
 			}
 			return nil

@@ -2,6 +2,7 @@ package repo_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -107,5 +108,66 @@ func TestHandlerServesBothLayouts(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !bytes.Equal(b, tc.want) {
 			t.Errorf("%s: status %d, %d bytes", tc.path, res.StatusCode, len(b))
 		}
+	}
+}
+
+// A repository served from its directory serves what is published there
+// after the server started (ward update repo serve, then repo add).
+func TestDirHandlerServesLaterPublishes(t *testing.T) {
+	r, err := repo.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddTarget("fw-1.bin", []byte("one"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := r.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	h, err := repo.DirHandler(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	get := func(p string) int {
+		resp, err := http.Get(srv.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	tp1, _ := r.TargetPath("fw-1.bin")
+	if c := get("/" + tp1); c != 200 {
+		t.Fatalf("fw-1.bin: %d", c)
+	}
+	if c := get(fmt.Sprintf("/metadata/%d.targets.json", r.Versions()[repo.Targets]+1)); c != 404 {
+		t.Fatalf("the next targets version before it is published: %d", c)
+	}
+	// Another process publishes into the directory.
+	r2, err := repo.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.AddTarget("fw-2.bin", []byte("two"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r2.Save(dir); err != nil {
+		t.Fatal(err)
+	}
+	tp2, _ := r2.TargetPath("fw-2.bin")
+	if c := get("/" + tp2); c != 200 {
+		t.Fatalf("fw-2.bin after it was published: %d", c)
+	}
+	if _, err := repo.DirHandler(filepath.Join(dir, "missing")); err == nil {
+		t.Fatal("served a directory with no repository")
 	}
 }

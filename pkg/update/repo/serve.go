@@ -9,7 +9,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardsec/ward/pkg/update"
@@ -96,4 +99,39 @@ func (r *Repo) Serve(ctx context.Context, ln net.Listener) error {
 		return nil
 	}
 	return err
+}
+
+// DirHandler serves the repository saved in dir, as Handler does, and
+// picks up what `ward update repo add|sign` (or Save) publishes there
+// while it runs: before each request it checks the modification time of
+// metadata/timestamp.json, which every publish rewrites, and reloads the
+// directory when it changed. A reload that fails (a publish caught half
+// way) keeps serving the previous state and is retried on the next
+// request.
+func DirHandler(dir string) (http.Handler, error) {
+	stamp := filepath.Join(dir, "metadata", "timestamp.json")
+	modTime := func() time.Time {
+		if st, err := os.Stat(stamp); err == nil {
+			return st.ModTime()
+		}
+		return time.Time{}
+	}
+	seen := modTime()
+	r, err := Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	var mu sync.Mutex
+	current := r.Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		if m := modTime(); !m.Equal(seen) {
+			if nr, err := Load(dir); err == nil {
+				current, seen = nr.Handler(), m
+			}
+		}
+		h := current
+		mu.Unlock()
+		h.ServeHTTP(w, req)
+	}), nil
 }
