@@ -27,6 +27,11 @@ type writeConfig struct {
 type bundleFile struct {
 	path string // slash-separated, relative to the bundle root
 	data []byte
+	// render, if set, makes data when the file is written. The derived
+	// files (results, OSCAL, report) of a large fleet run are each tens of
+	// megabytes: rendering them one at a time, each dropped once written,
+	// keeps only one in memory at once.
+	render func() ([]byte, error)
 }
 
 // WithName sets the name of the bundle directory under parent. It must be a
@@ -71,7 +76,7 @@ func WithFile(path string, data []byte) WriteOption {
 		if err != nil {
 			return fmt.Errorf("extra file %w", err)
 		}
-		c.extras = append(c.extras, bundleFile{p, data})
+		c.extras = append(c.extras, bundleFile{path: p, data: data})
 		return nil
 	}}
 }
@@ -199,31 +204,23 @@ func bundleFiles(run *Run, extras []bundleFile, fingerprint string) ([]bundleFil
 				a.Path = path.Join(ArtifactsDir, s.ID, a.Name)
 				a.SHA256 = sha256hex(a.Data)
 				a.Size = int64(len(a.Data))
-				artifacts = append(artifacts, bundleFile{a.Path, a.Data})
+				artifacts = append(artifacts, bundleFile{path: a.Path, data: a.Data})
 			}
 		}
 	}
-	results, err := marshalJSON(&filled)
-	if err != nil {
-		return nil, fmt.Errorf("encoding %s: %w", ResultsFile, err)
+	files := []bundleFile{
+		{path: ResultsFile, render: func() ([]byte, error) {
+			b, err := marshalJSON(&filled)
+			if err != nil {
+				return nil, fmt.Errorf("encoding %s: %w", ResultsFile, err)
+			}
+			return b, nil
+		}},
+		{path: JUnitFile, render: func() ([]byte, error) { return JUnit(run) }},
+		{path: AssessmentResultsFile, render: func() ([]byte, error) { return AssessmentResults(&filled) }},
+		{path: POAMFile, render: func() ([]byte, error) { return POAM(&filled) }},
+		{path: ReportFile, render: func() ([]byte, error) { return Report(&filled, fingerprint) }},
 	}
-	junit, err := JUnit(run)
-	if err != nil {
-		return nil, err
-	}
-	ar, err := AssessmentResults(&filled)
-	if err != nil {
-		return nil, err
-	}
-	poam, err := POAM(&filled)
-	if err != nil {
-		return nil, err
-	}
-	report, err := Report(&filled, fingerprint)
-	if err != nil {
-		return nil, err
-	}
-	files := []bundleFile{{ResultsFile, results}, {JUnitFile, junit}, {AssessmentResultsFile, ar}, {POAMFile, poam}, {ReportFile, report}}
 	files = append(files, extras...)
 	files = append(files, artifacts...)
 
@@ -256,10 +253,17 @@ func writeBundle(ctx context.Context, dir string, run *Run, files []bundleFile, 
 		if err := mkdirs(dir, path.Dir(f.path), dirs); err != nil {
 			return err
 		}
-		if err := writeFileSync(filepath.Join(dir, filepath.FromSlash(f.path)), f.data); err != nil {
+		data := f.data
+		if f.render != nil {
+			var err error
+			if data, err = f.render(); err != nil {
+				return err
+			}
+		}
+		if err := writeFileSync(filepath.Join(dir, filepath.FromSlash(f.path)), data); err != nil {
 			return err
 		}
-		entries = append(entries, FileEntry{Path: f.path, SHA256: sha256hex(f.data), Size: int64(len(f.data))})
+		entries = append(entries, FileEntry{Path: f.path, SHA256: sha256hex(data), Size: int64(len(data))})
 	}
 	slices.SortFunc(entries, func(a, b FileEntry) int { return strings.Compare(a.Path, b.Path) })
 
@@ -287,7 +291,7 @@ func writeBundle(ctx context.Context, dir string, run *Run, files []bundleFile, 
 		return err
 	}
 	sig := ed25519.Sign(key, signedMessage(manifest))
-	for _, f := range []bundleFile{{ManifestFile, manifest}, {SignatureFile, encodeSignature(sig)}, {PublicKeyFile, pubPEM}} {
+	for _, f := range []bundleFile{{path: ManifestFile, data: manifest}, {path: SignatureFile, data: encodeSignature(sig)}, {path: PublicKeyFile, data: pubPEM}} {
 		if err := writeFileSync(filepath.Join(dir, f.path), f.data); err != nil {
 			return err
 		}
