@@ -262,7 +262,7 @@ func writeBundle(ctx context.Context, out string, run *evidence.Run, key ed25519
 		if i > 1 {
 			name = fmt.Sprintf("%s-%d", base, i)
 		}
-		opts := append([]evidence.WriteOption{evidence.WithName(name), evidence.WithSigner(key), evidence.WithFile("cucumber.json", cucumber)}, extra...)
+		opts := append([]evidence.WriteOption{evidence.WithName(name), evidence.WithSigner(key), evidence.WithDescribedFile("cucumber.json", "every scenario and step as Cucumber JSON, for CI dashboards", cucumber)}, extra...)
 		dir, err := evidence.Write(ctx, out, run, opts...)
 		if err == nil || !errors.Is(err, fs.ErrExist) || i >= 100 {
 			return dir, err

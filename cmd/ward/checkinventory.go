@@ -83,7 +83,7 @@ func (ci *checkInventory) afterRun(stderr io.Writer, run *evidence.Run) ([]evide
 	if err != nil {
 		return nil, err
 	}
-	return []evidence.WriteOption{evidence.WithFile("inventory.html", b.Bytes())}, nil
+	return []evidence.WriteOption{evidence.WithDescribedFile("inventory.html", "the device inventory this run was checked against: risk classes with their reasons, unknown and stale devices", b.Bytes())}, nil
 }
 
 // inventoryHelp is the --help paragraph on the site inventory.

@@ -144,6 +144,10 @@ func TestCheckWithInventory(t *testing.T) {
 	html, err := os.ReadFile(filepath.Join(bundleIn(t, out), "inventory.html"))
 	require.NoError(t, err)
 	assert.Contains(t, string(html), "INF-0001")
+	report, err := os.ReadFile(filepath.Join(bundleIn(t, out), "report.html"))
+	require.NoError(t, err)
+	assert.Contains(t, string(report), `<a href="inventory.html"><code>inventory.html</code></a>: the device inventory this run was checked against`,
+		"the auditor's report links the inventory view")
 	code, _, _ = ward(t, "evidence", "verify", bundleIn(t, out))
 	assert.Equal(t, 0, code, "the inventory view is covered by the signed manifest")
 	// The record of the unit checked now says when it was seen.

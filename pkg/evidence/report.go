@@ -77,7 +77,13 @@ func Report(run *Run, keyFingerprint string) ([]byte, error) {
 	if run == nil {
 		return nil, errors.New("evidence: Report: nil run")
 	}
+	return reportWithFiles(run, keyFingerprint, nil)
+}
+
+// reportWithFiles is Report listing extra files of the bundle too.
+func reportWithFiles(run *Run, keyFingerprint string, extras []reportFile) ([]byte, error) {
 	data := buildReport(run, keyFingerprint)
+	data.Files = append(data.Files, extras...)
 	var buf bytes.Buffer
 	if err := reportTemplate.Execute(&buf, data); err != nil {
 		return nil, fmt.Errorf("evidence: rendering %s: %w", ReportFile, err)

@@ -32,6 +32,7 @@ type bundleFile struct {
 	// megabytes: rendering them one at a time, each dropped once written,
 	// keeps only one in memory at once.
 	render func() ([]byte, error)
+	what   string // for an extra file: what it holds, listed in the report
 }
 
 // WithName sets the name of the bundle directory under parent. It must be a
@@ -64,19 +65,26 @@ func WithSigner(key ed25519.PrivateKey) WriteOption {
 }
 
 // WithFile adds a file to the bundle, such as "cucumber.json" or
-// "report.html". The path is slash-separated and relative; it is cleaned, and
+// "inventory.html"; the report lists it among the bundle's files. The path is slash-separated and relative; it is cleaned, and
 // paths containing "..", absolute paths, backslashes, control characters and
 // the names the bundle reserves (results.json, junit.xml, manifest.*,
 // assessment-results.json, poam.json, report.html, artifacts/; compared
 // ignoring case) are rejected. Write does not copy data:
 // do not modify it until Write returns.
 func WithFile(path string, data []byte) WriteOption {
+	return WithDescribedFile(path, "", data)
+}
+
+// WithDescribedFile is WithFile with a short description of what the file
+// holds ("the device inventory the run was checked against"), which the
+// report shows next to its link.
+func WithDescribedFile(path, what string, data []byte) WriteOption {
 	return WriteOption{func(c *writeConfig) error {
 		p, err := cleanExtraPath(path)
 		if err != nil {
 			return fmt.Errorf("extra file %w", err)
 		}
-		c.extras = append(c.extras, bundleFile{path: p, data: data})
+		c.extras = append(c.extras, bundleFile{path: p, data: data, what: what})
 		return nil
 	}}
 }
@@ -208,6 +216,14 @@ func bundleFiles(run *Run, extras []bundleFile, fingerprint string) ([]bundleFil
 			}
 		}
 	}
+	var listed []reportFile
+	for _, e := range extras {
+		what := e.what
+		if what == "" {
+			what = "added to the bundle by the run"
+		}
+		listed = append(listed, reportFile{e.path, what})
+	}
 	files := []bundleFile{
 		{path: ResultsFile, render: func() ([]byte, error) {
 			b, err := marshalJSON(&filled)
@@ -219,7 +235,7 @@ func bundleFiles(run *Run, extras []bundleFile, fingerprint string) ([]bundleFil
 		{path: JUnitFile, render: func() ([]byte, error) { return JUnit(run) }},
 		{path: AssessmentResultsFile, render: func() ([]byte, error) { return AssessmentResults(&filled) }},
 		{path: POAMFile, render: func() ([]byte, error) { return POAM(&filled) }},
-		{path: ReportFile, render: func() ([]byte, error) { return Report(&filled, fingerprint) }},
+		{path: ReportFile, render: func() ([]byte, error) { return reportWithFiles(&filled, fingerprint, listed) }},
 	}
 	files = append(files, extras...)
 	files = append(files, artifacts...)
