@@ -2,7 +2,6 @@ package atrest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 )
@@ -317,10 +316,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 }
 
 // WriteTo implements io.WriterTo (io.Copy uses it): plaintext is written
-// to w straight from the buffers it was opened into. With Parallelism >
-// 1, the source's Read and w.Write may be called from goroutines other
-// than the caller's, though never two at once; all such calls have
-// returned when WriteTo returns. An error from w ends the stream.
+// to w straight from the buffers it was opened into.
 func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 	var n int64
 	for {
@@ -340,37 +336,8 @@ func (r *Reader) WriteTo(w io.Writer) (int64, error) {
 			}
 			return n, err
 		}
-		if r.par > 1 && r.inflight == nil && !r.srcDone && r.srcErr == nil && (r.ra == nil || !r.batched) {
-			n += r.writeToPipeline(w)
-			continue
-		}
 		r.next()
 	}
-}
-
-// writeToPipeline streams the rest of the input to w on several cores
-// (see pipeline) and leaves the outcome in r.eof or r.err.
-func (r *Reader) writeToPipeline(w io.Writer) int64 {
-	if err := r.ctx.Err(); err != nil {
-		r.err = err
-		return 0
-	}
-	var carry []byte
-	if r.peeked {
-		carry, r.peeked = []byte{r.peek}, false
-	}
-	p := newPipeline(r.ctx, r.c, true, r.par, r.src, w, r.index, carry)
-	p.run()
-	r.index, r.srcDone = p.index, true
-	switch {
-	case p.err != nil:
-		r.err = p.err
-	case p.final:
-		r.eof = true
-	default:
-		r.err = errors.New("atrest: internal error: stream ended without its final chunk")
-	}
-	return p.written
 }
 
 // release returns the buffers of a stream that has ended (r.out is
