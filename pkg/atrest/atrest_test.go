@@ -282,6 +282,8 @@ func TestContextCancelStopsStream(t *testing.T) {
 	}
 }
 
+var errDiskFull = errors.New("disk full")
+
 // errWriter fails after n bytes.
 type errWriter struct{ n int }
 
@@ -289,7 +291,7 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	if len(p) > e.n {
 		k := e.n
 		e.n = 0
-		return k, errors.New("disk full")
+		return k, errDiskFull
 	}
 	e.n -= len(p)
 	return len(p), nil
