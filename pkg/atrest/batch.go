@@ -1,8 +1,10 @@
 package atrest
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"sync/atomic"
 )
 
@@ -69,6 +71,12 @@ type batch struct {
 	errs   []error      // why each chunk failed (open batches)
 	fin    chan struct{}
 	link   atomic.Pointer[batch] // the batch launched after this one
+
+	// A panic on a helper (in the caller's io.ReaderAt) is raised again
+	// on the goroutine that waits for the batch, not in the helper, where
+	// it would end the program.
+	panicOnce sync.Once
+	panicked  any
 }
 
 func newBatch(c *codec, open bool, first uint64, n int, final bool, area int) *batch {
@@ -156,6 +164,11 @@ func (ws *workState) release() { putBuf(ws.ct) }
 func (b *batch) wait() {
 	var ws workState
 	defer ws.release()
+	defer func() {
+		if b.panicked != nil {
+			panic(b.panicked)
+		}
+	}()
 	for b.one(&ws) {
 	}
 	for {
@@ -181,7 +194,7 @@ func (b *batch) one(ws *workState) bool {
 	if i >= b.n {
 		return false
 	}
-	if err := b.do(i, ws); err != nil {
+	if err := b.safeDo(i, ws); err != nil {
 		b.errs[i] = err
 		for {
 			cur := b.failAt.Load()
@@ -195,6 +208,18 @@ func (b *batch) one(ws *workState) bool {
 	}
 	return true
 }
+
+func (b *batch) safeDo(i int, ws *workState) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			b.panicOnce.Do(func() { b.panicked = v })
+			err = errPanicked
+		}
+	}()
+	return b.do(i, ws)
+}
+
+var errPanicked = errors.New("atrest: panic while processing a chunk")
 
 func (b *batch) do(i int, ws *workState) error {
 	c, idx, final := b.c, b.first+uint64(i), b.final && i == b.n-1

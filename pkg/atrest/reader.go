@@ -64,7 +64,9 @@ type Reader struct {
 //
 // If r is also an io.ReaderAt and io.Seeker (an *os.File, a
 // *bytes.Reader), a parallel Reader reads the chunks with ReadAt on
-// several goroutines; r's offset is left at its end after io.EOF.
+// several goroutines (one call never overlaps another's range; a panic
+// there is raised again in the goroutine reading); r's offset is left at
+// its end after io.EOF.
 func NewReader(ctx context.Context, r io.Reader, opts *Options, unwrappers ...KeyUnwrapper) (*Reader, error) {
 	par, err := opts.parallelism()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"testing/iotest"
 	"time"
@@ -375,5 +376,60 @@ func TestStreamReaderAtShrinks(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// panicFile's ReadAt panics from its nth call on.
+type panicFile struct {
+	*bytes.Reader
+	n atomic.Int32
+}
+
+func (f *panicFile) ReadAt(p []byte, off int64) (int, error) {
+	if f.n.Add(-1) <= 0 {
+		panic("disk driver exploded")
+	}
+	return f.Reader.ReadAt(p, off)
+}
+
+// TestStreamReaderAtPanicReachesCaller: a parallel Reader calls ReadAt on
+// its helpers; a panic there is raised in the caller's goroutine, where it
+// can be recovered, instead of ending the program from a helper.
+func TestStreamReaderAtPanicReachesCaller(t *testing.T) {
+	key := testKey(t, "alice")
+	const cs = 64
+	sealed := sealStream(t, pattern(300*cs), cs, 1, key)
+	before := runtime.NumGoroutine()
+	for _, at := range []int32{1, 2, 5, 40} {
+		for _, read := range []string{"ReadAll", "WriteTo"} {
+			f := &panicFile{Reader: bytes.NewReader(sealed)}
+			f.n.Store(at)
+			r, err := NewReader(context.Background(), f, &Options{Parallelism: 4}, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.ra == nil {
+				t.Fatal("the file is not read with ReadAt")
+			}
+			got := func() (v any) {
+				defer func() { v = recover() }()
+				if read == "ReadAll" {
+					io.ReadAll(r)
+				} else {
+					r.WriteTo(io.Discard)
+				}
+				return nil
+			}()
+			if got != "disk driver exploded" {
+				t.Fatalf("%s, panic on ReadAt %d: recovered %v", read, at, got)
+			}
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines left behind", n-before)
 	}
 }
