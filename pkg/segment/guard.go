@@ -282,6 +282,30 @@ func (g *Guard) Refresh(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// RefreshEvery calls Refresh every interval until ctx is done, then
+// returns ctx's error. The resolver interface carries no TTLs, so the
+// interval stands in for them: pick the shortest TTL the policy's names
+// have. A refresh error goes to onErr (nil: dropped) and the loop goes on;
+// a name that stops resolving matches nothing until it resolves again
+// (fail closed), whatever the interval.
+func (g *Guard) RefreshEvery(ctx context.Context, interval time.Duration, onErr func(error)) error {
+	if interval <= 0 {
+		return fmt.Errorf("segment: refresh interval %v: must be positive", interval)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+			if _, err := g.Refresh(ctx); err != nil && onErr != nil && ctx.Err() == nil {
+				onErr(err)
+			}
+		}
+	}
+}
+
 // Notice shows the monitor a flow for its destination baselines (a
 // new-destination alert) without counting it toward rates, for when an
 // enforcement point's counters do the counting (see ObserveDevice).

@@ -2,6 +2,7 @@ package segment_test
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"slices"
@@ -261,6 +262,49 @@ func TestDNSRefresh(t *testing.T) {
 	}
 	if g.Engine().Decide(moved).Allow {
 		t.Fatal("an unresolvable name still allows its last answer (must fail closed)")
+	}
+}
+
+// TestRefreshEvery: the refresh loop picks up a moved name by itself,
+// fails closed when the name stops resolving, and ends with its context.
+func TestRefreshEvery(t *testing.T) {
+	p := hospital(t)
+	p.Profiles[0].Rules = append(p.Profiles[0].Rules, segment.Rule{Name: "vendor-cloud", Direction: segment.Egress,
+		Peer: segment.Peer{Kind: segment.PeerDNS, Value: "updates.acme.example"}, Proto: segment.ProtoTCP, DstPorts: []segment.PortRange{{Lo: 443, Hi: 443}}})
+	res := &mapResolver{m: map[string][]netip.Addr{"updates.acme.example": {netip.MustParseAddr("203.0.113.10")}}}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	e, err := segment.Compile(ctx, p, segment.WithResolver(res))
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := segment.NewGuard(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.RefreshEvery(ctx, 0, nil); err == nil {
+		t.Fatal("a zero interval was accepted")
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.RefreshEvery(ctx, 5*time.Millisecond, func(err error) { t.Error(err) }) }()
+	moved := flow(t, "src=10.77.10.5 dst=198.51.100.20 proto=tcp dport=443")
+	// eventually polls for a state the loop must reach; the deadline only
+	// bounds a broken loop, it measures nothing.
+	eventually := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the refresh loop never %s", what)
+			}
+		}
+	}
+	res.set("updates.acme.example", netip.MustParseAddr("198.51.100.20"))
+	eventually("followed the moved name", func() bool { return g.Engine().Decide(moved).Allow })
+	res.fail("updates.acme.example")
+	eventually("failed closed", func() bool { return !g.Engine().Decide(moved).Allow })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("RefreshEvery returned %v after cancel", err)
 	}
 }
 
