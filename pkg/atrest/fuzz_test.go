@@ -76,3 +76,26 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseKey feeds arbitrary bytes to ParseKey: no panic, and a key it
+// accepts is 32 bytes whose key file encoding is exactly the input (the
+// format has one spelling per key, so a damaged file is never read as a
+// different key). Seeds: testdata/fuzz/FuzzParseKey.
+func FuzzParseKey(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		k, err := ParseKey(data)
+		if err != nil {
+			return
+		}
+		if len(k.key) != 32 {
+			t.Fatalf("accepted a %d-byte key", len(k.key))
+		}
+		enc, err := k.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(enc, data) {
+			t.Fatalf("accepted %q, which encodes as %q", data, enc)
+		}
+	})
+}

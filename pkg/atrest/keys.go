@@ -213,6 +213,12 @@ func ParseKey(b []byte) (*RawKey, error) {
 	if keyCheck(key) != f[3] {
 		return nil, errors.New("atrest: key file damaged: check value does not match the key")
 	}
+	if f[1] == "" {
+		// A written key file always names its key; an empty id would be
+		// replaced by the fingerprint, reading a damaged file as a key
+		// with another name.
+		return nil, errors.New("atrest: key file damaged: no key id")
+	}
 	return NewRawKey(f[1], key)
 }
 

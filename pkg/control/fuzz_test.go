@@ -2,6 +2,8 @@ package control_test
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -90,4 +92,66 @@ func checkRanges(t *testing.T, diags hcl.Diagnostics, name string, size int) {
 			t.Errorf("range %s (bytes %d-%d, size %d) is outside the file: %v", r, r.Start.Byte, r.End.Byte, size, d)
 		}
 	}
+}
+
+// FuzzParseWaivers feeds arbitrary bytes to ParseWaivers as one waiver
+// file: no panic, every diagnostic points into the file, and a waiver
+// accepted without errors names a control of the catalogue and has an
+// expiry, a justification and an approver. Seeds:
+// testdata/fuzz/FuzzParseWaivers.
+func FuzzParseWaivers(f *testing.F) {
+	cat := waiverCatalogue()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		src := &control.Sources{}
+		ws, diags := control.ParseWaivers(src, "w.hcl", data, cat, map[string]hcl.Range{})
+		checkRanges(t, diags, "w.hcl", len(data))
+		if err := control.WriteDiagnostics(io.Discard, src, diags, 78, true); err != nil {
+			t.Fatal(err)
+		}
+		if diags.HasErrors() {
+			return
+		}
+		for _, w := range ws {
+			if _, ok := cat.Control(w.Control); !ok {
+				t.Errorf("waiver %q for unknown control %q accepted", w.ID, w.Control)
+			}
+			if w.Expires.IsZero() || strings.TrimSpace(w.Justification) == "" || strings.TrimSpace(w.Approver) == "" {
+				t.Errorf("waiver %q accepted without expiry, justification or approver: %+v", w.ID, w)
+			}
+		}
+	})
+}
+
+// FuzzLoadAttestations feeds arbitrary bytes to LoadAttestations as one
+// attestation file: no panic, every diagnostic points into the file, and
+// an attestation accepted without errors is for an attestation-verified
+// control of the catalogue, with a signer and a date. Seeds:
+// testdata/fuzz/FuzzLoadAttestations.
+func FuzzLoadAttestations(f *testing.F) {
+	cat := &control.Catalogue{Controls: []control.Control{
+		{ID: "HIPAA-164.308-a-5", Verification: control.Verification{Method: control.MethodAttestation, MaxAge: "365d"}},
+		{ID: "HIPAA-164.312-d", Verification: control.Verification{Method: control.MethodScenario}},
+	}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p := filepath.Join(t.TempDir(), "a.hcl")
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		as, src, diags := control.LoadAttestations([]string{p}, cat)
+		checkRanges(t, diags, p, len(data))
+		if err := control.WriteDiagnostics(io.Discard, src, diags, 78, true); err != nil {
+			t.Fatal(err)
+		}
+		if diags.HasErrors() {
+			return
+		}
+		for _, a := range as {
+			if a.Control != "HIPAA-164.308-a-5" {
+				t.Errorf("attestation %q for %q accepted (not an attestation control)", a.ID, a.Control)
+			}
+			if strings.TrimSpace(a.AttestedBy) == "" || a.Date.IsZero() {
+				t.Errorf("attestation %q accepted without signer or date: %+v", a.ID, a)
+			}
+		}
+	})
 }
