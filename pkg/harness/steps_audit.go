@@ -77,12 +77,12 @@ func stepHasRecord(ctx context.Context, action, actor, object, outcome string) e
 		return err
 	}
 	for _, r := range recs {
-		if r.Action == action && r.Actor == actor && string(r.Outcome) == outcome && (object == "" || r.Object == object) {
+		if r.Action == action && r.Actor == w.deviceUser(actor) && string(r.Outcome) == outcome && (object == "" || r.Object == object) {
 			w.observe("record %d: %s %s by %q on %q from %q: %s", r.Seq, r.Time.Format(time.RFC3339), r.Action, r.Actor, r.Object, r.Source, r.Outcome)
 			return nil
 		}
 	}
-	what := fmt.Sprintf("%q by %q", action, actor)
+	what := fmt.Sprintf("%q by %s", action, w.describeUser(actor))
 	if object != "" {
 		what += fmt.Sprintf(" on %q", object)
 	}

@@ -911,6 +911,7 @@ func stepCollectorReceived(ctx context.Context, secs int, user string) error {
 		return errors.New("scenario bug: no collector")
 	}
 	deadline := time.Now().Add(time.Duration(secs) * time.Second)
+	user = w.deviceUser(user)
 	for {
 		c.mu.Lock()
 		msgs, bad := append([]syslogMessage(nil), c.msgs...), append([]string(nil), c.bad...)
