@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/wardsec/ward/pkg/access"
+	"github.com/wardsec/ward/pkg/audit"
 	"github.com/wardsec/ward/pkg/device"
 )
 
@@ -37,6 +38,13 @@ type accountWorld struct {
 	// be removed at the end. A slice, not a map: a device need not be
 	// comparable.
 	made []madeOn
+	// first is where this scenario's records begin in the device's audit
+	// trail, found once (firstRecord).
+	first struct {
+		found  bool
+		idx    int    // line index of its first record
+		offset uint64 // sequence number of the record before it
+	}
 }
 
 // madeOn is the accounts the harness created on one device.
@@ -193,6 +201,42 @@ func (w *world) removeAccounts(ctx context.Context, m *madeOn) {
 	if len(failed) > 0 {
 		w.note("after the scenario: could not remove the test accounts %s", strings.Join(failed, ", "))
 	}
+}
+
+// ours reports whether r records this scenario's activity: it names one
+// of the scenario's device names (as actor or object) or comes from the
+// scenario's login source. Names and source are unique to the scenario
+// run, so on a device that keeps its audit trail this tells the records
+// apart from earlier scenarios' and runs'.
+func (w *world) ours(r audit.Record) bool {
+	if r.Source == w.source() {
+		return true
+	}
+	for _, n := range w.acct.names {
+		if strings.EqualFold(r.Actor, n) || strings.EqualFold(r.Object, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// firstRecord returns the index in recs of the scenario's first record,
+// finding it on the first call and keeping it: a scenario's "audit record
+// N" is then its own Nth record, on a fresh unit (where it is the trail's
+// Nth) as on a device whose trail holds earlier records. 0 when no record
+// is the scenario's.
+func (w *world) firstRecord(recs []audit.Record) int {
+	f := &w.acct.first
+	if f.found {
+		return f.idx
+	}
+	for i, r := range recs {
+		if w.ours(r) {
+			f.found, f.idx, f.offset = true, i, r.Seq-1
+			return i
+		}
+	}
+	return 0
 }
 
 // note adds an observation after the steps ran (a cleanup's) to the last

@@ -252,6 +252,12 @@ func (p *Pump) record(ctx context.Context, e audit.Event) error {
 
 // appendAudit is record, returning the record written.
 func (p *Pump) appendAudit(ctx context.Context, e audit.Event) (audit.Record, error) {
+	if e.Source == "" {
+		// The pump's own subsystems (traffic monitor, segment guard,
+		// updater) act from the device itself; a record without a source
+		// fails HIPAA 164.312(b)'s "from where".
+		e.Source = ifaceOf(ctx)
+	}
 	switch {
 	case p.weak["no-audit"]:
 		return audit.Record{}, nil
