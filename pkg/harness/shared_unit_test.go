@@ -273,4 +273,3 @@ func TestAccountNamesInEvidence(t *testing.T) {
 		assert.Contains(t, last, `"`+user+"."+suffix+`"`)
 	}
 }
-

@@ -19,9 +19,11 @@ import (
 // account is not an error: the account is gone either way.
 func (p *Pump) DeleteUser(ctx context.Context, user string) error {
 	ctx = via(ctx, "provisioning")
-	err := p.verifier.Load().DeleteUser(ctx, "provisioner", user)
-	if errors.Is(err, access.ErrSharedAccount) || errors.Is(err, access.ErrInvalidName) {
+	var err error
+	if _, nameErr := access.CanonicalName(user); nameErr != nil {
 		err = p.weakDeleteUser(ctx, user)
+	} else {
+		err = p.verifier.Load().DeleteUser(ctx, "provisioner", user)
 	}
 	switch {
 	case err == nil:
