@@ -93,7 +93,7 @@ func WithAuditSink(s audit.Sink) Option {
 
 // Pump is a simulated infusion pump. It implements device.Device and the
 // capabilities device.Authenticator, device.PatientData, device.AuditSource,
-// device.RawStorage, device.Provisioner, device.KeyCustodian,
+// device.RawStorage, device.Provisioner, device.AccountRemover, device.KeyCustodian,
 // device.Decommissioner, device.Backupper, device.ConfigExporter,
 // device.Operator, device.EmergencyAccess, device.ActivityReviewer,
 // device.Updater, device.Network and, as a test build, device.MFAProvisioner,
