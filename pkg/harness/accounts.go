@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -162,7 +163,7 @@ func (w *world) describeUser(user string) string {
 // removal runs before the device is closed (cleanups run newest first).
 func (w *world) created(dev device.Device, name string) {
 	for i := range w.acct.made {
-		if w.acct.made[i].dev == dev {
+		if sameDevice(w.acct.made[i].dev, dev) {
 			w.acct.made[i].names = append(w.acct.made[i].names, name)
 			return
 		}
@@ -170,6 +171,13 @@ func (w *world) created(dev device.Device, name string) {
 	i := len(w.acct.made)
 	w.acct.made = append(w.acct.made, madeOn{dev: dev, names: []string{name}})
 	w.onCleanup(func(ctx context.Context) error { w.removeAccounts(ctx, &w.acct.made[i]); return nil })
+}
+
+// sameDevice reports whether a and b are the same device value, without
+// the panic == gives on a driver whose type is not comparable.
+func sameDevice(a, b device.Device) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta != nil && ta.Comparable() && a == b
 }
 
 // removeAccounts removes the accounts the harness made on dev, when dev

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/wardsec/ward/pkg/access"
 	"github.com/wardsec/ward/pkg/audit"
+	"github.com/wardsec/ward/pkg/device"
 )
 
 func newTestWorld() *world { return &world{acct: newAccountWorld()} }
@@ -99,4 +101,23 @@ func TestScenarioRecords(t *testing.T) {
 	assert.Equal(t, 2, i, "the scenario's record 2 is the trail's record 9")
 	_, err = recordAt(w, lines, 5)
 	assert.Error(t, err, "the scenario has 4 records")
+}
+
+// sliceDevice is a driver whose type == cannot compare.
+type sliceDevice []int
+
+func (sliceDevice) Identify(context.Context) (device.Identity, error) { return device.Identity{}, nil }
+func (sliceDevice) Close() error                                      { return nil }
+
+type ptrDevice struct{ n int }
+
+func (*ptrDevice) Identify(context.Context) (device.Identity, error) { return device.Identity{}, nil }
+func (*ptrDevice) Close() error                                      { return nil }
+
+func TestSameDevice(t *testing.T) {
+	a, b := &ptrDevice{1}, &ptrDevice{1}
+	assert.True(t, sameDevice(a, a))
+	assert.False(t, sameDevice(a, b))
+	assert.False(t, sameDevice(sliceDevice{1}, sliceDevice{1}), "no panic, and not known to be one")
+	assert.False(t, sameDevice(a, sliceDevice{1}))
 }
