@@ -272,13 +272,15 @@ func quoteAll(names []string) string {
 }
 
 // knowsAccounts reports whether other, a unit the scenario opened as
-// another unit, already accepts a password of an account the scenario made
-// on w.dev: then it is the same unit (the target serves one unit), and a
-// check that needs a second or a clean unit cannot run on it. Any other
-// answer, a refusal or an error, counts as a different unit.
+// another unit, already accepts the password of an account the scenario
+// made on w.dev: then it is the same unit (the target serves one unit), and
+// a check that needs a second or a clean unit cannot run on it. The name
+// is unique to this scenario run, so no other unit can know it. Any other
+// answer, a refusal or an error, counts as a different unit. One attempt,
+// so a real other unit sees one failed login.
 func knowsAccounts(ctx context.Context, w *world, other device.Device) (string, bool) {
 	a, err := device.As[device.Authenticator](other, "login")
-	if err != nil {
+	if err != nil || len(w.passwords) == 0 {
 		return "", false
 	}
 	users := make([]string, 0, len(w.passwords))
@@ -286,16 +288,12 @@ func knowsAccounts(ctx context.Context, w *world, other device.Device) (string, 
 		users = append(users, u)
 	}
 	sort.Strings(users)
-	for _, u := range users {
-		tok, err := a.Login(ctx, device.Credentials{User: w.deviceUser(u), Password: w.passwords[u], Source: w.source()})
-		if err == nil {
-			_ = a.Logout(ctx, tok)
-		}
-		if err == nil || errors.Is(err, device.ErrSecondFactorRequired) {
-			return u, true
-		}
+	u := users[0]
+	tok, err := a.Login(ctx, device.Credentials{User: w.deviceUser(u), Password: w.passwords[u], Source: w.source()})
+	if err == nil {
+		_ = a.Logout(ctx, tok)
 	}
-	return "", false
+	return u, err == nil || errors.Is(err, device.ErrSecondFactorRequired)
 }
 
 // needOtherUnit makes the scenario not-applicable when other is the unit
