@@ -127,6 +127,7 @@ Profiles: ` + strings.Join(sim.Profiles(), ", ") + `.`,
 	fl.StringVar(&cfg.Listen, "listen", "127.0.0.1:0", "address of the management API")
 	fl.StringVar(&caCert, "ca-cert", "", "PEM CA certificate to issue the server certificate from (default: a fresh CA)")
 	fl.StringVar(&caKey, "ca-key", "", "PKCS#8 PEM key of --ca-cert")
+	fl.BoolVar(&cfg.SingleUnit, "single-unit", false, "serve one unit that keeps its state between checks, as a real device, instead of a fresh unit per check")
 	fl.StringVar(&cfg.ClientCertDir, "mtls-dir", "", "require client certificates on the management API; write one for ward check into this directory (named in the target)")
 	return cmd
 }

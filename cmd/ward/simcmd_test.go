@@ -62,6 +62,38 @@ func TestSimServeThenCheck(t *testing.T) {
 	}
 }
 
+// ward sim serve --single-unit serves one unit that keeps its accounts, as
+// a real device does: ward check passes on it twice in a row (each run's
+// test accounts have their own names and are removed afterwards).
+func TestSimServeSingleUnitCheckTwice(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr strings.Builder
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"sim", "serve", "--profile", "infusion-pump", "--single-unit"}, pw, &stderr)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	require.NoError(t, err, stderr.String())
+	target, ok := strings.CutPrefix(strings.TrimSpace(line), "target: ")
+	require.True(t, ok, "first line %q", line)
+	go io.Copy(io.Discard, pr)
+	for run := range 2 {
+		code, stdout, errOut := ward(t, "check", "--out", t.TempDir(), "--target", target,
+			"--control", "HIPAA-164.312-d,HIPAA-164.312-b,HIPAA-164.312-a-2-i,FDA-PMC-AUTHN-2")
+		assert.Equal(t, 0, code, "run %d\nstdout:\n%s\nstderr:\n%s", run+1, stdout, errOut)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		assert.Equal(t, 0, code, stderr.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("sim serve did not stop")
+	}
+}
+
 // With --mtls-dir the management API requires the client certificate the
 // target names; without it, no session.
 func TestSimServeMutualTLS(t *testing.T) {

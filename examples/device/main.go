@@ -382,6 +382,16 @@ func (d *devBuild) CreateUser(ctx context.Context, user, password, role string) 
 	return nil
 }
 
+// DeleteUser removes a test account (device.AccountRemover), so checks
+// leave a unit that keeps its accounts as they found it.
+func (d *devBuild) DeleteUser(ctx context.Context, user string) error {
+	err := d.users.DeleteUser(ctx, "provisioner", user)
+	if err == nil || errors.Is(err, mfa.ErrNotFound) {
+		return nil // gone either way
+	}
+	return fmt.Errorf("%w: %w", device.ErrDenied, err)
+}
+
 func (d *devBuild) EnrollTOTP(ctx context.Context, user string) (string, error) {
 	uri, err := d.users.EnrollTOTP(ctx, "provisioner", user)
 	if err != nil {

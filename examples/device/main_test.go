@@ -93,6 +93,33 @@ func TestExampleDeviceUnderWardCheck(t *testing.T) {
 	}
 }
 
+// The development build removes the test accounts checks make; the
+// production build has no such hook.
+func TestExampleDevBuildRemovesTestAccounts(t *testing.T) {
+	ctx := context.Background()
+	reg := device.NewRegistry()
+	require.NoError(t, https.Register(reg))
+	d, err := reg.Open(ctx, serve(t, "--dev"))
+	require.NoError(t, err)
+	defer d.Close()
+	rm, err := device.As[device.AccountRemover](d, "account removal")
+	require.NoError(t, err)
+	const user, pw = "pat.doe.k2m7qa", "Correct-Horse-Battery-9"
+	require.NoError(t, d.(device.Provisioner).CreateUser(ctx, user, pw, "clinician"))
+	_, err = d.(device.Authenticator).Login(ctx, device.Credentials{User: user, Password: pw})
+	require.NoError(t, err)
+	require.NoError(t, rm.DeleteUser(ctx, user))
+	_, err = d.(device.Authenticator).Login(ctx, device.Credentials{User: user, Password: pw})
+	assert.ErrorIs(t, err, device.ErrDenied)
+	assert.NoError(t, rm.DeleteUser(ctx, user), "already gone")
+
+	prod, err := reg.Open(ctx, serve(t))
+	require.NoError(t, err)
+	defer prod.Close()
+	_, err = device.As[device.AccountRemover](prod, "account removal")
+	assert.ErrorIs(t, err, device.ErrUnsupported)
+}
+
 // The production build offers no test hooks: only the default-credentials
 // check (which needs no account of its own) and the transport checks
 // (which probe its listed network service as any peer could) can run;

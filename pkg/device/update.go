@@ -55,8 +55,8 @@ type Release struct {
 	// Newer: one version above the running image; false: one below it.
 	Newer bool
 	// Signer: "maker" (the default), "attacker" (the attacker's own
-	// keys, served in place of the maker's repository) or "none"
-	// (no signatures).
+	// keys, served in place of the maker's repository until the maker
+	// publishes again) or "none" (no signatures).
 	Signer string
 	// Tampered: the maker signs the image, then the mirror serves it with
 	// bytes changed.

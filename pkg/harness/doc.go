@@ -11,4 +11,11 @@
 // Step definitions live here, one file per area (steps_audit.go,
 // steps_access.go, ...). They reach devices only through pkg/device and
 // record what they observed, and the raw data they captured, as evidence.
+//
+// A device may keep its state between scenarios and runs (a real device, a
+// management API without units mode), so a scenario's test accounts get
+// device names unique to the scenario run ("nurse.jones" becomes
+// "nurse.jones.w3k9q2"), used wherever a step sends a user name or looks
+// for one in what the device returns, and are removed at the scenario's end
+// when the device is a device.AccountRemover (accounts.go).
 package harness

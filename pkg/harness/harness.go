@@ -258,6 +258,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 			lastRead:  map[string][]byte{},
 			wrongPW:   map[string]string{},
 			inv:       &inventoryWorld{site: r.inv},
+			acct:      newAccountWorld(),
 			started:   r.now(),
 		}
 		w.open = func(ctx context.Context) (device.Device, error) {

@@ -13,8 +13,9 @@ import (
 	"github.com/wardsec/ward/pkg/device"
 )
 
-// harnessSource is the source the harness claims in login attempts, so its
-// records are recognisable in the device's audit trail.
+// harnessSource begins the source the harness claims in login attempts, so
+// its records are recognisable in the device's audit trail (see
+// world.source).
 const harnessSource = "ward-harness"
 
 func registerAccessSteps(sc *godog.ScenarioContext) {
@@ -45,11 +46,11 @@ func stepAccount(ctx context.Context, role, user string) error {
 	w.passwords[user], w.roles[user] = pw, role
 	if app != nil {
 		w.otp[user] = app
-		w.observe("created %s account %q with a random 39-character password and enrolled a TOTP authenticator (%s, %d digits, %ds)",
-			role, user, app.key.Algorithm(), app.key.Digits().Length(), app.key.Period())
+		w.observe("created %s account %s with a random 39-character password and enrolled a TOTP authenticator (%s, %d digits, %ds)",
+			role, w.describeUser(user), app.key.Algorithm(), app.key.Digits().Length(), app.key.Period())
 		return nil
 	}
-	w.observe("created %s account %q with a random 39-character password", role, user)
+	w.observe("created %s account %s with a random 39-character password", role, w.describeUser(user))
 	return nil
 }
 
@@ -58,7 +59,7 @@ func login(ctx context.Context, w *world, user, password string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	return a.Login(ctx, device.Credentials{User: user, Password: password, Source: harnessSource})
+	return a.Login(ctx, device.Credentials{User: w.deviceUser(user), Password: password, Source: w.source()})
 }
 
 func password(w *world, user string) (string, error) {
@@ -125,12 +126,16 @@ func stepWrongPassword(ctx context.Context, user string) error {
 
 func stepUnknownUser(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
+	// The unknown user gets the scenario's suffix too: still nobody's
+	// account, and the records of this attempt are told apart from an
+	// earlier run's on a device that keeps its audit trail.
+	w.unknownUser(user)
 	_, w.lastErr = login(ctx, w, user, newSecret())
 	if errors.Is(w.lastErr, godog.ErrSkip) {
 		return w.lastErr
 	}
 	w.attempt = fmt.Sprintf("the unknown user %q", user)
-	w.observe("login as unknown user %q: %s", user, describe(w.lastErr))
+	w.observe("login as unknown user %s: %s", w.describeUser(user), describe(w.lastErr))
 	return nil
 }
 

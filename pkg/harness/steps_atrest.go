@@ -359,22 +359,24 @@ func stepReadFailsIntegrity(ctx context.Context, patient, user string) error {
 	return nil
 }
 
+// unitUser is the account prepareUnit makes on each unit.
+const unitUser = "ward.unit.check"
+
 // prepareUnit logs into a unit with a fresh account and stores a marker.
 func prepareUnit(ctx context.Context, w *world, dev device.Device) (*unit, error) {
-	p, err := device.As[device.Provisioner](dev, "account provisioning")
+	pw, _, err := provision(ctx, w, dev, unitUser, "clinician")
 	if err != nil {
-		return nil, skip(w, err)
-	}
-	a, err := device.As[device.Authenticator](dev, "login")
-	if err != nil {
-		return nil, skip(w, err)
-	}
-	user, pw := "ward.unit.check", newSecret()
-	if err := p.CreateUser(ctx, user, pw, "clinician"); err != nil {
+		if errors.Is(err, godog.ErrSkip) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("create account: %w", err)
 	}
-	tok, err := a.Login(ctx, device.Credentials{User: user, Password: pw, Source: harnessSource})
+	w.passwords[unitUser], w.roles[unitUser] = pw, "clinician"
+	tok, err := signIn(ctx, w, dev, unitUser, pw, nil)
 	if err != nil {
+		if errors.Is(err, godog.ErrSkip) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("log in: %w", err)
 	}
 	marker, _, err := storeMarker(ctx, w, dev, tok, "P-1001")
@@ -394,6 +396,9 @@ func stepTwoUnits(ctx context.Context) error {
 	d2, err := w.open(ctx)
 	if err != nil {
 		return fmt.Errorf("open a second unit: %w", err)
+	}
+	if err := needOtherUnit(ctx, w, d2, "a second unit of the same model"); err != nil {
+		return err
 	}
 	if w.unit2, err = prepareUnit(ctx, w, d2); err != nil {
 		return err

@@ -77,12 +77,12 @@ func stepHasRecord(ctx context.Context, action, actor, object, outcome string) e
 		return err
 	}
 	for _, r := range recs {
-		if r.Action == action && r.Actor == actor && string(r.Outcome) == outcome && (object == "" || r.Object == object) {
+		if r.Action == action && r.Actor == w.deviceUser(actor) && string(r.Outcome) == outcome && (object == "" || r.Object == object) {
 			w.observe("record %d: %s %s by %q on %q from %q: %s", r.Seq, r.Time.Format(time.RFC3339), r.Action, r.Actor, r.Object, r.Source, r.Outcome)
 			return nil
 		}
 	}
-	what := fmt.Sprintf("%q by %q", action, actor)
+	what := fmt.Sprintf("%q by %s", action, w.describeUser(actor))
 	if object != "" {
 		what += fmt.Sprintf(" on %q", object)
 	}
@@ -98,7 +98,15 @@ func stepRecordsComplete(ctx context.Context) error {
 	if len(recs) == 0 {
 		return errors.New("the device's audit trail is empty")
 	}
+	// Times are judged for this scenario's records only: a device that
+	// keeps its trail holds earlier scenarios' and runs' records, rightly
+	// older. A test build whose clock the harness moved writes them at
+	// its own time.
 	lo, hi := w.started.Add(-clockSkew), time.Now().Add(clockSkew)
+	if t := deviceNow(ctx, w); t.After(time.Now()) {
+		hi = t.Add(clockSkew)
+	}
+	ours := 0
 	for _, r := range recs {
 		var missing []string
 		for name, v := range map[string]string{"actor": r.Actor, "source": r.Source, "action": r.Action, "outcome": string(r.Outcome)} {
@@ -109,11 +117,18 @@ func stepRecordsComplete(ctx context.Context) error {
 		if len(missing) > 0 {
 			return fmt.Errorf("audit record %d has no %s", r.Seq, strings.Join(missing, ", "))
 		}
+		if !w.ours(r) {
+			continue
+		}
+		ours++
 		if r.Time.Before(lo) || r.Time.After(hi) {
 			return fmt.Errorf("audit record %d has an implausible time %s", r.Seq, r.Time.Format(time.RFC3339))
 		}
 	}
-	w.observe("all %d audit records carry time, actor, source, action and outcome", len(recs))
+	if ours == 0 {
+		return fmt.Errorf("none of the device's %d audit records is of this scenario's activity", len(recs))
+	}
+	w.observe("all %d audit records carry time, actor, source, action and outcome; the %d of this scenario have plausible times", len(recs), ours)
 	return nil
 }
 
@@ -123,8 +138,13 @@ func stepAtLeastRecords(ctx context.Context, n int) error {
 	if err != nil {
 		return err
 	}
-	if len(recs) < n {
-		return fmt.Errorf("the device recorded %d audit records, want at least %d", len(recs), n)
+	first := w.firstRecord(recs)
+	if got := len(recs) - first; got < n {
+		return fmt.Errorf("the device recorded %d audit records in this scenario, want at least %d", got, n)
+	}
+	if first > 0 {
+		w.observe("the device holds %d audit records, %d of them from this scenario; record numbers below count from its first, record %d", len(recs), len(recs)-first, recs[first].Seq)
+		return nil
 	}
 	w.observe("the device holds %d audit records", len(recs))
 	return nil
@@ -152,10 +172,11 @@ func tamper(ctx context.Context, edit func(lines [][]byte) ([][]byte, error)) er
 	if err != nil {
 		return err
 	}
-	exp, _, err := exportAudit(ctx, w, "audit-log-before.jsonl")
+	exp, recs, err := exportAudit(ctx, w, "audit-log-before.jsonl")
 	if err != nil {
 		return err
 	}
+	w.firstRecord(recs) // before any edit moves records
 	orig := bytes.Clone(exp.Log)
 	var lines [][]byte
 	for _, l := range bytes.Split(exp.Log, []byte("\n")) {
@@ -176,11 +197,14 @@ func tamper(ctx context.Context, edit func(lines [][]byte) ([][]byte, error)) er
 	return nil
 }
 
-func recordAt(lines [][]byte, n int) (int, error) {
-	if n < 1 || n > len(lines) {
-		return 0, fmt.Errorf("the audit trail has %d records; there is no record %d", len(lines), n)
+// recordAt returns the line index of the scenario's record n (1-based,
+// counted from the scenario's first record, see world.firstRecord).
+func recordAt(w *world, lines [][]byte, n int) (int, error) {
+	first := w.acct.first.idx
+	if n < 1 || first+n > len(lines) {
+		return 0, fmt.Errorf("the audit trail has %d records from this scenario; there is no record %d", len(lines)-first, n)
 	}
-	return n - 1, nil
+	return first + n - 1, nil
 }
 
 // editField changes one field of a record line, keeping the rest as is.
@@ -205,7 +229,7 @@ func editField(line []byte, field string) ([]byte, error) {
 func stepTamperEdit(ctx context.Context, what, field string, n int, rechain string) error {
 	w := worldFrom(ctx)
 	return tamper(ctx, func(lines [][]byte) ([][]byte, error) {
-		i, err := recordAt(lines, n)
+		i, err := recordAt(w, lines, n)
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +277,7 @@ func rechainFrom(lines [][]byte, i int) ([][]byte, error) {
 func stepTamperDelete(ctx context.Context, n int) error {
 	w := worldFrom(ctx)
 	return tamper(ctx, func(lines [][]byte) ([][]byte, error) {
-		i, err := recordAt(lines, n)
+		i, err := recordAt(w, lines, n)
 		if err != nil {
 			return nil, err
 		}
@@ -265,11 +289,11 @@ func stepTamperDelete(ctx context.Context, n int) error {
 func stepTamperSwap(ctx context.Context, a, b int) error {
 	w := worldFrom(ctx)
 	return tamper(ctx, func(lines [][]byte) ([][]byte, error) {
-		i, err := recordAt(lines, a)
+		i, err := recordAt(w, lines, a)
 		if err != nil {
 			return nil, err
 		}
-		j, err := recordAt(lines, b)
+		j, err := recordAt(w, lines, b)
 		if err != nil {
 			return nil, err
 		}
@@ -282,7 +306,7 @@ func stepTamperSwap(ctx context.Context, a, b int) error {
 func stepTamperInsert(ctx context.Context, n int) error {
 	w := worldFrom(ctx)
 	return tamper(ctx, func(lines [][]byte) ([][]byte, error) {
-		i, err := recordAt(lines, n)
+		i, err := recordAt(w, lines, n)
 		if err != nil {
 			return nil, err
 		}
@@ -343,8 +367,10 @@ func stepVerifyReports(ctx context.Context, problem string, seq int) error {
 	if !errors.As(verr, &ve) {
 		return fmt.Errorf("verification failed without naming a record: %w", verr)
 	}
-	if !strings.EqualFold(string(ve.Problem), problem) || ve.Seq != uint64(seq) {
-		return fmt.Errorf("verification reported %q at record %d, want %q at record %d: %w", ve.Problem, ve.Seq, problem, seq, verr)
+	w := worldFrom(ctx)
+	want := w.acct.first.offset + uint64(seq)
+	if !strings.EqualFold(string(ve.Problem), problem) || ve.Seq != want {
+		return fmt.Errorf("verification reported %q at record %d, want %q at record %d: %w", ve.Problem, ve.Seq, problem, want, verr)
 	}
 	return nil
 }

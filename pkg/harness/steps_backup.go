@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,6 +117,9 @@ func stepRestoreOnClean(ctx context.Context) error {
 	if err != nil {
 		return skip(w, err)
 	}
+	if err := needOtherUnit(ctx, w, d, "a clean unit of the same model"); err != nil {
+		return err
+	}
 	user := "ward.restore.operator"
 	pw, app, err := provision(ctx, w, d, user, "biomed")
 	if err != nil {
@@ -130,6 +135,11 @@ func stepRestoreOnClean(ctx context.Context) error {
 	}
 	w.restored = time.Since(start)
 	w.unit2 = &unit{dev: d}
+	// The restore brought the source's accounts, this scenario's among
+	// them, onto the clean unit: remove them there too.
+	for _, u := range slices.Sorted(maps.Keys(w.passwords)) {
+		w.created(d, w.deviceUser(u))
+	}
 	w.observe("restored onto a clean unit in %s", w.restored.Round(time.Microsecond))
 	return nil
 }
@@ -162,7 +172,7 @@ func stepCleanUnitSameRecord(ctx context.Context, user, patient string) error {
 	if err != nil {
 		return skip(w, err)
 	}
-	tok, err := a.Login(ctx, device.Credentials{User: user, Password: pw, Source: harnessSource})
+	tok, err := a.Login(ctx, device.Credentials{User: w.deviceUser(user), Password: pw, Source: w.source()})
 	if err != nil {
 		return fmt.Errorf("%q cannot log in on the clean unit after the restore: %w", user, err)
 	}

@@ -147,18 +147,22 @@ func isPrivileged(role string) bool {
 	return role == "biomed" || role == "administrator" || role == "service"
 }
 
-// provision creates a test account on dev with a random password. For a
-// privileged role it also enrols a TOTP authenticator when dev is a test
-// build that allows it (device.MFAProvisioner); app is nil otherwise.
+// provision creates a test account on dev with a random password, under
+// the scenario's unique device name for user (accounts.go), and has it
+// removed when the scenario ends. For a privileged role it also enrols a
+// TOTP authenticator when dev is a test build that allows it
+// (device.MFAProvisioner); app is nil otherwise.
 func provision(ctx context.Context, w *world, dev device.Device, user, role string) (pw string, app *authenticator, err error) {
 	p, err := device.As[device.Provisioner](dev, "account provisioning")
 	if err != nil {
 		return "", nil, skip(w, err)
 	}
 	pw = newSecret()
-	if err := p.CreateUser(ctx, user, pw, role); err != nil {
-		return "", nil, fmt.Errorf("create %s account %q: %w", role, user, err)
+	name := w.personalUser(user)
+	if err := p.CreateUser(ctx, name, pw, role); err != nil {
+		return "", nil, fmt.Errorf("create %s account %s: %w", role, w.describeUser(user), err)
 	}
+	w.created(dev, name)
 	if !isPrivileged(role) {
 		return pw, nil, nil
 	}
@@ -166,7 +170,7 @@ func provision(ctx context.Context, w *world, dev device.Device, user, role stri
 	if err != nil {
 		return pw, nil, nil
 	}
-	uri, err := mp.EnrollTOTP(ctx, user)
+	uri, err := mp.EnrollTOTP(ctx, name)
 	if err != nil {
 		return "", nil, fmt.Errorf("enrol a TOTP authenticator for %q: %w", user, err)
 	}
@@ -185,7 +189,7 @@ func signIn(ctx context.Context, w *world, dev device.Device, user, pw string, a
 	if err != nil {
 		return "", skip(w, err)
 	}
-	c := device.Credentials{User: user, Password: pw, Source: harnessSource}
+	c := device.Credentials{User: w.deviceUser(user), Password: pw, Source: w.source()}
 	if app != nil {
 		if c.OTP, err = app.next(ctx, dev); err != nil {
 			return "", err
@@ -213,9 +217,19 @@ func stepTryCreateWith(ctx context.Context, role, user, pw string) error {
 	if err != nil {
 		return err
 	}
+	// A personal name gets the scenario's suffix, so an account an earlier
+	// run left (or this one made, on a device that accepts a bad
+	// password) is not what refuses it; a generic name is sent as written
+	// (accounts.go). A created account is removed at the end. A password
+	// built from the user's name is built from the name the device knows.
+	name := w.personalUser(user)
+	pw = withDeviceName(pw, user, name)
 	w.tried = credentials{user: user, password: pw}
-	w.lastErr = p.CreateUser(ctx, user, pw, role)
-	w.observe("creating %s account %q: %s", role, user, describe(w.lastErr))
+	w.lastErr = p.CreateUser(ctx, name, pw, role)
+	if w.lastErr == nil {
+		w.created(w.dev, name)
+	}
+	w.observe("creating %s account %s: %s", role, w.describeUser(user), describe(w.lastErr))
 	return nil
 }
 
@@ -330,7 +344,7 @@ func stepReplayCode(ctx context.Context, user string) error {
 		return err
 	}
 	var tok string
-	tok, w.lastErr = a.Login(ctx, device.Credentials{User: user, Password: w.passwords[user], OTP: app.code, Source: harnessSource})
+	tok, w.lastErr = a.Login(ctx, device.Credentials{User: w.deviceUser(user), Password: w.passwords[user], OTP: app.code, Source: w.source()})
 	if w.lastErr == nil {
 		w.sessions[user+" (replay)"] = tok
 	}
@@ -351,9 +365,9 @@ func stepRefusedAfterLogin(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	loggedIn := false
+	loggedIn, actor := false, w.deviceUser(user)
 	for _, r := range recs {
-		if r.Actor != user {
+		if r.Actor != actor {
 			continue
 		}
 		if !loggedIn {
@@ -443,8 +457,9 @@ func stepFailuresRecorded(ctx context.Context, n int, user string) error {
 		return err
 	}
 	var seqs []string
+	actor := w.deviceUser(user)
 	for _, r := range recs {
-		if r.Actor == user && isLogin(r.Action) && r.Outcome != audit.Success {
+		if r.Actor == actor && isLogin(r.Action) && r.Outcome != audit.Success {
 			seqs = append(seqs, fmt.Sprintf("%d (%s, %s)", r.Seq, r.Action, r.Outcome))
 		}
 	}
@@ -577,7 +592,7 @@ func breakGlass(ctx context.Context, w *world, user, reason string) error {
 		return err
 	}
 	var tok string
-	tok, w.lastErr = ea.BreakGlass(ctx, device.Credentials{User: user, Password: pw, Source: harnessSource}, reason)
+	tok, w.lastErr = ea.BreakGlass(ctx, device.Credentials{User: w.deviceUser(user), Password: pw, Source: w.source()}, reason)
 	if w.lastErr == nil {
 		w.emergency[user] = tok
 	}
@@ -639,8 +654,9 @@ func stepEmergencyRecorded(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
+	actor := w.deviceUser(user)
 	for _, r := range recs {
-		if r.Actor != user || r.Outcome != audit.Success || !isEmergency(r.Action) {
+		if r.Actor != actor || r.Outcome != audit.Success || !isEmergency(r.Action) {
 			continue
 		}
 		for _, v := range r.Detail {
@@ -688,7 +704,7 @@ func stepReviewLists(ctx context.Context, action, user string) error {
 		return err
 	}
 	for _, u := range rep.Users {
-		if u.User == user && u.Actions[action] > 0 {
+		if u.User == w.deviceUser(user) && u.Actions[action] > 0 {
 			w.observe("the review counts %d × %s by %q", u.Actions[action], action, user)
 			return nil
 		}
@@ -703,7 +719,7 @@ func stepReviewFlags(ctx context.Context, user string) error {
 		return err
 	}
 	for _, e := range rep.Unreviewed {
-		if e.User == user && isEmergency(e.Action) {
+		if e.User == w.deviceUser(user) && isEmergency(e.Action) {
 			w.observe("unreviewed alert: record %d, %s by %q", e.Seq, e.Action, e.User)
 			return nil
 		}

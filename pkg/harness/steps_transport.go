@@ -153,6 +153,20 @@ func dialResume(ctx context.Context, ep device.Endpoint, cert *tls.Certificate, 
 	}
 	host, _, _ := net.SplitHostPort(ep.Address)
 	cfg := &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12, ClientSessionCache: cache}
+	if w := worldFrom(ctx); w != nil && w.dev != nil {
+		if cc, err := device.As[device.ClockControl](w.dev, "clock control"); err == nil {
+			// A test build whose clock the harness moves (this scenario or,
+			// on a unit that is kept, an earlier one) issues and checks
+			// certificates on that clock, as its peers then would: judge
+			// its certificate at the device's time, not the harness's.
+			cfg.Time = func() time.Time {
+				if t, err := cc.DeviceTime(ctx); err == nil {
+					return t
+				}
+				return time.Now()
+			}
+		}
+	}
 	if cert != nil {
 		cfg.Certificates = []tls.Certificate{*cert}
 	}
@@ -911,6 +925,7 @@ func stepCollectorReceived(ctx context.Context, secs int, user string) error {
 		return errors.New("scenario bug: no collector")
 	}
 	deadline := time.Now().Add(time.Duration(secs) * time.Second)
+	user = w.deviceUser(user)
 	for {
 		c.mu.Lock()
 		msgs, bad := append([]syslogMessage(nil), c.msgs...), append([]string(nil), c.bad...)

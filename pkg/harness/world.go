@@ -50,6 +50,7 @@ type world struct {
 	upd       *updateWorld              // firmware-update state (steps_update.go)
 	tx        *transportWorld           // transport checks (steps_transport.go)
 	seg       *segmentWorld             // network segmentation state (steps_segment.go)
+	acct      *accountWorld             // test account names on the device (accounts.go)
 
 	mu        sync.Mutex
 	started   time.Time

@@ -93,7 +93,7 @@ func WithAuditSink(s audit.Sink) Option {
 
 // Pump is a simulated infusion pump. It implements device.Device and the
 // capabilities device.Authenticator, device.PatientData, device.AuditSource,
-// device.RawStorage, device.Provisioner, device.KeyCustodian,
+// device.RawStorage, device.Provisioner, device.AccountRemover, device.KeyCustodian,
 // device.Decommissioner, device.Backupper, device.ConfigExporter,
 // device.Operator, device.EmergencyAccess, device.ActivityReviewer,
 // device.Updater, device.Network and, as a test build, device.MFAProvisioner,
@@ -252,6 +252,12 @@ func (p *Pump) record(ctx context.Context, e audit.Event) error {
 
 // appendAudit is record, returning the record written.
 func (p *Pump) appendAudit(ctx context.Context, e audit.Event) (audit.Record, error) {
+	if e.Source == "" {
+		// The pump's own subsystems (traffic monitor, segment guard,
+		// updater) act from the device itself; a record without a source
+		// fails HIPAA 164.312(b)'s "from where".
+		e.Source = ifaceOf(ctx)
+	}
 	switch {
 	case p.weak["no-audit"]:
 		return audit.Record{}, nil

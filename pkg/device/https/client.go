@@ -465,6 +465,11 @@ func (d *Device) CreateUser(ctx context.Context, user, password, role string) er
 	return d.post(ctx, "/users", "", userReq{User: user, Password: password, Role: role}, nil)
 }
 
+// DeleteUser implements device.AccountRemover.
+func (d *Device) DeleteUser(ctx context.Context, user string) error {
+	return d.call(ctx, "DELETE", d.base+"/users/"+url.PathEscape(user), "", nil, nil)
+}
+
 // ExportStorageKey implements device.KeyCustodian.
 func (d *Device) ExportStorageKey(ctx context.Context) (string, []byte, error) {
 	var k keyInfo

@@ -575,6 +575,17 @@ func (s *Server) testBuildRoutes() {
 		w.WriteHeader(http.StatusCreated)
 		return nil
 	})
+	s.route("DELETE", "/users/{user}", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		rm, err := capOf[device.AccountRemover](d, "account removal")
+		if err != nil {
+			return err
+		}
+		if err := rm.DeleteUser(r.Context(), r.PathValue("user")); err != nil {
+			return err
+		}
+		noContent(w)
+		return nil
+	})
 	s.route("POST", "/storage-key", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
 		k, err := capOf[device.KeyCustodian](d, "storage key export (test builds)")
 		if err != nil {

@@ -25,6 +25,7 @@ var capabilities = []struct {
 	{"audit-source", reflect.TypeFor[device.AuditSource]()},
 	{"raw-storage", reflect.TypeFor[device.RawStorage]()},
 	{"provisioner", reflect.TypeFor[device.Provisioner]()},
+	{"account-remover", reflect.TypeFor[device.AccountRemover]()},
 	{"key-custodian", reflect.TypeFor[device.KeyCustodian]()},
 	{"decommissioner", reflect.TypeFor[device.Decommissioner]()},
 	{"backupper", reflect.TypeFor[device.Backupper]()},

@@ -32,6 +32,10 @@ type Config struct {
 	// API: the service writes a client certificate and key from its CA
 	// there (client.pem, client-key.pem) and names them in Target.
 	ClientCertDir string
+	// SingleUnit serves the resident unit itself, as a real device is
+	// served, instead of a fresh unit per check (units mode): what one
+	// check leaves on it, the next finds.
+	SingleUnit bool
 }
 
 // Service is a running networked simulator.
@@ -97,9 +101,13 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	// Send the CA in the chain so a target may pin it.
 	caLeaf, _ := tls.X509KeyPair(ca.CertPEM(), ca.KeyPEM())
 	leaf.Certificate = append(leaf.Certificate, caLeaf.Certificate[0])
-	srv, err := https.NewServer(nil,
-		https.WithUnits(func(ctx context.Context) (device.Device, error) { return newUnit(ctx, cfg) }),
-		https.WithEndpoint(device.Endpoint{Name: "management-api", Protocol: "https", Address: hostport, CA: ca.CertPEM()}))
+	api := https.WithEndpoint(device.Endpoint{Name: "management-api", Protocol: "https", Address: hostport, CA: ca.CertPEM()})
+	var srv *https.Server
+	if cfg.SingleUnit {
+		srv, err = https.NewServer(resident, api)
+	} else {
+		srv, err = https.NewServer(nil, https.WithUnits(func(ctx context.Context) (device.Device, error) { return newUnit(ctx, cfg) }), api)
+	}
 	if err != nil {
 		return fail(err)
 	}

@@ -55,6 +55,39 @@ func TestGivenCAIsTrustedByPinAndByFile(t *testing.T) {
 	assert.NoError(t, svc.Wait())
 }
 
+// With SingleUnit every check reaches the same unit: an account made
+// through one connection is there for the next.
+func TestSingleUnitKeepsState(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	reg := device.NewRegistry()
+	require.NoError(t, https.Register(reg))
+	var svcs []*serve.Service
+	for _, single := range []bool{false, true} {
+		svc, err := serve.Start(ctx, serve.Config{Profile: "infusion-pump", SingleUnit: single})
+		require.NoError(t, err)
+		svcs = append(svcs, svc)
+		const user, pw = "pat.doe", "Correct-Horse-Battery-9"
+		a, err := reg.Open(ctx, svc.Target)
+		require.NoError(t, err)
+		require.NoError(t, a.(device.Provisioner).CreateUser(ctx, user, pw, "clinician"))
+		require.NoError(t, a.Close())
+		b, err := reg.Open(ctx, svc.Target)
+		require.NoError(t, err)
+		_, err = b.(device.Authenticator).Login(ctx, device.Credentials{User: user, Password: pw})
+		if single {
+			assert.NoError(t, err, "the same unit")
+		} else {
+			assert.ErrorIs(t, err, device.ErrDenied, "a fresh unit per check")
+		}
+		require.NoError(t, b.Close())
+	}
+	cancel()
+	for _, svc := range svcs {
+		assert.NoError(t, svc.Wait())
+	}
+}
+
 func TestStartRefusesBadConfig(t *testing.T) {
 	ctx := context.Background()
 	for _, cfg := range []serve.Config{
