@@ -24,13 +24,15 @@
 //
 // Streams use NewWriter and NewReader, random access NewReaderAt (a 4 KiB
 // read decrypts at most two chunks), and files WriteFile and ReadFile,
-// which replace files crash-safely. Streams longer than two chunks are
-// sealed and opened on all cores (Options.Parallelism) in batches of
-// chunks, with memory bounded by four batches (4 MiB on two cores) and
-// independent of the stream's length; output order never depends on it.
-// A Writer seals large Writes straight from the caller's buffer, and a
-// Reader whose source is also an io.ReaderAt (a file) reads it from
-// every core.
+// which replace files crash-safely. Long streams are sealed and opened on
+// all cores (Options.Parallelism), with memory independent of the
+// stream's length; output order never depends on it. io.Copy into a
+// Writer runs as a pipeline: each core in turn reads two chunks from the
+// source and seals them while they are in its cache (a few hundred KiB
+// per stream). A Writer seals large Writes straight from the caller's
+// buffer; a Reader opens batches of chunks on every core (four batches'
+// worth of buffers, 4 MiB on two cores), reading them itself from a
+// source that is also an io.ReaderAt (a file).
 //
 // Keys come from small interfaces, KeyWrapper and KeyUnwrapper, so a KEK
 // can live in a file (RawKey, Keyring), be derived from a passphrase

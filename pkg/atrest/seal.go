@@ -21,12 +21,16 @@ type Options struct {
 	ChunkSize int
 	// Parallelism is how many goroutines seal or open chunks of one
 	// stream (0 means runtime.GOMAXPROCS(0); 1 works on the caller's
-	// goroutine only). Output order never depends on it. A stream uses
-	// two or three chunk buffers until it is two chunks long; then, with
-	// Parallelism > 1, it works in batches of 8×Parallelism chunks and
-	// holds four batches' worth of buffers: 4 MiB with two goroutines and
-	// 64 KiB chunks. Batches shrink to keep that under 8 MiB, down to
-	// 2×Parallelism chunks. Buffers are pooled across streams.
+	// goroutine only). Output order never depends on it. With
+	// Parallelism > 1, Writer.ReadFrom (io.Copy into a Writer) holds
+	// Parallelism+2 slots of two chunks in and two out (1 MiB with two
+	// goroutines and 64 KiB chunks) and starts its helpers once the
+	// stream is longer than two chunks. Otherwise a stream uses two or
+	// three chunk buffers until it is two chunks long; then it works in
+	// batches of 8×Parallelism chunks and holds four batches' worth of
+	// buffers: 4 MiB with two goroutines and 64 KiB chunks. Batches
+	// shrink to keep that under 8 MiB, down to 2×Parallelism chunks.
+	// Buffers are pooled across streams.
 	Parallelism int
 }
 

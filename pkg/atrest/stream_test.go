@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
@@ -252,9 +253,35 @@ func (p *panicReader) Read(b []byte) (int, error) {
 	return p.r.Read(b)
 }
 
-// TestStreamPanicReachesCaller: a panic in the caller's Reader, on
-// whichever goroutine it happens, is raised in the goroutine that called
-// ReadFrom, and no helper is left behind.
+// goroutineID parses the running goroutine's id from its stack header,
+// which is the only way to tell goroutines apart (tests only).
+func goroutineID() string {
+	var buf [64]byte
+	f := strings.Fields(string(buf[:runtime.Stack(buf[:], false)]))
+	return f[1]
+}
+
+// helperPanicReader panics on the first Read made from a goroutine other
+// than the one that made the first Read (the caller of ReadFrom).
+type helperPanicReader struct {
+	r      io.Reader
+	caller string
+}
+
+func (p *helperPanicReader) Read(b []byte) (int, error) {
+	id := goroutineID()
+	if p.caller == "" {
+		p.caller = id
+	} else if id != p.caller {
+		panic("reader exploded on a helper")
+	}
+	return p.r.Read(b)
+}
+
+// TestStreamPanicReachesCaller: a panic in the caller's Reader is raised
+// in the goroutine that called ReadFrom, wherever it happened, and no
+// helper is left behind. A parallel Writer reads its source on its
+// helpers too: a stream long enough must have one read there.
 func TestStreamPanicReachesCaller(t *testing.T) {
 	key := testKey(t, "alice")
 	const cs = 64
@@ -271,6 +298,20 @@ func TestStreamPanicReachesCaller(t *testing.T) {
 		}()
 		if got != "reader exploded" {
 			t.Fatalf("panic on read %d: recovered %v", at, got)
+		}
+	}
+	for range 5 {
+		w, err := NewWriter(context.Background(), io.Discard, &Options{ChunkSize: cs, Parallelism: 4}, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := func() (v any) {
+			defer func() { v = recover() }()
+			w.ReadFrom(&helperPanicReader{r: bytes.NewReader(pattern(100_000 * cs))})
+			return nil
+		}()
+		if got != "reader exploded on a helper" {
+			t.Fatalf("recovered %v, want the helper's panic", got)
 		}
 	}
 	// Helpers exit once they see the abort; give the scheduler a moment.

@@ -209,9 +209,16 @@ func (w *Writer) Write(p []byte) (int, error) {
 // (io.Copy uses it). It does not Close the Writer. If r fails, what was
 // read stays pending, and Close would seal it as a complete, shorter
 // stream: after a read error, discard the output instead of closing.
+//
+// With Parallelism > 1, r.Read and the destination's Write may be called
+// from goroutines other than the caller's, though never two at once; all
+// such calls have returned when ReadFrom returns.
 func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 	if w.done {
 		return 0, errClosed
+	}
+	if w.par > 1 {
+		return w.readFromPipeline(r)
 	}
 	cs := w.c.cs
 	var n int64
@@ -278,6 +285,55 @@ func (w *Writer) ReadFrom(r io.Reader) (int64, error) {
 		}
 	}
 	return n, w.err
+}
+
+// readFromPipeline is ReadFrom on several cores (see pipeline).
+func (w *Writer) readFromPipeline(r io.Reader) (int64, error) {
+	w.finish() // a batch of an earlier Write still in flight
+	cs := w.c.cs
+	// What is pending goes in front of the input. Of a batch area, all
+	// but the last chunk are followed by more plaintext: seal them now.
+	carry := w.pend
+	if w.batched {
+		area := w.pt[w.cur][:w.fill]
+		for len(area) > cs && w.err == nil {
+			w.sealOne(area[:cs], false)
+			area = area[cs:]
+		}
+		carry = area
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.pend == nil {
+		w.pend = getBuf(cs)[:0]
+	}
+	p := newPipeline(w.ctx, w.c, w.par, r, writeErrWrapper{w.w}, w.index, carry)
+	p.tail = w.pend[:0] // the first read copies carry out before anything is put here
+	p.run()
+	w.index = p.index
+	w.pend = p.tail[:0]
+	if w.batched {
+		w.fill = copy(w.pt[w.cur], p.tail)
+	} else {
+		w.pend = p.tail
+	}
+	if p.err != nil {
+		w.err = p.err
+		return p.nread, w.err
+	}
+	return p.nread, p.readErr
+}
+
+// writeErrWrapper says where an error of the destination came from.
+type writeErrWrapper struct{ w io.Writer }
+
+func (e writeErrWrapper) Write(b []byte) (int, error) {
+	n, err := e.w.Write(b)
+	if err != nil {
+		err = fmt.Errorf("atrest: write: %w", err)
+	}
+	return n, err
 }
 
 func eofIsNil(err error) error {
