@@ -10,6 +10,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -124,6 +126,48 @@ func BenchmarkCeilingGCMOpenStream(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	}
+}
+
+// BenchmarkCeilingGCMOpenStreamParallel is BenchmarkCeilingGCMOpenStream
+// on every P: the 1,024 chunks are shared out in runs of 16 (what a
+// decrypting Reader's batch holds on two cores), each P opening its runs
+// from DRAM into its own buffer. It bounds what a parallel streaming
+// decrypt can reach on this machine.
+func BenchmarkCeilingGCMOpenStreamParallel(b *testing.B) {
+	a := ceilingAEAD(b, true)
+	const n = 8 * benchStream / DefaultChunkSize
+	const run = 16
+	ctSize := DefaultChunkSize + chunkOverhead
+	buf := make([]byte, 0, n*ctSize)
+	pt := pattern(DefaultChunkSize)
+	for range n {
+		buf = a.Seal(buf, nil, pt, nil)
+	}
+	par := runtime.GOMAXPROCS(0)
+	b.SetBytes(int64(n * DefaultChunkSize))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range par {
+			wg.Go(func() {
+				out := make([]byte, DefaultChunkSize)
+				for {
+					r := int(next.Add(1) - 1)
+					if r*run >= n {
+						return
+					}
+					for i := r * run; i < (r+1)*run; i++ {
+						if _, err := a.Open(out[:0], nil, buf[i*ctSize:(i+1)*ctSize], nil); err != nil {
+							panic(err)
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
 	}
 }
 
