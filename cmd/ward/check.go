@@ -41,6 +41,7 @@ type checkFlags struct {
 	out         string
 	signKey     string
 	concurrency int
+	destructive bool
 	parallel    int
 	shard       string
 	controlsDir string
@@ -92,6 +93,7 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	fl.StringVar(&f.out, "out", "ward-evidence", "directory under which the evidence bundle is written")
 	fl.StringVar(&f.signKey, "sign-key", "", "Ed25519 private key (PKCS#8 PEM) to sign the bundle; default: a fresh key whose public half is stored in the bundle")
 	fl.IntVar(&f.concurrency, "concurrency", 0, "scenarios run at once per target (default: number of CPUs)")
+	fl.BoolVar(&f.destructive, "allow-destructive", false, "also run @destructive scenarios (decommissioning erases the device) on targets that are not simulator units; only for a device whose data may be lost")
 	fl.IntVar(&f.parallel, "parallel-targets", 0, "targets checked at once (default: twice the number of CPUs)")
 	fl.StringVar(&f.shard, "shard", "", "check only shard I of N of the targets, as I/N (for splitting a fleet across CI jobs)")
 	fl.StringVar(&f.controlsDir, "controls", "", "directory of *.hcl controls to use instead of the embedded catalogue")
@@ -170,6 +172,9 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		parallel = 2 * runtime.NumCPU()
 	}
 	opts = append(opts, harness.WithTargetConcurrency(min(parallel, len(targets))))
+	if f.destructive {
+		opts = append(opts, harness.WithDestructive(true))
+	}
 	if f.concurrency > 0 {
 		opts = append(opts, harness.WithConcurrency(f.concurrency))
 	}

@@ -85,6 +85,13 @@ func TestSimServeSingleUnitCheckTwice(t *testing.T) {
 			"--control", "HIPAA-164.312-d,HIPAA-164.312-b,HIPAA-164.312-a-2-i,FDA-PMC-AUTHN-2")
 		assert.Equal(t, 0, code, "run %d\nstdout:\n%s\nstderr:\n%s", run+1, stdout, errOut)
 	}
+	// Decommissioning erases the device: not run on it unless allowed.
+	code, stdout, errOut := ward(t, "check", "--out", t.TempDir(), "--target", target, "--control", "HIPAA-164.310-d-2-i")
+	assert.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `not-applicable\s+HIPAA-164.310-d-2-i`, stdout)
+	code, stdout, errOut = ward(t, "check", "--out", t.TempDir(), "--target", target, "--control", "HIPAA-164.310-d-2-i", "--allow-destructive")
+	assert.Equal(t, 0, code, errOut)
+	assert.Regexp(t, `\ssatisfied\s+HIPAA-164.310-d-2-i`, stdout)
 	cancel()
 	select {
 	case code := <-done:

@@ -12,6 +12,9 @@ Feature: Decommissioning makes stored patient data unrecoverable
     And a biomed account "ravi.patel"
     And "ravi.patel" is logged in
 
+  # It decommissions the device: the harness runs it on a simulator's
+  # scratch units, and on anything else only with --allow-destructive.
+  @destructive
   Scenario: After decommissioning, the marker cannot be recovered from any copy
     Given an attacker dumps the device's raw storage
     When "ravi.patel" decommissions the device

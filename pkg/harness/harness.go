@@ -43,6 +43,7 @@ type Runner struct {
 	progress    func(Progress)
 	now         func() time.Time
 	inv         *inventory.Inventory // the site's asset inventory (WithInventory)
+	destructive bool                 // run @destructive scenarios on any device
 }
 
 // Option configures a Runner.
@@ -85,6 +86,19 @@ type Progress struct {
 // WithProgressFunc calls f as each scenario finishes and once more when a
 // target is done; calls for one target never overlap.
 func WithProgressFunc(f func(Progress)) Option { return func(r *Runner) { r.progress = f } }
+
+// DestructiveTag marks a scenario that changes a device for good
+// (decommissioning it crypto-erases its data).
+const DestructiveTag = "@destructive"
+
+// ErrDestructive is why a @destructive scenario did not run: the device is
+// not a scratch unit (device.Scratch) and WithDestructive was not given.
+var ErrDestructive = errors.New("destructive scenario: not run on a device that is not a scratch unit")
+
+// WithDestructive runs @destructive scenarios on every device, not only on
+// scratch units (simulators). Give it only for a device whose data may be
+// erased: a test unit on the bench, never one in service.
+func WithDestructive(allow bool) Option { return func(r *Runner) { r.destructive = allow } }
 
 // WithClock injects the clock used for run timestamps.
 func WithClock(now func() time.Time) Option { return func(r *Runner) { r.now = now } }
@@ -276,6 +290,11 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 			return ctx, w.fault
 		}
 		w.dev = d
+		if hasTag(p, DestructiveTag) && !r.destructive {
+			if s, ok := d.(device.Scratch); !ok || !s.ScratchUnit() {
+				return ctx, skip(w, fmt.Errorf("%w (it would erase the device; pass --allow-destructive for a unit whose data may be lost)", ErrDestructive))
+			}
+		}
 		return ctx, nil
 	})
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
@@ -320,6 +339,15 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 		}
 		return ctx, nil
 	})
+}
+
+func hasTag(p *godog.Scenario, tag string) bool {
+	for _, t := range p.Tags {
+		if t.Name == tag {
+			return true
+		}
+	}
+	return false
 }
 
 // finish runs the scenario's cleanups (newest first) and closes the device.

@@ -33,6 +33,10 @@ type resident struct{ *sim.Pump }
 
 func (resident) Close() error { return nil }
 
+// ScratchUnit: a kept unit stands for a device in service, not a scratch
+// unit, so @destructive scenarios need harness.WithDestructive.
+func (resident) ScratchUnit() bool { return false }
+
 // noRemover is a resident unit that cannot remove accounts, as a device
 // without device.AccountRemover.
 type noRemover struct{ resident }
@@ -166,8 +170,16 @@ func TestCatalogueTwiceOnOneUnit(t *testing.T) {
 	}
 	assertNoTestAccounts(t, ctx, p)
 
-	// Last, the check that destroys the unit.
-	last := harness.New(reg, cat, features.FS, harness.WithConcurrency(1), harness.WithControls(disposal))
+	// Last, the check that destroys the unit: not run unless allowed.
+	for _, target := range []string{"resident://infusion-pump", serveOne(t, p)} {
+		res, _, err := harness.New(reg, cat, features.FS, harness.WithControls(disposal)).Check(ctx, target)
+		require.NoError(t, err)
+		require.Len(t, res.Scenarios, 1)
+		assert.Equal(t, evidence.ScenarioNotApplicable, res.Scenarios[0].Status, "%s: %s", target, res.Scenarios[0].Reason)
+		assert.Contains(t, res.Scenarios[0].Reason, "--allow-destructive")
+	}
+	assertNotDecommissioned(t, ctx, p)
+	last := harness.New(reg, cat, features.FS, harness.WithConcurrency(1), harness.WithControls(disposal), harness.WithDestructive(true))
 	res, _, err := last.Check(ctx, "resident://infusion-pump")
 	require.NoError(t, err)
 	assert.Equal(t, evidence.Satisfied, outcomeTable(res)[disposal], reasons(res)[disposal])
@@ -307,4 +319,13 @@ func TestWeaknessesStillFailOnOneUnit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// assertNotDecommissioned checks that the unit still holds its storage
+// key: a destructive scenario that was refused did not run half-way.
+func assertNotDecommissioned(t *testing.T, ctx context.Context, p *sim.Pump) {
+	t.Helper()
+	_, key, err := p.ExportStorageKey(ctx)
+	require.NoError(t, err, "the unit's storage key is gone")
+	require.Len(t, key, 32)
 }

@@ -231,6 +231,10 @@ func (p *Pump) Weaknesses() []string { return p.weak.list() }
 // Identify implements device.Device.
 func (p *Pump) Identify(context.Context) (device.Identity, error) { return p.discoveryIdentity(), nil }
 
+// ScratchUnit implements device.Scratch: a simulated unit holds nothing
+// anyone needs, so checks that destroy it may run unasked.
+func (p *Pump) ScratchUnit() bool { return true }
+
 // Close implements device.Device. It stops the unit's network services
 // and, in network-namespace mode, tears down its namespaces.
 func (p *Pump) Close() error {

@@ -326,6 +326,11 @@ func (d *Device) Identify(ctx context.Context) (device.Identity, error) {
 	return id, err
 }
 
+// ScratchUnit implements device.Scratch: a unit the driver made on a
+// networked simulator (POST /v1/units) is deleted when the driver closes;
+// the device itself (/v1/device) is not scratch, whatever serves it.
+func (d *Device) ScratchUnit() bool { return d.unit != "" }
+
 // Close implements device.Device: a simulator unit is deleted.
 func (d *Device) Close() error {
 	if d.unit == "" {
