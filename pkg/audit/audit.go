@@ -33,6 +33,11 @@ func (o Outcome) Valid() bool { return o == Success || o == Failure || o == Deni
 // auditor might read as a logging bug.
 const UnknownActor = "unknown"
 
+// LocalSource is the Source of what a device does by itself, with no peer
+// asking (its traffic guard, its monitor, its bootloader): an empty source
+// would read as a gap in the record's "from where".
+const LocalSource = "local"
+
 // Actions and the actor Open uses when it records its own recovery after a
 // crash (see Open).
 const (

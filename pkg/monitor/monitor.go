@@ -341,7 +341,11 @@ func (m *Monitor) raise(ctx context.Context, as []Alert) {
 			if object == "" && a.Zone != "" {
 				object = "zone:" + a.Zone
 			}
-			_, _ = m.audit.Append(ctx, audit.Event{Time: a.Time, Actor: "monitor", Source: a.Device, Action: "monitor." + string(a.Kind),
+			source := a.Device // the device whose behaviour raised it
+			if source == "" {
+				source = audit.LocalSource
+			}
+			_, _ = m.audit.Append(ctx, audit.Event{Time: a.Time, Actor: "monitor", Source: source, Action: "monitor." + string(a.Kind),
 				Object: object, Outcome: outcome, Detail: detail})
 		}
 		for _, f := range m.notify {

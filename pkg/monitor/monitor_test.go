@@ -77,7 +77,7 @@ func TestFixedSpike(t *testing.T) {
 
 func TestZoneSpike(t *testing.T) {
 	c := newClock()
-	m, _ := newMon(t, c, WithZoneSpike("medical", Spike{Window: 10 * time.Second, DeviceLimit: 50, ZoneLimit: 100}))
+	m, log := newMon(t, c, WithZoneSpike("medical", Spike{Window: 10 * time.Second, DeviceLimit: 50, ZoneLimit: 100}))
 	ctx := context.Background()
 	var all []Alert
 	for i := range 6 { // six devices, 20 flows each: no device spikes, the zone does
@@ -88,6 +88,10 @@ func TestZoneSpike(t *testing.T) {
 	}
 	if m.CalmSince("", "medical", 30*time.Second) {
 		t.Fatal("zone calm right after its spike")
+	}
+	recs, err := log.Records(ctx)
+	if err != nil || len(recs) != 1 || recs[0].Source != audit.LocalSource {
+		t.Fatalf("a zone alert's record names no device; its source is the monitor's own: %+v, %v", recs, err)
 	}
 	// Windows roll: the next window starts from zero.
 	c.add(10 * time.Second)

@@ -180,7 +180,7 @@ func (g *Guard) record(ctx context.Context, action, actor, kind, name string, ou
 	if g.cfg.audit == nil {
 		return
 	}
-	_, _ = g.cfg.audit.Append(ctx, audit.Event{Time: g.cfg.now(), Actor: actor, Action: action, Object: kind + ":" + name,
+	_, _ = g.cfg.audit.Append(ctx, audit.Event{Time: g.cfg.now(), Actor: actor, Source: audit.LocalSource, Action: action, Object: kind + ":" + name,
 		Outcome: outcome, Detail: map[string]string{"reason": reason}})
 }
 

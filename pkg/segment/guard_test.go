@@ -84,6 +84,9 @@ func (r *guardRig) actions(t *testing.T) []string {
 	}
 	var out []string
 	for _, x := range recs {
+		if x.Source == "" {
+			t.Errorf("record %d (%s) has no source", x.Seq, x.Action)
+		}
 		out = append(out, x.Action+" "+x.Object)
 	}
 	return out

@@ -103,6 +103,11 @@ func (e *env) client(opts ...update.Option) *update.Client {
 type recorder struct{ events []audit.Event }
 
 func (r *recorder) Append(_ context.Context, e audit.Event) (audit.Record, error) {
+	if e.Source == "" {
+		// HIPAA 164.312(b): every record says from where, even the
+		// device's own (audit.LocalSource).
+		panic(fmt.Sprintf("audit event without a source: %+v", e))
+	}
 	r.events = append(r.events, e)
 	return audit.Record{Seq: uint64(len(r.events))}, nil
 }

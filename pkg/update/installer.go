@@ -228,7 +228,7 @@ func (i *Installer) Provision(ctx context.Context, name string) error {
 		return err
 	}
 	i.running = SlotA
-	return i.record(ctx, audit.Event{Actor: "factory", Action: ActionProvision, Object: name, Outcome: audit.Success,
+	return i.record(ctx, audit.Event{Actor: "factory", Source: audit.LocalSource, Action: ActionProvision, Object: name, Outcome: audit.Success,
 		Detail: map[string]string{"version": strconv.FormatUint(info.Version, 10), "slot": SlotA}})
 }
 
@@ -246,6 +246,9 @@ func (i *Installer) Update(ctx context.Context, req Request) (SlotInfo, error) {
 	}
 	ev := audit.Event{Actor: req.Actor, Source: req.Source, Action: ActionInstall, Object: req.Target,
 		Outcome: audit.Success, Detail: map[string]string{}}
+	if ev.Source == "" {
+		ev.Source = audit.LocalSource // the device updating itself
+	}
 	if info.Version != 0 {
 		ev.Detail["version"] = strconv.FormatUint(info.Version, 10)
 	}
@@ -454,7 +457,7 @@ func (i *Installer) boot(ctx context.Context) (SlotInfo, error) {
 		if err := i.saveState(ctx, st); err != nil {
 			return SlotInfo{}, err
 		}
-		if err := i.record(ctx, audit.Event{Actor: "bootloader", Action: ActionRollback, Object: bad.Target,
+		if err := i.record(ctx, audit.Event{Actor: "bootloader", Source: audit.LocalSource, Action: ActionRollback, Object: bad.Target,
 			Outcome: audit.Failure, Detail: map[string]string{"reason": reason, "slot": p,
 				"version": strconv.FormatUint(bad.Version, 10)}}); err != nil {
 			return SlotInfo{}, err
