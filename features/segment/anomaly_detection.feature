@@ -9,5 +9,5 @@ Feature: Anomalous traffic raises an alert quickly
     Then a "traffic-spike" alert is raised within 5 seconds
 
   Scenario: A beacon to an unknown host raises an alert
-    When the device tries to connect to "198.51.100.77" port 8080
-    Then a "new-destination" alert naming "198.51.100.77" is raised within 5 seconds
+    When the device tries to connect to a host it never contacted, port 8080
+    Then a "new-destination" alert naming that host is raised within 5 seconds

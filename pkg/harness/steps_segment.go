@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ type segmentWorld struct {
 	mark     time.Time // device time of the last injected spike or connection attempt
 	connErr  error     // outcome of the last connection attempt
 	connWhat string
+	newHost  string // the host "never contacted" of this scenario
 }
 
 func registerSegmentSteps(sc *godog.ScenarioContext) {
@@ -27,6 +29,7 @@ func registerSegmentSteps(sc *godog.ScenarioContext) {
 	step(sc, `^from the "([^"]+)" zone none of the device's ports ([0-9, ]+) is reachable$`, stepProbePorts)
 	step(sc, `^the device listens on exactly its documented ports$`, stepExactPorts)
 	step(sc, `^the device tries to connect to "([^"]+)" port (\d+)$`, stepTryConnect)
+	step(sc, `^the device tries to connect to a host it never contacted, port (\d+)$`, stepTryConnectNew)
 	step(sc, `^the connection is (blocked|allowed)$`, stepConnectionIs)
 	step(sc, `^the device recorded the blocked connection to "([^"]+)"$`, stepRecordedBlock)
 	step(sc, `^a traffic spike of (\d+) connections leaves the device$`, stepSpike)
@@ -34,6 +37,7 @@ func registerSegmentSteps(sc *godog.ScenarioContext) {
 	step(sc, `^the device's quarantine is lifted$`, stepQuarantineLifted)
 	step(sc, `^the device (can|can still|cannot) reach "([^"]+)" port (\d+)$`, stepCanReach)
 	step(sc, `^a "([^"]+)" alert (?:naming "([^"]+)" )?is raised within (\d+) seconds$`, stepAlertWithin)
+	step(sc, `^a "([^"]+)" alert naming that host is raised within (\d+) seconds$`, stepAlertNewHost)
 	step(sc, `^the incident record shows when it was detected, contained and notified$`, stepIncidentRecord)
 }
 
@@ -180,6 +184,30 @@ func stepTryConnect(ctx context.Context, peer string, port int) error {
 	}
 	w.observe("connection to %s: %v", s.connWhat, outcome(s.connErr))
 	return nil
+}
+
+// stepTryConnectNew connects to an address drawn at random for this
+// scenario from TEST-NET-2 (RFC 5737, 198.51.100.0/24, routed nowhere), so
+// that the host is new to a device that keeps what it learnt between
+// scenarios and between runs (a fixed address is new only once).
+func stepTryConnectNew(ctx context.Context, port int) error {
+	b := make([]byte, 1)
+	for b[0] == 0 || b[0] == 255 {
+		if _, err := rand.Read(b); err != nil {
+			return err
+		}
+	}
+	host := fmt.Sprintf("198.51.100.%d", b[0])
+	segWorld(worldFrom(ctx)).newHost = host
+	return stepTryConnect(ctx, host, port)
+}
+
+func stepAlertNewHost(ctx context.Context, kind string, secs int) error {
+	host := segWorld(worldFrom(ctx)).newHost
+	if host == "" {
+		return errors.New("scenario bug: no new host was contacted")
+	}
+	return stepAlertWithin(ctx, kind, host, secs)
 }
 
 func outcome(err error) string {
