@@ -79,6 +79,8 @@ func registerMFASteps(sc *godog.ScenarioContext) {
 	step(sc, `^"([^"]+)" requests the privileged-activity review$`, stepRequestReview)
 	step(sc, `^the review lists "([^"]+)" by "([^"]+)"$`, stepReviewLists)
 	step(sc, `^the review flags the emergency access of "([^"]+)" as not yet reviewed$`, stepReviewFlags)
+	step(sc, `^the device's clock reaches the next Sunday at 03:00 UTC$`, stepClockToSundayNight)
+	step(sc, `^the review flags "([^"]+)" by "([^"]+)" as outside office hours$`, stepReviewOffHours)
 }
 
 // authenticator is the TOTP app the harness holds for a test account it
@@ -710,6 +712,47 @@ func stepReviewLists(ctx context.Context, action, user string) error {
 		}
 	}
 	return fmt.Errorf("the review does not list %s by %q", action, user)
+}
+
+// stepClockToSundayNight moves a test build's clock forward to the next
+// Sunday, 03:00 UTC: outside any office hours, so that privileged work
+// then is what an activity review must single out.
+func stepClockToSundayNight(ctx context.Context) error {
+	w := worldFrom(ctx)
+	cc, err := capability[device.ClockControl](w, "clock control (test builds)")
+	if err != nil {
+		return err
+	}
+	now, err := cc.DeviceTime(ctx)
+	if err != nil {
+		return fmt.Errorf("read the device's clock: %w", err)
+	}
+	now = now.UTC()
+	days := (7 - int(now.Weekday())) % 7
+	at := time.Date(now.Year(), now.Month(), now.Day()+days, 3, 0, 0, 0, time.UTC)
+	if !at.After(now) {
+		at = at.AddDate(0, 0, 7)
+	}
+	if err := cc.AdvanceClock(ctx, at.Sub(now)); err != nil {
+		return fmt.Errorf("move the device's clock: %w", err)
+	}
+	w.observe("moved the device's clock from %s to %s", now.Format(time.RFC3339), at.Format(time.RFC3339))
+	return nil
+}
+
+func stepReviewOffHours(ctx context.Context, action, user string) error {
+	w := worldFrom(ctx)
+	rep, err := needReview(w)
+	if err != nil {
+		return err
+	}
+	for _, e := range rep.OffHours {
+		if e.User == w.deviceUser(user) && (e.Action == action || e.Object == action) { // an access grant names the permission as its object
+			w.observe("off-hours entry: record %d, %s by %q at %s", e.Seq, e.Action, e.User, e.Time.UTC().Format(time.RFC3339))
+			return nil
+		}
+	}
+	return fmt.Errorf("the review does not flag %s by %q outside office hours (%d off-hours entries)", action, user, len(rep.OffHours))
 }
 
 func stepReviewFlags(ctx context.Context, user string) error {

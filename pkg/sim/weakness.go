@@ -125,6 +125,12 @@ func Weaknesses() []Weakness {
 			Fails: []string{"HIPAA-164.308-a-1-ii-D", "HIPAA-164.312-a-2-ii"},
 		},
 		{
+			Name: "no-off-hours-review",
+			Description: "its activity review leaves out privileged work outside office hours " +
+				"(a stolen biomed account used at night goes unnoticed)",
+			Fails: []string{"HIPAA-164.308-a-1-ii-D"},
+		},
+		{
 			Name:        "flat-network",
 			Description: "accepts connections from any zone (guest Wi-Fi, corporate) on every port: no segmentation",
 			Fails:       []string{"NPRM-164.312-a-2-vi"},
