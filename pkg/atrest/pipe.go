@@ -164,15 +164,7 @@ func (p *pipeline) run() {
 		}
 	}()
 	started := false
-	for {
-		s := p.takeSlot()
-		if s == nil {
-			return
-		}
-		if !p.read(s) {
-			p.free <- s
-			return
-		}
+	p.work(func(s *slot) {
 		if !started && !s.g.final && p.par > 1 {
 			// A stream longer than one group: bring in the helpers.
 			started = true
@@ -181,8 +173,7 @@ func (p *pipeline) run() {
 				go p.help(&wg)
 			}
 		}
-		p.process(s)
-	}
+	})
 }
 
 func (p *pipeline) help(wg *sync.WaitGroup) {
@@ -197,6 +188,13 @@ func (p *pipeline) help(wg *sync.WaitGroup) {
 			p.abort()
 		}
 	}()
+	p.work(nil)
+}
+
+// work is a worker's loop: take a slot, read a group into it, seal and
+// write it; until the input ends or the pipeline stops. read, if not nil,
+// sees each group once it is read.
+func (p *pipeline) work(read func(*slot)) {
 	for {
 		s := p.takeSlot()
 		if s == nil {
@@ -205,6 +203,9 @@ func (p *pipeline) help(wg *sync.WaitGroup) {
 		if !p.read(s) {
 			p.free <- s
 			return
+		}
+		if read != nil {
+			read(s)
 		}
 		p.process(s)
 	}
