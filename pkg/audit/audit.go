@@ -49,7 +49,7 @@ const (
 type Event struct {
 	Time    time.Time // zero: the Log's clock; stored in UTC either way
 	Actor   string    // user id; "" is stored as UnknownActor
-	Source  string    // where the request came from (address, interface)
+	Source  string    // where the request came from (address, interface); "": WithSource's, if any
 	Action  string    // required, e.g. "login", "phi.read", "phi.write", "logout"
 	Object  string    // what was acted on (patient id, setting name)
 	Outcome Outcome   // required: Success, Failure or Denied
@@ -293,6 +293,9 @@ func (l *Log) Head() (seq uint64, hash string) {
 func (l *Log) Append(ctx context.Context, e Event) (Record, error) {
 	if err := ctx.Err(); err != nil {
 		return Record{}, fmt.Errorf("audit: append: %w", err)
+	}
+	if e.Source == "" {
+		e.Source = SourceFrom(ctx)
 	}
 	r, err := newRecord(e)
 	if err != nil {

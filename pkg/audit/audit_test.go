@@ -516,3 +516,25 @@ func TestMemStoreTruncateBounds(t *testing.T) {
 		t.Error("truncate beyond the end accepted")
 	}
 }
+
+// TestSourceFromContext: an Event without a Source takes the request's
+// source from the context; an explicit one wins.
+func TestSourceFromContext(t *testing.T) {
+	l, err := Open(context.Background(), NewMemStore())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := WithSource(context.Background(), "10.0.0.9")
+	r, err := l.Append(ctx, Event{Actor: "nurse.jones", Action: "session.invalid", Outcome: Denied})
+	if err != nil || r.Source != "10.0.0.9" {
+		t.Fatalf("source %q, %v; want the context's", r.Source, err)
+	}
+	r, err = l.Append(ctx, Event{Actor: "nurse.jones", Source: "console", Action: "login", Outcome: Success})
+	if err != nil || r.Source != "console" {
+		t.Fatalf("source %q, %v; want the event's own", r.Source, err)
+	}
+	r, err = l.Append(context.Background(), Event{Actor: "nurse.jones", Action: "login", Outcome: Success})
+	if err != nil || r.Source != "" {
+		t.Fatalf("source %q, %v; want none", r.Source, err)
+	}
+}

@@ -57,3 +57,22 @@ func ExampleVerify() {
 	// Output:
 	// audit: record 2 (line 2) edited: hash does not match its content
 }
+
+// A device's request handler puts the client's address in the context
+// once; every record made while serving the request says where it came
+// from, even one a library makes without knowing (a session found
+// expired, an unknown token).
+func ExampleWithSource() {
+	ctx := context.Background()
+	log, err := audit.Open(ctx, audit.NewMemStore())
+	if err != nil {
+		panic(err)
+	}
+	ctx = audit.WithSource(ctx, "10.0.0.7:51234") // e.g. http.Request.RemoteAddr
+	r, err := log.Append(ctx, audit.Event{Action: "session.invalid", Object: "session", Outcome: audit.Denied})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(r.Actor, r.Source, r.Action)
+	// Output: unknown 10.0.0.7:51234 session.invalid
+}

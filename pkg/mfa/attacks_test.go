@@ -561,6 +561,12 @@ func TestMadeUpTokenRefused(t *testing.T) {
 	if n := len(e.actions("session.invalid")); n != 10 {
 		t.Fatalf("%d session.invalid records", n)
 	}
+	// The request's source, from the handler's context, is in the record.
+	_, err := e.v.Check(audit.WithSource(e.ctx, "10.0.0.66"), "made-up")
+	mustIs(t, err, ErrNoSession)
+	if r := e.last(); r.Action != "session.invalid" || r.Source != "10.0.0.66" {
+		t.Fatalf("record %+v: want session.invalid from 10.0.0.66", r)
+	}
 }
 
 func TestIdleSessionLoggedOffAutomatically(t *testing.T) {

@@ -258,6 +258,9 @@ func (v *Verifier) record(ctx context.Context, e audit.Event) error {
 	if e.Time.IsZero() {
 		e.Time = v.now()
 	}
+	if e.Source == "" {
+		e.Source = audit.SourceFrom(ctx) // for auditors other than *audit.Log too
+	}
 	_, err := v.auditor.Append(context.WithoutCancel(ctx), e)
 	return err
 }

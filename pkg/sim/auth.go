@@ -70,21 +70,20 @@ var operations = []access.Permission{
 	access.FirmwareUpdate, access.UserManage, access.AuditRead, access.ConfigChange,
 }
 
-// Context values: the interface a request came through (the Source of
-// records pkg/mfa leaves without one), a tried password (secrets-in-logs)
-// and silence (silent-break-glass).
+// Context values: a tried password (secrets-in-logs) and silence
+// (silent-break-glass). The interface a request came through travels as
+// audit.WithSource, the Source of records pkg/mfa makes without one.
 type (
-	ifaceKey  struct{}
 	triedKey  struct{}
 	silentKey struct{}
 )
 
 func via(ctx context.Context, iface string) context.Context {
-	return context.WithValue(ctx, ifaceKey{}, iface)
+	return audit.WithSource(ctx, iface)
 }
 
 func ifaceOf(ctx context.Context) string {
-	if s, ok := ctx.Value(ifaceKey{}).(string); ok {
+	if s := audit.SourceFrom(ctx); s != "" {
 		return s
 	}
 	return "device"
