@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wardsec/ward/pkg/audit"
 	"github.com/wardsec/ward/pkg/device"
 )
 
@@ -164,6 +165,9 @@ type handler func(w http.ResponseWriter, r *http.Request, d device.Device) error
 // (/v1/units/{unit}/...).
 func (s *Server) route(method, path string, h handler) {
 	wrap := func(w http.ResponseWriter, r *http.Request) {
+		// Records the device makes while serving this request, with no
+		// source of their own, name the client (audit.WithSource).
+		r = r.WithContext(audit.WithSource(r.Context(), r.RemoteAddr))
 		d, err := s.deviceOf(r)
 		if err == nil {
 			err = h(w, r, d)
