@@ -13,16 +13,19 @@ import (
 // cores. Each worker (the caller's goroutine and up to Parallelism-1
 // helpers) takes a free slot, takes its turn at the source to read a
 // group of pipeGroup chunks into it, seals them there, and leaves the
-// slot for writing. Whichever worker finds the
-// next slot in stream order ready writes it out, and any ready after it.
-// Reads, and writes, happen one at a time and in stream order; the
-// cryptography in between runs on every core at once, on data in the
-// cache of the core that read it (the batch mode, where one goroutine
-// copies and others seal, moves every byte between cores).
+// slot for writing. Whichever worker finds the next slot in stream order
+// ready writes it out, and any ready after it. Reads, and writes, happen
+// one at a time and in stream order; the cryptography in between runs on
+// every core at once, on data in the cache of the core that read it (the
+// batch mode, where one goroutine copies and others seal, moves every
+// byte between cores).
 //
-// No worker waits for another unless every slot is taken, and then it
-// blocks rather than spins: a worker descheduled in the middle of a group
-// (another process wants the CPU) holds up the writing, not the work.
+// A worker waits only for the source (another worker is reading: it
+// yields a little, then blocks) or for a free slot (it blocks). Nobody
+// waits for a turn to write: a worker descheduled in the middle of a
+// group (another process wants the CPU) holds up the writing, not the
+// work. An earlier design that made each group wait for its turn
+// collapsed under such load.
 //
 // Finality: a chunk is the stream's final chunk exactly when the input
 // ends after it, so every read asks for one byte more than the group and,
