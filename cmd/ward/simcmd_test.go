@@ -19,6 +19,34 @@ import (
 	"github.com/wardsec/ward/pkg/sim"
 )
 
+// simServe runs `ward sim serve` with args until the test ends, and returns
+// the target it prints first and a reader over the rest of its output
+// (drained by the caller once it has read what it wants). The cleanup
+// cancels it, as SIGINT does, and requires exit status 0 within 10 s.
+func simServe(t *testing.T, args ...string) (string, *bufio.Reader) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	var stderr strings.Builder
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, append([]string{"sim", "serve"}, args...), pw, &stderr); pw.Close() }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			assert.Equal(t, 0, code, stderr.String())
+		case <-time.After(10 * time.Second):
+			t.Error("sim serve did not stop")
+		}
+	})
+	br := bufio.NewReader(pr)
+	line, err := br.ReadString('\n')
+	require.NoError(t, err, stderr.String())
+	target, ok := strings.CutPrefix(strings.TrimSpace(line), "target: ")
+	require.True(t, ok, "first line %q", line)
+	return target, br
+}
+
 // ward sim serve prints the target first; ward check against it passes for
 // the secure pump and fails the control of a weakness; cancelling (as
 // SIGINT does) exits 0.
@@ -29,34 +57,18 @@ func TestSimServeThenCheck(t *testing.T) {
 		failed string
 	}{{"", 0, ""}, {"no-auth", 1, "HIPAA-164.312-d"}} {
 		t.Run("weaken="+tc.weaken, func(t *testing.T) {
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			pr, pw := io.Pipe()
-			args := []string{"sim", "serve", "--profile", "infusion-pump"}
+			args := []string{"--profile", "infusion-pump"}
 			if tc.weaken != "" {
 				args = append(args, "--weaken", tc.weaken)
 			}
-			var stderr strings.Builder
-			done := make(chan int, 1)
-			go func() { done <- run(ctx, args, pw, &stderr); pw.Close() }()
-			line, err := bufio.NewReader(pr).ReadString('\n')
-			require.NoError(t, err, stderr.String())
-			target, ok := strings.CutPrefix(strings.TrimSpace(line), "target: ")
-			require.True(t, ok, "first line %q", line)
+			target, out := simServe(t, args...)
 			assert.Contains(t, target, "https://127.0.0.1:")
-			go io.Copy(io.Discard, pr)
+			go io.Copy(io.Discard, out)
 
 			code, stdout, errOut := ward(t, "check", "--out", t.TempDir(), "--target", target, "--control", "HIPAA-164.312-d,HIPAA-164.312-b")
 			assert.Equal(t, tc.code, code, "stdout:\n%s\nstderr:\n%s", stdout, errOut)
 			if tc.failed != "" {
 				assert.Contains(t, stdout, "FAILED "+tc.failed)
-			}
-			cancel()
-			select {
-			case code := <-done:
-				assert.Equal(t, 0, code, stderr.String())
-			case <-time.After(10 * time.Second):
-				t.Fatal("sim serve did not stop")
 			}
 		})
 	}
@@ -66,20 +78,8 @@ func TestSimServeThenCheck(t *testing.T) {
 // a real device does: ward check passes on it twice in a row (each run's
 // test accounts have their own names and are removed afterwards).
 func TestSimServeSingleUnitCheckTwice(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pr, pw := io.Pipe()
-	var stderr strings.Builder
-	done := make(chan int, 1)
-	go func() {
-		done <- run(ctx, []string{"sim", "serve", "--profile", "infusion-pump", "--single-unit"}, pw, &stderr)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	require.NoError(t, err, stderr.String())
-	target, ok := strings.CutPrefix(strings.TrimSpace(line), "target: ")
-	require.True(t, ok, "first line %q", line)
-	go io.Copy(io.Discard, pr)
+	target, out := simServe(t, "--profile", "infusion-pump", "--single-unit")
+	go io.Copy(io.Discard, out)
 	for run := range 2 {
 		code, stdout, errOut := ward(t, "check", "--out", t.TempDir(), "--target", target,
 			"--control", "HIPAA-164.312-d,HIPAA-164.312-b,HIPAA-164.312-a-2-i,FDA-PMC-AUTHN-2")
@@ -92,32 +92,13 @@ func TestSimServeSingleUnitCheckTwice(t *testing.T) {
 	code, stdout, errOut = ward(t, "check", "--out", t.TempDir(), "--target", target, "--control", "HIPAA-164.310-d-2-i", "--allow-destructive")
 	assert.Equal(t, 0, code, errOut)
 	assert.Regexp(t, `\ssatisfied\s+HIPAA-164.310-d-2-i`, stdout)
-	cancel()
-	select {
-	case code := <-done:
-		assert.Equal(t, 0, code, stderr.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("sim serve did not stop")
-	}
 }
 
 // With --mtls-dir the management API requires the client certificate the
 // target names; without it, no session.
 func TestSimServeMutualTLS(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	dir := t.TempDir()
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	var stderr strings.Builder
-	go func() {
-		done <- run(ctx, []string{"sim", "serve", "--profile", "patient-monitor", "--mtls-dir", dir}, pw, &stderr)
-		pw.Close()
-	}()
-	br := bufio.NewReader(pr)
-	line, err := br.ReadString('\n')
-	require.NoError(t, err, stderr.String())
-	target := strings.TrimPrefix(strings.TrimSpace(line), "target: ")
+	target, br := simServe(t, "--profile", "patient-monitor", "--mtls-dir", dir)
 	feed, err := br.ReadString('\n')
 	require.NoError(t, err)
 	assert.Contains(t, feed, "hl7-feed: 127.0.0.1:")
@@ -137,8 +118,6 @@ func TestSimServeMutualTLS(t *testing.T) {
 	code, stdout, _ = ward(t, "check", "--out", t.TempDir(), "--target", noCert+"&timeout=3s", "--control", "HIPAA-164.312-d")
 	assert.Equal(t, 3, code, stdout)
 	assert.Contains(t, stdout, "target error:")
-	cancel()
-	assert.Equal(t, 0, <-done)
 }
 
 // An unreachable https target is an error outcome for that target, in
