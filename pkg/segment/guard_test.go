@@ -222,15 +222,15 @@ func TestUnknownDeviceAlert(t *testing.T) {
 	}
 }
 
-// TestDNSRefresh: a dns: peer follows its name's answers, and a refresh
-// keeps quarantines.
-func TestDNSRefresh(t *testing.T) {
+// dnsGuard is a guard over the hospital policy with an egress rule to the
+// dns: peer updates.acme.example, which res answers with 203.0.113.10.
+func dnsGuard(t *testing.T) (*segment.Guard, *mapResolver) {
+	t.Helper()
 	p := hospital(t)
 	p.Profiles[0].Rules = append(p.Profiles[0].Rules, segment.Rule{Name: "vendor-cloud", Direction: segment.Egress,
 		Peer: segment.Peer{Kind: segment.PeerDNS, Value: "updates.acme.example"}, Proto: segment.ProtoTCP, DstPorts: []segment.PortRange{{Lo: 443, Hi: 443}}})
 	res := &mapResolver{m: map[string][]netip.Addr{"updates.acme.example": {netip.MustParseAddr("203.0.113.10")}}}
-	ctx := context.Background()
-	e, err := segment.Compile(ctx, p, segment.WithResolver(res))
+	e, err := segment.Compile(context.Background(), p, segment.WithResolver(res))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,6 +238,14 @@ func TestDNSRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return g, res
+}
+
+// TestDNSRefresh: a dns: peer follows its name's answers, and a refresh
+// keeps quarantines.
+func TestDNSRefresh(t *testing.T) {
+	ctx := context.Background()
+	g, res := dnsGuard(t)
 	old := flow(t, "src=10.77.10.5 dst=203.0.113.10 proto=tcp dport=443")
 	moved := flow(t, "src=10.77.10.5 dst=198.51.100.20 proto=tcp dport=443")
 	if !g.Engine().Decide(old).Allow || g.Engine().Decide(moved).Allow {
@@ -271,20 +279,9 @@ func TestDNSRefresh(t *testing.T) {
 // TestRefreshEvery: the refresh loop picks up a moved name by itself,
 // fails closed when the name stops resolving, and ends with its context.
 func TestRefreshEvery(t *testing.T) {
-	p := hospital(t)
-	p.Profiles[0].Rules = append(p.Profiles[0].Rules, segment.Rule{Name: "vendor-cloud", Direction: segment.Egress,
-		Peer: segment.Peer{Kind: segment.PeerDNS, Value: "updates.acme.example"}, Proto: segment.ProtoTCP, DstPorts: []segment.PortRange{{Lo: 443, Hi: 443}}})
-	res := &mapResolver{m: map[string][]netip.Addr{"updates.acme.example": {netip.MustParseAddr("203.0.113.10")}}}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	e, err := segment.Compile(ctx, p, segment.WithResolver(res))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := segment.NewGuard(e)
-	if err != nil {
-		t.Fatal(err)
-	}
+	g, res := dnsGuard(t)
 	if err := g.RefreshEvery(ctx, 0, nil); err == nil {
 		t.Fatal("a zero interval was accepted")
 	}
