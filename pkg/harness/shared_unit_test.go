@@ -3,21 +3,18 @@ package harness_test
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
-	"net"
 	"net/url"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wardsec/ward/features"
-	"github.com/wardsec/ward/internal/pki"
+	"github.com/wardsec/ward/internal/mgmttest"
 	"github.com/wardsec/ward/pkg/audit"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/device/https"
@@ -49,22 +46,7 @@ func (noRemover) HasCapability(c reflect.Type) bool {
 // loopback and returns the target that reaches it.
 func serveOne(t *testing.T, p *sim.Pump) string {
 	t.Helper()
-	ca, err := pki.NewCA("test CA", time.Now())
-	require.NoError(t, err)
-	leaf, err := ca.Issue("device", pki.Localhost, false, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
-	require.NoError(t, err)
-	caPair, err := tls.X509KeyPair(ca.CertPEM(), ca.KeyPEM())
-	require.NoError(t, err)
-	leaf.Certificate = append(leaf.Certificate, caPair.Certificate[0])
-	srv, err := https.NewServer(resident{p})
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- https.Serve(ctx, ln, srv, https.TLSConfig(leaf, nil)) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return "https://" + ln.Addr().String() + "?ca-sha256=" + ca.Fingerprint()
+	return mgmttest.Target(t, resident{p})
 }
 
 func outcomeTable(res evidence.Target) map[string]evidence.Outcome {

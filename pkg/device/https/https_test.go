@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/wardsec/ward/internal/mgmttest"
 	"github.com/wardsec/ward/internal/pki"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/device/https"
@@ -27,27 +28,13 @@ import (
 // target URI that trusts it (by CA file when byFile, else by pin).
 func served(t testing.TB, dev device.Device, byFile bool, opts ...https.ServerOption) string {
 	t.Helper()
-	ca, err := pki.NewCA("test CA", time.Now())
-	require.NoError(t, err)
-	leaf, err := ca.Issue("device", pki.Localhost, false, time.Now().Add(-time.Hour), time.Now().Add(time.Hour))
-	require.NoError(t, err)
-	caPair, err := tls.X509KeyPair(ca.CertPEM(), ca.KeyPEM())
-	require.NoError(t, err)
-	leaf.Certificate = append(leaf.Certificate, caPair.Certificate[0])
-	srv, err := https.NewServer(dev, opts...)
-	require.NoError(t, err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- https.Serve(ctx, ln, srv, https.TLSConfig(leaf, nil)) }()
-	t.Cleanup(func() { cancel(); <-done })
-	if byFile {
-		f := filepath.Join(t.TempDir(), "ca.pem")
-		require.NoError(t, os.WriteFile(f, ca.CertPEM(), 0o600))
-		return "https://" + ln.Addr().String() + "?ca=" + url.QueryEscape(f)
+	if !byFile {
+		return mgmttest.Target(t, dev, opts...)
 	}
-	return "https://" + ln.Addr().String() + "?ca-sha256=" + ca.Fingerprint()
+	addr, ca := mgmttest.Serve(t, dev, opts...)
+	f := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(f, ca.CertPEM(), 0o600))
+	return "https://" + addr + "?ca=" + url.QueryEscape(f)
 }
 
 func open(t testing.TB, target string) (device.Device, error) {
