@@ -2,6 +2,8 @@ package device
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -56,3 +58,23 @@ type LogCollector struct {
 type LogForwarder interface {
 	ForwardLogs(ctx context.Context, token string, c LogCollector) error
 }
+
+// ErrCleartext reports a service that the device declares as TLS but that
+// answers in cleartext. It is a finding against the device (encryption in
+// transit), not a harness failure.
+var ErrCleartext = errors.New("service answers in cleartext")
+
+// CleartextError says which service answered in cleartext and what it
+// sent. It matches ErrCleartext with errors.Is.
+type CleartextError struct {
+	Service string // "management API"
+	Address string // host:port
+	Saw     string // what came back, escaped
+}
+
+func (e *CleartextError) Error() string {
+	return fmt.Sprintf("the %s at %s does not speak TLS: %s", e.Service, e.Address, e.Saw)
+}
+
+// Is makes errors.Is(err, ErrCleartext) true.
+func (e *CleartextError) Is(target error) bool { return target == ErrCleartext }

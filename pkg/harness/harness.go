@@ -162,7 +162,15 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 	if err != nil {
 		return res, nil, err
 	}
+	open := r.reg.Open
 	id, err := r.Probe(ctx, target)
+	var clear *device.CleartextError
+	if errors.As(err, &clear) {
+		// The device's own channel has no TLS: a finding, not an
+		// unreachable target. The transport checks judge that channel
+		// for real; nothing else is sent to it (cleartext.go).
+		open, err = clearOpener(clear), nil
+	}
 	if err != nil {
 		if errors.Is(err, ErrConfig) {
 			return res, nil, err
@@ -188,7 +196,7 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 	suite := godog.TestSuite{
 		Name: "ward",
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
-			r.initScenario(sc, target, col)
+			r.initScenario(sc, target, open, col)
 		},
 		Options: &godog.Options{
 			Format: "cucumber",
@@ -210,6 +218,9 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 		return res, nil, err
 	}
 	res.Scenarios = col.scenarios(index)
+	if clear != nil {
+		explainCleartext(res.Scenarios, clear)
+	}
 	if r.progress != nil {
 		col.progress(r.progress, Progress{Target: target, TargetDone: true})
 	}
@@ -245,7 +256,7 @@ func step(sc *godog.ScenarioContext, expr string, fn any) {
 	sc.Step(re.(*regexp.Regexp), fn)
 }
 
-func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *collector) {
+func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, open opener, col *collector) {
 	registerAccessSteps(sc)
 	registerAuditSteps(sc)
 	registerAtRestSteps(sc)
@@ -276,7 +287,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 			started:   r.now(),
 		}
 		w.open = func(ctx context.Context) (device.Device, error) {
-			d, err := r.reg.Open(ctx, target)
+			d, err := open(ctx, target)
 			if err == nil {
 				w.onCleanup(func(context.Context) error { return d.Close() })
 			}
@@ -284,7 +295,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 		}
 		col.add(p.Id, w)
 		ctx = context.WithValue(ctx, worldKey{}, w)
-		d, err := r.reg.Open(ctx, target)
+		d, err := open(ctx, target)
 		if err != nil {
 			w.fault = fmt.Errorf("open target: %w", err)
 			return ctx, w.fault

@@ -43,6 +43,7 @@ type netState struct {
 	rate      string // channel A's programmed rate, mL/h ("0" until programmed)
 	order     string
 	collector *forwarder
+	extra     []*weakService // services only weakness toggles add (weakservices.go)
 	wg        sync.WaitGroup
 }
 
@@ -122,7 +123,12 @@ func (p *Pump) Endpoints(context.Context) ([]device.Endpoint, error) {
 			}
 			ln = tls.NewListener(ln, cfg)
 		}
-		n.ln, n.conns = ln, map[net.Conn]bool{}
+		extra, err := p.startWeakServices(ca)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("sim: %w", err)
+		}
+		n.ln, n.conns, n.extra = ln, map[net.Conn]bool{}, extra
 		n.wg.Add(1)
 		go p.acceptFeed(ln)
 	}
@@ -131,7 +137,11 @@ func (p *Pump) Endpoints(context.Context) ([]device.Endpoint, error) {
 		ep.CA = ca.CertPEM()
 		ep.ClientAuth = !p.weak["no-client-auth"]
 	}
-	return []device.Endpoint{ep}, nil
+	eps := []device.Endpoint{ep}
+	for _, s := range n.extra {
+		eps = append(eps, s.ep)
+	}
+	return eps, nil
 }
 
 // IssueClientCertificate implements device.ClientCertIssuer (a test
@@ -182,9 +192,14 @@ func (p *Pump) closeNet() error {
 	}
 	fw := n.collector
 	n.collector = nil
+	extra := n.extra
+	n.extra = nil
 	n.mu.Unlock()
 	if ln != nil {
 		ln.Close()
+	}
+	for _, s := range extra {
+		s.close()
 	}
 	if fw != nil {
 		fw.stop()

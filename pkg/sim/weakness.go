@@ -205,7 +205,31 @@ func Weaknesses() []Weakness {
 			Name: "cleartext-transport",
 			Description: "serves its HL7 feed over plain TCP: readable and alterable on the wire, " +
 				"and with no certificates there is no mutual authentication either",
-			Fails: []string{"FDA-PMC-AUTHN-3", "HIPAA-164.312-e-2-i", "HIPAA-164.312-e-2-ii"},
+			Fails: []string{"FDA-PMC-AUTHN-3", "FDA-PMC-CRYPTO-1", "HIPAA-164.312-e-2-i", "HIPAA-164.312-e-2-ii"},
+		},
+		{
+			Name: "cleartext-web-login",
+			Description: "runs a web console over plain HTTP that answers every request 401 with a login form " +
+				"(a refusal in words, but the password typed next crosses the wire readable)",
+			Fails: []string{"FDA-PMC-CRYPTO-1", "HIPAA-164.312-e-2-ii"},
+		},
+		{
+			Name: "cleartext-vendor-port",
+			Description: "runs a service port speaking its maker's own line protocol (banner, STATUS, QUIT) " +
+				"in cleartext: a protocol no check knows by name",
+			Fails: []string{"FDA-PMC-CRYPTO-1", "HIPAA-164.312-e-2-ii"},
+		},
+		{
+			Name: "legacy-tls-undeclared",
+			Description: "runs a gateway port that accepts TLS 1.0 and CBC suites, listed among its services " +
+				"without a CA, as a black-box inventory lists it (not in FIPS 140-3 mode)",
+			Fails: []string{"FDA-PMC-CRYPTO-1", "HIPAA-164.312-e-2-ii"},
+		},
+		{
+			Name: "cleartext-management-api",
+			Description: "says its management API is HTTPS (protocol https, a CA) but serves it as plain HTTP; " +
+				"served over the network (ward sim serve) the whole API is plain HTTP",
+			Fails: []string{"FDA-PMC-CRYPTO-1", "HIPAA-164.312-e-2-ii"},
 		},
 		{
 			Name:        "tls-downgrade",
@@ -230,15 +254,18 @@ func Weaknesses() []Weakness {
 	}
 	if fips140.Enabled() {
 		// A FIPS 140-3 build cannot be configured below TLS 1.2
-		// (crypto/tls enforces it): the weakness cannot exist there.
-		w = slices.DeleteFunc(w, func(x Weakness) bool { return x.Name == fipsImpossible })
+		// (crypto/tls enforces it): the weaknesses cannot exist there.
+		w = slices.DeleteFunc(w, func(x Weakness) bool { return fipsImpossible(x.Name) })
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
 	return w
 }
 
-// fipsImpossible is the weakness a FIPS 140-3 build cannot have.
-const fipsImpossible = "tls-downgrade"
+// fipsImpossible reports the weaknesses a FIPS 140-3 build cannot have:
+// both accept TLS 1.0.
+func fipsImpossible(name string) bool {
+	return name == "tls-downgrade" || name == "legacy-tls-undeclared"
+}
 
 // weakSet is the set of weaknesses switched on for one device.
 type weakSet map[string]bool
@@ -251,7 +278,7 @@ func parseWeaknesses(names []string) (weakSet, error) {
 		if n == "" {
 			continue
 		}
-		if n == fipsImpossible && fips140.Enabled() {
+		if fipsImpossible(n) && fips140.Enabled() {
 			return nil, fmt.Errorf("%w: weakness %q cannot exist in FIPS 140-3 mode: its TLS refuses versions below 1.2", device.ErrBadTarget, n)
 		}
 		if !slices.ContainsFunc(known, func(w Weakness) bool { return w.Name == n }) {

@@ -212,6 +212,9 @@ var _ device.CapabilitySet = (*Device)(nil)
 func (d *Device) connect(ctx context.Context) error {
 	var svc serviceInfo
 	if err := d.call(ctx, "GET", d.root+"/v1/service", "", nil, &svc); err != nil {
+		if ce := cleartext(ctx, strings.TrimPrefix(d.root, "https://"), d.timeout); ce != nil {
+			return ce
+		}
 		return err
 	}
 	if svc.API != APIVersion {

@@ -7,10 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/wardsec/ward/internal/pki"
@@ -132,10 +135,29 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		done:   make(chan error, 1),
 	}
 	go func() {
-		err := https.Serve(ctx, ln, srv, https.TLSConfig(leaf, clientCAs))
+		var err error
+		if slices.Contains(cfg.Weaknesses, "cleartext-management-api") {
+			err = serveCleartext(ctx, ln, srv)
+		} else {
+			err = https.Serve(ctx, ln, srv, https.TLSConfig(leaf, clientCAs))
+		}
 		s.done <- errors.Join(err, srv.Close(), resident.Close())
 	}()
 	return s, nil
+}
+
+// serveCleartext is the cleartext-management-api weakness: the API served
+// as plain HTTP, while the target printed still says https.
+func serveCleartext(ctx context.Context, ln net.Listener, h http.Handler) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
+	go func() {
+		<-ctx.Done()
+		_ = hs.Close()
+	}()
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 // Wait blocks until the service stops (its context ended) and returns why
