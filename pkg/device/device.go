@@ -61,10 +61,20 @@ type Device interface {
 	Close() error
 }
 
-// As reports whether d implements capability C and returns it. Checks call
+// As reports whether d implements capability C and returns it; for a
+// Composite, the first part that implements it. Checks call
 // it so a missing capability becomes an ErrUnsupported error naming what was
 // missing.
 func As[C any](d Device, name string) (C, error) {
+	if m, ok := d.(Composite); ok {
+		for _, part := range m.Parts() {
+			if c, err := As[C](part, name); err == nil {
+				return c, nil
+			}
+		}
+		var zero C
+		return zero, &UnsupportedError{Capability: name}
+	}
 	c, ok := d.(C)
 	if cs, partial := d.(CapabilitySet); ok && partial {
 		ok = cs.HasCapability(reflect.TypeFor[C]())
