@@ -308,8 +308,9 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 		e.zoneNames = append(e.zoneNames, z.Name)
 		e.zoneIndex[z.Name] = int32(i)
 		for _, c := range z.CIDRs {
-			lo, hi := prefixRange(c)
-			e.zoneTable = append(e.zoneTable, zoneRange{interval{lo, hi}, int32(i)})
+			for _, iv := range prefixIntervals(c) {
+				e.zoneTable = append(e.zoneTable, zoneRange{iv, int32(i)})
+			}
 		}
 	}
 	e.ext = int32(len(p.Zones))
@@ -376,6 +377,9 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 			e.rules = append(e.rules, ruleInfo{id: owner + "/" + r.Name, loc: r.Loc, device: int32(i), rule: r})
 			if !opensFlows(r.Direction, r.Initiator) {
 				return // reply-only: conntrack lets replies through
+			}
+			if !r.Family.has(d.Addr) {
+				return // every flow of the device is of the device's family
 			}
 			cr := crule{idx: idx, proto: r.Proto, anyPort: len(r.DstPorts) == 0}
 			var x cruleExtra
@@ -905,8 +909,7 @@ func (e *Engine) QuarantineRanges() (v4, v6 [][2]netip.Addr) {
 			continue
 		}
 		for _, c := range p.Zones[z].CIDRs {
-			lo, hi := prefixRange(c)
-			ivs = append(ivs, interval{lo, hi})
+			ivs = append(ivs, prefixIntervals(c)...)
 		}
 		for i := range p.Devices {
 			if p.Devices[i].Zone == p.Zones[z].Name {

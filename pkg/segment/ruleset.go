@@ -75,8 +75,7 @@ func (e *Engine) Ruleset() *Ruleset {
 	for _, z := range p.Zones {
 		var ivs []interval
 		for _, c := range z.CIDRs {
-			lo, hi := prefixRange(c)
-			ivs = append(ivs, interval{lo, hi})
+			ivs = append(ivs, prefixIntervals(c)...)
 		}
 		for j := range p.Devices {
 			if p.Devices[j].Zone == z.Name {

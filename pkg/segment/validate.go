@@ -111,17 +111,15 @@ func validPrefix(p netip.Prefix) bool { return p.IsValid() && p.Masked() == p }
 func Validate(p *Policy) []Issue {
 	v := &validator{p: p}
 	for _, n := range p.LocalNetworks {
-		if !validPrefix(n) {
+		switch {
+		case !validPrefix(n):
 			v.errorf(Location{}, "local network %s: invalid CIDR or host bits set", n)
+		case isMapped(n):
+			v.errorf(Location{}, "local network %s: an IPv4-mapped IPv6 CIDR; write the IPv4 CIDR %s", n, unmapPrefix(n))
 		}
 	}
 	zones := map[string]*Zone{}
-	type zr struct {
-		iv   interval
-		zone *Zone
-		cidr netip.Prefix
-	}
-	var ranges []zr
+	var ranges []zoneIv
 	for i := range p.Zones {
 		z := &p.Zones[i]
 		switch {
@@ -134,17 +132,17 @@ func Validate(p *Policy) []Issue {
 		}
 		zones[z.Name] = z
 		for _, c := range z.CIDRs {
-			if !validPrefix(c) {
+			switch {
+			case !validPrefix(c):
 				v.errorf(z.Loc, "zone %q: CIDR %s is invalid or has host bits set", z.Name, c)
 				continue
+			case isMapped(c):
+				v.errorf(z.Loc, "zone %q: CIDR %s is IPv4-mapped IPv6; write the IPv4 CIDR %s", z.Name, c, unmapPrefix(c))
+				continue
 			}
-			lo, hi := prefixRange(c)
-			for _, o := range ranges {
-				if !(hi.less(o.iv.lo) || o.iv.hi.less(lo)) {
-					v.related(Error, z.Loc, o.zone.Loc, "zone %q CIDR %s overlaps zone %q CIDR %s: an address would be in two zones", z.Name, c, o.zone.Name, o.cidr)
-				}
+			for _, iv := range prefixIntervals(c) {
+				ranges = append(ranges, zoneIv{iv, z, c})
 			}
-			ranges = append(ranges, zr{interval{lo, hi}, z, c})
 		}
 		if s := z.Spike; s != nil {
 			if s.Window <= 0 {
@@ -158,6 +156,9 @@ func Validate(p *Policy) []Issue {
 			}
 		}
 	}
+	zt := newZoneTable(ranges, func(a, b *zoneIv) {
+		v.related(Error, a.zone.Loc, b.zone.Loc, "zone %q CIDR %s overlaps zone %q CIDR %s: an address would be in two zones", a.zone.Name, a.cidr, b.zone.Name, b.cidr)
+	})
 	zoneExists := func(n string) bool { return zones[n] != nil || n == External }
 	profiles := map[string]*Profile{}
 	for i := range p.Profiles {
@@ -191,17 +192,14 @@ func Validate(p *Policy) []Issue {
 		if d.Zone == "" {
 			v.errorf(d.Loc, "device %q: no zone", d.Name)
 		} else if zones[d.Zone] == nil {
-			v.errorf(d.Loc, "device %q: unknown zone %q", d.Name, d.Zone)
+			v.errorf(d.ZoneLoc.Or(d.Loc), "device %q: unknown zone %q", d.Name, d.Zone)
 		} else {
-			k := key(a)
 			own := false
-			for _, o := range ranges {
-				if !k.less(o.iv.lo) && !o.iv.hi.less(k) {
-					if o.zone.Name == d.Zone {
-						own = true
-					} else {
-						v.related(Error, d.Loc, o.zone.Loc, "device %q is in zone %q but its address %s is inside zone %q (%s)", d.Name, d.Zone, a, o.zone.Name, o.cidr)
-					}
+			if o := zt.find(key(a)); o != nil {
+				if o.zone.Name == d.Zone {
+					own = true
+				} else {
+					v.related(Error, d.Loc, o.zone.Loc, "device %q is in zone %q but its address %s is inside zone %q (%s)", d.Name, d.Zone, a, o.zone.Name, o.cidr)
 				}
 			}
 			if z := zones[d.Zone]; !own && len(z.CIDRs) > 0 {
@@ -209,7 +207,7 @@ func Validate(p *Policy) []Issue {
 			}
 		}
 		if d.Profile != "" && profiles[d.Profile] == nil {
-			v.errorf(d.Loc, "device %q: unknown profile %q", d.Name, d.Profile)
+			v.errorf(d.ProfileLoc.Or(d.Loc), "device %q: unknown profile %q", d.Name, d.Profile)
 		}
 	}
 	controllers := map[string]bool{}
@@ -237,16 +235,21 @@ func Validate(p *Policy) []Issue {
 			}
 			switch r.Peer.Kind {
 			case PeerCIDR:
-				if !validPrefix(r.Peer.Prefix) {
-					v.errorf(r.Loc, "%s: peer CIDR %s is invalid or has host bits set", what, r.Peer.Prefix)
+				switch pf := r.Peer.Prefix; {
+				case !validPrefix(pf):
+					v.errorf(r.Loc, "%s: peer CIDR %s is invalid or has host bits set", what, pf)
+				case isMapped(pf):
+					v.errorf(r.Loc, "%s: peer CIDR %s is IPv4-mapped IPv6; write the IPv4 CIDR %s", what, pf, unmapPrefix(pf))
+				case !r.Family.has(pf.Addr()):
+					v.errorf(r.Loc, "%s: family %s but the peer CIDR %s is not: the rule would match nothing", what, r.Family, pf)
 				}
 			case PeerZone:
 				if !zoneExists(r.Peer.Value) {
-					v.errorf(r.Loc, "%s: unknown zone %q", what, r.Peer.Value)
+					v.errorf(r.PeerLoc.Or(r.Loc), "%s: unknown zone %q", what, r.Peer.Value)
 				}
 			case PeerDevice:
 				if devs[r.Peer.Value] == nil && !deviceNamed(p, r.Peer.Value) {
-					v.errorf(r.Loc, "%s: unknown device %q", what, r.Peer.Value)
+					v.errorf(r.PeerLoc.Or(r.Loc), "%s: unknown device %q", what, r.Peer.Value)
 				}
 			case PeerController:
 				if !controllers[r.Peer.Value] {
@@ -259,6 +262,9 @@ func Validate(p *Policy) []Issue {
 			case PeerAny, PeerSameManufacturer, PeerManufacturer, PeerModel, PeerLocalNetworks, PeerMyController:
 			default:
 				v.errorf(r.Loc, "%s: no peer", what)
+			}
+			if r.Family != FamilyAny && r.Family != IPv4 && r.Family != IPv6 {
+				v.errorf(r.Loc, "%s: invalid family %d", what, r.Family)
 			}
 			checkPorts(v, r.Loc, what, r.Proto, r.DstPorts, "ports")
 			checkPorts(v, r.Loc, what, r.Proto, r.SrcPorts, "source ports")
@@ -303,9 +309,12 @@ func Validate(p *Policy) []Issue {
 			v.related(Error, c.Loc, o.Loc, "%s defined twice", what)
 		}
 		conduits[c.Name] = c
-		for _, z := range []string{c.From, c.To} {
-			if !zoneExists(z) {
-				v.errorf(c.Loc, "%s: unknown zone %q", what, z)
+		for _, z := range []struct {
+			name string
+			loc  Location
+		}{{c.From, c.FromLoc}, {c.To, c.ToLoc}} {
+			if !zoneExists(z.name) {
+				v.errorf(z.loc.Or(c.Loc), "%s: unknown zone %q", what, z.name)
 			}
 		}
 		checkPorts(v, c.Loc, what, c.Proto, c.DstPorts, "ports")

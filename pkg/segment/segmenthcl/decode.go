@@ -64,10 +64,12 @@ type deviceBlock struct {
 	Address      string      `hcl:"address"`
 	AddressRange hcl.Range   `hcl:"address,attr_value_range"`
 	Zone         string      `hcl:"zone"`
+	ZoneRange    hcl.Range   `hcl:"zone,attr_value_range"`
 	Type         string      `hcl:"type,optional"`
 	Manufacturer string      `hcl:"manufacturer,optional"`
 	Model        string      `hcl:"model,optional"`
 	Profile      string      `hcl:"profile,optional"`
+	ProfileRange hcl.Range   `hcl:"profile,attr_value_range"`
 	Rules        []ruleBlock `hcl:"allow,block"`
 	Def          hcl.Range   `hcl:",def_range"`
 }
@@ -84,13 +86,17 @@ type ruleBlock struct {
 	SrcPorts       hcl.Expression `hcl:"src_ports,optional"`
 	Initiator      string         `hcl:"initiator,optional"`
 	InitRange      hcl.Range      `hcl:"initiator,attr_value_range"`
+	Family         string         `hcl:"family,optional"`
+	FamilyRange    hcl.Range      `hcl:"family,attr_value_range"`
 	Def            hcl.Range      `hcl:",def_range"`
 }
 
 type conduitBlock struct {
 	Name       string         `hcl:"name,label"`
 	From       string         `hcl:"from"`
+	FromRange  hcl.Range      `hcl:"from,attr_value_range"`
 	To         string         `hcl:"to"`
+	ToRange    hcl.Range      `hcl:"to,attr_value_range"`
 	Proto      string         `hcl:"proto,optional"`
 	ProtoRange hcl.Range      `hcl:"proto,attr_value_range"`
 	Ports      hcl.Expression `hcl:"ports,optional"`
@@ -221,6 +227,10 @@ func (d *decoder) rules(bs []ruleBlock, owner string) []segment.Rule {
 		if r.Initiator, err = segment.ParseInitiator(b.Initiator); err != nil {
 			d.errf(b.InitRange, "Invalid initiator", "%s: %v", what, err)
 		}
+		if r.Family, err = segment.ParseFamily(b.Family); err != nil {
+			d.errf(b.FamilyRange, "Invalid family", "%s: %v", what, err)
+		}
+		r.PeerLoc = Loc(b.PeerRange)
 		out = append(out, r)
 	}
 	return out
@@ -268,7 +278,8 @@ func Parse(filename string, src []byte) (*segment.Policy, *hcl.File, hcl.Diagnos
 	}
 	for _, dv := range body.Devices {
 		dev := segment.Device{Name: dv.Name, Zone: dv.Zone, Type: dv.Type, Manufacturer: dv.Manufacturer, Model: dv.Model,
-			Profile: dv.Profile, Rules: d.rules(dv.Rules, "device "+dv.Name), Loc: Loc(dv.Def)}
+			Profile: dv.Profile, Rules: d.rules(dv.Rules, "device "+dv.Name), Loc: Loc(dv.Def),
+			ZoneLoc: Loc(dv.ZoneRange), ProfileLoc: Loc(dv.ProfileRange)}
 		a, err := netip.ParseAddr(dv.Address)
 		if err != nil || a.Zone() != "" {
 			d.errf(dv.AddressRange, "Invalid address", "device %q: %q is not an IP address", dv.Name, dv.Address)
@@ -279,7 +290,7 @@ func Parse(filename string, src []byte) (*segment.Policy, *hcl.File, hcl.Diagnos
 	for _, c := range body.Conduits {
 		what := fmt.Sprintf("conduit %q", c.Name)
 		p.Conduits = append(p.Conduits, segment.Conduit{Name: c.Name, From: c.From, To: c.To, Proto: d.proto(c.Proto, c.ProtoRange, what),
-			DstPorts: d.ports(c.Ports, what), Monitoring: c.Monitoring, Loc: Loc(c.Def)})
+			DstPorts: d.ports(c.Ports, what), Monitoring: c.Monitoring, Loc: Loc(c.Def), FromLoc: Loc(c.FromRange), ToLoc: Loc(c.ToRange)})
 	}
 	if d.diags.HasErrors() {
 		return nil, f, d.diags
