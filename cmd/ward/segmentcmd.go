@@ -84,8 +84,12 @@ func (p *policyFlags) load(ctx context.Context, stderr io.Writer) (*segment.Engi
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
+	shown := map[string]bool{}
+	for _, d := range diags {
+		shown[d.Detail] = true
+	}
 	for _, w := range e.Warnings() {
-		if w.Loc.IsZero() { // validation warnings were shown above
+		if !shown[w.Msg] { // validation warnings were shown above
 			fmt.Fprintln(stderr, "ward: "+w.String())
 		}
 	}
@@ -231,7 +235,8 @@ func newSegmentCompileCmd() *cobra.Command {
 }
 
 func newSegmentImportMUDCmd() *cobra.Command {
-	return &cobra.Command{
+	var draft bool
+	cmd := &cobra.Command{
 		Use:   "import-mud FILE",
 		Short: "Print a MUD (RFC 8520) file as an HCL profile block for a segmentation policy",
 		Long: `Prints the MUD file's rules as a profile block; devices of that model take
@@ -245,9 +250,16 @@ resolved against the policy's devices and controller blocks.`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			f, err := mud.Parse(args[0], data)
+			var opts []mud.Option
+			if draft {
+				opts = append(opts, mud.AcceptDraftContainer())
+			}
+			f, err := mud.Parse(args[0], data, opts...)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
+			}
+			for _, w := range f.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "ward: "+w.String())
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "# Imported by ward segment import-mud from %s\n# MUD URL: %s\n", args[0], f.URL)
@@ -280,4 +292,6 @@ resolved against the policy's devices and controller blocks.`,
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&draft, "accept-draft-container", false, `read ACLs under the pre-RFC name "ietf-access-control-list:access-lists" as RFC 8520's "ietf-access-control-list:acls"`)
+	return cmd
 }

@@ -319,7 +319,50 @@ func Validate(p *Policy) []Issue {
 		}
 		checkPorts(v, c.Loc, what, c.Proto, c.DstPorts, "ports")
 	}
+	checkEmpty(v, p)
 	return v.issues
+}
+
+// checkEmpty warns about policies that deny everything without saying so:
+// an empty profile (its devices are policed by nothing, so every flow to or
+// from them is denied, conduits included) and a policy with no rules and no
+// conduits at all.
+func checkEmpty(v *validator, p *Policy) {
+	users := map[string]int{}
+	rules := len(p.Conduits)
+	for i := range p.Devices {
+		users[p.Devices[i].Profile]++
+		rules += len(p.Devices[i].Rules)
+	}
+	for i := range p.Profiles {
+		pr := &p.Profiles[i]
+		rules += len(pr.Rules)
+		if len(pr.Rules) == 0 {
+			v.warnf(pr.Loc, "profile %q has no rules: its %d device(s) are denied every flow (conduits do not apply to devices with a profile)", pr.Name, users[pr.Name])
+		}
+	}
+	if rules == 0 && (len(p.Zones) > 0 || len(p.Devices) > 0) {
+		var loc Location
+		if f := firstLoc(p).File; f != "" {
+			loc = Location{File: f, Line: 1, Column: 1}
+		}
+		v.warnf(loc, "the policy has no rules and no conduits: every flow is denied")
+	}
+}
+
+// firstLoc is the location of some element of p (for policy-wide issues).
+func firstLoc(p *Policy) Location {
+	for _, z := range p.Zones {
+		if !z.Loc.IsZero() {
+			return z.Loc
+		}
+	}
+	for _, d := range p.Devices {
+		if !d.Loc.IsZero() {
+			return d.Loc
+		}
+	}
+	return Location{}
 }
 
 func deviceNamed(p *Policy, n string) bool {
