@@ -81,7 +81,8 @@ func prefixIntervals(p netip.Prefix) []interval {
 		out = append(out, interval{lo, u128{mappedLo.hi, mappedLo.lo - 1}})
 	}
 	if mappedHi.less(hi) {
-		out = append(out, interval{u128{mappedHi.hi + 1, 0}, hi})
+		next, _ := mappedHi.inc() // cannot wrap: hi is above mappedHi
+		out = append(out, interval{next, hi})
 	}
 	return out
 }

@@ -170,7 +170,9 @@ func (g *propGen) policy() *segment.Policy {
 	for z := range nz {
 		g.addrs = append(g.addrs, netip.AddrFrom4([4]byte{10, byte(z), 0, 200}), netip.MustParseAddr(fmt.Sprintf("fd00:%x::200", z)))
 	}
-	for _, s := range []string{"10.99.0.1", "fd00:99::1", "192.0.2.7", "93.184.216.34", "0.0.0.1", "255.255.255.255", "2001:db8::1", "::5", "8000::1"} {
+	for _, s := range []string{"10.99.0.1", "fd00:99::1", "192.0.2.7", "93.184.216.34", "0.0.0.1", "255.255.255.255", "2001:db8::1", "::5", "8000::1",
+		// Either side of the IPv4-mapped block ::ffff:0:0/96.
+		"::fffe:ffff:ffff", "::1:0:0:0", "::1:0:0:5"} {
 		g.addrs = append(g.addrs, netip.MustParseAddr(s))
 	}
 	g.dns = map[string][]netip.Addr{

@@ -383,14 +383,15 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 			}
 			cr := crule{idx: idx, proto: r.Proto, anyPort: len(r.DstPorts) == 0}
 			var x cruleExtra
-			switch len(r.DstPorts) {
+			dports := mergePorts(r.DstPorts)
+			switch len(dports) {
 			case 0:
 			case 1:
-				cr.dlo, cr.dhi = r.DstPorts[0].Lo, r.DstPorts[0].Hi
+				cr.dlo, cr.dhi = dports[0].Lo, dports[0].Hi
 			default:
-				x.dports = r.DstPorts
+				x.dports = dports
 			}
-			x.sports = r.SrcPorts
+			x.sports = mergePorts(r.SrcPorts)
 			switch r.Peer.Kind {
 			case PeerAny:
 				cr.kind = pkAny
@@ -460,7 +461,7 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 		idx := int32(len(e.conduits))
 		e.conduits = append(e.conduits, conduitInfo{id: "conduit/" + c.Name, loc: c.Loc, spec: c})
 		f, t := e.zoneIndex[c.From], e.zoneIndex[c.To]
-		e.cond[int(f)*e.nz+int(t)] = append(e.cond[int(f)*e.nz+int(t)], cconduit{idx: idx, proto: c.Proto, dports: c.DstPorts, monitoring: c.Monitoring})
+		e.cond[int(f)*e.nz+int(t)] = append(e.cond[int(f)*e.nz+int(t)], cconduit{idx: idx, proto: c.Proto, dports: mergePorts(c.DstPorts), monitoring: c.Monitoring})
 	}
 	return e, nil
 }
@@ -540,6 +541,27 @@ func (e *Engine) lookupZone(a u128) int32 {
 		return -1
 	}
 	return e.ext
+}
+
+// mergePorts returns rs sorted with overlapping and adjacent ranges joined
+// (nil for none): the same ports, in the form interval sets need (the
+// kernel refuses overlapping elements).
+func mergePorts(rs []PortRange) []PortRange {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := slices.Clone(rs)
+	slices.SortFunc(out, func(a, b PortRange) int { return int(a.Lo) - int(b.Lo) })
+	n := 0
+	for _, r := range out[1:] {
+		if last := &out[n]; int(r.Lo) <= int(last.Hi)+1 {
+			last.Hi = max(last.Hi, r.Hi)
+			continue
+		}
+		n++
+		out[n] = r
+	}
+	return out[:n+1]
 }
 
 func portsMatch(rs []PortRange, p uint16) bool {
