@@ -279,3 +279,53 @@ func mustPrefixes(t *testing.T, ss ...string) []netip.Prefix {
 	}
 	return out
 }
+
+// TestMappedFlowIsIPv4: a flow written with IPv4-mapped addresses is
+// decided exactly as the IPv4 flow.
+func TestMappedFlowIsIPv4(t *testing.T) {
+	e := compileHCL(t, `
+zone "lan" { cidrs = ["10.0.1.0/24"] }
+device "a" {
+  address = "10.0.1.5"
+  zone    = "lan"
+  allow "web" {
+    direction = "egress"
+    peer      = "cidr:93.184.216.0/24"
+    proto     = "tcp"
+    ports     = ["443"]
+  }
+}
+`)
+	for _, pair := range [][2]string{
+		{"src=10.0.1.5 dst=93.184.216.34 proto=tcp dport=443", "src=::ffff:10.0.1.5 dst=::ffff:93.184.216.34 proto=tcp dport=443"},
+		{"src=10.0.1.5 dst=93.184.216.34 proto=tcp dport=443", "src=10.0.1.5 dst=::ffff:93.184.216.34 proto=tcp dport=443"},
+		{"src=10.0.1.5 dst=93.184.217.34 proto=tcp dport=443", "src=::ffff:10.0.1.5 dst=::ffff:93.184.217.34 proto=tcp dport=443"},
+	} {
+		a, b := decide(t, e, pair[0]), decide(t, e, pair[1])
+		if a != b {
+			t.Errorf("%s: %v\n%s: %v", pair[0], a, pair[1], b)
+		}
+	}
+	if d := decide(t, e, "src=::ffff:10.0.1.5 dst=::ffff:93.184.216.34 proto=tcp dport=443"); !d.Allow {
+		t.Errorf("mapped flow: %v", d)
+	}
+}
+
+// TestNegativePort says what is wrong with "-5".
+func TestNegativePort(t *testing.T) {
+	_, err := segment.ParsePortRange("-5")
+	if !errors.Is(err, segment.ErrInvalid) || !strings.Contains(err.Error(), `port "-5" is negative`) {
+		t.Errorf("ParsePortRange(-5) = %v", err)
+	}
+	_, _, diags := segmenthcl.Load("t.hcl", []byte(`zone "lan" { cidrs = ["10.0.1.0/24"] }
+conduit "c" {
+  from  = "lan"
+  to    = "external"
+  proto = "tcp"
+  ports = ["443", "-5"]
+}
+`))
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "is negative") || diags[0].Subject.Start.Line != 6 || diags[0].Subject.Start.Column != 19 {
+		t.Errorf("HCL: %v (at %v)", diags, diags[0].Subject)
+	}
+}

@@ -115,6 +115,9 @@ type PortRange struct{ Lo, Hi uint16 }
 
 // ParsePortRange reads "443" or "8000-8080" (1-65535, lo <= hi).
 func ParsePortRange(s string) (PortRange, error) {
+	if t := strings.TrimSpace(s); strings.HasPrefix(t, "-") {
+		return PortRange{}, fmt.Errorf("%w: port %q is negative: want 1-65535 or LO-HI", ErrInvalid, s)
+	}
 	lo, hi, isRange := strings.Cut(strings.TrimSpace(s), "-")
 	a, err := parsePort(lo)
 	if err != nil {
