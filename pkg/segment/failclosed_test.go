@@ -3,6 +3,7 @@ package segment_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -327,5 +328,27 @@ conduit "c" {
 `))
 	if !diags.HasErrors() || !strings.Contains(diags.Error(), "is negative") || diags[0].Subject.Start.Line != 6 || diags[0].Subject.Start.Column != 19 {
 		t.Errorf("HCL: %v (at %v)", diags, diags[0].Subject)
+	}
+}
+
+// TestOverlapWarningsSummarised: 200 overlapping rules on one device give
+// one warning that counts them (19,900 warnings before), while a few
+// overlaps are still reported one by one with both locations.
+func TestOverlapWarningsSummarised(t *testing.T) {
+	p := &segment.Policy{Zones: []segment.Zone{{Name: "lan", CIDRs: mustPrefixes(t, "10.0.1.0/24")}}}
+	d := segment.Device{Name: "a", Addr: netip.MustParseAddr("10.0.1.5"), Zone: "lan", Loc: segment.Location{File: "p.hcl", Line: 3, Column: 1}}
+	for i := range 200 {
+		d.Rules = append(d.Rules, segment.Rule{Name: fmt.Sprintf("r%d", i), Direction: segment.Egress, Peer: segment.Peer{Kind: segment.PeerAny},
+			Proto: segment.ProtoTCP, DstPorts: []segment.PortRange{{Lo: 1, Hi: uint16(1000 + i)}}})
+	}
+	p.Devices = []segment.Device{d}
+	issues := segment.Validate(p)
+	if len(issues) != 1 || !strings.Contains(issues[0].Msg, "device a: 19900 pairs of rules overlap") || issues[0].Loc.Line != 3 {
+		t.Fatalf("%d issues: %v", len(issues), issues[:min(2, len(issues))])
+	}
+	p.Devices[0].Rules = p.Devices[0].Rules[:3]
+	issues = segment.Validate(p)
+	if len(issues) != 3 || !strings.Contains(issues[0].Msg, `device a rule "r1" overlaps rule "r0"`) {
+		t.Fatalf("%v", issues)
 	}
 }

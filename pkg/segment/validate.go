@@ -274,30 +274,19 @@ func Validate(p *Policy) []Issue {
 				v.warnf(r.Loc, "%s: %s packets on connections the %s opens are replies, which the firewall passes anyway; the rule allows no new flow", what, r.Direction, oppositeInitiator(r.Direction))
 			}
 		}
-		// Overlaps: pairs of rules that allow some flow in common.
-		for i := range rs {
-			for j := 0; j < i; j++ {
-				if a, b := &rs[j], &rs[i]; rulesOverlap(a, b) {
-					v.related(Warning, b.Loc, a.Loc, "%s rule %q overlaps rule %q: some flows are allowed by both (%s); the first one written is named in decisions", owner, b.Name, a.Name, overlapWhat(a, b))
-				}
-			}
-		}
 	}
 	for i := range p.Profiles {
 		checkRules("profile "+p.Profiles[i].Name, p.Profiles[i].Rules)
+		v.overlaps("profile "+p.Profiles[i].Name, p.Profiles[i].Loc, nil, p.Profiles[i].Rules)
 	}
 	for i := range p.Devices {
 		d := &p.Devices[i]
 		checkRules("device "+d.Name, d.Rules)
+		var prof *Profile
 		if pr := profiles[d.Profile]; pr != nil && d.Profile != "" {
-			for j := range d.Rules {
-				for k := range pr.Rules {
-					if a, b := &pr.Rules[k], &d.Rules[j]; rulesOverlap(a, b) {
-						v.related(Warning, b.Loc, a.Loc, "device %s rule %q overlaps its profile %q rule %q (%s)", d.Name, b.Name, pr.Name, a.Name, overlapWhat(a, b))
-					}
-				}
-			}
+			prof = pr
 		}
+		v.overlaps("device "+d.Name, d.Loc, prof, d.Rules)
 	}
 	conduits := map[string]*Conduit{}
 	for i := range p.Conduits {
@@ -363,6 +352,53 @@ func firstLoc(p *Policy) Location {
 		}
 	}
 	return Location{}
+}
+
+// maxOverlapWarnings is how many overlapping pairs of one device or
+// profile are reported one by one; beyond it they are summarised in one
+// warning (a device with 200 overlapping rules printed 19,900 warnings).
+const maxOverlapWarnings = 3
+
+// overlaps warns about pairs of rules that allow some flow in common:
+// among rs, and between rs and the profile's rules (prof may be nil).
+func (v *validator) overlaps(owner string, loc Location, prof *Profile, rs []Rule) {
+	type pair struct {
+		a, b *Rule
+		what string
+	}
+	var pairs []pair
+	n := 0
+	add := func(a, b *Rule, what string) {
+		n++
+		if len(pairs) <= maxOverlapWarnings {
+			pairs = append(pairs, pair{a, b, what})
+		}
+	}
+	for i := range rs {
+		for j := 0; j < i; j++ {
+			if a, b := &rs[j], &rs[i]; rulesOverlap(a, b) {
+				add(a, b, fmt.Sprintf("rule %q overlaps rule %q", b.Name, a.Name))
+			}
+		}
+		if prof != nil {
+			for k := range prof.Rules {
+				if a, b := &prof.Rules[k], &rs[i]; rulesOverlap(a, b) {
+					add(a, b, fmt.Sprintf("rule %q overlaps its profile %q rule %q", b.Name, prof.Name, a.Name))
+				}
+			}
+		}
+	}
+	if n <= maxOverlapWarnings {
+		for _, x := range pairs {
+			v.related(Warning, x.b.Loc, x.a.Loc, "%s %s: some flows are allowed by both (%s); the first one written is named in decisions", owner, x.what, overlapWhat(x.a, x.b))
+		}
+		return
+	}
+	var eg []string
+	for _, x := range pairs[:maxOverlapWarnings] {
+		eg = append(eg, x.what)
+	}
+	v.warnf(loc, "%s: %d pairs of rules overlap (some flows are allowed by both; the first one written is named in decisions), e.g. %s", owner, n, strings.Join(eg, "; "))
 }
 
 func deviceNamed(p *Policy, n string) bool {
