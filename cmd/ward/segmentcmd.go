@@ -71,7 +71,12 @@ func (p *policyFlags) load(ctx context.Context, stderr io.Writer) (*segment.Engi
 		name = strings.TrimSuffix(strings.ToLower(name), ".")
 		res[name] = append(res[name], a)
 	}
-	pol, f, diags := segmenthcl.Load(p.policy, src)
+	// Loading a big policy takes seconds: the first SIGINT or SIGTERM (ctx)
+	// stops it.
+	pol, f, diags, err := segmenthcl.LoadContext(ctx, p.policy, src)
+	if err != nil {
+		return nil, err
+	}
 	if len(diags) > 0 {
 		if err := segmenthcl.WriteDiagnostics(stderr, f, diags); err != nil {
 			return nil, err
@@ -82,6 +87,9 @@ func (p *policyFlags) load(ctx context.Context, stderr io.Writer) (*segment.Engi
 	}
 	e, err := segment.Compile(ctx, pol, segment.WithResolver(res))
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, usageErr("%v", err)
 	}
 	shown := map[string]bool{}
@@ -152,6 +160,9 @@ with # are copied through as they are.`,
 			sc.Buffer(make([]byte, 64<<10), 1<<20)
 			bad, n := 0, 0
 			for sc.Scan() {
+				if err := cmd.Context().Err(); err != nil {
+					return err // SIGINT or SIGTERM: stop at once
+				}
 				n++
 				line := strings.TrimSpace(sc.Text())
 				if line == "" || strings.HasPrefix(line, "#") {

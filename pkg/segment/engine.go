@@ -216,12 +216,15 @@ func Compile(ctx context.Context, p *Policy, opts ...Option) (*Engine, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	issues := Validate(p)
+	issues, err := ValidateContext(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	if errs := Errors(issues); len(errs) > 0 {
 		return nil, &PolicyError{Issues: errs}
 	}
 	resolved, warns := resolveDNS(ctx, p, cfg.resolver)
-	e, err := build(p, cfg, resolved)
+	e, err := build(ctx, p, cfg, resolved)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +294,7 @@ func (e *Engine) Refresh(ctx context.Context) (*Engine, bool, error) {
 	if same {
 		return e, false, nil
 	}
-	n, err := build(e.policy, e.cfg, resolved)
+	n, err := build(ctx, e.policy, e.cfg, resolved)
 	if err != nil {
 		return nil, false, err
 	}
@@ -301,7 +304,7 @@ func (e *Engine) Refresh(ctx context.Context) (*Engine, bool, error) {
 	return n, true, nil
 }
 
-func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Engine, error) {
+func build(ctx context.Context, p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Engine, error) {
 	e := &Engine{policy: p, cfg: cfg, resolved: resolved}
 	e.zoneIndex = map[string]int32{}
 	for i, z := range p.Zones {
@@ -359,6 +362,9 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 	}
 	sets := map[setKey]addrSet{}
 	for i := range p.Devices {
+		if i&1023 == 1023 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		d := &p.Devices[i]
 		manufacturer, model := d.Manufacturer, d.Model
 		var prof *Profile

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -84,8 +85,20 @@ func warnings(is []Issue) []Issue {
 }
 
 type validator struct {
+	ctx    context.Context
 	p      *Policy
 	issues []Issue
+	n      int
+	err    error // ctx's error once it ended
+}
+
+// stop reports whether ctx has ended; it looks only every 1024 calls, so
+// loops can call it per element.
+func (v *validator) stop() bool {
+	if v.n++; v.n&1023 == 0 && v.err == nil {
+		v.err = v.ctx.Err()
+	}
+	return v.err != nil
 }
 
 func (v *validator) errorf(loc Location, format string, args ...any) {
@@ -109,7 +122,26 @@ func validPrefix(p netip.Prefix) bool { return p.IsValid() && p.Masked() == p }
 // another rule of the same device, allow only replies, or name a peer with
 // no members are warnings.
 func Validate(p *Policy) []Issue {
-	v := &validator{p: p}
+	issues, _ := ValidateContext(context.Background(), p)
+	return issues
+}
+
+// ValidateContext is Validate that stops early, with ctx's error, when ctx
+// ends (a policy of 100,000 devices takes a while).
+func ValidateContext(ctx context.Context, p *Policy) ([]Issue, error) {
+	v := &validator{ctx: ctx, p: p}
+	v.validate()
+	if v.err == nil {
+		v.err = ctx.Err()
+	}
+	if v.err != nil {
+		return nil, v.err
+	}
+	return v.issues, nil
+}
+
+func (v *validator) validate() {
+	p := v.p
 	for _, n := range p.LocalNetworks {
 		switch {
 		case !validPrefix(n):
@@ -121,6 +153,9 @@ func Validate(p *Policy) []Issue {
 	zones := map[string]*Zone{}
 	var ranges []zoneIv
 	for i := range p.Zones {
+		if v.stop() {
+			return
+		}
 		z := &p.Zones[i]
 		switch {
 		case z.Name == "":
@@ -132,6 +167,9 @@ func Validate(p *Policy) []Issue {
 		}
 		zones[z.Name] = z
 		for _, c := range z.CIDRs {
+			if v.stop() {
+				return
+			}
 			switch {
 			case !validPrefix(c):
 				v.errorf(z.Loc, "zone %q: CIDR %s is invalid or has host bits set", z.Name, c)
@@ -173,6 +211,9 @@ func Validate(p *Policy) []Issue {
 	devs := map[string]*Device{}
 	addrs := map[netip.Addr]*Device{}
 	for i := range p.Devices {
+		if v.stop() {
+			return
+		}
 		d := &p.Devices[i]
 		if d.Name == "" {
 			v.errorf(d.Loc, "device without a name")
@@ -280,6 +321,9 @@ func Validate(p *Policy) []Issue {
 		v.overlaps("profile "+p.Profiles[i].Name, p.Profiles[i].Loc, nil, p.Profiles[i].Rules)
 	}
 	for i := range p.Devices {
+		if v.stop() {
+			return
+		}
 		d := &p.Devices[i]
 		checkRules("device "+d.Name, d.Rules)
 		var prof *Profile
@@ -309,7 +353,6 @@ func Validate(p *Policy) []Issue {
 		checkPorts(v, c.Loc, what, c.Proto, c.DstPorts, "ports")
 	}
 	checkEmpty(v, p)
-	return v.issues
 }
 
 // checkEmpty warns about policies that deny everything without saying so:
