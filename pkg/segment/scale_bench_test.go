@@ -71,7 +71,7 @@ func TestZoneOverlapSweepFindsEveryOverlap(t *testing.T) {
 }
 
 // bigPolicyMB is the size of BenchmarkLoadBigPolicy's policy.
-var bigPolicyMB = 5
+var bigPolicyMB = 50
 
 // bigPolicy writes an HCL policy of about size bytes: zones, and devices
 // with a profile and rules of their own.
