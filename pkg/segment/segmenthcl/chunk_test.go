@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // chunkedEqualsWhole parses src in the smallest pieces the splitter allows,
@@ -134,5 +135,82 @@ func TestParseContextCancelled(t *testing.T) {
 	p, _, diags, err := ParseContext(context.Background(), "f.hcl", []byte(b.String()))
 	if err != nil || diags.HasErrors() || len(p.Zones) < 1000 {
 		t.Fatalf("%v %v", err, diags)
+	}
+}
+
+// fastEqualsHCL: where fastParse accepts src, hclsyntax accepts it too and
+// both decode to the same policy (or both fail to decode). It reports
+// whether fastParse accepted it.
+func fastEqualsHCL(t testing.TB, src []byte) bool {
+	t.Helper()
+	body, ok := fastParse("f.hcl", src, hcl.InitialPos)
+	if !ok {
+		return false
+	}
+	f, diags := hclsyntax.ParseConfig(src, "f.hcl", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatalf("fastParse accepted what hclsyntax refuses: %v\n%q", diags, src)
+	}
+	got, _, gotOK := decodeWalked(body)
+	want, _, wantOK := decodeWalked(f.Body.(*hclsyntax.Body))
+	if gotOK != wantOK || !reflect.DeepEqual(got, want) {
+		t.Fatalf("fastParse differs from hclsyntax (%v, %v):\n got  %+v\n want %+v\n%q", gotOK, wantOK, got, want, src)
+	}
+	return true
+}
+
+// TestFastParseMatchesHCL: the fast parser builds what hclsyntax builds on
+// plain policies, and declines what it does not handle.
+func TestFastParseMatchesHCL(t *testing.T) {
+	plain := `local_networks = ["10.0.0.0/8", "fd00::/16"]
+
+# a comment
+zone "z" {
+  cidrs = [
+    "10.9.0.0/16",
+    "fd00:9::/64",
+  ]
+}
+
+profile "p" {
+  manufacturer = "m.example"
+  allow "a" {
+    direction = "egress"
+    peer      = "zone:z"
+    proto     = "tcp"
+    ports     = ["443", "8000-8080"]
+    family    = "ipv4"
+  }
+}
+device "d" {
+  address = "10.9.0.5"
+  zone    = "z"
+  profile = "p"
+}
+conduit "c" {
+  from       = "z"
+  to         = "external"
+  monitoring = true
+}
+`
+	if !fastEqualsHCL(t, []byte(plain)) {
+		t.Fatal("fastParse declined a plain policy")
+	}
+	for _, s := range []string{
+		`zone "z" { cidrs = ["10.0.0.0/8"] }` + "\n", // single-line block
+		"zone \"z\" {\n  spike {\n    window = \"1s\"\n    device_limit = 5\n  }\n}\n",
+		"device \"d\" {\n  address = \"a\\\"b\"\n}\n",
+		"device \"d\" {\n  address = \"${x}\"\n}\n",
+		"device \"d\" {\n  address = \"é\"\n}\n",
+		"/* c */\nzone \"z\" {\n}\n",
+		"zone \"z\" {\n  cidrs = [\n    # c\n    \"10.0.0.0/8\",\n  ]\n}\n",
+		"zone \"z\" {\r\n}\r\n",
+		"zone \"z\" {\n  a = \"x\" }\n",
+		"zone \"z\" {\n  a = \"x\"\n  a = \"y\"\n}\n",
+		"zone z {\n}\n",
+	} {
+		if fastEqualsHCL(t, []byte(s)) {
+			t.Errorf("fastParse accepted %q", s)
+		}
 	}
 }

@@ -290,7 +290,7 @@ func parseChunks(ctx context.Context, filename string, src []byte, chunks []chun
 					return
 				}
 				c := chunks[i]
-				p, local, ok := parseFast(filename, src[c.start.Byte:c.end], c.start)
+				p, local, ok := parseChunk(filename, src, c)
 				parts[i], failed[i], hasLocal[i] = p, !ok, local
 			}
 		}()
@@ -333,6 +333,56 @@ func parseWhole(filename string, src []byte, start hcl.Pos) (p *segment.Policy, 
 	}
 	p, diags, local = convert(&body)
 	return p, f, diags, local
+}
+
+// parseChunk parses one chunk: with fastParse where it can, item by item
+// where fastParse declines the chunk (hclsyntax for the items it declines).
+func parseChunk(filename string, src []byte, c chunk) (*segment.Policy, bool, bool) {
+	text := src[c.start.Byte:c.end]
+	if body, ok := fastParse(filename, text, c.start); ok {
+		return decodeWalked(body)
+	}
+	items := []chunk{c}
+	if sub := splitTopLevel(text, 1); len(sub) > 1 {
+		items = items[:0]
+		for _, it := range sub {
+			// splitTopLevel counted from the chunk's start.
+			items = append(items, chunk{hcl.Pos{Line: c.start.Line + it.start.Line - 1, Column: 1, Byte: c.start.Byte + it.start.Byte}, c.start.Byte + it.end})
+		}
+	}
+	out := &segment.Policy{}
+	local := false
+	for _, it := range items {
+		var p *segment.Policy
+		var l, ok bool
+		if body, fast := fastParse(filename, src[it.start.Byte:it.end], it.start); fast {
+			p, l, ok = decodeWalked(body)
+		} else {
+			p, l, ok = parseFast(filename, src[it.start.Byte:it.end], it.start)
+		}
+		if !ok || l && local {
+			return nil, false, false
+		}
+		if l {
+			local = true
+			out.LocalNetworks = p.LocalNetworks
+		}
+		out.Zones = append(out.Zones, p.Zones...)
+		out.Controllers = append(out.Controllers, p.Controllers...)
+		out.Profiles = append(out.Profiles, p.Profiles...)
+		out.Devices = append(out.Devices, p.Devices...)
+		out.Conduits = append(out.Conduits, p.Conduits...)
+	}
+	return out, local, true
+}
+
+func decodeWalked(body *hclsyntax.Body) (*segment.Policy, bool, bool) {
+	fb, ok := walkFile(body)
+	if !ok {
+		return nil, false, false
+	}
+	p, diags, local := convert(fb)
+	return p, local, !diags.HasErrors()
 }
 
 // parseFast parses a chunk and decodes it with walkFile instead of gohcl

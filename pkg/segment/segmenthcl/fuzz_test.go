@@ -21,6 +21,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The chunked fast path agrees with gohcl wherever it accepts.
 		chunkedEqualsWhole(t, data)
+		fastEqualsHCL(t, data)
 		p, _, diags := Parse("fuzz.hcl", data)
 		if diags.HasErrors() {
 			if p != nil {
