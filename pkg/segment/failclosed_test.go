@@ -352,3 +352,15 @@ func TestOverlapWarningsSummarised(t *testing.T) {
 		t.Fatalf("%v", issues)
 	}
 }
+
+// TestFamilyMismatchWarned: an IPv6-only rule on an IPv4 device can never
+// match; Validate says so.
+func TestFamilyMismatchWarned(t *testing.T) {
+	p := &segment.Policy{Zones: []segment.Zone{{Name: "lan", CIDRs: mustPrefixes(t, "10.0.1.0/24")}},
+		Devices: []segment.Device{{Name: "a", Addr: netip.MustParseAddr("10.0.1.5"), Zone: "lan",
+			Rules: []segment.Rule{{Name: "r", Direction: segment.Egress, Peer: segment.Peer{Kind: segment.PeerAny}, Family: segment.IPv6}}}}}
+	issues := segment.Validate(p)
+	if len(issues) != 1 || issues[0].Severity != segment.Warning || !strings.Contains(issues[0].Msg, "is for ipv6 but the device's address 10.0.1.5 is not") {
+		t.Fatalf("%v", issues)
+	}
+}

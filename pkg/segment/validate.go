@@ -326,6 +326,11 @@ func (v *validator) validate() {
 		}
 		d := &p.Devices[i]
 		checkRules("device "+d.Name, d.Rules)
+		for j := range d.Rules {
+			if r := &d.Rules[j]; d.Addr.IsValid() && !r.Family.has(d.Addr) {
+				v.warnf(r.Loc, "device %s rule %q is for %s but the device's address %s is not: the rule never matches", d.Name, r.Name, r.Family, d.Addr)
+			}
+		}
 		var prof *Profile
 		if pr := profiles[d.Profile]; pr != nil && d.Profile != "" {
 			prof = pr
