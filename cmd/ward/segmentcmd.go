@@ -158,13 +158,37 @@ with # are copied through as they are.`,
 			}
 			sc := bufio.NewScanner(in)
 			sc.Buffer(make([]byte, 64<<10), 1<<20)
+			// Read in a goroutine so that SIGINT or SIGTERM (ctx) stops the
+			// command at once, even while it waits for input on a pipe.
+			ctx := cmd.Context()
+			lines := make(chan string, 256)
+			scanErr := make(chan error, 1)
+			go func() {
+				defer close(lines)
+				for sc.Scan() {
+					select {
+					case lines <- sc.Text():
+					case <-ctx.Done():
+						scanErr <- ctx.Err()
+						return
+					}
+				}
+				scanErr <- sc.Err()
+			}()
 			bad, n := 0, 0
-			for sc.Scan() {
-				if err := cmd.Context().Err(); err != nil {
-					return err // SIGINT or SIGTERM: stop at once
+			for {
+				var text string
+				var ok bool
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case text, ok = <-lines:
+				}
+				if !ok {
+					break
 				}
 				n++
-				line := strings.TrimSpace(sc.Text())
+				line := strings.TrimSpace(text)
 				if line == "" || strings.HasPrefix(line, "#") {
 					fmt.Fprintln(out, line)
 					continue
@@ -183,7 +207,10 @@ with # are copied through as they are.`,
 					}
 				}
 			}
-			if err := sc.Err(); err != nil {
+			if err := <-scanErr; err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
 				return usageErr("%s: %v", flows, err)
 			}
 			if bad > 0 {
