@@ -144,6 +144,9 @@ func (d *decoder) strings(expr hcl.Expression, what string) []item {
 	if expr == nil {
 		return nil
 	}
+	if l, ok := expr.(*strListExpr); ok {
+		return l.items // from fastParse: already strings
+	}
 	if v, diags := expr.Value(nil); !diags.HasErrors() && v.IsNull() {
 		return nil // attribute absent
 	}
@@ -255,7 +258,11 @@ func Parse(filename string, src []byte) (*segment.Policy, *hcl.File, hcl.Diagnos
 // splitter is unsure of, or one with errors, is parsed whole, so the
 // result and the diagnostics are exactly those of a whole-file parse.
 func ParseContext(ctx context.Context, filename string, src []byte) (*segment.Policy, *hcl.File, hcl.Diagnostics, error) {
-	if chunks := splitTopLevel(src, chunkSize); len(chunks) > 1 {
+	chunks := splitTopLevel(src, chunkSize)
+	if len(chunks) == 0 {
+		chunks = []chunk{{hcl.InitialPos, len(src)}} // small, or one huge block
+	}
+	{
 		p, ok, err := parseChunks(ctx, filename, src, chunks)
 		if err != nil {
 			return nil, nil, nil, err
