@@ -364,3 +364,38 @@ func TestFamilyMismatchWarned(t *testing.T) {
 		t.Fatalf("%v", issues)
 	}
 }
+
+// TestDeviceZoneLookup: a device's address is found in its zone's CIDRs
+// even behind a later, narrower CIDR of the same zone, and a device inside
+// another zone or outside its own is refused.
+func TestDeviceZoneLookup(t *testing.T) {
+	zones := []segment.Zone{
+		{Name: "a", CIDRs: mustPrefixes(t, "10.0.0.0/8", "10.1.0.0/16", "fd00::/16")},
+		{Name: "b", CIDRs: mustPrefixes(t, "192.168.0.0/16")},
+		{Name: "devs"}, // device-only
+	}
+	tests := []struct {
+		addr, zone, want string
+	}{
+		{"10.200.0.1", "a", ""}, // after 10.1.0.0/16 starts, still in 10.0.0.0/8
+		{"10.1.2.3", "a", ""},
+		{"fd00:1::1", "a", ""},
+		{"192.168.1.1", "b", ""},
+		{"172.16.0.1", "devs", ""},
+		{"192.168.1.1", "a", `is in zone "a" but its address 192.168.1.1 is inside zone "b" (192.168.0.0/16)`},
+		{"10.200.0.1", "devs", `is in zone "devs" but its address 10.200.0.1 is inside zone "a" (10.0.0.0/8)`},
+		{"11.0.0.1", "a", `address 11.0.0.1 is outside its zone "a"`},
+		{"::ffff:10.200.0.1", "a", ""}, // the IPv4 address
+		{"::a00:1", "a", `address ::a00:1 is outside its zone "a"`},
+	}
+	for _, tt := range tests {
+		p := &segment.Policy{Zones: zones, Devices: []segment.Device{{Name: "d", Addr: netip.MustParseAddr(tt.addr), Zone: tt.zone}}}
+		errs := segment.Errors(segment.Validate(p))
+		switch {
+		case tt.want == "" && len(errs) > 0:
+			t.Errorf("%s in %s: %v", tt.addr, tt.zone, errs)
+		case tt.want != "" && (len(errs) == 0 || !strings.Contains(errs[0].Msg, tt.want)):
+			t.Errorf("%s in %s: %v, want %q", tt.addr, tt.zone, errs, tt.want)
+		}
+	}
+}
