@@ -67,7 +67,7 @@ func TestSegmentCheckStdinAndBadLines(t *testing.T) {
 	assert.True(t, strings.HasPrefix(lines[0], "allow conduit/clinical-to-ehr"))
 	assert.Equal(t, "", lines[1])
 	assert.Equal(t, "# a comment", lines[2])
-	assert.Equal(t, "error: segment: invalid flow: missing dport= for tcp in \"src=10.77.20.33 dst=10.77.30.20 proto=tcp\"", lines[3])
+	assert.Equal(t, "error: segment: invalid flow: column 42: missing dport= for tcp in \"src=10.77.20.33 dst=10.77.30.20 proto=tcp\"", lines[3])
 	assert.Equal(t, "deny default (no conduit allows it)", lines[4])
 	assert.Contains(t, errb.String(), "-:4: segment: invalid flow")
 }

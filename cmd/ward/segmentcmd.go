@@ -71,7 +71,12 @@ func (p *policyFlags) load(ctx context.Context, stderr io.Writer) (*segment.Engi
 		name = strings.TrimSuffix(strings.ToLower(name), ".")
 		res[name] = append(res[name], a)
 	}
-	pol, f, diags := segmenthcl.Load(p.policy, src)
+	// Loading a big policy takes seconds: the first SIGINT or SIGTERM (ctx)
+	// stops it.
+	pol, f, diags, err := segmenthcl.LoadContext(ctx, p.policy, src)
+	if err != nil {
+		return nil, err
+	}
 	if len(diags) > 0 {
 		if err := segmenthcl.WriteDiagnostics(stderr, f, diags); err != nil {
 			return nil, err
@@ -82,10 +87,17 @@ func (p *policyFlags) load(ctx context.Context, stderr io.Writer) (*segment.Engi
 	}
 	e, err := segment.Compile(ctx, pol, segment.WithResolver(res))
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, usageErr("%v", err)
 	}
+	shown := map[string]bool{}
+	for _, d := range diags {
+		shown[d.Detail] = true
+	}
 	for _, w := range e.Warnings() {
-		if w.Loc.IsZero() { // validation warnings were shown above
+		if !shown[w.Msg] { // validation warnings were shown above
 			fmt.Fprintln(stderr, "ward: "+w.String())
 		}
 	}
@@ -146,10 +158,37 @@ with # are copied through as they are.`,
 			}
 			sc := bufio.NewScanner(in)
 			sc.Buffer(make([]byte, 64<<10), 1<<20)
+			// Read in a goroutine so that SIGINT or SIGTERM (ctx) stops the
+			// command at once, even while it waits for input on a pipe.
+			ctx := cmd.Context()
+			lines := make(chan string, 256)
+			scanErr := make(chan error, 1)
+			go func() {
+				defer close(lines)
+				for sc.Scan() {
+					select {
+					case lines <- sc.Text():
+					case <-ctx.Done():
+						scanErr <- ctx.Err()
+						return
+					}
+				}
+				scanErr <- sc.Err()
+			}()
 			bad, n := 0, 0
-			for sc.Scan() {
+			for {
+				var text string
+				var ok bool
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case text, ok = <-lines:
+				}
+				if !ok {
+					break
+				}
 				n++
-				line := strings.TrimSpace(sc.Text())
+				line := strings.TrimSpace(text)
 				if line == "" || strings.HasPrefix(line, "#") {
 					fmt.Fprintln(out, line)
 					continue
@@ -168,7 +207,10 @@ with # are copied through as they are.`,
 					}
 				}
 			}
-			if err := sc.Err(); err != nil {
+			if err := <-scanErr; err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
 				return usageErr("%s: %v", flows, err)
 			}
 			if bad > 0 {
@@ -231,7 +273,8 @@ func newSegmentCompileCmd() *cobra.Command {
 }
 
 func newSegmentImportMUDCmd() *cobra.Command {
-	return &cobra.Command{
+	var draft bool
+	cmd := &cobra.Command{
 		Use:   "import-mud FILE",
 		Short: "Print a MUD (RFC 8520) file as an HCL profile block for a segmentation policy",
 		Long: `Prints the MUD file's rules as a profile block; devices of that model take
@@ -245,9 +288,16 @@ resolved against the policy's devices and controller blocks.`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			f, err := mud.Parse(args[0], data)
+			var opts []mud.Option
+			if draft {
+				opts = append(opts, mud.AcceptDraftContainer())
+			}
+			f, err := mud.Parse(args[0], data, opts...)
 			if err != nil {
 				return &exitError{code: exitUsage, err: err}
+			}
+			for _, w := range f.Warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "ward: "+w.String())
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "# Imported by ward segment import-mud from %s\n# MUD URL: %s\n", args[0], f.URL)
@@ -280,4 +330,6 @@ resolved against the policy's devices and controller blocks.`,
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&draft, "accept-draft-container", false, `read ACLs under the pre-RFC name "ietf-access-control-list:access-lists" as RFC 8520's "ietf-access-control-list:acls"`)
+	return cmd
 }

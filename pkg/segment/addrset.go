@@ -29,7 +29,17 @@ func (a u128) inc() (u128, bool) {
 	return u128{hi, lo}, true
 }
 
-// prefixRange returns the first and last address of p.
+// The IPv4-mapped block ::ffff:0:0/96 is where IPv4 addresses live in the
+// u128 space. An IPv6 prefix never covers it: "::/0" means every IPv6
+// address, not every IPv4 one too, and the decision engine must agree with
+// nftables, whose ip and ip6 families never meet.
+var (
+	mappedLo = u128{0, 0xffff << 32}
+	mappedHi = u128{0, 0xffff<<32 | 0xffffffff}
+)
+
+// prefixRange returns the first and last address of p, ignoring the
+// family rule above; prefixIntervals applies it.
 func prefixRange(p netip.Prefix) (u128, u128) {
 	a := p.Masked().Addr()
 	bits := p.Bits()
@@ -54,6 +64,35 @@ func prefixRange(p netip.Prefix) (u128, u128) {
 	return lo, hi
 }
 
+// prefixIntervals returns the addresses of p as at most two intervals: an
+// IPv4 prefix is one interval inside the mapped block, an IPv6 prefix is
+// its range minus the mapped block (nothing for a prefix inside it, which
+// ParsePrefix and Validate refuse).
+func prefixIntervals(p netip.Prefix) []interval {
+	lo, hi := prefixRange(p)
+	if p.Addr().Is4() {
+		return []interval{{lo, hi}}
+	}
+	if hi.less(mappedLo) || mappedHi.less(lo) {
+		return []interval{{lo, hi}}
+	}
+	var out []interval
+	if lo.less(mappedLo) {
+		out = append(out, interval{lo, u128{mappedLo.hi, mappedLo.lo - 1}})
+	}
+	if mappedHi.less(hi) {
+		next, _ := mappedHi.inc() // cannot wrap: hi is above mappedHi
+		out = append(out, interval{next, hi})
+	}
+	return out
+}
+
+// isMapped reports whether p is an IPv6 prefix inside ::ffff:0:0/96: an
+// IPv4 prefix in disguise, refused so that one address has one family.
+func isMapped(p netip.Prefix) bool {
+	return p.Addr().Is4In6() && p.Bits() >= 96
+}
+
 type interval struct{ lo, hi u128 }
 
 // addrSet is a set of addresses as sorted, disjoint, non-adjacent intervals.
@@ -62,8 +101,7 @@ type addrSet []interval
 func newAddrSet(ps []netip.Prefix) addrSet {
 	ivs := make([]interval, 0, len(ps))
 	for _, p := range ps {
-		lo, hi := prefixRange(p)
-		ivs = append(ivs, interval{lo, hi})
+		ivs = append(ivs, prefixIntervals(p)...)
 	}
 	return mergeIntervals(ivs)
 }

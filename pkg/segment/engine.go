@@ -216,12 +216,15 @@ func Compile(ctx context.Context, p *Policy, opts ...Option) (*Engine, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	issues := Validate(p)
+	issues, err := ValidateContext(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	if errs := Errors(issues); len(errs) > 0 {
 		return nil, &PolicyError{Issues: errs}
 	}
 	resolved, warns := resolveDNS(ctx, p, cfg.resolver)
-	e, err := build(p, cfg, resolved)
+	e, err := build(ctx, p, cfg, resolved)
 	if err != nil {
 		return nil, err
 	}
@@ -291,7 +294,7 @@ func (e *Engine) Refresh(ctx context.Context) (*Engine, bool, error) {
 	if same {
 		return e, false, nil
 	}
-	n, err := build(e.policy, e.cfg, resolved)
+	n, err := build(ctx, e.policy, e.cfg, resolved)
 	if err != nil {
 		return nil, false, err
 	}
@@ -301,15 +304,16 @@ func (e *Engine) Refresh(ctx context.Context) (*Engine, bool, error) {
 	return n, true, nil
 }
 
-func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Engine, error) {
+func build(ctx context.Context, p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Engine, error) {
 	e := &Engine{policy: p, cfg: cfg, resolved: resolved}
 	e.zoneIndex = map[string]int32{}
 	for i, z := range p.Zones {
 		e.zoneNames = append(e.zoneNames, z.Name)
 		e.zoneIndex[z.Name] = int32(i)
 		for _, c := range z.CIDRs {
-			lo, hi := prefixRange(c)
-			e.zoneTable = append(e.zoneTable, zoneRange{interval{lo, hi}, int32(i)})
+			for _, iv := range prefixIntervals(c) {
+				e.zoneTable = append(e.zoneTable, zoneRange{iv, int32(i)})
+			}
 		}
 	}
 	e.ext = int32(len(p.Zones))
@@ -358,6 +362,9 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 	}
 	sets := map[setKey]addrSet{}
 	for i := range p.Devices {
+		if i&1023 == 1023 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		d := &p.Devices[i]
 		manufacturer, model := d.Manufacturer, d.Model
 		var prof *Profile
@@ -377,16 +384,20 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 			if !opensFlows(r.Direction, r.Initiator) {
 				return // reply-only: conntrack lets replies through
 			}
+			if !r.Family.has(d.Addr) {
+				return // every flow of the device is of the device's family
+			}
 			cr := crule{idx: idx, proto: r.Proto, anyPort: len(r.DstPorts) == 0}
 			var x cruleExtra
-			switch len(r.DstPorts) {
+			dports := mergePorts(r.DstPorts)
+			switch len(dports) {
 			case 0:
 			case 1:
-				cr.dlo, cr.dhi = r.DstPorts[0].Lo, r.DstPorts[0].Hi
+				cr.dlo, cr.dhi = dports[0].Lo, dports[0].Hi
 			default:
-				x.dports = r.DstPorts
+				x.dports = dports
 			}
-			x.sports = r.SrcPorts
+			x.sports = mergePorts(r.SrcPorts)
 			switch r.Peer.Kind {
 			case PeerAny:
 				cr.kind = pkAny
@@ -456,7 +467,7 @@ func build(p *Policy, cfg compileConfig, resolved map[string][]netip.Addr) (*Eng
 		idx := int32(len(e.conduits))
 		e.conduits = append(e.conduits, conduitInfo{id: "conduit/" + c.Name, loc: c.Loc, spec: c})
 		f, t := e.zoneIndex[c.From], e.zoneIndex[c.To]
-		e.cond[int(f)*e.nz+int(t)] = append(e.cond[int(f)*e.nz+int(t)], cconduit{idx: idx, proto: c.Proto, dports: c.DstPorts, monitoring: c.Monitoring})
+		e.cond[int(f)*e.nz+int(t)] = append(e.cond[int(f)*e.nz+int(t)], cconduit{idx: idx, proto: c.Proto, dports: mergePorts(c.DstPorts), monitoring: c.Monitoring})
 	}
 	return e, nil
 }
@@ -536,6 +547,27 @@ func (e *Engine) lookupZone(a u128) int32 {
 		return -1
 	}
 	return e.ext
+}
+
+// mergePorts returns rs sorted with overlapping and adjacent ranges joined
+// (nil for none): the same ports, in the form interval sets need (the
+// kernel refuses overlapping elements).
+func mergePorts(rs []PortRange) []PortRange {
+	if len(rs) == 0 {
+		return nil
+	}
+	out := slices.Clone(rs)
+	slices.SortFunc(out, func(a, b PortRange) int { return int(a.Lo) - int(b.Lo) })
+	n := 0
+	for _, r := range out[1:] {
+		if last := &out[n]; int(r.Lo) <= int(last.Hi)+1 {
+			last.Hi = max(last.Hi, r.Hi)
+			continue
+		}
+		n++
+		out[n] = r
+	}
+	return out[:n+1]
 }
 
 func portsMatch(rs []PortRange, p uint16) bool {
@@ -905,8 +937,7 @@ func (e *Engine) QuarantineRanges() (v4, v6 [][2]netip.Addr) {
 			continue
 		}
 		for _, c := range p.Zones[z].CIDRs {
-			lo, hi := prefixRange(c)
-			ivs = append(ivs, interval{lo, hi})
+			ivs = append(ivs, prefixIntervals(c)...)
 		}
 		for i := range p.Devices {
 			if p.Devices[i].Zone == p.Zones[z].Name {

@@ -35,6 +35,7 @@ func (f Flow) String() string {
 func ParseFlow(s string) (Flow, error) {
 	var f Flow
 	seen := map[string]bool{}
+	cols := map[string]int{} // where each field started, for errors found at the end
 	col := 0
 	rest := s
 	for {
@@ -61,6 +62,7 @@ func ParseFlow(s string) (Flow, error) {
 			return bad("%s given twice", k)
 		}
 		seen[k] = true
+		cols[k] = at
 		switch k {
 		case "src", "dst":
 			a, err := netip.ParseAddr(v)
@@ -94,19 +96,26 @@ func ParseFlow(s string) (Flow, error) {
 		col += end
 		rest = rest[end:]
 	}
+	end := len(s) + 1 // a missing field is reported at the end of the line
 	for _, k := range []string{"src", "dst", "proto"} {
 		if !seen[k] {
-			return Flow{}, fmt.Errorf("%w: missing %s= in %q", ErrFlow, k, s)
+			return Flow{}, fmt.Errorf("%w: column %d: missing %s= in %q", ErrFlow, end, k, s)
 		}
 	}
+	// IPv4-mapped addresses were unmapped above: such a flow is an IPv4
+	// flow, and pairing one with a native IPv6 address is an error.
 	if f.Src.Is4() != f.Dst.Is4() {
-		return Flow{}, fmt.Errorf("%w: src %s and dst %s are of different address families", ErrFlow, f.Src, f.Dst)
+		return Flow{}, fmt.Errorf("%w: column %d: src %s and dst %s are of different address families", ErrFlow, cols["dst"], f.Src, f.Dst)
 	}
 	if f.Proto.hasPorts() && !seen["dport"] {
-		return Flow{}, fmt.Errorf("%w: missing dport= for %s in %q", ErrFlow, f.Proto, s)
+		return Flow{}, fmt.Errorf("%w: column %d: missing dport= for %s in %q", ErrFlow, end, f.Proto, s)
 	}
-	if !f.Proto.hasPorts() && (seen["dport"] || seen["sport"]) {
-		return Flow{}, fmt.Errorf("%w: %s flows have no ports in %q", ErrFlow, f.Proto, s)
+	if !f.Proto.hasPorts() {
+		for _, k := range []string{"dport", "sport"} {
+			if seen[k] {
+				return Flow{}, fmt.Errorf("%w: column %d: %s flows have no ports in %q", ErrFlow, cols[k], f.Proto, s)
+			}
+		}
 	}
 	return f, nil
 }

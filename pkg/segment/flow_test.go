@@ -24,10 +24,10 @@ func TestParseFlow(t *testing.T) {
 		}
 	}
 	bad := []struct{ in, want string }{
-		{"", "missing src="},
-		{"src=10.0.0.5 dst=10.1.0.2 proto=tcp", "missing dport= for tcp"},
-		{"src=10.0.0.5 dst=10.1.0.2 dport=443", "missing proto="},
-		{"src=10.0.0.5 proto=tcp dport=443", "missing dst="},
+		{"", "column 1: missing src="},
+		{"src=10.0.0.5 dst=10.1.0.2 proto=tcp", "column 36: missing dport= for tcp"},
+		{"src=10.0.0.5 dst=10.1.0.2 dport=443", "column 36: missing proto="},
+		{"src=10.0.0.5 proto=tcp dport=443", "column 33: missing dst="},
 		{"src=10.0.0.500 dst=10.1.0.2 proto=tcp dport=443", `column 1: src "10.0.0.500" is not an IP address`},
 		{"src=10.0.0.5 dst=10.1.0.2 proto=tcp dport=0", "column 37: dport \"0\": want 1-65535"},
 		{"src=10.0.0.5 dst=10.1.0.2 proto=tcp dport=70000", "column 37: dport \"70000\""},
@@ -36,8 +36,13 @@ func TestParseFlow(t *testing.T) {
 		{"src=10.0.0.5 dst=10.1.0.2 proto=any dport=443", "column 27: proto \"any\""},
 		{"src=10.0.0.5 dst=10.1.0.2 proto=tcp dport=443 flags=S", `column 47: unknown field "flags"`},
 		{"src=10.0.0.5 dst=10.1.0.2 proto=tcp dport", `column 37: "dport": want key=value`},
-		{"src=10.0.0.5 dst=2001:db8::1 proto=tcp dport=1", "different address families"},
-		{"src=10.0.0.5 dst=10.1.0.2 proto=icmp dport=1", "icmp flows have no ports"},
+		{"src=10.0.0.5 dst=2001:db8::1 proto=tcp dport=1", "column 14: src 10.0.0.5 and dst 2001:db8::1 are of different address families"},
+		// An IPv4-mapped address is IPv4: with a native IPv6 one it is two families.
+		{"src=::ffff:10.0.0.5 dst=2001:db8::1 proto=tcp dport=1", "column 21: src 10.0.0.5 and dst 2001:db8::1 are of different address families"},
+		{"src=10.0.0.5 dst=10.1.0.2 proto=icmp dport=1", "column 38: icmp flows have no ports"},
+		{"src=10.0.0.5 dst=10.1.0.2 sport=7 proto=icmp", "column 27: icmp flows have no ports"},
+		{"src=10.0.0.5 dst=10.1.0.2 proto=tcp dport=-5", `column 37: dport "-5": want 1-65535`},
+		{"src=10.0.0.5 dst=10.1.0.2 proto=0", `column 27: proto "0"`},
 		{"src=fe80::1%eth0 dst=fe80::2 proto=tcp dport=1", "not an IP address"},
 	}
 	for _, tt := range bad {

@@ -39,10 +39,22 @@ func (l Location) String() string {
 	return b.String()
 }
 
+// Or returns l, or def when l is zero.
+func (l Location) Or(def Location) Location {
+	if l.IsZero() {
+		return def
+	}
+	return l
+}
+
 // IsZero reports whether l says nothing.
 func (l Location) IsZero() bool { return l.File == "" && l.Line == 0 && l.Path == "" }
 
-// Protocol numbers Ward policies use. ProtoAny matches every protocol.
+// Proto is an IP protocol number, as in the IPv4 protocol and IPv6 next
+// header fields. In rules and conduits ProtoAny (the zero value) matches
+// every protocol. Protocol 0 (HOPOPT, the IPv6 hop-by-hop options header)
+// cannot be named in a policy: ParseProto and the MUD import refuse it, so
+// that "0" can never be read as "any" (any is spelled any).
 type Proto uint8
 
 const (
@@ -53,7 +65,9 @@ const (
 	ProtoICMPv6 Proto = 58
 )
 
-// ParseProto reads "tcp", "udp", "icmp", "icmpv6", "any" or a number 0-255.
+// ParseProto reads "tcp", "udp", "icmp", "icmpv6", "any" or a number
+// 1-255. "0" is refused: it is HOPOPT, not a transport protocol, and
+// writing it for "any" was a way to allow everything by accident.
 func ParseProto(s string) (Proto, error) {
 	switch strings.ToLower(s) {
 	case "", "any":
@@ -69,7 +83,10 @@ func ParseProto(s string) (Proto, error) {
 	}
 	n, err := strconv.ParseUint(s, 10, 8)
 	if err != nil {
-		return 0, fmt.Errorf("%w: protocol %q: want tcp, udp, icmp, icmpv6, any or 0-255", ErrInvalid, s)
+		return 0, fmt.Errorf("%w: protocol %q: want tcp, udp, icmp, icmpv6, any or 1-255", ErrInvalid, s)
+	}
+	if n == 0 {
+		return 0, fmt.Errorf("%w: protocol 0 (HOPOPT) cannot be matched; for every protocol write any", ErrInvalid)
 	}
 	return Proto(n), nil
 }
@@ -98,6 +115,9 @@ type PortRange struct{ Lo, Hi uint16 }
 
 // ParsePortRange reads "443" or "8000-8080" (1-65535, lo <= hi).
 func ParsePortRange(s string) (PortRange, error) {
+	if t := strings.TrimSpace(s); strings.HasPrefix(t, "-") {
+		return PortRange{}, fmt.Errorf("%w: port %q is negative: want 1-65535 or LO-HI", ErrInvalid, s)
+	}
 	lo, hi, isRange := strings.Cut(strings.TrimSpace(s), "-")
 	a, err := parsePort(lo)
 	if err != nil {
@@ -220,6 +240,54 @@ func opensFlows(d Direction, i Initiator) bool {
 	return false
 }
 
+// Family restricts a rule to one address family. MUD ACLs are typed
+// (ipv4-acl-type, ipv6-acl-type): an ACE written for IPv4 must not open the
+// same door over IPv6.
+type Family uint8
+
+const (
+	// FamilyAny: the rule applies to IPv4 and IPv6 flows.
+	FamilyAny Family = 0
+	IPv4      Family = 4
+	IPv6      Family = 6
+)
+
+func (f Family) String() string {
+	switch f {
+	case FamilyAny:
+		return "any"
+	case IPv4:
+		return "ipv4"
+	case IPv6:
+		return "ipv6"
+	}
+	return "family(" + strconv.Itoa(int(f)) + ")"
+}
+
+// ParseFamily reads "ipv4", "ipv6" or "any" ("" is any).
+func ParseFamily(s string) (Family, error) {
+	switch s {
+	case "", "any":
+		return FamilyAny, nil
+	case "ipv4":
+		return IPv4, nil
+	case "ipv6":
+		return IPv6, nil
+	}
+	return 0, fmt.Errorf("%w: family %q: want ipv4, ipv6 or any", ErrInvalid, s)
+}
+
+// has reports whether addresses like a belong to family f.
+func (f Family) has(a netip.Addr) bool {
+	switch f {
+	case IPv4:
+		return a.Unmap().Is4()
+	case IPv6:
+		return !a.Unmap().Is4()
+	}
+	return true
+}
+
 // PeerKind is how a rule names the other end of a flow.
 type PeerKind uint8
 
@@ -302,7 +370,9 @@ func ParsePeer(s string) (Peer, error) {
 
 // ParsePrefix reads a CIDR ("10.0.0.0/8") or a single address (a /32 or
 // /128). Host bits must be zero: "10.0.0.1/8" is refused rather than
-// guessed at.
+// guessed at. An IPv4-mapped CIDR ("::ffff:10.0.0.0/104") is refused: write
+// it as IPv4. A single mapped address is taken as the IPv4 address.
+// IPv6 CIDRs never hold IPv4 addresses: "::/0" is every IPv6 address.
 func ParsePrefix(s string) (netip.Prefix, error) {
 	if !strings.Contains(s, "/") {
 		a, err := netip.ParseAddr(s)
@@ -318,6 +388,13 @@ func ParsePrefix(s string) (netip.Prefix, error) {
 	}
 	if p.Masked() != p {
 		return netip.Prefix{}, fmt.Errorf("%w: CIDR %q has host bits set (did you mean %s?)", ErrInvalid, s, p.Masked())
+	}
+	if p.Addr().Zone() != "" {
+		return netip.Prefix{}, fmt.Errorf("%w: CIDR %q has a zone", ErrInvalid, s)
+	}
+	if isMapped(p) {
+		// One address, one family: IPv4 is written as IPv4.
+		return netip.Prefix{}, fmt.Errorf("%w: CIDR %q is IPv4-mapped IPv6; write the IPv4 CIDR %s", ErrInvalid, s, unmapPrefix(p))
 	}
 	return p, nil
 }
@@ -337,7 +414,12 @@ type Rule struct {
 	DstPorts  []PortRange
 	SrcPorts  []PortRange
 	Initiator Initiator
-	Loc       Location
+	// Family limits the rule to IPv4 or IPv6 flows (FamilyAny: both).
+	Family Family
+	Loc    Location
+	// PeerLoc is where the peer was written, for errors about it (zero:
+	// use Loc).
+	PeerLoc Location
 }
 
 // Zone is a network segment: address ranges and/or named devices.
@@ -381,6 +463,9 @@ type Device struct {
 	Profile      string // rules shared by every device of a model
 	Rules        []Rule
 	Loc          Location
+	// ZoneLoc and ProfileLoc are where the zone and profile were named,
+	// for errors about them (zero: use Loc).
+	ZoneLoc, ProfileLoc Location
 }
 
 // Profile is a set of rules shared by devices of one model (a MUD file).
@@ -401,6 +486,8 @@ type Conduit struct {
 	DstPorts   []PortRange
 	Monitoring bool
 	Loc        Location
+	// FromLoc and ToLoc are where the zones were named (zero: use Loc).
+	FromLoc, ToLoc Location
 }
 
 // Controller lists the addresses of a MUD controller class (or of the

@@ -75,8 +75,7 @@ func (e *Engine) Ruleset() *Ruleset {
 	for _, z := range p.Zones {
 		var ivs []interval
 		for _, c := range z.CIDRs {
-			lo, hi := prefixRange(c)
-			ivs = append(ivs, interval{lo, hi})
+			ivs = append(ivs, prefixIntervals(c)...)
 		}
 		for j := range p.Devices {
 			if p.Devices[j].Zone == z.Name {
@@ -123,7 +122,7 @@ func (e *Engine) Ruleset() *Ruleset {
 	for i := range p.Conduits {
 		c := &p.Conduits[i]
 		rs.Conduits = append(rs.Conduits, RulesetConduit{ID: e.conduits[i].id, From: int(e.zoneIndex[c.From]), To: int(e.zoneIndex[c.To]),
-			Proto: c.Proto, DstPorts: c.DstPorts, Monitoring: c.Monitoring})
+			Proto: c.Proto, DstPorts: mergePorts(c.DstPorts), Monitoring: c.Monitoring})
 	}
 	return rs
 }

@@ -1,6 +1,7 @@
 package segment
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"strings"
@@ -84,8 +85,20 @@ func warnings(is []Issue) []Issue {
 }
 
 type validator struct {
+	ctx    context.Context
 	p      *Policy
 	issues []Issue
+	n      int
+	err    error // ctx's error once it ended
+}
+
+// stop reports whether ctx has ended; it looks only every 1024 calls, so
+// loops can call it per element.
+func (v *validator) stop() bool {
+	if v.n++; v.n&1023 == 0 && v.err == nil {
+		v.err = v.ctx.Err()
+	}
+	return v.err != nil
 }
 
 func (v *validator) errorf(loc Location, format string, args ...any) {
@@ -109,20 +122,40 @@ func validPrefix(p netip.Prefix) bool { return p.IsValid() && p.Masked() == p }
 // another rule of the same device, allow only replies, or name a peer with
 // no members are warnings.
 func Validate(p *Policy) []Issue {
-	v := &validator{p: p}
+	issues, _ := ValidateContext(context.Background(), p)
+	return issues
+}
+
+// ValidateContext is Validate that stops early, with ctx's error, when ctx
+// ends (a policy of 100,000 devices takes a while).
+func ValidateContext(ctx context.Context, p *Policy) ([]Issue, error) {
+	v := &validator{ctx: ctx, p: p}
+	v.validate()
+	if v.err == nil {
+		v.err = ctx.Err()
+	}
+	if v.err != nil {
+		return nil, v.err
+	}
+	return v.issues, nil
+}
+
+func (v *validator) validate() {
+	p := v.p
 	for _, n := range p.LocalNetworks {
-		if !validPrefix(n) {
+		switch {
+		case !validPrefix(n):
 			v.errorf(Location{}, "local network %s: invalid CIDR or host bits set", n)
+		case isMapped(n):
+			v.errorf(Location{}, "local network %s: an IPv4-mapped IPv6 CIDR; write the IPv4 CIDR %s", n, unmapPrefix(n))
 		}
 	}
 	zones := map[string]*Zone{}
-	type zr struct {
-		iv   interval
-		zone *Zone
-		cidr netip.Prefix
-	}
-	var ranges []zr
+	var ranges []zoneIv
 	for i := range p.Zones {
+		if v.stop() {
+			return
+		}
 		z := &p.Zones[i]
 		switch {
 		case z.Name == "":
@@ -134,17 +167,20 @@ func Validate(p *Policy) []Issue {
 		}
 		zones[z.Name] = z
 		for _, c := range z.CIDRs {
-			if !validPrefix(c) {
+			if v.stop() {
+				return
+			}
+			switch {
+			case !validPrefix(c):
 				v.errorf(z.Loc, "zone %q: CIDR %s is invalid or has host bits set", z.Name, c)
 				continue
+			case isMapped(c):
+				v.errorf(z.Loc, "zone %q: CIDR %s is IPv4-mapped IPv6; write the IPv4 CIDR %s", z.Name, c, unmapPrefix(c))
+				continue
 			}
-			lo, hi := prefixRange(c)
-			for _, o := range ranges {
-				if !(hi.less(o.iv.lo) || o.iv.hi.less(lo)) {
-					v.related(Error, z.Loc, o.zone.Loc, "zone %q CIDR %s overlaps zone %q CIDR %s: an address would be in two zones", z.Name, c, o.zone.Name, o.cidr)
-				}
+			for _, iv := range prefixIntervals(c) {
+				ranges = append(ranges, zoneIv{iv, z, c})
 			}
-			ranges = append(ranges, zr{interval{lo, hi}, z, c})
 		}
 		if s := z.Spike; s != nil {
 			if s.Window <= 0 {
@@ -158,6 +194,9 @@ func Validate(p *Policy) []Issue {
 			}
 		}
 	}
+	zt := newZoneTable(ranges, func(a, b *zoneIv) {
+		v.related(Error, a.zone.Loc, b.zone.Loc, "zone %q CIDR %s overlaps zone %q CIDR %s: an address would be in two zones", a.zone.Name, a.cidr, b.zone.Name, b.cidr)
+	})
 	zoneExists := func(n string) bool { return zones[n] != nil || n == External }
 	profiles := map[string]*Profile{}
 	for i := range p.Profiles {
@@ -172,6 +211,9 @@ func Validate(p *Policy) []Issue {
 	devs := map[string]*Device{}
 	addrs := map[netip.Addr]*Device{}
 	for i := range p.Devices {
+		if v.stop() {
+			return
+		}
 		d := &p.Devices[i]
 		if d.Name == "" {
 			v.errorf(d.Loc, "device without a name")
@@ -191,17 +233,14 @@ func Validate(p *Policy) []Issue {
 		if d.Zone == "" {
 			v.errorf(d.Loc, "device %q: no zone", d.Name)
 		} else if zones[d.Zone] == nil {
-			v.errorf(d.Loc, "device %q: unknown zone %q", d.Name, d.Zone)
+			v.errorf(d.ZoneLoc.Or(d.Loc), "device %q: unknown zone %q", d.Name, d.Zone)
 		} else {
-			k := key(a)
 			own := false
-			for _, o := range ranges {
-				if !k.less(o.iv.lo) && !o.iv.hi.less(k) {
-					if o.zone.Name == d.Zone {
-						own = true
-					} else {
-						v.related(Error, d.Loc, o.zone.Loc, "device %q is in zone %q but its address %s is inside zone %q (%s)", d.Name, d.Zone, a, o.zone.Name, o.cidr)
-					}
+			if o := zt.find(key(a)); o != nil {
+				if o.zone.Name == d.Zone {
+					own = true
+				} else {
+					v.related(Error, d.Loc, o.zone.Loc, "device %q is in zone %q but its address %s is inside zone %q (%s)", d.Name, d.Zone, a, o.zone.Name, o.cidr)
 				}
 			}
 			if z := zones[d.Zone]; !own && len(z.CIDRs) > 0 {
@@ -209,7 +248,7 @@ func Validate(p *Policy) []Issue {
 			}
 		}
 		if d.Profile != "" && profiles[d.Profile] == nil {
-			v.errorf(d.Loc, "device %q: unknown profile %q", d.Name, d.Profile)
+			v.errorf(d.ProfileLoc.Or(d.Loc), "device %q: unknown profile %q", d.Name, d.Profile)
 		}
 	}
 	controllers := map[string]bool{}
@@ -237,16 +276,21 @@ func Validate(p *Policy) []Issue {
 			}
 			switch r.Peer.Kind {
 			case PeerCIDR:
-				if !validPrefix(r.Peer.Prefix) {
-					v.errorf(r.Loc, "%s: peer CIDR %s is invalid or has host bits set", what, r.Peer.Prefix)
+				switch pf := r.Peer.Prefix; {
+				case !validPrefix(pf):
+					v.errorf(r.Loc, "%s: peer CIDR %s is invalid or has host bits set", what, pf)
+				case isMapped(pf):
+					v.errorf(r.Loc, "%s: peer CIDR %s is IPv4-mapped IPv6; write the IPv4 CIDR %s", what, pf, unmapPrefix(pf))
+				case !r.Family.has(pf.Addr()):
+					v.errorf(r.Loc, "%s: family %s but the peer CIDR %s is not: the rule would match nothing", what, r.Family, pf)
 				}
 			case PeerZone:
 				if !zoneExists(r.Peer.Value) {
-					v.errorf(r.Loc, "%s: unknown zone %q", what, r.Peer.Value)
+					v.errorf(r.PeerLoc.Or(r.Loc), "%s: unknown zone %q", what, r.Peer.Value)
 				}
 			case PeerDevice:
 				if devs[r.Peer.Value] == nil && !deviceNamed(p, r.Peer.Value) {
-					v.errorf(r.Loc, "%s: unknown device %q", what, r.Peer.Value)
+					v.errorf(r.PeerLoc.Or(r.Loc), "%s: unknown device %q", what, r.Peer.Value)
 				}
 			case PeerController:
 				if !controllers[r.Peer.Value] {
@@ -260,6 +304,9 @@ func Validate(p *Policy) []Issue {
 			default:
 				v.errorf(r.Loc, "%s: no peer", what)
 			}
+			if r.Family != FamilyAny && r.Family != IPv4 && r.Family != IPv6 {
+				v.errorf(r.Loc, "%s: invalid family %d", what, r.Family)
+			}
 			checkPorts(v, r.Loc, what, r.Proto, r.DstPorts, "ports")
 			checkPorts(v, r.Loc, what, r.Proto, r.SrcPorts, "source ports")
 			if r.Initiator > InitEither {
@@ -268,30 +315,27 @@ func Validate(p *Policy) []Issue {
 				v.warnf(r.Loc, "%s: %s packets on connections the %s opens are replies, which the firewall passes anyway; the rule allows no new flow", what, r.Direction, oppositeInitiator(r.Direction))
 			}
 		}
-		// Overlaps: pairs of rules that allow some flow in common.
-		for i := range rs {
-			for j := 0; j < i; j++ {
-				if a, b := &rs[j], &rs[i]; rulesOverlap(a, b) {
-					v.related(Warning, b.Loc, a.Loc, "%s rule %q overlaps rule %q: some flows are allowed by both (%s); the first one written is named in decisions", owner, b.Name, a.Name, overlapWhat(a, b))
-				}
-			}
-		}
 	}
 	for i := range p.Profiles {
 		checkRules("profile "+p.Profiles[i].Name, p.Profiles[i].Rules)
+		v.overlaps("profile "+p.Profiles[i].Name, p.Profiles[i].Loc, nil, p.Profiles[i].Rules)
 	}
 	for i := range p.Devices {
+		if v.stop() {
+			return
+		}
 		d := &p.Devices[i]
 		checkRules("device "+d.Name, d.Rules)
-		if pr := profiles[d.Profile]; pr != nil && d.Profile != "" {
-			for j := range d.Rules {
-				for k := range pr.Rules {
-					if a, b := &pr.Rules[k], &d.Rules[j]; rulesOverlap(a, b) {
-						v.related(Warning, b.Loc, a.Loc, "device %s rule %q overlaps its profile %q rule %q (%s)", d.Name, b.Name, pr.Name, a.Name, overlapWhat(a, b))
-					}
-				}
+		for j := range d.Rules {
+			if r := &d.Rules[j]; d.Addr.IsValid() && !r.Family.has(d.Addr) {
+				v.warnf(r.Loc, "device %s rule %q is for %s but the device's address %s is not: the rule never matches", d.Name, r.Name, r.Family, d.Addr)
 			}
 		}
+		var prof *Profile
+		if pr := profiles[d.Profile]; pr != nil && d.Profile != "" {
+			prof = pr
+		}
+		v.overlaps("device "+d.Name, d.Loc, prof, d.Rules)
 	}
 	conduits := map[string]*Conduit{}
 	for i := range p.Conduits {
@@ -303,14 +347,106 @@ func Validate(p *Policy) []Issue {
 			v.related(Error, c.Loc, o.Loc, "%s defined twice", what)
 		}
 		conduits[c.Name] = c
-		for _, z := range []string{c.From, c.To} {
-			if !zoneExists(z) {
-				v.errorf(c.Loc, "%s: unknown zone %q", what, z)
+		for _, z := range []struct {
+			name string
+			loc  Location
+		}{{c.From, c.FromLoc}, {c.To, c.ToLoc}} {
+			if !zoneExists(z.name) {
+				v.errorf(z.loc.Or(c.Loc), "%s: unknown zone %q", what, z.name)
 			}
 		}
 		checkPorts(v, c.Loc, what, c.Proto, c.DstPorts, "ports")
 	}
-	return v.issues
+	checkEmpty(v, p)
+}
+
+// checkEmpty warns about policies that deny everything without saying so:
+// an empty profile (its devices are policed by nothing, so every flow to or
+// from them is denied, conduits included) and a policy with no rules and no
+// conduits at all.
+func checkEmpty(v *validator, p *Policy) {
+	users := map[string]int{}
+	rules := len(p.Conduits)
+	for i := range p.Devices {
+		users[p.Devices[i].Profile]++
+		rules += len(p.Devices[i].Rules)
+	}
+	for i := range p.Profiles {
+		pr := &p.Profiles[i]
+		rules += len(pr.Rules)
+		if len(pr.Rules) == 0 {
+			v.warnf(pr.Loc, "profile %q has no rules: its %d device(s) are denied every flow (conduits do not apply to devices with a profile)", pr.Name, users[pr.Name])
+		}
+	}
+	if rules == 0 && (len(p.Zones) > 0 || len(p.Devices) > 0) {
+		var loc Location
+		if f := firstLoc(p).File; f != "" {
+			loc = Location{File: f, Line: 1, Column: 1}
+		}
+		v.warnf(loc, "the policy has no rules and no conduits: every flow is denied")
+	}
+}
+
+// firstLoc is the location of some element of p (for policy-wide issues).
+func firstLoc(p *Policy) Location {
+	for _, z := range p.Zones {
+		if !z.Loc.IsZero() {
+			return z.Loc
+		}
+	}
+	for _, d := range p.Devices {
+		if !d.Loc.IsZero() {
+			return d.Loc
+		}
+	}
+	return Location{}
+}
+
+// maxOverlapWarnings is how many overlapping pairs of one device or
+// profile are reported one by one; beyond it they are summarised in one
+// warning (a device with 200 overlapping rules printed 19,900 warnings).
+const maxOverlapWarnings = 3
+
+// overlaps warns about pairs of rules that allow some flow in common:
+// among rs, and between rs and the profile's rules (prof may be nil).
+func (v *validator) overlaps(owner string, loc Location, prof *Profile, rs []Rule) {
+	type pair struct {
+		a, b *Rule
+		what string
+	}
+	var pairs []pair
+	n := 0
+	add := func(a, b *Rule, what string) {
+		n++
+		if len(pairs) <= maxOverlapWarnings {
+			pairs = append(pairs, pair{a, b, what})
+		}
+	}
+	for i := range rs {
+		for j := 0; j < i; j++ {
+			if a, b := &rs[j], &rs[i]; rulesOverlap(a, b) {
+				add(a, b, fmt.Sprintf("rule %q overlaps rule %q", b.Name, a.Name))
+			}
+		}
+		if prof != nil {
+			for k := range prof.Rules {
+				if a, b := &prof.Rules[k], &rs[i]; rulesOverlap(a, b) {
+					add(a, b, fmt.Sprintf("rule %q overlaps its profile %q rule %q", b.Name, prof.Name, a.Name))
+				}
+			}
+		}
+	}
+	if n <= maxOverlapWarnings {
+		for _, x := range pairs {
+			v.related(Warning, x.b.Loc, x.a.Loc, "%s %s: some flows are allowed by both (%s); the first one written is named in decisions", owner, x.what, overlapWhat(x.a, x.b))
+		}
+		return
+	}
+	var eg []string
+	for _, x := range pairs[:maxOverlapWarnings] {
+		eg = append(eg, x.what)
+	}
+	v.warnf(loc, "%s: %d pairs of rules overlap (some flows are allowed by both; the first one written is named in decisions), e.g. %s", owner, n, strings.Join(eg, "; "))
 }
 
 func deviceNamed(p *Policy, n string) bool {

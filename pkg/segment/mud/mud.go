@@ -35,6 +35,23 @@ type Error struct {
 func (e *Error) Error() string { return e.Loc.String() + ": " + e.Msg }
 func (e *Error) Unwrap() error { return e.Err }
 
+const (
+	rfcACLs   = "ietf-access-control-list:acls"
+	draftACLs = "ietf-access-control-list:access-lists"
+)
+
+// Option changes how Parse reads a file.
+type Option func(*config)
+
+type config struct{ draftContainer bool }
+
+// AcceptDraftContainer reads ACLs published under the pre-RFC container
+// name "ietf-access-control-list:access-lists" (still found in files
+// written against the drafts) as RFC 8520's "ietf-access-control-list:acls",
+// with a warning. Everything inside must still be RFC 8519/8520. Without
+// it such files are refused with ErrInvalid, saying which name the RFC uses.
+func AcceptDraftContainer() Option { return func(c *config) { c.draftContainer = true } }
+
 // File is what a MUD file says about one device model.
 type File struct {
 	URL          string
@@ -44,6 +61,9 @@ type File struct {
 	ModelName    string
 	// Profile holds the file's rules, named after the model.
 	Profile segment.Profile
+	// Warnings are things a reader should know that do not make the file
+	// wrong: a file that allows nothing at all, for example.
+	Warnings []segment.Issue
 }
 
 type document struct {
@@ -149,8 +169,25 @@ var slugRe = regexp.MustCompile(`[^a-z0-9._-]+`)
 // whose peer is the destination, to-device ACEs ingress rules whose peer is
 // the source; ietf-mud matches become MUD-class peers (same-manufacturer,
 // manufacturer, model, local-networks, controller, my-controller).
-func Parse(filename string, data []byte) (*File, error) {
+func Parse(filename string, data []byte, opts ...Option) (*File, error) {
+	var cfg config
+	for _, o := range opts {
+		o(&cfg)
+	}
 	at := func(p string) segment.Location { return segment.Location{File: filename, Path: p} }
+	var draftWarning []segment.Issue
+	if cfg.draftContainer {
+		var top map[string]json.RawMessage
+		if json.Unmarshal(data, &top) == nil && top[draftACLs] != nil && top[rfcACLs] == nil {
+			top[rfcACLs] = top[draftACLs]
+			delete(top, draftACLs)
+			if b, err := json.Marshal(top); err == nil {
+				data = b
+				draftWarning = append(draftWarning, segment.Issue{Severity: segment.Warning, Loc: at(""),
+					Msg: fmt.Sprintf("the ACLs are under the pre-RFC container name %q; read as %q (RFC 8520)", draftACLs, rfcACLs)})
+			}
+		}
+	}
 	fail := func(kind error, p, format string, args ...any) error {
 		return &Error{Loc: at(p), Msg: fmt.Sprintf(format, args...), Err: kind}
 	}
@@ -167,6 +204,13 @@ func Parse(filename string, data []byte) (*File, error) {
 			return nil, &Error{Loc: segment.Location{File: filename, Line: l, Column: c, Path: te.Field}, Msg: fmt.Sprintf("%s: want a JSON %s", te.Value, te.Type), Err: ErrInvalid}
 		}
 		return nil, fail(ErrInvalid, "", "%v", err)
+	}
+	if p, msg, ok := checkKeys(data); !ok {
+		kind := ErrUnsupported
+		if strings.Contains(msg, "pre-RFC draft") {
+			kind = ErrInvalid
+		}
+		return nil, fail(kind, p, "%s", msg)
 	}
 	m := doc.MUD
 	if m == nil {
@@ -231,9 +275,13 @@ func Parse(filename string, data []byte) (*File, error) {
 				if err != nil {
 					return nil, err
 				}
-				dup := slices.ContainsFunc(f.Profile.Rules, func(o segment.Rule) bool { return sameRule(o, r) })
-				if dup {
-					continue // the same rule from the file's IPv4 and IPv6 ACLs
+				if i := slices.IndexFunc(f.Profile.Rules, func(o segment.Rule) bool { return sameRule(o, r) }); i >= 0 {
+					// The same rule from the file's IPv4 and IPv6 ACLs: one
+					// rule for both families.
+					if o := &f.Profile.Rules[i]; o.Family != r.Family {
+						o.Family = segment.FamilyAny
+					}
+					continue
 				}
 				r.Name = e.Name
 				if used[r.Name] {
@@ -247,10 +295,33 @@ func Parse(filename string, data []byte) (*File, error) {
 			}
 		}
 	}
+	f.Warnings = append(f.Warnings, draftWarning...)
+	if len(f.Profile.Rules) == 0 {
+		f.Warnings = append(f.Warnings, segment.Issue{Severity: segment.Warning, Loc: at(`"ietf-mud:mud"`),
+			Msg: "the file allows no traffic at all (no accept ACE in from-device-policy or to-device-policy): devices with this profile are denied everything"})
+	}
 	return f, nil
 }
 
+// aclFamily maps an RFC 8519 ACL type to the family its ACEs apply to.
+func aclFamily(t string) (segment.Family, error) {
+	_, name, ok := strings.Cut(t, ":")
+	if !ok {
+		name = t
+	}
+	switch name {
+	case "ipv4-acl-type", "mixed-eth-ipv4-acl-type":
+		return segment.IPv4, nil
+	case "ipv6-acl-type", "mixed-eth-ipv6-acl-type":
+		return segment.IPv6, nil
+	case "", "mixed-eth-ipv4-ipv6-acl-type":
+		return segment.FamilyAny, nil
+	}
+	return 0, fmt.Errorf("%w: ACL type %q: want ipv4-acl-type, ipv6-acl-type or a mixed IP type", ErrUnsupported, t)
+}
+
 func sameRule(a, b segment.Rule) bool {
+	// Family aside: the caller merges a rule written once per family.
 	return a.Direction == b.Direction && a.Peer == b.Peer && a.Proto == b.Proto && a.Initiator == b.Initiator &&
 		slices.Equal(a.DstPorts, b.DstPorts) && slices.Equal(a.SrcPorts, b.SrcPorts)
 }
@@ -285,14 +356,32 @@ func aceRule(a *acl, e *ace, dir segment.Direction, loc segment.Location, fail f
 	if mt.IPv6 != nil {
 		ip, fam = mt.IPv6, "ipv6"
 	}
-	if (a.Type == "ipv4-acl-type" && fam == "ipv6" && mt.IPv6 != nil) || (a.Type == "ipv6-acl-type" && mt.IPv4 != nil) {
+	aclFam, err := aclFamily(a.Type)
+	if err != nil {
+		return r, fail(ErrUnsupported, fmt.Sprintf("acls.acl[%q].type", a.Name), "%v", err)
+	}
+	if (aclFam == segment.IPv4 && mt.IPv6 != nil) || (aclFam == segment.IPv6 && mt.IPv4 != nil) {
 		return r, fail(ErrInvalid, p+".matches", "%s match in an ACL of type %s", fam, a.Type)
+	}
+	// An ACE applies to its ACL's family (RFC 8519 ACL types), or to the
+	// family of its ipv4/ipv6 match: an ipv4-acl-type ACE must not open
+	// the same door over IPv6.
+	r.Family = aclFam
+	switch {
+	case mt.IPv4 != nil:
+		r.Family = segment.IPv4
+	case mt.IPv6 != nil:
+		r.Family = segment.IPv6
 	}
 	var peers []segment.Peer
 	if ip != nil {
 		if ip.Protocol != nil {
 			if *ip.Protocol < 0 || *ip.Protocol > 255 {
 				return r, fail(ErrInvalid, p+".matches."+fam+".protocol", "protocol %d: want 0-255", *ip.Protocol)
+			}
+			if *ip.Protocol == 0 {
+				// HOPOPT, not "any": an ACE for any protocol leaves protocol out.
+				return r, fail(ErrUnsupported, p+".matches."+fam+".protocol", "protocol 0 (HOPOPT) cannot be matched; an ACE for every protocol leaves protocol out")
 			}
 			r.Proto = segment.Proto(*ip.Protocol)
 		}

@@ -133,10 +133,11 @@ func clearLocs(p *segment.Policy) {
 	}
 	for i := range p.Conduits {
 		p.Conduits[i].Loc = segment.Location{}
+		p.Conduits[i].FromLoc, p.Conduits[i].ToLoc = segment.Location{}, segment.Location{}
 	}
 	clearRules := func(rs []segment.Rule) {
 		for i := range rs {
-			rs[i].Loc = segment.Location{}
+			rs[i].Loc, rs[i].PeerLoc = segment.Location{}, segment.Location{}
 		}
 	}
 	for i := range p.Profiles {
@@ -145,6 +146,7 @@ func clearLocs(p *segment.Policy) {
 	}
 	for i := range p.Devices {
 		p.Devices[i].Loc = segment.Location{}
+		p.Devices[i].ZoneLoc, p.Devices[i].ProfileLoc = segment.Location{}, segment.Location{}
 		clearRules(p.Devices[i].Rules)
 	}
 }

@@ -50,6 +50,9 @@ func writeRules(b *hclwrite.Body, rs []segment.Rule) {
 		if r.Initiator != segment.InitDefault {
 			rb.SetAttributeValue("initiator", cty.StringVal(r.Initiator.String()))
 		}
+		if r.Family != segment.FamilyAny {
+			rb.SetAttributeValue("family", cty.StringVal(r.Family.String()))
+		}
 	}
 }
 

@@ -19,6 +19,9 @@ func FuzzParse(f *testing.F) {
 	f.Add(src)
 	f.Add([]byte("zone \"a\" {\n  cidrs = [\"10.0.0.0/24\"]\n}\ndevice \"d\" {\n  address = \"10.0.0.2\"\n  zone = \"a\"\n  allow \"r\" {\n    direction = \"egress\"\n    peer = \"any\"\n    proto = \"udp\"\n    ports = [\"1-9\"]\n  }\n}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The chunked fast path agrees with gohcl wherever it accepts.
+		chunkedEqualsWhole(t, data)
+		fastEqualsHCL(t, data)
 		p, _, diags := Parse("fuzz.hcl", data)
 		if diags.HasErrors() {
 			if p != nil {
