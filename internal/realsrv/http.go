@@ -1,0 +1,190 @@
+package realsrv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Web UI ports.
+const (
+	HTTPPort  = 80
+	HTTPSPort = 443
+)
+
+// Web UI paths.
+const (
+	// PatientPath is a page that shows the test patient to anyone.
+	PatientPath = "/patient.html"
+	// AdminPath is protected by HTTP Basic auth with AdminUser:AdminPassword.
+	AdminPath = "/admin/"
+	// AdminMarker appears only on the admin page (proof a login worked).
+	AdminMarker = "Device administration: firmware 2.4.1"
+)
+
+// The web UI's default credential (appliance vendors' favourite).
+const (
+	AdminUser     = "admin"
+	AdminPassword = "admin"
+)
+
+// TLS certificate of the weak-TLS server: a self-signed RSA-1024 key whose
+// subject names a host name, not the address the server is reached at.
+const (
+	CertCN   = "ward-test-device"
+	CertBits = 1024
+)
+
+// webFiles is a small device web UI.
+var webFiles = map[string]string{
+	"html/index.html": `<!doctype html><title>Ward test device</title>
+<h1>Infusion manager</h1><p><a href="patient.html">Current patient</a> | <a href="admin/">Administration</a></p>
+`,
+	"html/patient.html": `<!doctype html><title>Current patient</title>
+<h1>Current patient</h1><p>Name: ` + PatientFamily + `, ` + PatientGiven + `</p><p>MRN: ` + PatientMRN + `</p>
+<p>Rate: 12.5 mL/h</p>
+`,
+	"html/admin/index.html": `<!doctype html><title>Administration</title><h1>` + AdminMarker + `</h1>
+`,
+}
+
+// nginxConf is Debian's stock /etc/nginx/nginx.conf (user, worker,
+// events, mime types, gzip) with its system paths moved into the
+// server's directory and the sites-enabled include replaced by one site.
+// %[1]s is the directory, %[2]s the http-level TLS lines, %[3]s the listen
+// line and its TLS lines.
+const nginxConf = `user www-data;
+worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log stderr;
+events {
+	worker_connections 768;
+}
+http {
+	sendfile on;
+	tcp_nopush on;
+	types_hash_max_size 2048;
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
+	access_log %[1]s/access.log;
+	client_body_temp_path %[1]s/tmp/body;
+	proxy_temp_path %[1]s/tmp/proxy;
+	fastcgi_temp_path %[1]s/tmp/fastcgi;
+	uwsgi_temp_path %[1]s/tmp/uwsgi;
+	scgi_temp_path %[1]s/tmp/scgi;
+	gzip on;
+%[2]s
+	server {
+		%[3]s
+		root %[1]s/html;
+		index index.html;
+		server_name _;
+		location / {
+			try_files $uri $uri/ =404;
+		}
+		location /admin/ {
+			auth_basic "Device administration";
+			auth_basic_user_file %[1]s/htpasswd;
+		}
+	}
+}
+`
+
+// weakTLS: TLS 1.0 to 1.2 as in Debian's stock nginx.conf (minus 1.3, as
+// on older devices), nginx's default cipher string, and OpenSSL's
+// security level 0 so that TLS 1.0 and the RSA-1024 key really work on
+// Debian 12's OpenSSL 3 (whose default level 2 would refuse both).
+const weakTLS = `	ssl_protocols TLSv1 TLSv1.1 TLSv1.2;
+	ssl_ciphers HIGH:!aNULL:!MD5:@SECLEVEL=0;
+	ssl_prefer_server_ciphers on;`
+
+func startNginxHTTP(ctx context.Context, s *Server) error {
+	s.Ports = []Port{{Proto: "tcp", Port: HTTPPort, Protocol: "http"}}
+	version, err := startNginx(ctx, s, "", fmt.Sprintf("listen %d default_server;", HTTPPort))
+	if err != nil {
+		return err
+	}
+	s.Truths = Truths{
+		Cleartext:              true,
+		TLS:                    false,
+		AnonymousAccess:        true,
+		PatientData:            PatientPath,
+		DefaultCredentials:     AdminUser + ":" + AdminPassword,
+		AuthMechanism:          "http-basic",
+		ServerVersionDisclosed: version,
+	}
+	return nil
+}
+
+func startNginxTLS(ctx context.Context, s *Server) error {
+	s.Ports = []Port{{Proto: "tcp", Port: HTTPSPort, Protocol: "https"}}
+	cert, key := filepath.Join(s.Dir, "cert.pem"), filepath.Join(s.Dir, "key.pem")
+	if _, err := run(ctx, s.Dir, "openssl", "req", "-x509", "-newkey", fmt.Sprintf("rsa:%d", CertBits),
+		"-nodes", "-keyout", key, "-out", cert, "-days", "3650", "-subj", "/CN="+CertCN); err != nil {
+		return err
+	}
+	pem, err := os.ReadFile(cert)
+	if err != nil {
+		return err
+	}
+	s.CA = pem
+	listen := fmt.Sprintf("listen %d ssl default_server;\n\t\tssl_certificate %s;\n\t\tssl_certificate_key %s;", HTTPSPort, cert, key)
+	version, err := startNginx(ctx, s, weakTLS, listen)
+	if err != nil {
+		return err
+	}
+	s.Truths = Truths{
+		Cleartext:              false,
+		TLS:                    true,
+		TLSMinVersion:          "TLS1.0",
+		TLSMaxVersion:          "TLS1.2",
+		WeakCipher:             "AES128-SHA",
+		SelfSigned:             true,
+		RSAKeyBits:             CertBits,
+		HostnameMismatch:       true,
+		AnonymousAccess:        true,
+		PatientData:            PatientPath,
+		DefaultCredentials:     AdminUser + ":" + AdminPassword,
+		AuthMechanism:          "http-basic",
+		ServerVersionDisclosed: version,
+	}
+	return nil
+}
+
+// startNginx writes the site and runs nginx; it returns the product and
+// version nginx reports (what its Server header volunteers).
+func startNginx(ctx context.Context, s *Server, httpTLS, listen string) (string, error) {
+	out, err := run(ctx, s.Dir, "nginx", "-v")
+	if err != nil {
+		return "", err
+	}
+	_, version, ok := strings.Cut(strings.TrimSpace(out), "version: ")
+	if !ok {
+		return "", fmt.Errorf("nginx -v: unexpected %q", out)
+	}
+	if err := writeFiles(s.Dir, webFiles); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Join(s.Dir, "tmp"), 0o755); err != nil {
+		return "", err
+	}
+	hash, err := run(ctx, s.Dir, "openssl", "passwd", "-apr1", AdminPassword)
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(filepath.Join(s.Dir, "htpasswd"), []byte(AdminUser+":"+strings.TrimSpace(hash)+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	conf := filepath.Join(s.Dir, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, s.Dir, httpTLS, listen)), 0o644); err != nil {
+		return "", err
+	}
+	// -e: nginx opens its compiled-in error log before reading the config.
+	p, err := s.spawn("nginx", "-e", "stderr", "-p", s.Dir, "-c", conf, "-g", "daemon off;")
+	if err != nil {
+		return "", err
+	}
+	return version, s.waitPorts(ctx, p)
+}

@@ -1,0 +1,464 @@
+package realsrv
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/wardsec/ward/internal/netlab"
+)
+
+// Kind names one real server setup.
+type Kind string
+
+// The servers this package starts. Each has its own namespace, address and
+// truth table (see the package documentation).
+const (
+	Storescp     Kind = "storescp"       // DICOM storage SCP (dcmtk), port 104
+	Mosquitto    Kind = "mosquitto"      // MQTT broker, port 1883
+	NginxHTTP    Kind = "nginx-http"     // device web UI without TLS, port 80
+	NginxWeakTLS Kind = "nginx-weak-tls" // device web UI with weak TLS, port 443
+)
+
+// Kinds lists every kind, in priority order.
+func Kinds() []Kind { return []Kind{Storescp, Mosquitto, NginxHTTP, NginxWeakTLS} }
+
+// The test patient every server carries somewhere (a synthetic person).
+const (
+	PatientFamily = "Testpatient"
+	PatientGiven  = "Ada"
+	PatientDICOM  = "Testpatient^Ada" // DICOM PN encoding
+	PatientMRN    = "MRN-77123456"
+)
+
+// Port is one port a server listens on, as configured.
+type Port struct {
+	Proto    string // "tcp" or "udp"
+	Port     int
+	Protocol string // the contract's protocol name: "dicom", "mqtt", "http", "https", "ssh"
+}
+
+// Truth keys. Values are bool, int or string as documented per key.
+const (
+	// Cleartext (bool): the service carries application data without TLS.
+	Cleartext = "cleartext"
+	// TLS (bool): the service answers a TLS ClientHello with a ServerHello.
+	TLS = "tls"
+	// AnonymousAccess (bool): a client with no credentials is served.
+	AnonymousAccess = "anonymous-access"
+	// AnyCallingAE / AnyCalledAE (bool): a DICOM association from an
+	// unknown calling AE title to an unknown called AE title is accepted.
+	AnyCallingAE = "any-calling-ae"
+	AnyCalledAE  = "any-called-ae"
+	// CEcho (bool): a DICOM C-ECHO (verification) succeeds.
+	CEcho = "c-echo"
+	// CStore (bool): a DICOM C-STORE of a new object is accepted (a write).
+	CStore = "c-store"
+	// AnonymousPublish / WildcardSubscribe (bool): MQTT without credentials
+	// may publish, and may subscribe to "#".
+	AnonymousPublish  = "anonymous-publish"
+	WildcardSubscribe = "wildcard-subscribe"
+	// PatientData (string): where the test patient can be read by a
+	// network client (a topic, a URL path, a DICOM file); "" when nowhere.
+	PatientData = "patient-data"
+	// DefaultCredentials (string): "user:password" that the server accepts
+	// and that appears in common default-credential lists.
+	DefaultCredentials = "default-credentials"
+	// AuthMechanism (string): how DefaultCredentials are presented
+	// ("http-basic", "ssh-password").
+	AuthMechanism = "auth-mechanism"
+	// ServerVersionDisclosed (string): the product/version string the
+	// server volunteers to any client (HTTP Server header, SSH banner).
+	ServerVersionDisclosed = "server-version-disclosed"
+	// TLSMinVersion / TLSMaxVersion (string): "TLS1.0" ... "TLS1.3".
+	TLSMinVersion = "tls-min-version"
+	TLSMaxVersion = "tls-max-version"
+	// WeakCipher (string): an OpenSSL cipher name the server negotiates
+	// that has no forward secrecy and uses 3DES or CBC.
+	WeakCipher = "weak-cipher"
+	// SelfSigned (bool), RSAKeyBits (int), HostnameMismatch (bool): the
+	// certificate is self-signed, its RSA key size, and it does not name
+	// the address the server is reached at.
+	SelfSigned       = "self-signed"
+	RSAKeyBits       = "rsa-key-bits"
+	HostnameMismatch = "hostname-mismatch"
+	// PasswordLogin (bool), RootPasswordLogin (bool): SSH accepts password
+	// authentication; and for root.
+	PasswordLogin     = "password-login"
+	RootPasswordLogin = "root-password-login"
+)
+
+// Truths is a server's truth table: what is true about it as configured.
+type Truths map[string]any
+
+// Server is a running real server in its own network namespace.
+type Server struct {
+	Kind Kind
+	// Addr is the server's address, reachable from the test process.
+	Addr string
+	// HostAddr is the test process's address on the link to the server.
+	HostAddr string
+	// NS is the namespace name (for ip netns exec).
+	NS string
+	// Ports are the ports the server listens on.
+	Ports []Port
+	// Truths is the verified truth table (see the package documentation).
+	Truths Truths
+	// Dir holds the server's configuration and data (DataDir is inside).
+	Dir string
+	// DataDir is where the server stores what clients send it (storescp's
+	// received objects), or "".
+	DataDir string
+	// CA is the PEM certificate a TLS server presents (self-signed), or nil.
+	CA []byte
+	// Log collects the server's stdout and stderr.
+	Log *SyncBuffer
+
+	lab     *netlab.Lab
+	hostIf  string
+	etcDir  string
+	mu      sync.Mutex
+	procs   []*proc
+	cleaned bool
+}
+
+// Endpoint returns host:port for a TCP port of the server.
+func (s *Server) Endpoint(port int) string {
+	return net.JoinHostPort(s.Addr, strconv.Itoa(port))
+}
+
+// SyncBuffer collects a server's output for failure messages.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// Bounded: a chatty server must not eat the test's memory.
+	if s.b.Len() < 1<<20 {
+		s.b.Write(p)
+	}
+	return len(p), nil
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// ErrMissing: a required program is not installed.
+var ErrMissing = errors.New("realsrv: program not installed")
+
+// Option adjusts Start.
+type Option func(*config)
+
+type config struct {
+	startTimeout time.Duration
+}
+
+// WithStartTimeout bounds how long Start waits for the server's ports
+// (default 15 s; the servers normally answer within a second).
+func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.startTimeout = d } }
+
+// need lists the programs each kind needs, with the Debian package.
+var need = map[Kind][][2]string{
+	Storescp:     {{"storescp", "dcmtk"}, {"storescu", "dcmtk"}, {"dump2dcm", "dcmtk"}},
+	Mosquitto:    {{"mosquitto", "mosquitto"}, {"mosquitto_pub", "mosquitto-clients"}},
+	NginxHTTP:    {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
+	NginxWeakTLS: {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
+}
+
+// Missing reports why kind cannot run on this machine, or "".
+func Missing(kind Kind) string {
+	if err := netlab.Available(); err != nil {
+		return err.Error()
+	}
+	progs, ok := need[kind]
+	if !ok {
+		return fmt.Sprintf("unknown server kind %q", kind)
+	}
+	for _, p := range progs {
+		if _, err := exec.LookPath(p[0]); err != nil {
+			return fmt.Sprintf("%s not installed (apt-get install %s)", filepath.Base(p[0]), p[1])
+		}
+	}
+	return ""
+}
+
+// Start starts a real server of the given kind in a fresh network
+// namespace linked to the test process's namespace by a veth pair, waits
+// until its ports accept connections, and stops it (process, namespace,
+// link, files) at t's cleanup. When the machine cannot run it (not root,
+// a package missing) Start skips t with a one-line reason, or fails t when
+// WARD_REQUIRE_REAL=1.
+func Start(ctx context.Context, t testing.TB, kind Kind, opts ...Option) (*Server, error) {
+	t.Helper()
+	if why := Missing(kind); why != "" {
+		if os.Getenv("WARD_REQUIRE_REAL") == "1" {
+			t.Fatalf("WARD_REQUIRE_REAL=1 but %s: %s", kind, why)
+		}
+		t.Skipf("skipping: %s: %s", kind, why)
+	}
+	cfg := config{startTimeout: 15 * time.Second}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	s := &Server{Kind: kind, Log: &SyncBuffer{}}
+	t.Cleanup(func() {
+		if err := s.close(); err != nil {
+			t.Errorf("realsrv cleanup: %v", err)
+		}
+	})
+	if err := s.network(ctx); err != nil {
+		return nil, fmt.Errorf("realsrv %s: network: %w", kind, err)
+	}
+	// Workers of some servers drop root (www-data, mosquitto): the
+	// directory must be readable by them, so not t.TempDir (mode 0700).
+	dir, err := os.MkdirTemp("", "ward-realsrv-")
+	if err != nil {
+		return nil, err
+	}
+	s.Dir = dir
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var start func(context.Context, *Server) error
+	switch kind {
+	case Storescp:
+		start = startStorescp
+	case Mosquitto:
+		start = startMosquitto
+	case NginxHTTP:
+		start = startNginxHTTP
+	case NginxWeakTLS:
+		start = startNginxTLS
+	}
+	sctx, cancel := context.WithTimeout(ctx, cfg.startTimeout)
+	defer cancel()
+	if err := start(sctx, s); err != nil {
+		return nil, fmt.Errorf("realsrv %s: %w\n%s", kind, err, s.Log.String())
+	}
+	return s, nil
+}
+
+// addrLock serialises address allocation across test processes (go test
+// runs packages in parallel processes) as well as within one.
+const addrLock = "/run/ward-realsrv.lock"
+
+var addrMu sync.Mutex
+
+// linkNet is the range the host/namespace /30 links are carved from.
+const linkNet = "10.213."
+
+// network creates the namespace and a veth pair from the host into it,
+// with a free /30 out of 10.213.0.0/16.
+func (s *Server) network(ctx context.Context) error {
+	lab, err := netlab.New()
+	if err != nil {
+		return err
+	}
+	s.lab = lab
+	if err := lab.AddNS(ctx, "srv"); err != nil {
+		return err
+	}
+	s.NS = lab.NS("srv")
+	// Interface names: at most 15 bytes, unique on the host.
+	s.hostIf = strings.TrimSuffix(lab.Prefix(), "-") + "h"
+
+	addrMu.Lock()
+	defer addrMu.Unlock()
+	f, err := os.OpenFile(addrLock, os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		return err
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN) //nolint:errcheck // released at close anyway
+
+	out, err := exec.CommandContext(ctx, "ip", "-o", "-4", "addr", "show").Output()
+	if err != nil {
+		return fmt.Errorf("ip addr show: %w", err)
+	}
+	used := string(out)
+	var b [4]byte
+	for try := 0; ; try++ {
+		if try == 100 {
+			return errors.New("no free /30 in 10.213.0.0/16")
+		}
+		if _, err := rand.Read(b[:]); err != nil {
+			return err
+		}
+		n := int(binary.BigEndian.Uint32(b[:])%16384) * 4
+		host := fmt.Sprintf("%s%d.%d", linkNet, n/256, n%256+1)
+		srv := fmt.Sprintf("%s%d.%d", linkNet, n/256, n%256+2)
+		if strings.Contains(used, " "+host+"/") || strings.Contains(used, " "+srv+"/") {
+			continue
+		}
+		s.HostAddr, s.Addr = host, srv
+		break
+	}
+	if err := ip(ctx, "link", "add", s.hostIf, "type", "veth", "peer", "name", "eth0", "netns", s.NS); err != nil {
+		s.hostIf = ""
+		return err
+	}
+	if err := ip(ctx, "addr", "add", s.HostAddr+"/30", "dev", s.hostIf); err != nil {
+		return err
+	}
+	if err := ip(ctx, "link", "set", s.hostIf, "up"); err != nil {
+		return err
+	}
+	if err := lab.Exec(ctx, "srv", "ip", "addr", "add", s.Addr+"/30", "dev", "eth0"); err != nil {
+		return err
+	}
+	return lab.Exec(ctx, "srv", "ip", "link", "set", "eth0", "up")
+}
+
+func ip(ctx context.Context, args ...string) error {
+	out, err := exec.CommandContext(ctx, "ip", args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("ip %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+type proc struct {
+	cmd    *exec.Cmd
+	exited chan struct{}
+}
+
+// spawn starts a long-running program inside the server's namespace, in
+// its own process group so that close can kill it with every child.
+func (s *Server) spawn(name string, args ...string) (*proc, error) {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", s.NS, name}, args...)...)
+	cmd.Dir = s.Dir
+	cmd.Stdout, cmd.Stderr = s.Log, s.Log
+	// Pdeathsig: a test binary killed by its timeout takes its servers along.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	p := &proc{cmd: cmd, exited: make(chan struct{})}
+	go func() { _ = cmd.Wait(); close(p.exited) }()
+	s.mu.Lock()
+	s.procs = append(s.procs, p)
+	s.mu.Unlock()
+	return p, nil
+}
+
+// run runs a short command in the test process's namespace (a client
+// seeding the server) and returns its combined output.
+func run(ctx context.Context, dir, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, bytes.TrimSpace(out))
+	}
+	return string(out), nil
+}
+
+// waitPorts waits until every TCP port accepts a connection from the test
+// process, the process exits, or ctx ends.
+func (s *Server) waitPorts(ctx context.Context, p *proc) error {
+	for _, port := range s.Ports {
+		if port.Proto != "tcp" {
+			continue
+		}
+		addr := s.Endpoint(port.Port)
+		for {
+			select {
+			case <-p.exited:
+				return fmt.Errorf("exited before listening on %s (%v)", addr, p.cmd.ProcessState)
+			default:
+			}
+			d := net.Dialer{Timeout: 200 * time.Millisecond}
+			c, err := d.DialContext(ctx, "tcp", addr)
+			if err == nil {
+				c.Close()
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("not listening on %s: %w", addr, ctx.Err())
+			case <-p.exited:
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	return nil
+}
+
+// close kills the servers, removes the link, the namespace and the files.
+func (s *Server) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cleaned {
+		return nil
+	}
+	s.cleaned = true
+	var errs []error
+	for _, p := range s.procs {
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		select {
+		case <-p.exited:
+		case <-time.After(10 * time.Second):
+			errs = append(errs, fmt.Errorf("pid %d did not exit", p.cmd.Process.Pid))
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if s.hostIf != "" {
+		// Deleting one end of a veth deletes both; do it now rather than
+		// wait for the kernel's asynchronous namespace teardown.
+		if err := ip(ctx, "link", "del", s.hostIf); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.lab != nil {
+		if err := s.lab.Close(); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.etcDir != "" {
+		if err := os.RemoveAll(s.etcDir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if s.Dir != "" {
+		if err := os.RemoveAll(s.Dir); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func writeFiles(dir string, files map[string]string) error {
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}

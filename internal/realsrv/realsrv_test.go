@@ -1,0 +1,210 @@
+package realsrv
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// verifier proves one truth about a running server.
+type verifier func(t *testing.T, srv *Server, want any)
+
+// serve starts kind inside a subtest, runs every truth's verifier there,
+// and after the subtest (so after the server's cleanup) checks that no
+// process, namespace, link or directory was left behind.
+func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
+	var ns, hostIf, dir string
+	var pids []int
+	t.Run("truths", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		begin := time.Now()
+		srv, err := Start(ctx, t, kind)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s up at %s in %v", kind, srv.Addr, time.Since(begin).Round(time.Millisecond))
+		ns, hostIf, dir = srv.NS, srv.hostIf, srv.Dir
+		for _, p := range srv.procs {
+			pids = append(pids, p.cmd.Process.Pid)
+		}
+		if len(srv.Truths) == 0 {
+			t.Fatal("no truths")
+		}
+		for key, want := range srv.Truths {
+			v, ok := verifiers[key]
+			if !ok {
+				t.Errorf("truth %q has no verifier: the table would be asserted, not verified", key)
+				continue
+			}
+			t.Run(key, func(t *testing.T) { v(t, srv, want) })
+		}
+		for key := range verifiers {
+			if _, ok := srv.Truths[key]; !ok {
+				t.Errorf("verifier for %q but no such truth", key)
+			}
+		}
+	})
+	if ns == "" {
+		return // skipped or failed to start
+	}
+	out, err := exec.Command("ip", "netns", "list").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), ns) {
+		t.Errorf("namespace %s left behind", ns)
+	}
+	if err := exec.Command("ip", "link", "show", hostIf).Run(); err == nil {
+		t.Errorf("link %s left behind", hostIf)
+	}
+	for _, pid := range pids {
+		// The process group: every server process (nginx's workers too).
+		if _, err := os.Stat("/proc/" + itoa(pid)); err == nil {
+			t.Errorf("process %d left behind", pid)
+		}
+		if out, _ := exec.Command("pgrep", "-g", itoa(pid)).Output(); len(bytes.TrimSpace(out)) > 0 {
+			t.Errorf("processes of group %d left behind: %s", pid, out)
+		}
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("directory %s left behind", dir)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// relay forwards one TCP connection at a time from a loopback port to
+// target and records every byte in both directions: what a passive
+// observer on the path would see.
+type relay struct {
+	Addr string
+	mu   sync.Mutex
+	seen bytes.Buffer
+}
+
+func newRelay(t *testing.T, target string) *relay {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	r := &relay{Addr: ln.Addr().String()}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go r.pipe(c, target)
+		}
+	}()
+	return r
+}
+
+func (r *relay) pipe(c net.Conn, target string) {
+	defer c.Close()
+	u, err := net.DialTimeout("tcp", target, 5*time.Second)
+	if err != nil {
+		return
+	}
+	defer u.Close()
+	done := make(chan struct{}, 2)
+	cp := func(dst, src net.Conn) {
+		buf := make([]byte, 4096)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				r.mu.Lock()
+				r.seen.Write(buf[:n])
+				r.mu.Unlock()
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					break
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		if tc, ok := dst.(*net.TCPConn); ok {
+			_ = tc.CloseWrite()
+		}
+		done <- struct{}{}
+	}
+	go cp(u, c)
+	go cp(c, u)
+	<-done
+	<-done
+}
+
+// Seen is every byte relayed so far.
+func (r *relay) Seen() []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.seen.Bytes())
+}
+
+// tool runs a client program with a time bound and returns its output.
+func tool(t *testing.T, name string, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	return string(out), err
+}
+
+func mustTool(t *testing.T, name string, args ...string) string {
+	t.Helper()
+	out, err := tool(t, name, args...)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// tlsHandshake tries a TLS handshake (any version Go supports, no
+// certificate checks) and returns the connection state.
+func tlsHandshake(addr string, cfg *tls.Config) (tls.ConnectionState, error) {
+	if cfg == nil {
+		cfg = &tls.Config{}
+	}
+	cfg.InsecureSkipVerify = true // we inspect the certificate ourselves
+	if cfg.MinVersion == 0 {
+		cfg.MinVersion = tls.VersionTLS10
+	}
+	d := &net.Dialer{Timeout: 3 * time.Second}
+	c, err := tls.DialWithDialer(d, "tcp", addr, cfg)
+	if err != nil {
+		return tls.ConnectionState{}, err
+	}
+	defer c.Close()
+	return c.ConnectionState(), nil
+}
+
+// noTLS proves want==false: a TLS ClientHello gets no ServerHello on any
+// of the server's TCP ports.
+func verifyTLSFlag(t *testing.T, srv *Server, want any) {
+	for _, p := range srv.Ports {
+		if p.Proto != "tcp" {
+			continue
+		}
+		_, err := tlsHandshake(srv.Endpoint(p.Port), nil)
+		if got := err == nil; got != want {
+			t.Errorf("port %d: TLS handshake succeeded=%v, truth says %v (err %v)", p.Port, got, want, err)
+		}
+	}
+}
+
+// readAll reads at most 1 MiB (servers under test are still untrusted).
+func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 1<<20)) }
