@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -41,7 +42,8 @@ func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
 		if len(srv.Truths) == 0 {
 			t.Fatal("no truths")
 		}
-		for key, want := range srv.Truths {
+		for _, key := range slices.Sorted(maps.Keys(srv.Truths)) {
+			want := srv.Truths[key]
 			v, ok := verifiers[key]
 			if !ok {
 				t.Errorf("truth %q has no verifier: the table would be asserted, not verified", key)
