@@ -86,14 +86,14 @@ func startStorescp(ctx context.Context, s *Server) error {
 		return fmt.Errorf("storescp did not store the test study: %w", err)
 	}
 	s.Truths = Truths{
-		Cleartext:    true,
+		Cleartext:       true,
 		TLS:             false,
 		AnonymousAccess: true,
 		AnyCallingAE:    true,
-		AnyCalledAE:  true,
-		CEcho:        true,
-		CStore:       true,
-		PatientData:  "DataDir/" + StudyFile,
+		AnyCalledAE:     true,
+		CEcho:           true,
+		CStore:          true,
+		PatientData:     "DataDir/" + StudyFile,
 	}
 	return nil
 }

@@ -422,6 +422,15 @@ func (s *Server) close() error {
 		case <-time.After(10 * time.Second):
 			errs = append(errs, fmt.Errorf("pid %d did not exit", p.cmd.Process.Pid))
 		}
+		// Children (nginx's worker) die on their own schedule; wait until
+		// the group is gone so that the namespace really goes too.
+		for deadline := time.Now().Add(5 * time.Second); len(liveGroup(p.cmd.Process.Pid)) > 0; {
+			if time.Now().After(deadline) {
+				errs = append(errs, fmt.Errorf("process group %d still alive", p.cmd.Process.Pid))
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -461,4 +470,38 @@ func writeFiles(dir string, files map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// liveGroup lists the processes of group pgid that have not exited.
+// Zombies do not count: they hold no sockets and no namespace, and the
+// orphans among them wait for init, which may reap them only seconds later.
+func liveGroup(pgid int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue // exited meanwhile
+		}
+		// pid (comm) state ppid pgrp ...; comm may hold spaces and parens.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) < 3 || f[0] == "Z" || f[0] == "X" {
+			continue
+		}
+		if g, _ := strconv.Atoi(f[2]); g == pgid {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }

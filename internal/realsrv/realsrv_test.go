@@ -26,10 +26,10 @@ type verifier func(t *testing.T, srv *Server, want any)
 func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
 	var ns, hostIf, dir string
 	var pids []int
+	begin := time.Now()
 	t.Run("truths", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		begin := time.Now()
 		srv, err := Start(ctx, t, kind)
 		if err != nil {
 			t.Fatal(err)
@@ -60,6 +60,7 @@ func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
 	if ns == "" {
 		return // skipped or failed to start
 	}
+	t.Logf("%s: truths verified and server cleaned up after %v", kind, time.Since(begin).Round(time.Millisecond))
 	out, err := exec.Command("ip", "netns", "list").Output()
 	if err != nil {
 		t.Fatal(err)
@@ -75,8 +76,8 @@ func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
 		if _, err := os.Stat("/proc/" + itoa(pid)); err == nil {
 			t.Errorf("process %d left behind", pid)
 		}
-		if out, _ := exec.Command("pgrep", "-g", itoa(pid)).Output(); len(bytes.TrimSpace(out)) > 0 {
-			t.Errorf("processes of group %d left behind: %s", pid, out)
+		if live := liveGroup(pid); len(live) > 0 {
+			t.Errorf("processes of group %d left behind: %v", pid, live)
 		}
 	}
 	if _, err := os.Stat(dir); err == nil {

@@ -1,0 +1,72 @@
+// Package realsrv starts real third-party servers, installed from Debian
+// packages, for tests of Ward's black-box drivers (net://, ssh://). Not API.
+//
+// Each server runs as a real process inside its own network namespace
+// (internal/netlab, random per-run prefix), linked to the test process's
+// namespace by a veth pair with a /30 out of 10.213.0.0/16: Server.Addr is
+// the server's end, reachable from the test process and from nowhere else.
+// Start waits (bounded) until every TCP port accepts connections; t's
+// cleanup kills the server's whole process group and removes the link, the
+// namespace and the server's files. Nothing depends on a system-wide
+// service: every server has its own configuration and data directory.
+//
+// Configuration is the package's stock one wherever stock is insecure
+// (that is what Ward must catch), changed only as far as needed to be
+// reachable from the network, as commonly deployed. Every server carries
+// the synthetic test patient "Testpatient^Ada", MRN "MRN-77123456",
+// stored through the server's own protocol.
+//
+// Every Server has a truth table (Server.Truths, keys are the constants
+// Cleartext, TLS, ...): what is true about it as configured. The package's
+// tests prove each entry with the server's own client tools or a few lines
+// of Go, and fail when a truth has no proof, so tests elsewhere can use
+// the table as ground truth (e.g. "net:// must report every truth").
+//
+// # Storescp (dcmtk)
+//
+// `storescp --output-directory DATA 104`: dcmtk's storage SCP with its
+// stock options (AE title STORESCP, which it does not enforce; no AE
+// title lists; no TLS). At start the test study (a 2×2 Secondary Capture
+// made by dump2dcm from a text dump) is sent with storescu from an AE
+// title it has never seen, and lands as DataDir/SC.<SOP instance UID>.
+// Truths: cleartext, no TLS, anonymous access (no user identity), any
+// calling AE, any called AE, C-ECHO, C-STORE accepted (a write), patient
+// data at DataDir/StudyFile.
+//
+// # Mosquitto
+//
+// Mosquitto 2.x (Debian 12) listens only on localhost by default; the
+// fixture adds `listener 1883` and `allow_anonymous true` (no password
+// file, no ACL), the common insecure deployment. A retained message with
+// the test patient's vital signs is published at start on MQTTTopic.
+// Truths: cleartext, no TLS, anonymous access, anonymous publish,
+// subscribe to "#", patient data on MQTTTopic (retained).
+//
+// # NginxHTTP
+//
+// nginx with Debian's stock nginx.conf (paths moved into the server's
+// directory) and one site on port 80: a device web UI whose PatientPath
+// shows the test patient to anyone, and AdminPath behind HTTP Basic auth
+// with admin:admin. Truths: cleartext, no TLS, anonymous access, patient
+// data at PatientPath, default credentials admin:admin over http-basic,
+// the Server header discloses nginx's version (stock server_tokens).
+//
+// # NginxWeakTLS
+//
+// The same site on port 443 only, with a self-signed RSA-1024 certificate
+// for CN=ward-test-device (no subjectAltName; Server.CA holds it),
+// `ssl_protocols TLSv1 TLSv1.1 TLSv1.2` and nginx's default cipher string
+// at OpenSSL security level 0 (`HIGH:!aNULL:!MD5:@SECLEVEL=0`), without
+// which Debian 12's OpenSSL 3 would refuse TLS 1.0 and the 1024-bit key.
+// Truths: TLS, not cleartext, TLS 1.0 accepted (min), TLS 1.2 max (no
+// 1.3), weak cipher AES128-SHA (RSA key exchange, CBC, SHA-1), self-signed,
+// 1024-bit RSA key, certificate does not name Server.Addr, and the web
+// truths of NginxHTTP behind TLS.
+//
+// # Requirements
+//
+// Root (namespaces), iproute2 and nftables (netlab's check), and the
+// Debian packages dcmtk, mosquitto, mosquitto-clients, nginx-light (or
+// nginx), openssl. When something is missing Start skips the test with a
+// one-line reason, or fails it when WARD_REQUIRE_REAL=1.
+package realsrv
