@@ -63,10 +63,26 @@
 // 1024-bit RSA key, certificate does not name Server.Addr, and the web
 // truths of NginxHTTP behind TLS.
 //
+// # OpenSSH
+//
+// sshd -D with Debian's stock sshd_config (password authentication on, as
+// by default; PermitRootLogin prohibit-password, the default) on port 22,
+// with its own ed25519 host key (Server.SSH.KnownHosts names it for
+// Addr:22, i.e. the bare address) and UsePAM no (pam_loginuid fails in
+// containers; sshd then checks /etc/shadow itself). Accounts: files in
+// /etc/netns/NS/ that `ip netns exec` binds over /etc/passwd, group and
+// shadow for this namespace only, holding the machine's accounts plus
+// "service" with password "service", and root with password "root"
+// (refused by the root-login policy; root logs in with Server.SSH.RootKey
+// instead, for drivers that look inside). Truths: not cleartext, no TLS,
+// no anonymous access, password login, no root password login, default
+// credentials service:service over ssh-password, banner discloses the
+// OpenSSH version.
+//
 // # Requirements
 //
 // Root (namespaces), iproute2 and nftables (netlab's check), and the
 // Debian packages dcmtk, mosquitto, mosquitto-clients, nginx-light (or
-// nginx), openssl. When something is missing Start skips the test with a
+// nginx), openssl, openssh-server and openssh-client. When something is missing Start skips the test with a
 // one-line reason, or fails it when WARD_REQUIRE_REAL=1.
 package realsrv

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/wardsec/ward/internal/netlab"
+	"github.com/wardsec/ward/internal/sshdtest"
 )
 
 // Kind names one real server setup.
@@ -31,10 +32,11 @@ const (
 	Mosquitto    Kind = "mosquitto"      // MQTT broker, port 1883
 	NginxHTTP    Kind = "nginx-http"     // device web UI without TLS, port 80
 	NginxWeakTLS Kind = "nginx-weak-tls" // device web UI with weak TLS, port 443
+	OpenSSH      Kind = "openssh"        // sshd with password login, port 22
 )
 
 // Kinds lists every kind, in priority order.
-func Kinds() []Kind { return []Kind{Storescp, Mosquitto, NginxHTTP, NginxWeakTLS} }
+func Kinds() []Kind { return []Kind{Storescp, Mosquitto, NginxHTTP, NginxWeakTLS, OpenSSH} }
 
 // The test patient every server carries somewhere (a synthetic person).
 const (
@@ -124,9 +126,12 @@ type Server struct {
 	DataDir string
 	// CA is the PEM certificate a TLS server presents (self-signed), or nil.
 	CA []byte
+	// SSH holds what a client needs to reach an OpenSSH server, or nil.
+	SSH *SSHInfo
 	// Log collects the server's stdout and stderr.
-	Log *SyncBuffer
+	Log *sshdtest.SyncBuffer
 
+	tb      testing.TB
 	lab     *netlab.Lab
 	hostIf  string
 	etcDir  string
@@ -139,31 +144,6 @@ type Server struct {
 func (s *Server) Endpoint(port int) string {
 	return net.JoinHostPort(s.Addr, strconv.Itoa(port))
 }
-
-// SyncBuffer collects a server's output for failure messages.
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *SyncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	// Bounded: a chatty server must not eat the test's memory.
-	if s.b.Len() < 1<<20 {
-		s.b.Write(p)
-	}
-	return len(p), nil
-}
-
-func (s *SyncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// ErrMissing: a required program is not installed.
-var ErrMissing = errors.New("realsrv: program not installed")
 
 // Option adjusts Start.
 type Option func(*config)
@@ -182,6 +162,7 @@ var need = map[Kind][][2]string{
 	Mosquitto:    {{"mosquitto", "mosquitto"}, {"mosquitto_pub", "mosquitto-clients"}},
 	NginxHTTP:    {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
 	NginxWeakTLS: {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
+	OpenSSH:      {{"/usr/sbin/sshd", "openssh-server"}, {"openssl", "openssl"}},
 }
 
 // Missing reports why kind cannot run on this machine, or "".
@@ -209,17 +190,17 @@ func Missing(kind Kind) string {
 // WARD_REQUIRE_REAL=1.
 func Start(ctx context.Context, t testing.TB, kind Kind, opts ...Option) (*Server, error) {
 	t.Helper()
+	if _, ok := need[kind]; !ok {
+		t.Fatalf("realsrv: unknown server kind %q", kind)
+	}
 	if why := Missing(kind); why != "" {
-		if os.Getenv("WARD_REQUIRE_REAL") == "1" {
-			t.Fatalf("WARD_REQUIRE_REAL=1 but %s: %s", kind, why)
-		}
-		t.Skipf("skipping: %s: %s", kind, why)
+		sshdtest.NeedReal(t, fmt.Sprintf("%s: %s", kind, why))
 	}
 	cfg := config{startTimeout: 15 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &Server{Kind: kind, Log: &SyncBuffer{}}
+	s := &Server{Kind: kind, Log: &sshdtest.SyncBuffer{}, tb: t}
 	t.Cleanup(func() {
 		if err := s.close(); err != nil {
 			t.Errorf("realsrv cleanup: %v", err)
@@ -248,6 +229,8 @@ func Start(ctx context.Context, t testing.TB, kind Kind, opts ...Option) (*Serve
 		start = startNginxHTTP
 	case NginxWeakTLS:
 		start = startNginxTLS
+	case OpenSSH:
+		start = startOpenSSH
 	}
 	sctx, cancel := context.WithTimeout(ctx, cfg.startTimeout)
 	defer cancel()

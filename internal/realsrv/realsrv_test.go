@@ -24,7 +24,7 @@ type verifier func(t *testing.T, srv *Server, want any)
 // and after the subtest (so after the server's cleanup) checks that no
 // process, namespace, link or directory was left behind.
 func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
-	var ns, hostIf, dir string
+	var ns, hostIf, dir, etcDir string
 	var pids []int
 	begin := time.Now()
 	t.Run("truths", func(t *testing.T) {
@@ -35,7 +35,7 @@ func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
 			t.Fatal(err)
 		}
 		t.Logf("%s up at %s in %v", kind, srv.Addr, time.Since(begin).Round(time.Millisecond))
-		ns, hostIf, dir = srv.NS, srv.hostIf, srv.Dir
+		ns, hostIf, dir, etcDir = srv.NS, srv.hostIf, srv.Dir, srv.etcDir
 		for _, p := range srv.procs {
 			pids = append(pids, p.cmd.Process.Pid)
 		}
@@ -80,8 +80,10 @@ func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
 			t.Errorf("processes of group %d left behind: %v", pid, live)
 		}
 	}
-	if _, err := os.Stat(dir); err == nil {
-		t.Errorf("directory %s left behind", dir)
+	for _, d := range []string{dir, etcDir} {
+		if _, err := os.Stat(d); d != "" && err == nil {
+			t.Errorf("directory %s left behind", d)
+		}
 	}
 }
 

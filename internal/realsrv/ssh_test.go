@@ -1,0 +1,139 @@
+package realsrv
+
+import (
+	"bufio"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	xssh "golang.org/x/crypto/ssh"
+	"golang.org/x/crypto/ssh/knownhosts"
+)
+
+// sshRun logs in with auth, checking the host key against the server's
+// known_hosts file, runs cmd and returns its output.
+func sshRun(t *testing.T, srv *Server, user string, auth []xssh.AuthMethod, cmd string) (string, error) {
+	hk, err := knownhosts.New(srv.SSH.KnownHosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := xssh.Dial("tcp", srv.Endpoint(SSHPort), &xssh.ClientConfig{
+		User: user, Auth: auth, HostKeyCallback: hk, Timeout: 5 * time.Second,
+	})
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	sess, err := c.NewSession()
+	if err != nil {
+		return "", err
+	}
+	defer sess.Close()
+	out, err := sess.CombinedOutput(cmd)
+	return strings.TrimSpace(string(out)), err
+}
+
+func TestOpenSSH(t *testing.T) {
+	t.Parallel()
+	pw := func(p string) []xssh.AuthMethod { return []xssh.AuthMethod{xssh.Password(p)} }
+	serve(t, OpenSSH, map[string]verifier{
+		Cleartext: func(t *testing.T, srv *Server, want any) {
+			// A password login and a command whose output names the
+			// patient, through a recording relay.
+			r := newRelay(t, srv.Endpoint(SSHPort))
+			hk, err := knownhosts.New(srv.SSH.KnownHosts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := xssh.Dial("tcp", r.Addr, &xssh.ClientConfig{
+				User: SSHUser, Auth: pw(SSHPassword), Timeout: 5 * time.Second,
+				// The relay's address is not in known_hosts; the key is.
+				HostKeyCallback: func(_ string, _ net.Addr, k xssh.PublicKey) error {
+					return hk(srv.Endpoint(SSHPort), &net.TCPAddr{IP: net.ParseIP(srv.Addr), Port: SSHPort}, k)
+				},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			sess, err := c.NewSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := sess.CombinedOutput("echo " + PatientFamily + " " + PatientMRN)
+			sess.Close()
+			if err != nil || !strings.Contains(string(out), PatientMRN) {
+				t.Fatalf("command through the relay: %q, %v", out, err)
+			}
+			seen := string(r.Seen())
+			if got := strings.Contains(seen, PatientMRN) || strings.Contains(seen, PatientFamily); got != want {
+				t.Errorf("patient readable on the wire=%v, truth says %v", got, want)
+			}
+		},
+		TLS: verifyTLSFlag,
+		AnonymousAccess: func(t *testing.T, srv *Server, want any) {
+			_, err := sshRun(t, srv, SSHUser, nil, "true")
+			if got := err == nil; got != want {
+				t.Errorf("login without credentials=%v, truth says %v: %v", got, want, err)
+			}
+		},
+		PasswordLogin: func(t *testing.T, srv *Server, want any) {
+			out, err := sshRun(t, srv, SSHUser, pw(SSHPassword), "id -un")
+			if got := err == nil && out == SSHUser; got != want {
+				t.Errorf("password login=%v (%q, %v), truth says %v", got, out, err, want)
+			}
+			if _, err := sshRun(t, srv, SSHUser, pw("not-"+SSHPassword), "true"); err == nil {
+				t.Error("a wrong password logged in")
+			}
+		},
+		RootPasswordLogin: func(t *testing.T, srv *Server, want any) {
+			_, err := sshRun(t, srv, "root", pw(SSHRootPassword), "true")
+			if got := err == nil; got != want {
+				t.Errorf("root password login=%v, truth says %v: %v", got, want, err)
+			}
+			// Root itself can log in (with its key): the refusal is the
+			// password policy, not a missing account.
+			out, err := sshRun(t, srv, "root", []xssh.AuthMethod{xssh.PublicKeys(srv.SSH.RootSigner)}, "id -u")
+			if err != nil || out != "0" {
+				t.Errorf("root key login: %q, %v", out, err)
+			}
+		},
+		DefaultCredentials: func(t *testing.T, srv *Server, want any) {
+			user, pass, _ := strings.Cut(want.(string), ":")
+			out, err := sshRun(t, srv, user, pw(pass), "id -un")
+			if err != nil || out != user {
+				t.Errorf("login as %s: %q, %v", want, out, err)
+			}
+		},
+		AuthMechanism: func(t *testing.T, srv *Server, want any) {
+			if want != "ssh-password" {
+				t.Fatalf("unexpected mechanism %q", want)
+			}
+			// OpenSSH's client shows the methods the server offers (Go's
+			// does not); BatchMode makes it stop before asking for one.
+			out, _ := tool(t, "ssh", "-v", "-F", "/dev/null", "-o", "BatchMode=yes",
+				"-o", "UserKnownHostsFile="+srv.SSH.KnownHosts, "-o", "StrictHostKeyChecking=yes",
+				"-p", strconv.Itoa(SSHPort), SSHUser+"@"+srv.Addr, "true")
+			_, methods, ok := strings.Cut(out, "Authentications that can continue: ")
+			methods, _, _ = strings.Cut(methods, "\n")
+			if !ok || !slices.Contains(strings.Split(strings.TrimSpace(methods), ","), "password") {
+				t.Errorf("password not among the methods offered:\n%s", out)
+			}
+		},
+		ServerVersionDisclosed: func(t *testing.T, srv *Server, want any) {
+			c, err := net.DialTimeout("tcp", srv.Endpoint(SSHPort), 5*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+			banner, err := bufio.NewReader(c).ReadString('\n')
+			if err != nil || !strings.HasPrefix(banner, "SSH-2.0-"+want.(string)) {
+				t.Errorf("banner %q, truth says %q: %v", banner, want, err)
+			}
+		},
+	})
+}
