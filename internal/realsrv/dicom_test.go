@@ -3,6 +3,7 @@ package realsrv
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -24,8 +25,8 @@ func echo(t *testing.T, srv *Server, calling, called string) (string, error) {
 }
 
 // storeNew stores a new object of the test patient (fresh SOP instance
-// UID) through addr and returns its UID.
-func storeNew(t *testing.T, srv *Server, host, port string) string {
+// UID) through host:port from an unknown AE title and returns its UID.
+func storeNew(t *testing.T, host, port string) (string, error) {
 	t.Helper()
 	uid := "2.25.77123456000000000000" + strconv.Itoa(int(randomUint(t)%1000000000))
 	dump := strings.Replace(studyDump, studySOPInstance, uid, 1)
@@ -34,8 +35,11 @@ func storeNew(t *testing.T, srv *Server, host, port string) string {
 		t.Fatal(err)
 	}
 	mustTool(t, "dump2dcm", "--write-xfer-little", filepath.Join(dir, "x.dump"), filepath.Join(dir, "x.dcm"))
-	mustTool(t, "storescu", "--aetitle", randomAE(t), "--call", randomAE(t), host, port, filepath.Join(dir, "x.dcm"))
-	return uid
+	out, err := tool(t, "storescu", "--aetitle", randomAE(t), "--call", randomAE(t), host, port, filepath.Join(dir, "x.dcm"))
+	if err != nil {
+		return "", fmt.Errorf("storescu: %w\n%s", err, out)
+	}
+	return uid, nil
 }
 
 func randomUint(t *testing.T) uint64 {
@@ -52,60 +56,64 @@ func randomUint(t *testing.T) uint64 {
 
 func TestStorescp(t *testing.T) {
 	t.Parallel()
-	ok := func(t *testing.T, want any, out string, err error) {
+	accepted := func(want any, out string, err error) error {
 		if got := err == nil; got != want {
-			t.Errorf("association accepted=%v, truth says %v: %v\n%s", got, want, err, out)
+			return fmt.Errorf("association accepted=%v: %v\n%s", got, err, out)
 		}
+		return nil
 	}
 	serve(t, Storescp, map[string]verifier{
-		Cleartext: func(t *testing.T, srv *Server, want any) {
+		Cleartext: func(t *testing.T, srv *Server, want any) error {
 			// A store through a recording relay: the patient's name
 			// crosses the wire readable.
 			r := newRelay(t, srv.Endpoint(DICOMPort))
 			host, port, _ := strings.Cut(r.Addr, ":")
-			storeNew(t, srv, host, port)
-			seen := string(r.Seen())
-			got := strings.Contains(seen, PatientDICOM) && strings.Contains(seen, PatientMRN)
-			if got != want {
-				t.Errorf("patient readable on the wire=%v, truth says %v", got, want)
+			if _, err := storeNew(t, host, port); err != nil {
+				t.Fatal(err)
 			}
+			seen := string(r.Seen())
+			return is("patient readable on the wire", strings.Contains(seen, PatientDICOM) && strings.Contains(seen, PatientMRN), want)
 		},
 		TLS: verifyTLSFlag,
-		AnonymousAccess: func(t *testing.T, srv *Server, want any) {
+		AnonymousAccess: func(t *testing.T, srv *Server, want any) error {
 			// No user identity negotiation at all (echoscu sends none).
 			out, err := echo(t, srv, "ECHOSCU", "ANY-SCP")
-			ok(t, want, out, err)
+			return accepted(want, out, err)
 		},
-		AnyCallingAE: func(t *testing.T, srv *Server, want any) {
+		AnyCallingAE: func(t *testing.T, srv *Server, want any) error {
 			out, err := echo(t, srv, randomAE(t), "STORESCP")
-			ok(t, want, out, err)
+			return accepted(want, out, err)
 		},
-		AnyCalledAE: func(t *testing.T, srv *Server, want any) {
+		AnyCalledAE: func(t *testing.T, srv *Server, want any) error {
 			out, err := echo(t, srv, "ECHOSCU", randomAE(t))
-			ok(t, want, out, err)
+			return accepted(want, out, err)
 		},
-		CEcho: func(t *testing.T, srv *Server, want any) {
+		CEcho: func(t *testing.T, srv *Server, want any) error {
 			out, err := echo(t, srv, randomAE(t), randomAE(t))
-			ok(t, want, out, err)
+			return accepted(want, out, err)
 		},
-		CStore: func(t *testing.T, srv *Server, want any) {
-			uid := storeNew(t, srv, srv.Addr, strconv.Itoa(DICOMPort))
-			_, err := os.Stat(filepath.Join(srv.DataDir, "SC."+uid))
-			if got := err == nil; got != want {
-				t.Errorf("stored=%v, truth says %v: %v", got, want, err)
+		CStore: func(t *testing.T, srv *Server, want any) error {
+			uid, err := storeNew(t, srv.Addr, strconv.Itoa(DICOMPort))
+			if err == nil {
+				_, err = os.Stat(filepath.Join(srv.DataDir, "SC."+uid))
 			}
+			return is(fmt.Sprintf("stored (%v)", err), err == nil, want)
 		},
-		PatientData: func(t *testing.T, srv *Server, want any) {
+		PatientData: func(t *testing.T, srv *Server, want any) error {
 			rel, ok := strings.CutPrefix(want.(string), "DataDir/")
 			if !ok {
-				t.Fatalf("unexpected location %q", want)
+				return fmt.Errorf("not a DataDir location: %q", want)
 			}
-			out := mustTool(t, "dcmdump", filepath.Join(srv.DataDir, rel))
+			out, err := tool(t, "dcmdump", filepath.Join(srv.DataDir, rel))
+			if err != nil {
+				return fmt.Errorf("dcmdump: %w\n%s", err, out)
+			}
 			for _, s := range []string{"PatientName", PatientDICOM, PatientMRN} {
 				if !strings.Contains(out, s) {
-					t.Errorf("stored study lacks %q:\n%s", s, out)
+					return fmt.Errorf("stored study lacks %q:\n%s", s, out)
 				}
 			}
+			return nil
 		},
 	})
 }

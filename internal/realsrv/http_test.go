@@ -5,7 +5,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -49,55 +51,55 @@ func baseURL(srv *Server) string {
 func webVerifiers() map[string]verifier {
 	return map[string]verifier{
 		TLS: verifyTLSFlag,
-		Cleartext: func(t *testing.T, srv *Server, want any) {
+		Cleartext: func(t *testing.T, srv *Server, want any) error {
 			r := newRelay(t, srv.Endpoint(srv.Ports[0].Port))
 			base := strings.Replace(baseURL(srv), srv.Endpoint(srv.Ports[0].Port), r.Addr, 1)
 			resp, body := get(t, base, PatientPath, "", "")
 			if resp.StatusCode != http.StatusOK || !strings.Contains(body, PatientMRN) {
 				t.Fatalf("through the relay: %s\n%s", resp.Status, body)
 			}
-			if got := strings.Contains(string(r.Seen()), PatientMRN); got != want {
-				t.Errorf("patient readable on the wire=%v, truth says %v", got, want)
-			}
+			return is("patient readable on the wire", strings.Contains(string(r.Seen()), PatientMRN), want)
 		},
-		AnonymousAccess: func(t *testing.T, srv *Server, want any) {
+		AnonymousAccess: func(t *testing.T, srv *Server, want any) error {
 			resp, _ := get(t, baseURL(srv), "/", "", "")
-			if got := resp.StatusCode == http.StatusOK; got != want {
-				t.Errorf("GET / without credentials: %s, truth says served=%v", resp.Status, want)
-			}
+			return is("GET / without credentials served ("+resp.Status+")", resp.StatusCode == http.StatusOK, want)
 		},
-		PatientData: func(t *testing.T, srv *Server, want any) {
+		PatientData: func(t *testing.T, srv *Server, want any) error {
 			resp, body := get(t, baseURL(srv), want.(string), "", "")
 			if resp.StatusCode != http.StatusOK || !strings.Contains(body, PatientFamily+", "+PatientGiven) || !strings.Contains(body, PatientMRN) {
-				t.Errorf("GET %s without credentials: %s\n%s", want, resp.Status, body)
+				return fmt.Errorf("GET %s without credentials: %s\n%s", want, resp.Status, body)
 			}
+			return nil
 		},
-		DefaultCredentials: func(t *testing.T, srv *Server, want any) {
+		DefaultCredentials: func(t *testing.T, srv *Server, want any) error {
 			user, pass, _ := strings.Cut(want.(string), ":")
 			if resp, body := get(t, baseURL(srv), AdminPath, "", ""); resp.StatusCode != http.StatusUnauthorized || strings.Contains(body, AdminMarker) {
-				t.Errorf("admin page without credentials: %s", resp.Status)
+				return fmt.Errorf("admin page without credentials: %s", resp.Status)
 			}
 			if resp, _ := get(t, baseURL(srv), AdminPath, user, pass+"x"); resp.StatusCode != http.StatusUnauthorized {
-				t.Errorf("admin page with a wrong password: %s", resp.Status)
+				return fmt.Errorf("admin page with a wrong password: %s", resp.Status)
 			}
 			if resp, body := get(t, baseURL(srv), AdminPath, user, pass); resp.StatusCode != http.StatusOK || !strings.Contains(body, AdminMarker) {
-				t.Errorf("admin page with %s: %s\n%s", want, resp.Status, body)
+				return fmt.Errorf("admin page with %s: %s", want, resp.Status)
 			}
+			return nil
 		},
-		AuthMechanism: func(t *testing.T, srv *Server, want any) {
+		AuthMechanism: func(t *testing.T, srv *Server, want any) error {
 			if want != "http-basic" {
-				t.Fatalf("unexpected mechanism %q", want)
+				return fmt.Errorf("no check for mechanism %q", want)
 			}
 			resp, _ := get(t, baseURL(srv), AdminPath, "", "")
 			if h := resp.Header.Get("WWW-Authenticate"); !strings.HasPrefix(h, "Basic ") {
-				t.Errorf("WWW-Authenticate %q, want a Basic challenge", h)
+				return fmt.Errorf("WWW-Authenticate %q, not a Basic challenge", h)
 			}
+			return nil
 		},
-		ServerVersionDisclosed: func(t *testing.T, srv *Server, want any) {
+		ServerVersionDisclosed: func(t *testing.T, srv *Server, want any) error {
 			resp, _ := get(t, baseURL(srv), "/", "", "")
 			if got := resp.Header.Get("Server"); got != want || !strings.ContainsAny(got, "0123456789") {
-				t.Errorf("Server header %q, truth says %q (with a version)", got, want)
+				return fmt.Errorf("Server header %q (with a version?)", got)
 			}
+			return nil
 		},
 	}
 }
@@ -111,12 +113,9 @@ func TestNginxHTTP(t *testing.T) {
 // options and reports whether the handshake completed.
 func opensslConnect(t *testing.T, srv *Server, opts ...string) (bool, string) {
 	args := append([]string{"s_client", "-connect", srv.Endpoint(HTTPSPort), "-servername", CertCN}, opts...)
-	cmd := "openssl " + strings.Join(args, " ")
 	out, err := tool(t, "openssl", args...)
 	// s_client exits 0 after a completed handshake when stdin closes.
-	ok := err == nil && strings.Contains(out, "Cipher is ") && !strings.Contains(out, "Cipher is (NONE)")
-	t.Logf("%s: handshake=%v", cmd, ok)
-	return ok, out
+	return err == nil && strings.Contains(out, "Cipher is ") && !strings.Contains(out, "Cipher is (NONE)"), out
 }
 
 func TestNginxWeakTLS(t *testing.T) {
@@ -129,60 +128,95 @@ func TestNginxWeakTLS(t *testing.T) {
 		}
 		return st.PeerCertificates[0]
 	}
-	v[TLSMinVersion] = func(t *testing.T, srv *Server, want any) {
-		if want != "TLS1.0" {
-			t.Fatalf("no check for %q", want)
+	// A version claim is checked with Go's client and with OpenSSL's
+	// own (at security level 0 so that it offers the old versions at all).
+	speaks := func(t *testing.T, srv *Server, v uint16) error {
+		st, err := tlsHandshake(srv.Endpoint(HTTPSPort), &tls.Config{MinVersion: v, MaxVersion: v})
+		if err != nil || st.Version != v {
+			return fmt.Errorf("go client limited to %s: %v", tls.VersionName(v), err)
 		}
-		// OpenSSL's own client, at its security level 0 so that it
-		// offers TLS 1.0 at all.
-		if ok, out := opensslConnect(t, srv, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"); !ok || !strings.Contains(out, "Protocol  : TLSv1\n") {
-			t.Errorf("openssl s_client -tls1 did not handshake TLS 1.0:\n%s", out)
+		ok, out := opensslConnect(t, srv, tlsVersions[v].openssl, "-cipher", "DEFAULT:@SECLEVEL=0")
+		if !ok || !strings.Contains(out, "Protocol  : "+tlsVersions[v].protocol+"\n") {
+			return fmt.Errorf("openssl s_client %s did not handshake:\n%s", tlsVersions[v].openssl, out)
 		}
-		st, err := tlsHandshake(srv.Endpoint(HTTPSPort), &tls.Config{MaxVersion: tls.VersionTLS10})
-		if err != nil || st.Version != tls.VersionTLS10 {
-			t.Errorf("Go client limited to TLS 1.0: %v (version %x)", err, st.Version)
-		}
+		return nil
 	}
-	v[TLSMaxVersion] = func(t *testing.T, srv *Server, want any) {
-		if want != "TLS1.2" {
-			t.Fatalf("no check for %q", want)
+	refuses := func(srv *Server, min, max uint16) error {
+		if _, err := tlsHandshake(srv.Endpoint(HTTPSPort), &tls.Config{MinVersion: min, MaxVersion: max}); err == nil {
+			return fmt.Errorf("handshake with %s..%s succeeded", tls.VersionName(min), tls.VersionName(max))
 		}
-		st, err := tlsHandshake(srv.Endpoint(HTTPSPort), nil)
-		if err != nil || st.Version != tls.VersionTLS12 {
-			t.Errorf("Go client offering up to TLS 1.3 got %x, err %v", st.Version, err)
-		}
-		if _, err := tlsHandshake(srv.Endpoint(HTTPSPort), &tls.Config{MinVersion: tls.VersionTLS13}); err == nil {
-			t.Error("TLS 1.3 handshake succeeded")
-		}
+		return nil
 	}
-	v[WeakCipher] = func(t *testing.T, srv *Server, want any) {
+	v[TLSMinVersion] = func(t *testing.T, srv *Server, want any) error {
+		ver, ok := tlsVersionByName(want)
+		if !ok {
+			return fmt.Errorf("unknown version %q", want)
+		}
+		if err := speaks(t, srv, ver); err != nil {
+			return err
+		}
+		// Below TLS 1.0 is SSL 3.0, which neither client speaks.
+		if ver > tls.VersionTLS10 {
+			return refuses(srv, tls.VersionTLS10, ver-1)
+		}
+		return nil
+	}
+	v[TLSMaxVersion] = func(t *testing.T, srv *Server, want any) error {
+		ver, ok := tlsVersionByName(want)
+		if !ok {
+			return fmt.Errorf("unknown version %q", want)
+		}
+		if err := speaks(t, srv, ver); err != nil {
+			return err
+		}
+		if ver < tls.VersionTLS13 {
+			return refuses(srv, ver+1, tls.VersionTLS13)
+		}
+		return nil
+	}
+	v[WeakCipher] = func(t *testing.T, srv *Server, want any) error {
 		ok, out := opensslConnect(t, srv, "-tls1_2", "-cipher", want.(string)+":@SECLEVEL=0")
-		if !ok || !strings.Contains(out, "Cipher is "+want.(string)) {
-			t.Errorf("openssl s_client -cipher %s:\n%s", want, out)
+		if !ok || !strings.Contains(out, "Cipher is "+want.(string)+"\n") {
+			return fmt.Errorf("openssl s_client -cipher %s:\n%s", want, out)
 		}
+		return nil
 	}
-	v[SelfSigned] = func(t *testing.T, srv *Server, want any) {
+	v[SelfSigned] = func(t *testing.T, srv *Server, want any) error {
 		c := peer(t, srv)
-		got := c.CheckSignatureFrom(c) == nil && c.Issuer.String() == c.Subject.String()
-		if got != want {
-			t.Errorf("self-signed=%v, truth says %v", got, want)
+		if blk, _ := pem.Decode(srv.CA); blk == nil || string(blk.Bytes) != string(c.Raw) {
+			t.Fatal("srv.CA is not the presented certificate")
 		}
-		blk, _ := pem.Decode(srv.CA)
-		if blk == nil || string(blk.Bytes) != string(c.Raw) {
-			t.Error("srv.CA is not the presented certificate")
-		}
+		return is("self-signed", c.CheckSignatureFrom(c) == nil && c.Issuer.String() == c.Subject.String(), want)
 	}
-	v[RSAKeyBits] = func(t *testing.T, srv *Server, want any) {
+	v[RSAKeyBits] = func(t *testing.T, srv *Server, want any) error {
 		k, ok := peer(t, srv).PublicKey.(*rsa.PublicKey)
 		if !ok || k.N.BitLen() != want {
-			t.Errorf("key %T, truth says RSA-%v", peer(t, srv).PublicKey, want)
+			return fmt.Errorf("key %T of %d bits", peer(t, srv).PublicKey, k.N.BitLen())
 		}
+		return nil
 	}
-	v[HostnameMismatch] = func(t *testing.T, srv *Server, want any) {
+	v[HostnameMismatch] = func(t *testing.T, srv *Server, want any) error {
 		c := peer(t, srv)
-		if got := c.VerifyHostname(srv.Addr) != nil; got != want {
-			t.Errorf("certificate for %q names %s: mismatch=%v, truth says %v", c.Subject.CommonName, srv.Addr, got, want)
-		}
+		return is(fmt.Sprintf("certificate for %q does not name %s", c.Subject.CommonName, srv.Addr), c.VerifyHostname(srv.Addr) != nil, want)
 	}
 	serve(t, NginxWeakTLS, v)
+}
+
+// TLS versions by the names the truth table uses, with OpenSSL's option
+// and the protocol name s_client prints.
+var tlsVersionNames = []any{"TLS1.0", "TLS1.1", "TLS1.2", "TLS1.3"}
+
+var tlsVersions = map[uint16]struct{ openssl, protocol string }{
+	tls.VersionTLS10: {"-tls1", "TLSv1"},
+	tls.VersionTLS11: {"-tls1_1", "TLSv1.1"},
+	tls.VersionTLS12: {"-tls1_2", "TLSv1.2"},
+	tls.VersionTLS13: {"-tls1_3", "TLSv1.3"},
+}
+
+func tlsVersionByName(name any) (uint16, bool) {
+	i := slices.Index(tlsVersionNames, name)
+	if i < 0 {
+		return 0, false
+	}
+	return tls.VersionTLS10 + uint16(i), true
 }

@@ -1,12 +1,13 @@
 package realsrv
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
 )
 
-// sub receives one message on topic from addr without credentials.
+// sub receives one message on topic from host:port without credentials.
 func sub(t *testing.T, host string, port int, topic string) (string, error) {
 	return tool(t, "mosquitto_sub", "-h", host, "-p", strconv.Itoa(port), "-t", topic, "-C", "1", "-W", "5")
 }
@@ -14,58 +15,46 @@ func sub(t *testing.T, host string, port int, topic string) (string, error) {
 func TestMosquitto(t *testing.T) {
 	t.Parallel()
 	serve(t, Mosquitto, map[string]verifier{
-		Cleartext: func(t *testing.T, srv *Server, want any) {
+		Cleartext: func(t *testing.T, srv *Server, want any) error {
 			r := newRelay(t, srv.Endpoint(MQTTPort))
 			host, port, _ := strings.Cut(r.Addr, ":")
 			p, _ := strconv.Atoi(port)
-			out, err := sub(t, host, p, MQTTTopic)
-			if err != nil {
+			if out, err := sub(t, host, p, MQTTTopic); err != nil {
 				t.Fatalf("subscribe through the relay: %v\n%s", err, out)
 			}
-			if got := strings.Contains(string(r.Seen()), PatientMRN); got != want {
-				t.Errorf("patient readable on the wire=%v, truth says %v", got, want)
-			}
+			return is("patient readable on the wire", strings.Contains(string(r.Seen()), PatientMRN), want)
 		},
 		TLS: verifyTLSFlag,
-		AnonymousAccess: func(t *testing.T, srv *Server, want any) {
+		AnonymousAccess: func(t *testing.T, srv *Server, want any) error {
 			out, err := sub(t, srv.Addr, MQTTPort, MQTTTopic)
-			if got := err == nil; got != want {
-				t.Errorf("anonymous subscribe works=%v, truth says %v: %v\n%s", got, want, err, out)
-			}
+			return is(fmt.Sprintf("anonymous subscribe works (%v, %q)", err, out), err == nil, want)
 		},
-		AnonymousPublish: func(t *testing.T, srv *Server, want any) {
+		AnonymousPublish: func(t *testing.T, srv *Server, want any) error {
 			topic := "ward-test/publish/" + randomAE(t)
 			out, err := tool(t, "mosquitto_pub", "-h", srv.Addr, "-p", strconv.Itoa(MQTTPort), "-q", "1", "-r", "-t", topic, "-m", "hello")
-			if err != nil && want == true {
-				t.Fatalf("anonymous publish: %v\n%s", err, out)
+			if err == nil {
+				// The broker really kept it: a fresh subscriber gets it back.
+				out, err = sub(t, srv.Addr, MQTTPort, topic)
 			}
-			// The broker really kept it: a fresh subscriber gets it back.
-			out, err = sub(t, srv.Addr, MQTTPort, topic)
-			if got := err == nil && strings.TrimSpace(out) == "hello"; got != want {
-				t.Errorf("anonymous publish stored=%v, truth says %v: %v\n%s", got, want, err, out)
-			}
+			return is(fmt.Sprintf("anonymous publish stored (%v, %q)", err, out), err == nil && strings.TrimSpace(out) == "hello", want)
 		},
-		WildcardSubscribe: func(t *testing.T, srv *Server, want any) {
-			// Every retained message under "#" (other tests publish too),
+		WildcardSubscribe: func(t *testing.T, srv *Server, want any) error {
+			// Every retained message under "#" (other checks publish too),
 			// until a second of silence; mosquitto_sub then exits non-zero.
 			out, err := tool(t, "mosquitto_sub", "-h", srv.Addr, "-p", strconv.Itoa(MQTTPort), "-t", "#", "--retained-only", "-W", "1")
-			if got := strings.Contains(out, PatientMRN); got != want {
-				t.Errorf("'#' delivers the patient message=%v, truth says %v: %v\n%s", got, want, err, out)
-			}
+			return is(fmt.Sprintf("'#' delivers the patient message (%v, %q)", err, out), strings.Contains(out, PatientMRN), want)
 		},
-		PatientData: func(t *testing.T, srv *Server, want any) {
+		PatientData: func(t *testing.T, srv *Server, want any) error {
 			topic, ok := strings.CutPrefix(want.(string), "topic ")
 			topic, retained := strings.CutSuffix(topic, " (retained)")
 			if !ok || !retained {
-				t.Fatalf("unexpected location %q", want)
+				return fmt.Errorf("not a retained topic: %q", want)
 			}
 			out, err := sub(t, srv.Addr, MQTTPort, topic)
-			if err != nil || strings.TrimSpace(out) != MQTTPayload {
-				t.Errorf("topic %s: %v\n%q", topic, err, out)
+			if err != nil || strings.TrimSpace(out) != MQTTPayload || !strings.Contains(out, PatientDICOM) {
+				return fmt.Errorf("topic %s: %v: %q", topic, err, out)
 			}
-			if !strings.Contains(out, PatientDICOM) {
-				t.Errorf("payload lacks the patient's name: %q", out)
-			}
+			return nil
 		},
 	})
 }

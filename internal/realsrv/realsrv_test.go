@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -17,8 +18,33 @@ import (
 	"time"
 )
 
-// verifier proves one truth about a running server.
-type verifier func(t *testing.T, srv *Server, want any)
+// verifier checks one claim about a running server: nil when the server
+// behaves as want says. t is for fixtures (relays, temp dirs) and for
+// fatal setup errors only; the claim's verdict is the returned error.
+type verifier func(t *testing.T, srv *Server, want any) error
+
+// opposite is a claim a verifier must reject: the negation of a bool, a
+// different number, a changed string. A verifier that accepts both a
+// truth and its opposite proves nothing.
+func opposite(key string, want any) any {
+	if key == TLSMinVersion || key == TLSMaxVersion {
+		// A neighbouring version: a wrong claim the verifier can test.
+		if i := slices.Index(tlsVersionNames, want); i >= 0 && i+1 < len(tlsVersionNames) {
+			return tlsVersionNames[i+1]
+		} else if i > 0 {
+			return tlsVersionNames[i-1]
+		}
+	}
+	switch w := want.(type) {
+	case bool:
+		return !w
+	case int:
+		return w + 1
+	case string:
+		return w + "-not"
+	}
+	panic(fmt.Sprintf("truth value of type %T", want))
+}
 
 // serve starts kind inside a subtest, runs every truth's verifier there,
 // and after the subtest (so after the server's cleanup) checks that no
@@ -49,7 +75,16 @@ func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
 				t.Errorf("truth %q has no verifier: the table would be asserted, not verified", key)
 				continue
 			}
-			t.Run(key, func(t *testing.T) { v(t, srv, want) })
+			t.Run(key, func(t *testing.T) {
+				if err := v(t, srv, want); err != nil {
+					t.Errorf("%s=%v is not true: %v", key, want, err)
+				}
+				if err := v(t, srv, opposite(key, want)); err == nil {
+					t.Errorf("the verifier also accepts %s=%v: it proves nothing", key, opposite(key, want))
+				} else {
+					t.Logf("rejects %s=%v: %v", key, opposite(key, want), firstLine(err))
+				}
+			})
 		}
 		for key := range verifiers {
 			if _, ok := srv.Truths[key]; !ok {
@@ -197,18 +232,32 @@ func tlsHandshake(addr string, cfg *tls.Config) (tls.ConnectionState, error) {
 	return c.ConnectionState(), nil
 }
 
-// noTLS proves want==false: a TLS ClientHello gets no ServerHello on any
-// of the server's TCP ports.
-func verifyTLSFlag(t *testing.T, srv *Server, want any) {
+// verifyTLSFlag: a TLS ClientHello gets a ServerHello (want true) or not
+// (want false) on every TCP port of the server.
+func verifyTLSFlag(t *testing.T, srv *Server, want any) error {
 	for _, p := range srv.Ports {
 		if p.Proto != "tcp" {
 			continue
 		}
 		_, err := tlsHandshake(srv.Endpoint(p.Port), nil)
 		if got := err == nil; got != want {
-			t.Errorf("port %d: TLS handshake succeeded=%v, truth says %v (err %v)", p.Port, got, want, err)
+			return fmt.Errorf("port %d: TLS handshake succeeded=%v (err %v)", p.Port, got, err)
 		}
 	}
+	return nil
+}
+
+// is compares an observation with a claim.
+func is(what string, got bool, want any) error {
+	if got != want {
+		return fmt.Errorf("%s: %v", what, got)
+	}
+	return nil
+}
+
+func firstLine(err error) string {
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	return s
 }
 
 // readAll reads at most 1 MiB (servers under test are still untrusted).

@@ -2,6 +2,7 @@ package realsrv
 
 import (
 	"bufio"
+	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -40,7 +41,7 @@ func TestOpenSSH(t *testing.T) {
 	t.Parallel()
 	pw := func(p string) []xssh.AuthMethod { return []xssh.AuthMethod{xssh.Password(p)} }
 	serve(t, OpenSSH, map[string]verifier{
-		Cleartext: func(t *testing.T, srv *Server, want any) {
+		Cleartext: func(t *testing.T, srv *Server, want any) error {
 			// A password login and a command whose output names the
 			// patient, through a recording relay.
 			r := newRelay(t, srv.Endpoint(SSHPort))
@@ -69,48 +70,41 @@ func TestOpenSSH(t *testing.T) {
 				t.Fatalf("command through the relay: %q, %v", out, err)
 			}
 			seen := string(r.Seen())
-			if got := strings.Contains(seen, PatientMRN) || strings.Contains(seen, PatientFamily); got != want {
-				t.Errorf("patient readable on the wire=%v, truth says %v", got, want)
-			}
+			return is("patient readable on the wire", strings.Contains(seen, PatientMRN) || strings.Contains(seen, PatientFamily), want)
 		},
 		TLS: verifyTLSFlag,
-		AnonymousAccess: func(t *testing.T, srv *Server, want any) {
+		AnonymousAccess: func(t *testing.T, srv *Server, want any) error {
 			_, err := sshRun(t, srv, SSHUser, nil, "true")
-			if got := err == nil; got != want {
-				t.Errorf("login without credentials=%v, truth says %v: %v", got, want, err)
-			}
+			return is(fmt.Sprintf("login without credentials (%v)", err), err == nil, want)
 		},
-		PasswordLogin: func(t *testing.T, srv *Server, want any) {
-			out, err := sshRun(t, srv, SSHUser, pw(SSHPassword), "id -un")
-			if got := err == nil && out == SSHUser; got != want {
-				t.Errorf("password login=%v (%q, %v), truth says %v", got, out, err, want)
-			}
+		PasswordLogin: func(t *testing.T, srv *Server, want any) error {
 			if _, err := sshRun(t, srv, SSHUser, pw("not-"+SSHPassword), "true"); err == nil {
-				t.Error("a wrong password logged in")
+				t.Fatal("a wrong password logged in")
 			}
+			out, err := sshRun(t, srv, SSHUser, pw(SSHPassword), "id -un")
+			return is(fmt.Sprintf("password login (%q, %v)", out, err), err == nil && out == SSHUser, want)
 		},
-		RootPasswordLogin: func(t *testing.T, srv *Server, want any) {
-			_, err := sshRun(t, srv, "root", pw(SSHRootPassword), "true")
-			if got := err == nil; got != want {
-				t.Errorf("root password login=%v, truth says %v: %v", got, want, err)
-			}
-			// Root itself can log in (with its key): the refusal is the
+		RootPasswordLogin: func(t *testing.T, srv *Server, want any) error {
+			// Root itself can log in (with its key): a refusal is the
 			// password policy, not a missing account.
 			out, err := sshRun(t, srv, "root", []xssh.AuthMethod{xssh.PublicKeys(srv.SSH.RootSigner)}, "id -u")
 			if err != nil || out != "0" {
-				t.Errorf("root key login: %q, %v", out, err)
+				t.Fatalf("root key login: %q, %v", out, err)
 			}
+			_, err = sshRun(t, srv, "root", pw(SSHRootPassword), "true")
+			return is(fmt.Sprintf("root password login (%v)", err), err == nil, want)
 		},
-		DefaultCredentials: func(t *testing.T, srv *Server, want any) {
+		DefaultCredentials: func(t *testing.T, srv *Server, want any) error {
 			user, pass, _ := strings.Cut(want.(string), ":")
 			out, err := sshRun(t, srv, user, pw(pass), "id -un")
 			if err != nil || out != user {
-				t.Errorf("login as %s: %q, %v", want, out, err)
+				return fmt.Errorf("login as %s: %q, %v", want, out, err)
 			}
+			return nil
 		},
-		AuthMechanism: func(t *testing.T, srv *Server, want any) {
+		AuthMechanism: func(t *testing.T, srv *Server, want any) error {
 			if want != "ssh-password" {
-				t.Fatalf("unexpected mechanism %q", want)
+				return fmt.Errorf("no check for mechanism %q", want)
 			}
 			// OpenSSH's client shows the methods the server offers (Go's
 			// does not); BatchMode makes it stop before asking for one.
@@ -120,10 +114,11 @@ func TestOpenSSH(t *testing.T) {
 			_, methods, ok := strings.Cut(out, "Authentications that can continue: ")
 			methods, _, _ = strings.Cut(methods, "\n")
 			if !ok || !slices.Contains(strings.Split(strings.TrimSpace(methods), ","), "password") {
-				t.Errorf("password not among the methods offered:\n%s", out)
+				return fmt.Errorf("password not among the methods offered:\n%s", out)
 			}
+			return nil
 		},
-		ServerVersionDisclosed: func(t *testing.T, srv *Server, want any) {
+		ServerVersionDisclosed: func(t *testing.T, srv *Server, want any) error {
 			c, err := net.DialTimeout("tcp", srv.Endpoint(SSHPort), 5*time.Second)
 			if err != nil {
 				t.Fatal(err)
@@ -132,8 +127,9 @@ func TestOpenSSH(t *testing.T) {
 			_ = c.SetDeadline(time.Now().Add(5 * time.Second))
 			banner, err := bufio.NewReader(c).ReadString('\n')
 			if err != nil || !strings.HasPrefix(banner, "SSH-2.0-"+want.(string)) {
-				t.Errorf("banner %q, truth says %q: %v", banner, want, err)
+				return fmt.Errorf("banner %q: %v", banner, err)
 			}
+			return nil
 		},
 	})
 }
