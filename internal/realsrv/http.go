@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -31,11 +32,53 @@ const (
 )
 
 // TLS certificate of the weak-TLS server: a self-signed RSA-1024 key whose
-// subject names a host name, not the address the server is reached at.
+// subject names a host name, not the address the server is reached at,
+// and which expired on 1 January 2021.
 const (
 	CertCN   = "ward-test-device"
 	CertBits = 1024
 )
+
+// The certificate's validity: long past (openssl req -x509 cannot
+// backdate, openssl ca can).
+const (
+	certNotBefore = "20200101000000Z"
+	certNotAfter  = "20210101000000Z"
+)
+
+// caConf is the least `openssl ca` needs to sign one certificate.
+const caConf = `[ca]
+default_ca = d
+[d]
+database = ca/index.txt
+new_certs_dir = ca
+serial = ca/serial
+default_md = sha256
+policy = p
+unique_subject = no
+[p]
+commonName = supplied
+`
+
+// selfSign makes the weak server's key and its expired self-signed
+// certificate with OpenSSL's own tools.
+func selfSign(ctx context.Context, dir, cert, key string) error {
+	if err := writeFiles(dir, map[string]string{"ca/index.txt": "", "ca/serial": "01\n", "ca/ca.cnf": caConf}); err != nil {
+		return err
+	}
+	csr := filepath.Join(dir, "ca", "req.csr")
+	for _, args := range [][]string{
+		{"genrsa", "-out", key, strconv.Itoa(CertBits)},
+		{"req", "-new", "-key", key, "-subj", "/CN=" + CertCN, "-out", csr},
+		{"ca", "-batch", "-config", "ca/ca.cnf", "-selfsign", "-keyfile", key, "-in", csr,
+			"-startdate", certNotBefore, "-enddate", certNotAfter, "-notext", "-out", cert},
+	} {
+		if _, err := run(ctx, dir, "openssl", args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // webFiles is a small device web UI.
 var webFiles = map[string]string{
@@ -121,8 +164,7 @@ func startNginxHTTP(ctx context.Context, s *Server) error {
 func startNginxTLS(ctx context.Context, s *Server) error {
 	s.Ports = []Port{{Proto: "tcp", Port: HTTPSPort, Protocol: "https"}}
 	cert, key := filepath.Join(s.Dir, "cert.pem"), filepath.Join(s.Dir, "key.pem")
-	if _, err := run(ctx, s.Dir, "openssl", "req", "-x509", "-newkey", fmt.Sprintf("rsa:%d", CertBits),
-		"-nodes", "-keyout", key, "-out", cert, "-days", "3650", "-subj", "/CN="+CertCN); err != nil {
+	if err := selfSign(ctx, s.Dir, cert, key); err != nil {
 		return err
 	}
 	pem, err := os.ReadFile(cert)
@@ -144,6 +186,7 @@ func startNginxTLS(ctx context.Context, s *Server) error {
 		SelfSigned:             true,
 		RSAKeyBits:             CertBits,
 		HostnameMismatch:       true,
+		CertExpired:            true,
 		AnonymousAccess:        true,
 		PatientData:            PatientPath,
 		DefaultCredentials:     AdminUser + ":" + AdminPassword,

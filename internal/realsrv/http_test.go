@@ -199,6 +199,10 @@ func TestNginxWeakTLS(t *testing.T) {
 		c := peer(t, srv)
 		return is(fmt.Sprintf("certificate for %q does not name %s", c.Subject.CommonName, srv.Addr), c.VerifyHostname(srv.Addr) != nil, want)
 	}
+	v[CertExpired] = func(t *testing.T, srv *Server, want any) error {
+		c := peer(t, srv)
+		return is(fmt.Sprintf("expired (notAfter %v)", c.NotAfter), time.Now().After(c.NotAfter), want)
+	}
 	serve(t, NginxWeakTLS, v)
 }
 

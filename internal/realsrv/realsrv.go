@@ -97,6 +97,8 @@ const (
 	SelfSigned       = "self-signed"
 	RSAKeyBits       = "rsa-key-bits"
 	HostnameMismatch = "hostname-mismatch"
+	// CertExpired (bool): the certificate's notAfter has passed.
+	CertExpired = "cert-expired"
 	// PasswordLogin (bool), RootPasswordLogin (bool): SSH accepts password
 	// authentication; and for root.
 	PasswordLogin     = "password-login"
