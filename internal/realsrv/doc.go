@@ -55,14 +55,13 @@
 //
 // The same site on port 443 only, with a self-signed RSA-1024 certificate
 // for CN=ward-test-device (no subjectAltName; Server.CA holds it) that
-// expired on 1 January 2021,
-// `ssl_protocols TLSv1 TLSv1.1 TLSv1.2` and nginx's default cipher string
-// at OpenSSL security level 0 (`HIGH:!aNULL:!MD5:@SECLEVEL=0`), without
-// which Debian 12's OpenSSL 3 would refuse TLS 1.0 and the 1024-bit key.
-// Truths: TLS, not cleartext, TLS 1.0 accepted (min), TLS 1.2 max (no
-// 1.3), weak cipher AES128-SHA (RSA key exchange, CBC, SHA-1), self-signed,
-// 1024-bit RSA key, certificate does not name Server.Addr, certificate
-// expired, and the web
+// expired on 1 January 2021, `ssl_protocols TLSv1 TLSv1.1 TLSv1.2` and
+// nginx's default cipher string at OpenSSL security level 0
+// (`HIGH:!aNULL:!MD5:@SECLEVEL=0`), without which Debian 12's OpenSSL 3
+// would refuse TLS 1.0 and the 1024-bit key. Truths: TLS, not cleartext,
+// TLS 1.0 accepted (min), TLS 1.2 max (no 1.3), weak cipher AES128-SHA
+// (RSA key exchange, CBC, SHA-1), self-signed, 1024-bit RSA key,
+// certificate does not name Server.Addr, certificate expired, and the web
 // truths of NginxHTTP behind TLS.
 //
 // # OpenSSH

@@ -169,9 +169,6 @@ var need = map[Kind][][2]string{
 
 // Missing reports why kind cannot run on this machine, or "".
 func Missing(kind Kind) string {
-	if err := netlab.Available(); err != nil {
-		return err.Error()
-	}
 	progs, ok := need[kind]
 	if !ok {
 		return fmt.Sprintf("unknown server kind %q", kind)
@@ -180,6 +177,9 @@ func Missing(kind Kind) string {
 		if _, err := exec.LookPath(p[0]); err != nil {
 			return fmt.Sprintf("%s not installed (apt-get install %s)", filepath.Base(p[0]), p[1])
 		}
+	}
+	if err := netlab.Available(); err != nil {
+		return err.Error()
 	}
 	return ""
 }
