@@ -56,13 +56,17 @@ func randomUint(t *testing.T) uint64 {
 
 func TestStorescp(t *testing.T) {
 	t.Parallel()
+	serve(t, Storescp)
+}
+
+func storescpVerifiers() map[string]verifier {
 	accepted := func(want any, out string, err error) error {
 		if got := err == nil; got != want {
 			return fmt.Errorf("association accepted=%v: %v\n%s", got, err, out)
 		}
 		return nil
 	}
-	serve(t, Storescp, map[string]verifier{
+	return map[string]verifier{
 		Cleartext: func(t *testing.T, srv *Server, want any) error {
 			// A store through a recording relay: the patient's name
 			// crosses the wire readable.
@@ -115,5 +119,5 @@ func TestStorescp(t *testing.T) {
 			}
 			return nil
 		},
-	})
+	}
 }

@@ -106,7 +106,7 @@ func webVerifiers() map[string]verifier {
 
 func TestNginxHTTP(t *testing.T) {
 	t.Parallel()
-	serve(t, NginxHTTP, webVerifiers())
+	serve(t, NginxHTTP)
 }
 
 // opensslConnect runs `openssl s_client` against the server with extra
@@ -120,6 +120,10 @@ func opensslConnect(t *testing.T, srv *Server, opts ...string) (bool, string) {
 
 func TestNginxWeakTLS(t *testing.T) {
 	t.Parallel()
+	serve(t, NginxWeakTLS)
+}
+
+func weakTLSVerifiers() map[string]verifier {
 	v := webVerifiers()
 	peer := func(t *testing.T, srv *Server) *x509.Certificate {
 		st, err := tlsHandshake(srv.Endpoint(HTTPSPort), nil)
@@ -203,7 +207,7 @@ func TestNginxWeakTLS(t *testing.T) {
 		c := peer(t, srv)
 		return is(fmt.Sprintf("expired (notAfter %v)", c.NotAfter), time.Now().After(c.NotAfter), want)
 	}
-	serve(t, NginxWeakTLS, v)
+	return v
 }
 
 // TLS versions by the names the truth table uses, with OpenSSL's option

@@ -14,7 +14,11 @@ func sub(t *testing.T, host string, port int, topic string) (string, error) {
 
 func TestMosquitto(t *testing.T) {
 	t.Parallel()
-	serve(t, Mosquitto, map[string]verifier{
+	serve(t, Mosquitto)
+}
+
+func mosquittoVerifiers() map[string]verifier {
+	return map[string]verifier{
 		Cleartext: func(t *testing.T, srv *Server, want any) error {
 			r := newRelay(t, srv.Endpoint(MQTTPort))
 			host, port, _ := strings.Cut(r.Addr, ":")
@@ -56,5 +60,5 @@ func TestMosquitto(t *testing.T) {
 			}
 			return nil
 		},
-	})
+	}
 }

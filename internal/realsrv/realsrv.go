@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -108,7 +109,8 @@ const (
 // Truths is a server's truth table: what is true about it as configured.
 type Truths map[string]any
 
-// Server is a running real server in its own network namespace.
+// Server is a running real server in a network namespace of its own (or
+// shared with other servers of the same Host).
 type Server struct {
 	Kind Kind
 	// Addr is the server's address, reachable from the test process.
@@ -133,18 +135,49 @@ type Server struct {
 	// Log collects the server's stdout and stderr.
 	Log *sshdtest.SyncBuffer
 
-	tb      testing.TB
-	lab     *netlab.Lab
-	hostIf  string
-	etcDir  string
-	mu      sync.Mutex
-	procs   []*proc
-	cleaned bool
+	host *Host
+	tb   testing.TB
 }
 
 // Endpoint returns host:port for a TCP port of the server.
 func (s *Server) Endpoint(port int) string {
 	return net.JoinHostPort(s.Addr, strconv.Itoa(port))
+}
+
+// Host is one network namespace, one address, with one or more servers:
+// a device with several services.
+type Host struct {
+	Addr, HostAddr, NS string
+	// Servers in the order they were asked for.
+	Servers []*Server
+
+	lab     *netlab.Lab
+	hostIf  string
+	etcDir  string // /etc/netns/NS, when a server needs one
+	mu      sync.Mutex
+	procs   []*proc
+	dirs    []string
+	cleaned bool
+}
+
+// Server returns the host's server of that kind, or nil.
+func (h *Host) Server(kind Kind) *Server {
+	for _, s := range h.Servers {
+		if s.Kind == kind {
+			return s
+		}
+	}
+	return nil
+}
+
+// Ports lists every port of every server on the host, by port number.
+func (h *Host) Ports() []Port {
+	var ps []Port
+	for _, s := range h.Servers {
+		ps = append(ps, s.Ports...)
+	}
+	slices.SortFunc(ps, func(a, b Port) int { return a.Port - b.Port })
+	return ps
 }
 
 // Option adjusts Start.
@@ -154,7 +187,7 @@ type config struct {
 	startTimeout time.Duration
 }
 
-// WithStartTimeout bounds how long Start waits for the server's ports
+// WithStartTimeout bounds how long Start waits for the servers' ports
 // (default 15 s; the servers normally answer within a second).
 func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.startTimeout = d } }
 
@@ -165,6 +198,14 @@ var need = map[Kind][][2]string{
 	NginxHTTP:    {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
 	NginxWeakTLS: {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
 	OpenSSH:      {{"/usr/sbin/sshd", "openssh-server"}, {"openssl", "openssl"}},
+}
+
+var starters = map[Kind]func(context.Context, *Server) error{
+	Storescp:     startStorescp,
+	Mosquitto:    startMosquitto,
+	NginxHTTP:    startNginxHTTP,
+	NginxWeakTLS: startNginxTLS,
+	OpenSSH:      startOpenSSH,
 }
 
 // Missing reports why kind cannot run on this machine, or "".
@@ -186,88 +227,98 @@ func Missing(kind Kind) string {
 
 // Start starts a real server of the given kind in a fresh network
 // namespace linked to the test process's namespace by a veth pair, waits
-// until its ports accept connections, and stops it (process, namespace,
+// until its ports accept connections, and stops it (processes, namespace,
 // link, files) at t's cleanup. When the machine cannot run it (not root,
 // a package missing) Start skips t with a one-line reason, or fails t when
 // WARD_REQUIRE_REAL=1.
 func Start(ctx context.Context, t testing.TB, kind Kind, opts ...Option) (*Server, error) {
 	t.Helper()
-	if _, ok := need[kind]; !ok {
-		t.Fatalf("realsrv: unknown server kind %q", kind)
+	h, err := StartHost(ctx, t, []Kind{kind}, opts...)
+	if err != nil {
+		return nil, err
 	}
-	if why := Missing(kind); why != "" {
-		sshdtest.NeedReal(t, fmt.Sprintf("%s: %s", kind, why))
+	return h.Servers[0], nil
+}
+
+// StartHost is Start for several servers in one namespace, at one
+// address: one device with several services. Kinds must differ.
+func StartHost(ctx context.Context, t testing.TB, kinds []Kind, opts ...Option) (*Host, error) {
+	t.Helper()
+	if len(kinds) == 0 {
+		t.Fatal("realsrv: no server kinds")
+	}
+	for i, kind := range kinds {
+		if _, ok := need[kind]; !ok {
+			t.Fatalf("realsrv: unknown server kind %q", kind)
+		}
+		if slices.Contains(kinds[:i], kind) {
+			t.Fatalf("realsrv: %s twice on one host", kind)
+		}
+		if why := Missing(kind); why != "" {
+			sshdtest.NeedReal(t, fmt.Sprintf("%s: %s", kind, why))
+		}
 	}
 	cfg := config{startTimeout: 15 * time.Second}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s := &Server{Kind: kind, Log: &sshdtest.SyncBuffer{}, tb: t}
+	h := &Host{}
 	t.Cleanup(func() {
-		if err := s.close(); err != nil {
+		if err := h.close(); err != nil {
 			t.Errorf("realsrv cleanup: %v", err)
 		}
 	})
-	if err := s.network(ctx); err != nil {
-		return nil, fmt.Errorf("realsrv %s: network: %w", kind, err)
-	}
-	// Workers of some servers drop root (www-data, mosquitto): the
-	// directory must be readable by them, so not t.TempDir (mode 0700).
-	dir, err := os.MkdirTemp("", "ward-realsrv-")
-	if err != nil {
-		return nil, err
-	}
-	s.Dir = dir
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return nil, err
-	}
-	var start func(context.Context, *Server) error
-	switch kind {
-	case Storescp:
-		start = startStorescp
-	case Mosquitto:
-		start = startMosquitto
-	case NginxHTTP:
-		start = startNginxHTTP
-	case NginxWeakTLS:
-		start = startNginxTLS
-	case OpenSSH:
-		start = startOpenSSH
+	if err := h.network(ctx); err != nil {
+		return nil, fmt.Errorf("realsrv: network: %w", err)
 	}
 	sctx, cancel := context.WithTimeout(ctx, cfg.startTimeout)
 	defer cancel()
-	if err := start(sctx, s); err != nil {
-		return nil, fmt.Errorf("realsrv %s: %w\n%s", kind, err, s.Log.String())
+	for _, kind := range kinds {
+		s := &Server{Kind: kind, Addr: h.Addr, HostAddr: h.HostAddr, NS: h.NS, Log: &sshdtest.SyncBuffer{}, host: h, tb: t}
+		// Workers of some servers drop root (www-data, mosquitto): the
+		// directory must be readable by them, so not t.TempDir (mode 0700).
+		dir, err := os.MkdirTemp("", "ward-realsrv-")
+		if err != nil {
+			return nil, err
+		}
+		h.mu.Lock()
+		h.dirs = append(h.dirs, dir)
+		h.mu.Unlock()
+		s.Dir = dir
+		if err := os.Chmod(dir, 0o755); err != nil {
+			return nil, err
+		}
+		if err := starters[kind](sctx, s); err != nil {
+			return nil, fmt.Errorf("realsrv %s: %w\n%s", kind, err, s.Log.String())
+		}
+		h.Servers = append(h.Servers, s)
 	}
-	return s, nil
+	return h, nil
 }
 
 // addrLock serialises address allocation across test processes (go test
-// runs packages in parallel processes) as well as within one.
+// runs packages in parallel processes) and, since each caller opens it
+// afresh and flock locks belong to the open file, within one.
 const addrLock = "/run/ward-realsrv.lock"
-
-var addrMu sync.Mutex
 
 // linkNet is the range the host/namespace /30 links are carved from.
 const linkNet = "10.213."
 
 // network creates the namespace and a veth pair from the host into it,
 // with a free /30 out of 10.213.0.0/16.
-func (s *Server) network(ctx context.Context) error {
+func (h *Host) network(ctx context.Context) error {
 	lab, err := netlab.New()
 	if err != nil {
 		return err
 	}
-	s.lab = lab
+	h.lab = lab
 	if err := lab.AddNS(ctx, "srv"); err != nil {
 		return err
 	}
-	s.NS = lab.NS("srv")
+	h.NS = lab.NS("srv")
 	// Interface names: at most 15 bytes, unique on the host.
-	s.hostIf = strings.TrimSuffix(lab.Prefix(), "-") + "h"
+	h.hostIf = strings.TrimSuffix(lab.Prefix(), "-") + "h"
 
-	addrMu.Lock()
-	defer addrMu.Unlock()
 	f, err := os.OpenFile(addrLock, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return err
@@ -297,20 +348,20 @@ func (s *Server) network(ctx context.Context) error {
 		if strings.Contains(used, " "+host+"/") || strings.Contains(used, " "+srv+"/") {
 			continue
 		}
-		s.HostAddr, s.Addr = host, srv
+		h.HostAddr, h.Addr = host, srv
 		break
 	}
-	if err := ip(ctx, "link", "add", s.hostIf, "type", "veth", "peer", "name", "eth0", "netns", s.NS); err != nil {
-		s.hostIf = ""
+	if err := ip(ctx, "link", "add", h.hostIf, "type", "veth", "peer", "name", "eth0", "netns", h.NS); err != nil {
+		h.hostIf = ""
 		return err
 	}
-	if err := ip(ctx, "addr", "add", s.HostAddr+"/30", "dev", s.hostIf); err != nil {
+	if err := ip(ctx, "addr", "add", h.HostAddr+"/30", "dev", h.hostIf); err != nil {
 		return err
 	}
-	if err := ip(ctx, "link", "set", s.hostIf, "up"); err != nil {
+	if err := ip(ctx, "link", "set", h.hostIf, "up"); err != nil {
 		return err
 	}
-	if err := lab.Exec(ctx, "srv", "ip", "addr", "add", s.Addr+"/30", "dev", "eth0"); err != nil {
+	if err := lab.Exec(ctx, "srv", "ip", "addr", "add", h.Addr+"/30", "dev", "eth0"); err != nil {
 		return err
 	}
 	return lab.Exec(ctx, "srv", "ip", "link", "set", "eth0", "up")
@@ -329,22 +380,26 @@ type proc struct {
 	exited chan struct{}
 }
 
-// spawn starts a long-running program inside the server's namespace, in
-// its own process group so that close can kill it with every child.
+// spawn starts a long-running program of the server inside its
+// namespace, in its own process group so that close can kill it with
+// every child.
 func (s *Server) spawn(name string, args ...string) (*proc, error) {
 	cmd := exec.Command("ip", append([]string{"netns", "exec", s.NS, name}, args...)...)
 	cmd.Dir = s.Dir
 	cmd.Stdout, cmd.Stderr = s.Log, s.Log
-	// Pdeathsig: a test binary killed by its timeout takes its servers along.
+	// Pdeathsig: a test binary killed by its timeout takes its servers
+	// along. (It fires when the forking thread exits; Go keeps threads
+	// alive unless a goroutine exits while locked to one.)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	p := &proc{cmd: cmd, exited: make(chan struct{})}
 	go func() { _ = cmd.Wait(); close(p.exited) }()
-	s.mu.Lock()
-	s.procs = append(s.procs, p)
-	s.mu.Unlock()
+	h := s.host
+	h.mu.Lock()
+	h.procs = append(h.procs, p)
+	h.mu.Unlock()
 	return p, nil
 }
 
@@ -392,15 +447,15 @@ func (s *Server) waitPorts(ctx context.Context, p *proc) error {
 }
 
 // close kills the servers, removes the link, the namespace and the files.
-func (s *Server) close() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cleaned {
+func (h *Host) close() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cleaned {
 		return nil
 	}
-	s.cleaned = true
+	h.cleaned = true
 	var errs []error
-	for _, p := range s.procs {
+	for _, p := range h.procs {
 		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
 		select {
 		case <-p.exited:
@@ -419,25 +474,25 @@ func (s *Server) close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if s.hostIf != "" {
+	if h.hostIf != "" {
 		// Deleting one end of a veth deletes both; do it now rather than
 		// wait for the kernel's asynchronous namespace teardown.
-		if err := ip(ctx, "link", "del", s.hostIf); err != nil {
+		if err := ip(ctx, "link", "del", h.hostIf); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if s.lab != nil {
-		if err := s.lab.Close(); err != nil {
+	if h.lab != nil {
+		if err := h.lab.Close(); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if s.etcDir != "" {
-		if err := os.RemoveAll(s.etcDir); err != nil {
+	if h.etcDir != "" {
+		if err := os.RemoveAll(h.etcDir); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	if s.Dir != "" {
-		if err := os.RemoveAll(s.Dir); err != nil {
+	for _, d := range h.dirs {
+		if err := os.RemoveAll(d); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -46,65 +46,62 @@ func opposite(key string, want any) any {
 	panic(fmt.Sprintf("truth value of type %T", want))
 }
 
-// serve starts kind inside a subtest, runs every truth's verifier there,
-// and after the subtest (so after the server's cleanup) checks that no
+// verifiers maps each kind to the proofs of its truths.
+func verifiers(kind Kind) map[string]verifier {
+	switch kind {
+	case Storescp:
+		return storescpVerifiers()
+	case Mosquitto:
+		return mosquittoVerifiers()
+	case NginxHTTP:
+		return webVerifiers()
+	case NginxWeakTLS:
+		return weakTLSVerifiers()
+	case OpenSSH:
+		return sshVerifiers()
+	}
+	panic("no verifiers for " + kind)
+}
+
+// serve starts kinds on one host inside a subtest, proves every truth of
+// every server there (and that each proof rejects the opposite claim),
+// and after the subtest (so after the host's cleanup) checks that no
 // process, namespace, link or directory was left behind.
-func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
-	var ns, hostIf, dir, etcDir string
+func serve(t *testing.T, kinds ...Kind) {
+	var h *Host
 	var pids []int
 	begin := time.Now()
 	t.Run("truths", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		srv, err := Start(ctx, t, kind)
+		var err error
+		h, err = StartHost(ctx, t, kinds)
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("%s up at %s in %v", kind, srv.Addr, time.Since(begin).Round(time.Millisecond))
-		ns, hostIf, dir, etcDir = srv.NS, srv.hostIf, srv.Dir, srv.etcDir
-		for _, p := range srv.procs {
+		t.Logf("%v up at %s in %v", kinds, h.Addr, time.Since(begin).Round(time.Millisecond))
+		for _, p := range h.procs {
 			pids = append(pids, p.cmd.Process.Pid)
 		}
-		if len(srv.Truths) == 0 {
-			t.Fatal("no truths")
-		}
-		for _, key := range slices.Sorted(maps.Keys(srv.Truths)) {
-			want := srv.Truths[key]
-			v, ok := verifiers[key]
-			if !ok {
-				t.Errorf("truth %q has no verifier: the table would be asserted, not verified", key)
-				continue
-			}
-			t.Run(key, func(t *testing.T) {
-				if err := v(t, srv, want); err != nil {
-					t.Errorf("%s=%v is not true: %v", key, want, err)
-				}
-				if err := v(t, srv, opposite(key, want)); err == nil {
-					t.Errorf("the verifier also accepts %s=%v: it proves nothing", key, opposite(key, want))
-				} else {
-					t.Logf("rejects %s=%v: %v", key, opposite(key, want), firstLine(err))
-				}
-			})
-		}
-		for key := range verifiers {
-			if _, ok := srv.Truths[key]; !ok {
-				t.Errorf("verifier for %q but no such truth", key)
-			}
+		for _, srv := range h.Servers {
+			// Not parallel: go test's -parallel (GOMAXPROCS) slots are
+			// better spent on the top-level tests, which start servers.
+			t.Run(string(srv.Kind), func(t *testing.T) { proveTruths(t, srv) })
 		}
 	})
-	if ns == "" {
+	if h == nil || h.NS == "" {
 		return // skipped or failed to start
 	}
-	t.Logf("%s: truths verified and server cleaned up after %v", kind, time.Since(begin).Round(time.Millisecond))
+	t.Logf("%v: truths verified and host cleaned up after %v", kinds, time.Since(begin).Round(time.Millisecond))
 	out, err := exec.Command("ip", "netns", "list").Output()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(out), ns) {
-		t.Errorf("namespace %s left behind", ns)
+	if strings.Contains(string(out), h.NS) {
+		t.Errorf("namespace %s left behind", h.NS)
 	}
-	if err := exec.Command("ip", "link", "show", hostIf).Run(); err == nil {
-		t.Errorf("link %s left behind", hostIf)
+	if err := exec.Command("ip", "link", "show", h.hostIf).Run(); err == nil {
+		t.Errorf("link %s left behind", h.hostIf)
 	}
 	for _, pid := range pids {
 		// The process group: every server process (nginx's workers too).
@@ -115,7 +112,7 @@ func serve(t *testing.T, kind Kind, verifiers map[string]verifier) {
 			t.Errorf("processes of group %d left behind: %v", pid, live)
 		}
 	}
-	for _, d := range []string{dir, etcDir} {
+	for _, d := range append(slices.Clone(h.dirs), h.etcDir) {
 		if _, err := os.Stat(d); d != "" && err == nil {
 			t.Errorf("directory %s left behind", d)
 		}
@@ -262,3 +259,83 @@ func firstLine(err error) string {
 
 // readAll reads at most 1 MiB (servers under test are still untrusted).
 func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 1<<20)) }
+
+// TestHostWithEveryServer: every server on one address, as on one device
+// with several services; every truth still holds there, and the host
+// lists every port.
+func TestHostWithEveryServer(t *testing.T) {
+	t.Parallel()
+	serve(t, Kinds()...)
+}
+
+// TestHostPorts: a host's ports are its servers' ports, each accepting
+// connections at the host's address, and nothing else listens there.
+func TestHostPorts(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := StartHost(ctx, t, []Kind{Mosquitto, NginxHTTP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Server(Mosquitto) == nil || h.Server(NginxHTTP) == nil || h.Server(Storescp) != nil {
+		t.Fatalf("Server lookup: %v", h.Servers)
+	}
+	want := []Port{{"tcp", HTTPPort, "http"}, {"tcp", MQTTPort, "mqtt"}}
+	if got := h.Ports(); !slices.Equal(got, want) {
+		t.Fatalf("Ports() = %v, want %v", got, want)
+	}
+	// What listens inside the namespace, as the kernel sees it.
+	out, err := exec.CommandContext(ctx, "ip", "netns", "exec", h.NS, "ss", "-Hltn").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listening []int
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 4 {
+			continue
+		}
+		_, port, _ := net.SplitHostPort(f[3])
+		n, _ := strconv.Atoi(port)
+		if !slices.Contains(listening, n) {
+			listening = append(listening, n)
+		}
+	}
+	slices.Sort(listening)
+	if !slices.Equal(listening, []int{HTTPPort, MQTTPort}) {
+		t.Errorf("listening in the namespace: %v\n%s", listening, out)
+	}
+}
+
+// proveTruths proves each truth of srv, and that each proof rejects the
+// opposite claim.
+func proveTruths(t *testing.T, srv *Server) {
+	if len(srv.Truths) == 0 {
+		t.Errorf("%s: no truths", srv.Kind)
+	}
+	vs := verifiers(srv.Kind)
+	for _, key := range slices.Sorted(maps.Keys(srv.Truths)) {
+		want := srv.Truths[key]
+		v, ok := vs[key]
+		if !ok {
+			t.Errorf("%s: truth %q has no verifier: the table would be asserted, not verified", srv.Kind, key)
+			continue
+		}
+		t.Run(key, func(t *testing.T) {
+			if err := v(t, srv, want); err != nil {
+				t.Errorf("%s=%v is not true: %v", key, want, err)
+			}
+			if err := v(t, srv, opposite(key, want)); err == nil {
+				t.Errorf("the verifier also accepts %s=%v: it proves nothing", key, opposite(key, want))
+			} else {
+				t.Logf("rejects %s=%v: %v", key, opposite(key, want), firstLine(err))
+			}
+		})
+	}
+	for key := range vs {
+		if _, ok := srv.Truths[key]; !ok {
+			t.Errorf("%s: verifier for %q but no such truth", srv.Kind, key)
+		}
+	}
+}

@@ -128,8 +128,11 @@ func startOpenSSH(ctx context.Context, s *Server) error {
 
 // accounts writes /etc/netns/NAME/{passwd,group,shadow}.
 func accounts(ctx context.Context, s *Server) error {
-	s.etcDir = filepath.Join("/etc/netns", s.NS)
-	if err := os.MkdirAll(s.etcDir, 0o755); err != nil {
+	h := s.host
+	h.mu.Lock()
+	h.etcDir = filepath.Join("/etc/netns", s.NS)
+	h.mu.Unlock()
+	if err := os.MkdirAll(h.etcDir, 0o755); err != nil {
 		return err
 	}
 	home := filepath.Join(s.Dir, "home", SSHUser)
@@ -182,7 +185,7 @@ func accounts(ctx context.Context, s *Server) error {
 			b.WriteByte('\n')
 		}
 		b.WriteString(f.add)
-		if err := os.WriteFile(filepath.Join(s.etcDir, name), b.Bytes(), f.mode); err != nil {
+		if err := os.WriteFile(filepath.Join(h.etcDir, name), b.Bytes(), f.mode); err != nil {
 			return err
 		}
 	}

@@ -39,8 +39,12 @@ func sshRun(t *testing.T, srv *Server, user string, auth []xssh.AuthMethod, cmd 
 
 func TestOpenSSH(t *testing.T) {
 	t.Parallel()
+	serve(t, OpenSSH)
+}
+
+func sshVerifiers() map[string]verifier {
 	pw := func(p string) []xssh.AuthMethod { return []xssh.AuthMethod{xssh.Password(p)} }
-	serve(t, OpenSSH, map[string]verifier{
+	return map[string]verifier{
 		Cleartext: func(t *testing.T, srv *Server, want any) error {
 			// A password login and a command whose output names the
 			// patient, through a recording relay.
@@ -131,5 +135,5 @@ func TestOpenSSH(t *testing.T) {
 			}
 			return nil
 		},
-	})
+	}
 }
