@@ -9,6 +9,17 @@
 // cleanup kills the server's whole process group and removes the link, the
 // namespace and the server's files. Nothing depends on a system-wide
 // service: every server has its own configuration and data directory.
+// StartHost puts several servers in one namespace at one address (a device
+// with several services); Host.Ports lists them all.
+//
+//	srv, err := realsrv.Start(ctx, t, realsrv.Mosquitto)
+//	// srv.Addr "10.213.x.y"; srv.Ports [{tcp 1883 mqtt}];
+//	// srv.Truths[realsrv.AnonymousAccess] == true
+//	h, err := realsrv.StartHost(ctx, t, []realsrv.Kind{realsrv.Storescp, realsrv.NginxHTTP, realsrv.OpenSSH})
+//	// h.Addr, h.Ports() [{tcp 22 ssh} {tcp 80 http} {tcp 104 dicom}], h.Server(realsrv.OpenSSH).SSH.KnownHosts
+//
+// The 10.213.0.0/16 links are allocated under a lock file
+// (/run/ward-realsrv.lock), so parallel test processes never collide.
 //
 // Configuration is the package's stock one wherever stock is insecure
 // (that is what Ward must catch), changed only as far as needed to be
