@@ -91,6 +91,18 @@
 // credentials service:service over ssh-password, banner discloses the
 // OpenSSH version.
 //
+// # NginxStrongTLS (hardened counterpart, not in Kinds)
+//
+// For checks that must find nothing wrong on a well-configured device:
+// port 443 only, an ECDSA P-256 certificate valid now for Server.Addr
+// (subjectAltName IP) issued by a test CA (Server.CA), `ssl_protocols
+// TLSv1.2 TLSv1.3` with ECDHE-ECDSA AEAD suites only, server_tokens off,
+// and every page behind HTTP Basic auth with a random password
+// (Server.User, Server.Password). Truths: TLS, not cleartext, TLS 1.2
+// min, TLS 1.3 max, no weak cipher (""), not self-signed, names its
+// address, not expired, no anonymous access, no default credentials (""),
+// http-basic, no version disclosed ("").
+//
 // # Requirements
 //
 // Root (namespaces), iproute2 and nftables (netlab's check), and the

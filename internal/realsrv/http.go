@@ -2,6 +2,8 @@ package realsrv
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -97,7 +99,7 @@ var webFiles = map[string]string{
 // events, mime types, gzip) with its system paths moved into the
 // server's directory and the sites-enabled include replaced by one site.
 // %[1]s is the directory, %[2]s the http-level TLS lines, %[3]s the listen
-// line and its TLS lines.
+// line and its TLS lines, %[4]s further server-level lines.
 const nginxConf = `user www-data;
 worker_processes 1;
 pid %[1]s/nginx.pid;
@@ -124,6 +126,7 @@ http {
 		root %[1]s/html;
 		index index.html;
 		server_name _;
+%[4]s
 		location / {
 			try_files $uri $uri/ =404;
 		}
@@ -145,7 +148,8 @@ const weakTLS = `	ssl_protocols TLSv1 TLSv1.1 TLSv1.2;
 
 func startNginxHTTP(ctx context.Context, s *Server) error {
 	s.Ports = []Port{{Proto: "tcp", Port: HTTPPort, Protocol: "http"}}
-	version, err := startNginx(ctx, s, "", fmt.Sprintf("listen %d default_server;", HTTPPort))
+	s.User, s.Password = AdminUser, AdminPassword
+	version, err := startNginx(ctx, s, "", fmt.Sprintf("listen %d default_server;", HTTPPort), "")
 	if err != nil {
 		return err
 	}
@@ -173,7 +177,8 @@ func startNginxTLS(ctx context.Context, s *Server) error {
 	}
 	s.CA = pem
 	listen := fmt.Sprintf("listen %d ssl default_server;\n\t\tssl_certificate %s;\n\t\tssl_certificate_key %s;", HTTPSPort, cert, key)
-	version, err := startNginx(ctx, s, weakTLS, listen)
+	s.User, s.Password = AdminUser, AdminPassword
+	version, err := startNginx(ctx, s, weakTLS, listen, "")
 	if err != nil {
 		return err
 	}
@@ -198,7 +203,7 @@ func startNginxTLS(ctx context.Context, s *Server) error {
 
 // startNginx writes the site and runs nginx; it returns the product and
 // version nginx reports (what its Server header volunteers).
-func startNginx(ctx context.Context, s *Server, httpTLS, listen string) (string, error) {
+func startNginx(ctx context.Context, s *Server, httpTLS, listen, serverExtra string) (string, error) {
 	out, err := run(ctx, s.Dir, "nginx", "-v")
 	if err != nil {
 		return "", err
@@ -213,15 +218,15 @@ func startNginx(ctx context.Context, s *Server, httpTLS, listen string) (string,
 	if err := os.MkdirAll(filepath.Join(s.Dir, "tmp"), 0o755); err != nil {
 		return "", err
 	}
-	hash, err := run(ctx, s.Dir, "openssl", "passwd", "-apr1", AdminPassword)
+	hash, err := run(ctx, s.Dir, "openssl", "passwd", "-apr1", s.Password)
 	if err != nil {
 		return "", err
 	}
-	if err := os.WriteFile(filepath.Join(s.Dir, "htpasswd"), []byte(AdminUser+":"+strings.TrimSpace(hash)+"\n"), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(s.Dir, "htpasswd"), []byte(s.User+":"+strings.TrimSpace(hash)+"\n"), 0o644); err != nil {
 		return "", err
 	}
 	conf := filepath.Join(s.Dir, "nginx.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, s.Dir, httpTLS, listen)), 0o644); err != nil {
+	if err := os.WriteFile(conf, []byte(fmt.Sprintf(nginxConf, s.Dir, httpTLS, listen, serverExtra)), 0o644); err != nil {
 		return "", err
 	}
 	// -e: nginx opens its compiled-in error log before reading the config.
@@ -230,4 +235,77 @@ func startNginx(ctx context.Context, s *Server, httpTLS, listen string) (string,
 		return "", err
 	}
 	return version, s.waitPorts(ctx, p)
+}
+
+// strongTLS: TLS 1.2 and 1.3 only, forward-secret AEAD suites only (as
+// Mozilla's "intermediate" profile), at OpenSSL's default security level.
+const strongTLS = `	ssl_protocols TLSv1.2 TLSv1.3;
+	ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305;
+	ssl_prefer_server_ciphers off;`
+
+// strongSite: every page behind HTTP Basic auth with a random password,
+// no version in the Server header.
+const strongSite = `		server_tokens off;
+		auth_basic "Device";
+		auth_basic_user_file %s/htpasswd;`
+
+// startNginxStrongTLS is the hardened counterpart of the weak server, for
+// tests that must not report findings on a well-configured device: a
+// current ECDSA P-256 certificate issued by a test CA (Server.CA) for the
+// server's address, TLS 1.2+ with strong suites, and no anonymous page.
+func startNginxStrongTLS(ctx context.Context, s *Server) error {
+	s.Ports = []Port{{Proto: "tcp", Port: HTTPSPort, Protocol: "https"}}
+	cert, key := filepath.Join(s.Dir, "cert.pem"), filepath.Join(s.Dir, "key.pem")
+	ca, err := issue(ctx, s.Dir, s.Addr, cert, key)
+	if err != nil {
+		return err
+	}
+	s.CA = ca
+	pw := make([]byte, 18)
+	if _, err := rand.Read(pw); err != nil {
+		return err
+	}
+	s.User, s.Password = AdminUser, base64.RawURLEncoding.EncodeToString(pw)
+	listen := fmt.Sprintf("listen %d ssl default_server;\n\t\tssl_certificate %s;\n\t\tssl_certificate_key %s;", HTTPSPort, cert, key)
+	if _, err := startNginx(ctx, s, strongTLS, listen, fmt.Sprintf(strongSite, s.Dir)); err != nil {
+		return err
+	}
+	s.Truths = Truths{
+		Cleartext:              false,
+		TLS:                    true,
+		TLSMinVersion:          "TLS1.2",
+		TLSMaxVersion:          "TLS1.3",
+		WeakCipher:             "",
+		SelfSigned:             false,
+		HostnameMismatch:       false,
+		CertExpired:            false,
+		AnonymousAccess:        false,
+		DefaultCredentials:     "",
+		AuthMechanism:          "http-basic",
+		ServerVersionDisclosed: "",
+	}
+	return nil
+}
+
+// issue makes a test CA and a P-256 server certificate for addr signed by
+// it, valid from an hour ago for 30 days; it returns the CA's PEM.
+func issue(ctx context.Context, dir, addr, cert, key string) ([]byte, error) {
+	caKey, caCert := filepath.Join(dir, "ca", "ca.key"), filepath.Join(dir, "ca", "ca.pem")
+	csr, ext := filepath.Join(dir, "ca", "req.csr"), filepath.Join(dir, "ca", "ext.cnf")
+	if err := writeFiles(dir, map[string]string{
+		"ca/ext.cnf": "subjectAltName=IP:" + addr + ",DNS:" + CertCN + "\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+	}); err != nil {
+		return nil, err
+	}
+	ec := []string{"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"}
+	for _, args := range [][]string{
+		append([]string{"req", "-x509", "-days", "30", "-subj", "/CN=Ward test CA", "-keyout", caKey, "-out", caCert}, ec...),
+		append([]string{"req", "-subj", "/CN=" + CertCN, "-keyout", key, "-out", csr}, ec...),
+		{"x509", "-req", "-in", csr, "-CA", caCert, "-CAkey", caKey, "-set_serial", "2", "-days", "30", "-extfile", ext, "-out", cert},
+	} {
+		if _, err := run(ctx, dir, "openssl", args...); err != nil {
+			return nil, err
+		}
+	}
+	return os.ReadFile(caCert)
 }

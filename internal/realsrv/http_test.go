@@ -41,7 +41,7 @@ func get(t *testing.T, base, path, user, pass string) (*http.Response, string) {
 }
 
 func baseURL(srv *Server) string {
-	if srv.Kind == NginxWeakTLS {
+	if srv.Kind == NginxWeakTLS || srv.Kind == NginxStrongTLS {
 		return "https://" + srv.Endpoint(HTTPSPort)
 	}
 	return "http://" + srv.Endpoint(HTTPPort)
@@ -54,7 +54,9 @@ func webVerifiers() map[string]verifier {
 		Cleartext: func(t *testing.T, srv *Server, want any) error {
 			r := newRelay(t, srv.Endpoint(srv.Ports[0].Port))
 			base := strings.Replace(baseURL(srv), srv.Endpoint(srv.Ports[0].Port), r.Addr, 1)
-			resp, body := get(t, base, PatientPath, "", "")
+			// With the account: the patient page is behind it on the
+			// hardened server; the others ignore it.
+			resp, body := get(t, base, PatientPath, srv.User, srv.Password)
 			if resp.StatusCode != http.StatusOK || !strings.Contains(body, PatientMRN) {
 				t.Fatalf("through the relay: %s\n%s", resp.Status, body)
 			}
@@ -72,6 +74,16 @@ func webVerifiers() map[string]verifier {
 			return nil
 		},
 		DefaultCredentials: func(t *testing.T, srv *Server, want any) error {
+			if want == "" {
+				// None: the common defaults are all refused.
+				for _, c := range commonDefaults {
+					user, pass, _ := strings.Cut(c, ":")
+					if resp, _ := get(t, baseURL(srv), AdminPath, user, pass); resp.StatusCode != http.StatusUnauthorized {
+						return fmt.Errorf("admin page with %s: %s", c, resp.Status)
+					}
+				}
+				return nil
+			}
 			user, pass, _ := strings.Cut(want.(string), ":")
 			if resp, body := get(t, baseURL(srv), AdminPath, "", ""); resp.StatusCode != http.StatusUnauthorized || strings.Contains(body, AdminMarker) {
 				return fmt.Errorf("admin page without credentials: %s", resp.Status)
@@ -96,13 +108,23 @@ func webVerifiers() map[string]verifier {
 		},
 		ServerVersionDisclosed: func(t *testing.T, srv *Server, want any) error {
 			resp, _ := get(t, baseURL(srv), "/", "", "")
-			if got := resp.Header.Get("Server"); got != want || !strings.ContainsAny(got, "0123456789") {
+			got := resp.Header.Get("Server")
+			if want == "" {
+				if strings.ContainsAny(got, "0123456789") {
+					return fmt.Errorf("Server header %q names a version", got)
+				}
+				return nil
+			}
+			if got != want || !strings.ContainsAny(got, "0123456789") {
 				return fmt.Errorf("Server header %q (with a version?)", got)
 			}
 			return nil
 		},
 	}
 }
+
+// commonDefaults are credentials on every default-credential list.
+var commonDefaults = []string{"admin:admin", "admin:password", "admin:", "root:root", "admin:1234", "user:user"}
 
 func TestNginxHTTP(t *testing.T) {
 	t.Parallel()
@@ -121,6 +143,20 @@ func opensslConnect(t *testing.T, srv *Server, opts ...string) (bool, string) {
 func TestNginxWeakTLS(t *testing.T) {
 	t.Parallel()
 	serve(t, NginxWeakTLS)
+}
+
+func TestNginxStrongTLS(t *testing.T) {
+	t.Parallel()
+	serve(t, NginxStrongTLS)
+}
+
+// strongTLSVerifiers: the hardened server has no RSA key and shows the
+// patient to nobody without the account.
+func strongTLSVerifiers() map[string]verifier {
+	v := weakTLSVerifiers()
+	delete(v, RSAKeyBits)
+	delete(v, PatientData)
+	return v
 }
 
 func weakTLSVerifiers() map[string]verifier {
@@ -179,6 +215,15 @@ func weakTLSVerifiers() map[string]verifier {
 		return nil
 	}
 	v[WeakCipher] = func(t *testing.T, srv *Server, want any) error {
+		if want == "" {
+			// None: no suite without forward secrecy or with CBC.
+			for _, c := range []string{"AES128-SHA", "AES256-SHA", "ECDHE-RSA-AES128-SHA", "ECDHE-ECDSA-AES128-SHA", "AES128-GCM-SHA256"} {
+				if ok, out := opensslConnect(t, srv, "-tls1_2", "-cipher", c+":@SECLEVEL=0"); ok {
+					return fmt.Errorf("negotiated %s:\n%s", c, out)
+				}
+			}
+			return nil
+		}
 		ok, out := opensslConnect(t, srv, "-tls1_2", "-cipher", want.(string)+":@SECLEVEL=0")
 		if !ok || !strings.Contains(out, "Cipher is "+want.(string)+"\n") {
 			return fmt.Errorf("openssl s_client -cipher %s:\n%s", want, out)
@@ -187,10 +232,21 @@ func weakTLSVerifiers() map[string]verifier {
 	}
 	v[SelfSigned] = func(t *testing.T, srv *Server, want any) error {
 		c := peer(t, srv)
-		if blk, _ := pem.Decode(srv.CA); blk == nil || string(blk.Bytes) != string(c.Raw) {
-			t.Fatal("srv.CA is not the presented certificate")
+		self := c.CheckSignatureFrom(c) == nil && c.Issuer.String() == c.Subject.String()
+		// Either way srv.CA must be what a client should trust: the
+		// certificate itself, or the CA that issued it.
+		if blk, _ := pem.Decode(srv.CA); blk == nil {
+			t.Fatal("srv.CA holds no PEM")
+		} else if self && string(blk.Bytes) != string(c.Raw) {
+			t.Fatal("srv.CA is not the presented self-signed certificate")
+		} else if !self {
+			roots := x509.NewCertPool()
+			roots.AppendCertsFromPEM(srv.CA)
+			if _, err := c.Verify(x509.VerifyOptions{Roots: roots}); err != nil {
+				t.Fatalf("the certificate does not verify against srv.CA: %v", err)
+			}
 		}
-		return is("self-signed", c.CheckSignatureFrom(c) == nil && c.Issuer.String() == c.Subject.String(), want)
+		return is("self-signed", self, want)
 	}
 	v[RSAKeyBits] = func(t *testing.T, srv *Server, want any) error {
 		k, ok := peer(t, srv).PublicKey.(*rsa.PublicKey)

@@ -34,6 +34,10 @@ const (
 	NginxHTTP    Kind = "nginx-http"     // device web UI without TLS, port 80
 	NginxWeakTLS Kind = "nginx-weak-tls" // device web UI with weak TLS, port 443
 	OpenSSH      Kind = "openssh"        // sshd with password login, port 22
+
+	// NginxStrongTLS is a hardened counterpart (not in Kinds): a device
+	// web UI a correct check must find nothing wrong with.
+	NginxStrongTLS Kind = "nginx-strong-tls"
 )
 
 // Kinds lists every kind, in priority order.
@@ -130,6 +134,9 @@ type Server struct {
 	DataDir string
 	// CA is the PEM certificate a TLS server presents (self-signed), or nil.
 	CA []byte
+	// User and Password are an account the server accepts (a default
+	// credential on the weak servers, a random one on the strong), or "".
+	User, Password string
 	// SSH holds what a client needs to reach an OpenSSH server, or nil.
 	SSH *SSHInfo
 	// Log collects the server's stdout and stderr.
@@ -193,19 +200,21 @@ func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.start
 
 // need lists the programs each kind needs, with the Debian package.
 var need = map[Kind][][2]string{
-	Storescp:     {{"storescp", "dcmtk"}, {"storescu", "dcmtk"}, {"dump2dcm", "dcmtk"}},
-	Mosquitto:    {{"mosquitto", "mosquitto"}, {"mosquitto_pub", "mosquitto-clients"}},
-	NginxHTTP:    {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
-	NginxWeakTLS: {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
-	OpenSSH:      {{"/usr/sbin/sshd", "openssh-server"}, {"openssl", "openssl"}},
+	Storescp:       {{"storescp", "dcmtk"}, {"storescu", "dcmtk"}, {"dump2dcm", "dcmtk"}},
+	Mosquitto:      {{"mosquitto", "mosquitto"}, {"mosquitto_pub", "mosquitto-clients"}},
+	NginxHTTP:      {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
+	NginxWeakTLS:   {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
+	OpenSSH:        {{"/usr/sbin/sshd", "openssh-server"}, {"openssl", "openssl"}},
+	NginxStrongTLS: {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
 }
 
 var starters = map[Kind]func(context.Context, *Server) error{
-	Storescp:     startStorescp,
-	Mosquitto:    startMosquitto,
-	NginxHTTP:    startNginxHTTP,
-	NginxWeakTLS: startNginxTLS,
-	OpenSSH:      startOpenSSH,
+	Storescp:       startStorescp,
+	Mosquitto:      startMosquitto,
+	NginxHTTP:      startNginxHTTP,
+	NginxWeakTLS:   startNginxTLS,
+	OpenSSH:        startOpenSSH,
+	NginxStrongTLS: startNginxStrongTLS,
 }
 
 // Missing reports why kind cannot run on this machine, or "".

@@ -57,6 +57,8 @@ func verifiers(kind Kind) map[string]verifier {
 		return webVerifiers()
 	case NginxWeakTLS:
 		return weakTLSVerifiers()
+	case NginxStrongTLS:
+		return strongTLSVerifiers()
 	case OpenSSH:
 		return sshVerifiers()
 	}

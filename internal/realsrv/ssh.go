@@ -68,6 +68,7 @@ func startOpenSSH(ctx context.Context, s *Server) error {
 		return err
 	}
 	info := &SSHInfo{User: SSHUser, Password: SSHPassword}
+	s.User, s.Password = SSHUser, SSHPassword
 	if err := accounts(ctx, s); err != nil {
 		return err
 	}
