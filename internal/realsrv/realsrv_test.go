@@ -3,6 +3,7 @@ package realsrv
 import (
 	"bytes"
 	"context"
+	"crypto/fips140"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -70,6 +71,11 @@ func verifiers(kind Kind) map[string]verifier {
 // and after the subtest (so after the host's cleanup) checks that no
 // process, namespace, link or directory was left behind.
 func serve(t *testing.T, kinds ...Kind) {
+	if fips140.Enabled() {
+		// The fixtures start, but Go's TLS and SSH clients refuse the
+		// legacy protocols and keys these proofs must use.
+		t.Skip("skipping: the truth proofs need TLS 1.0, RSA-1024 and curve25519, which FIPS 140-3 mode refuses")
+	}
 	var h *Host
 	var pids []int
 	begin := time.Now()
