@@ -91,6 +91,17 @@
 // credentials service:service over ssh-password, banner discloses the
 // OpenSSH version.
 //
+// # Snmpd (net-snmp)
+//
+// snmpd run as Debian runs it (as Debian-snmp, smux and mteTrigger off)
+// with Debian's stock snmpd.conf (read community "public" from anywhere,
+// system view only) minus the AgentX socket and include directory, and
+// `agentaddress udp:161` instead of loopback only: the common insecure
+// deployment. The one UDP service (Port{Proto: "udp"}); readiness is an
+// answered GET. Truths: cleartext (community and answers on the wire),
+// default credential "public" over snmp-v2c-community, no write access
+// with it (SET refused: noAccess), sysDescr discloses the kernel release.
+//
 // # NginxStrongTLS (hardened counterpart, not in Kinds)
 //
 // For checks that must find nothing wrong on a well-configured device:
@@ -107,6 +118,6 @@
 //
 // Root (namespaces), iproute2 and nftables (netlab's check), and the
 // Debian packages dcmtk, mosquitto, mosquitto-clients, nginx-light (or
-// nginx), openssl, openssh-server and openssh-client. When something is missing Start skips the test with a
+// nginx), openssl, openssh-server, openssh-client, snmpd and snmp. When something is missing Start skips the test with a
 // one-line reason, or fails it when WARD_REQUIRE_REAL=1.
 package realsrv

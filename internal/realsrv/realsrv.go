@@ -34,6 +34,7 @@ const (
 	NginxHTTP    Kind = "nginx-http"     // device web UI without TLS, port 80
 	NginxWeakTLS Kind = "nginx-weak-tls" // device web UI with weak TLS, port 443
 	OpenSSH      Kind = "openssh"        // sshd with password login, port 22
+	Snmpd        Kind = "snmpd"          // SNMP agent, community public, UDP 161
 
 	// NginxStrongTLS is a hardened counterpart (not in Kinds): a device
 	// web UI a correct check must find nothing wrong with.
@@ -41,7 +42,7 @@ const (
 )
 
 // Kinds lists every kind, in priority order.
-func Kinds() []Kind { return []Kind{Storescp, Mosquitto, NginxHTTP, NginxWeakTLS, OpenSSH} }
+func Kinds() []Kind { return []Kind{Storescp, Mosquitto, NginxHTTP, NginxWeakTLS, OpenSSH, Snmpd} }
 
 // The test patient every server carries somewhere (a synthetic person).
 const (
@@ -70,6 +71,8 @@ const (
 	// unknown calling AE title to an unknown called AE title is accepted.
 	AnyCallingAE = "any-calling-ae"
 	AnyCalledAE  = "any-called-ae"
+	// WriteAccess (bool): the default credential may also write (SNMP SET).
+	WriteAccess = "write-access"
 	// CEcho (bool): a DICOM C-ECHO (verification) succeeds.
 	CEcho = "c-echo"
 	// CStore (bool): a DICOM C-STORE of a new object is accepted (a write).
@@ -81,14 +84,16 @@ const (
 	// PatientData (string): where the test patient can be read by a
 	// network client (a topic, a URL path, a DICOM file); "" when nowhere.
 	PatientData = "patient-data"
-	// DefaultCredentials (string): "user:password" that the server accepts
-	// and that appears in common default-credential lists.
+	// DefaultCredentials (string): "user:password" (for SNMP: the
+	// community) that the server accepts and that appears in common
+	// default-credential lists; "" when none of those is accepted.
 	DefaultCredentials = "default-credentials"
-	// AuthMechanism (string): how DefaultCredentials are presented
-	// ("http-basic", "ssh-password").
+	// AuthMechanism (string): how credentials are presented
+	// ("http-basic", "ssh-password", "snmp-v2c-community").
 	AuthMechanism = "auth-mechanism"
 	// ServerVersionDisclosed (string): the product/version string the
-	// server volunteers to any client (HTTP Server header, SSH banner).
+	// server volunteers to any client (HTTP Server header, SSH banner,
+	// the kernel release in SNMP's sysDescr); "" when none.
 	ServerVersionDisclosed = "server-version-disclosed"
 	// TLSMinVersion / TLSMaxVersion (string): "TLS1.0" ... "TLS1.3".
 	TLSMinVersion = "tls-min-version"
@@ -206,6 +211,7 @@ var need = map[Kind][][2]string{
 	NginxWeakTLS:   {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
 	OpenSSH:        {{"/usr/sbin/sshd", "openssh-server"}, {"openssl", "openssl"}},
 	NginxStrongTLS: {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
+	Snmpd:          {{"/usr/sbin/snmpd", "snmpd"}, {"snmpget", "snmp"}},
 }
 
 var starters = map[Kind]func(context.Context, *Server) error{
@@ -215,6 +221,7 @@ var starters = map[Kind]func(context.Context, *Server) error{
 	NginxWeakTLS:   startNginxTLS,
 	OpenSSH:        startOpenSSH,
 	NginxStrongTLS: startNginxStrongTLS,
+	Snmpd:          startSnmpd,
 }
 
 // Missing reports why kind cannot run on this machine, or "".
@@ -393,8 +400,16 @@ type proc struct {
 // namespace, in its own process group so that close can kill it with
 // every child.
 func (s *Server) spawn(name string, args ...string) (*proc, error) {
+	return s.spawnEnv(nil, name, args...)
+}
+
+// spawnEnv is spawn with extra environment variables.
+func (s *Server) spawnEnv(env []string, name string, args ...string) (*proc, error) {
 	cmd := exec.Command("ip", append([]string{"netns", "exec", s.NS, name}, args...)...)
 	cmd.Dir = s.Dir
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = s.Log, s.Log
 	// Pdeathsig: a test binary killed by its timeout takes its servers
 	// along. (It fires when the forking thread exits; Go keeps threads

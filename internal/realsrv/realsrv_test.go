@@ -62,6 +62,8 @@ func verifiers(kind Kind) map[string]verifier {
 		return strongTLSVerifiers()
 	case OpenSSH:
 		return sshVerifiers()
+	case Snmpd:
+		return snmpVerifiers()
 	}
 	panic("no verifiers for " + kind)
 }
