@@ -102,7 +102,7 @@
 // default credential "public" over snmp-v2c-community, no write access
 // with it (SET refused: noAccess), sysDescr discloses the kernel release.
 //
-// # NginxStrongTLS (hardened counterpart, not in Kinds)
+// # NginxStrongTLS (hardened counterpart, not in Kinds; see Hardened)
 //
 // For checks that must find nothing wrong on a well-configured device:
 // port 443 only, an ECDSA P-256 certificate valid now for Server.Addr
@@ -113,6 +113,16 @@
 // min, TLS 1.3 max, no weak cipher (""), not self-signed, names its
 // address, not expired, no anonymous access, no default credentials (""),
 // http-basic, no version disclosed ("").
+//
+// # MosquittoSecure (hardened counterpart, not in Kinds)
+//
+// One TLS listener on 8883 (tls_version tlsv1.2, ECDHE-ECDSA AEAD suites)
+// with a certificate like NginxStrongTLS's, allow_anonymous false and a
+// password file with one account (Server.User, Server.Password), which
+// published the retained patient message. Truths: TLS, not cleartext, TLS
+// 1.2 min, TLS 1.3 max, no weak cipher, not self-signed, names its
+// address, not expired, no anonymous access, no default credentials,
+// mqtt-password.
 //
 // # Requirements
 //

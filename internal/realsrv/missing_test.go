@@ -12,7 +12,7 @@ import (
 func TestStartSkipsWithoutTheServer(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
 	t.Setenv("WARD_REQUIRE_REAL", "")
-	for _, kind := range append(Kinds(), NginxStrongTLS) {
+	for _, kind := range append(Kinds(), Hardened()...) {
 		why := Missing(kind)
 		if !strings.Contains(why, "not installed (apt-get install ") || strings.Contains(why, "\n") {
 			t.Errorf("%s: Missing = %q, want a one-line reason naming the package", kind, why)

@@ -2,6 +2,8 @@ package realsrv
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,4 +63,75 @@ func mosquittoVerifiers() map[string]verifier {
 			return nil
 		},
 	}
+}
+
+func TestMosquittoSecure(t *testing.T) {
+	t.Parallel()
+	serve(t, MosquittoSecure)
+}
+
+// subTLS subscribes over TLS, trusting the server's CA, with user:pass
+// unless user is "".
+func subTLS(t *testing.T, srv *Server, host string, port int, user, pass string, extra ...string) (string, error) {
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(ca, srv.CA, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"-h", host, "-p", strconv.Itoa(port), "--cafile", ca, "-t", MQTTTopic, "-C", "1", "-W", "5"}
+	if user != "" {
+		args = append(args, "-u", user, "-P", pass)
+	}
+	return tool(t, "mosquitto_sub", append(args, extra...)...)
+}
+
+func mosquittoSecureVerifiers() map[string]verifier {
+	v := tlsVerifiers()
+	delete(v, RSAKeyBits)
+	v[TLS] = verifyTLSFlag
+	v[Cleartext] = func(t *testing.T, srv *Server, want any) error {
+		r := newRelay(t, srv.Endpoint(MQTTSPort))
+		host, port, _ := strings.Cut(r.Addr, ":")
+		p, _ := strconv.Atoi(port)
+		// --insecure: the relay's address is not the certificate's.
+		out, err := subTLS(t, srv, host, p, srv.User, srv.Password, "--insecure")
+		if err != nil || !strings.Contains(out, PatientMRN) {
+			t.Fatalf("subscribe through the relay: %v\n%s", err, out)
+		}
+		return is("patient readable on the wire", strings.Contains(string(r.Seen()), PatientMRN), want)
+	}
+	v[AnonymousAccess] = func(t *testing.T, srv *Server, want any) error {
+		out, err := subTLS(t, srv, srv.Addr, MQTTSPort, "", "")
+		return is(fmt.Sprintf("anonymous subscribe works (%v, %q)", err, out), err == nil, want)
+	}
+	v[DefaultCredentials] = func(t *testing.T, srv *Server, want any) error {
+		if want != "" {
+			user, pass, _ := strings.Cut(want.(string), ":")
+			out, err := subTLS(t, srv, srv.Addr, MQTTSPort, user, pass)
+			if err != nil {
+				return fmt.Errorf("login as %s: %v\n%s", want, err, out)
+			}
+			return nil
+		}
+		for _, c := range commonDefaults {
+			user, pass, _ := strings.Cut(c, ":")
+			if out, err := subTLS(t, srv, srv.Addr, MQTTSPort, user, pass); err == nil {
+				return fmt.Errorf("login as %s works:\n%s", c, out)
+			}
+		}
+		return nil
+	}
+	v[AuthMechanism] = func(t *testing.T, srv *Server, want any) error {
+		if want != "mqtt-password" {
+			return fmt.Errorf("no check for mechanism %q", want)
+		}
+		if out, err := subTLS(t, srv, srv.Addr, MQTTSPort, srv.User, srv.Password+"x"); err == nil {
+			return fmt.Errorf("a wrong password works:\n%s", out)
+		}
+		out, err := subTLS(t, srv, srv.Addr, MQTTSPort, srv.User, srv.Password)
+		if err != nil || !strings.Contains(out, PatientMRN) {
+			return fmt.Errorf("the right password: %v\n%s", err, out)
+		}
+		return nil
+	}
+	return v
 }

@@ -39,9 +39,16 @@ const (
 	// NginxStrongTLS is a hardened counterpart (not in Kinds): a device
 	// web UI a correct check must find nothing wrong with.
 	NginxStrongTLS Kind = "nginx-strong-tls"
+	// MosquittoSecure is a hardened counterpart (not in Kinds): MQTT over
+	// TLS with passwords.
+	MosquittoSecure Kind = "mosquitto-secure"
 )
 
-// Kinds lists every kind, in priority order.
+// Hardened lists the hardened counterparts, which can share one host.
+func Hardened() []Kind { return []Kind{NginxStrongTLS, MosquittoSecure} }
+
+// Kinds lists every insecure-as-deployed kind, in priority order; they
+// can all share one host.
 func Kinds() []Kind { return []Kind{Storescp, Mosquitto, NginxHTTP, NginxWeakTLS, OpenSSH, Snmpd} }
 
 // The test patient every server carries somewhere (a synthetic person).
@@ -89,7 +96,7 @@ const (
 	// default-credential lists; "" when none of those is accepted.
 	DefaultCredentials = "default-credentials"
 	// AuthMechanism (string): how credentials are presented
-	// ("http-basic", "ssh-password", "snmp-v2c-community").
+	// ("http-basic", "ssh-password", "snmp-v2c-community", "mqtt-password").
 	AuthMechanism = "auth-mechanism"
 	// ServerVersionDisclosed (string): the product/version string the
 	// server volunteers to any client (HTTP Server header, SSH banner,
@@ -212,16 +219,19 @@ var need = map[Kind][][2]string{
 	OpenSSH:        {{"/usr/sbin/sshd", "openssh-server"}, {"openssl", "openssl"}},
 	NginxStrongTLS: {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
 	Snmpd:          {{"/usr/sbin/snmpd", "snmpd"}, {"snmpget", "snmp"}},
+	MosquittoSecure: {{"mosquitto", "mosquitto"}, {"mosquitto_passwd", "mosquitto"},
+		{"mosquitto_pub", "mosquitto-clients"}, {"openssl", "openssl"}},
 }
 
 var starters = map[Kind]func(context.Context, *Server) error{
-	Storescp:       startStorescp,
-	Mosquitto:      startMosquitto,
-	NginxHTTP:      startNginxHTTP,
-	NginxWeakTLS:   startNginxTLS,
-	OpenSSH:        startOpenSSH,
-	NginxStrongTLS: startNginxStrongTLS,
-	Snmpd:          startSnmpd,
+	Storescp:        startStorescp,
+	Mosquitto:       startMosquitto,
+	NginxHTTP:       startNginxHTTP,
+	NginxWeakTLS:    startNginxTLS,
+	OpenSSH:         startOpenSSH,
+	NginxStrongTLS:  startNginxStrongTLS,
+	Snmpd:           startSnmpd,
+	MosquittoSecure: startMosquittoSecure,
 }
 
 // Missing reports why kind cannot run on this machine, or "".

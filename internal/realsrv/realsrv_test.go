@@ -64,6 +64,8 @@ func verifiers(kind Kind) map[string]verifier {
 		return sshVerifiers()
 	case Snmpd:
 		return snmpVerifiers()
+	case MosquittoSecure:
+		return mosquittoSecureVerifiers()
 	}
 	panic("no verifiers for " + kind)
 }
@@ -276,6 +278,13 @@ func readAll(r io.Reader) ([]byte, error) { return io.ReadAll(io.LimitReader(r, 
 func TestHostWithEveryServer(t *testing.T) {
 	t.Parallel()
 	serve(t, Kinds()...)
+}
+
+// TestHardenedHost: both hardened servers on one address, a device a
+// correct check finds nothing wrong with.
+func TestHardenedHost(t *testing.T) {
+	t.Parallel()
+	serve(t, Hardened()...)
 }
 
 // TestHostPorts: a host's ports are its servers' ports, each accepting
