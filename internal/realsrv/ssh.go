@@ -37,6 +37,21 @@ type SSHInfo struct {
 	RootSigner     xssh.Signer    // the same key, for Go clients
 }
 
+// SSHTarget is the ssh:// target URI (the ssh driver's syntax, as in
+// internal/sshdtest) that logs in as root with RootKey and checks the host
+// key against KnownHosts, plus extra query text ("profile=..."). "" when
+// the server is not an OpenSSH server.
+func (s *Server) SSHTarget(extra string) string {
+	if s.SSH == nil {
+		return ""
+	}
+	u := fmt.Sprintf("ssh://root@%s?key=%s&known_hosts=%s", s.Endpoint(SSHPort), s.SSH.RootKey, s.SSH.KnownHosts)
+	if extra != "" {
+		u += "&" + extra
+	}
+	return u
+}
+
 // sshdConf is Debian's stock /etc/ssh/sshd_config (the Include of the
 // machine's sshd_config.d dropped) with the server's own host key, pid
 // file and authorised keys. Password authentication is on, as it is by

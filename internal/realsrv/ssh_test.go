@@ -2,8 +2,12 @@ package realsrv
 
 import (
 	"bufio"
+	"context"
+	"crypto/fips140"
 	"fmt"
 	"net"
+	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,5 +139,42 @@ func sshVerifiers() map[string]verifier {
 			}
 			return nil
 		},
+	}
+}
+
+// TestSSHTarget: the ssh driver's target URI for the server names its
+// address on port 22, the root key and the known_hosts file; and the key
+// and host key it names really log in (as root, over port 22).
+func TestSSHTarget(t *testing.T) {
+	t.Parallel()
+	if fips140.Enabled() {
+		t.Skip("skipping: x/crypto/ssh's curve25519 key exchange is refused in FIPS 140-3 mode")
+	}
+	srv, err := Start(context.Background(), t, OpenSSH)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(srv.SSHTarget("profile=x.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	if u.Scheme != "ssh" || u.User.Username() != "root" || u.Host != srv.Addr+":22" || q.Get("profile") != "x.hcl" {
+		t.Fatalf("target %s", u)
+	}
+	key, err := os.ReadFile(q.Get("key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := xssh.ParsePrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.SSH.KnownHosts = q.Get("known_hosts")
+	if out, err := sshRun(t, srv, "root", []xssh.AuthMethod{xssh.PublicKeys(signer)}, "id -u"); err != nil || out != "0" {
+		t.Errorf("root login with the target's key and known_hosts: %q, %v", out, err)
+	}
+	if (&Server{}).SSHTarget("") != "" {
+		t.Error("SSHTarget of a non-SSH server")
 	}
 }
