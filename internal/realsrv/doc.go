@@ -20,6 +20,11 @@
 //
 // The 10.213.0.0/16 links are allocated under a lock file
 // (/run/ward-realsrv.lock), so parallel test processes never collide.
+// Each live host has an entry in /run/ward-realsrv/ naming its test
+// process; a test binary killed before its cleanup (timeout, ^C) leaves
+// servers that dropped root running (mosquitto, snmpd: the kernel clears
+// their parent-death signal), and the next Start sweeps them, with their
+// namespace, link and files.
 //
 // Configuration is the package's stock one wherever stock is insecure
 // (that is what Ward must catch), changed only as far as needed to be

@@ -309,7 +309,11 @@ func StartHost(ctx context.Context, t testing.TB, kinds []Kind, opts ...Option) 
 		}
 		h.mu.Lock()
 		h.dirs = append(h.dirs, dir)
+		err = h.record()
 		h.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
 		s.Dir = dir
 		if err := os.Chmod(dir, 0o755); err != nil {
 			return nil, err
@@ -326,6 +330,61 @@ func StartHost(ctx context.Context, t testing.TB, kinds []Kind, opts ...Option) 
 // runs packages in parallel processes) and, since each caller opens it
 // afresh and flock locks belong to the open file, within one.
 const addrLock = "/run/ward-realsrv.lock"
+
+// registry holds one file per live host (named after its namespace)
+// with the test process's pid, the host-side link and the directories,
+// so that the next Start can remove what a killed test binary left.
+const registry = "/run/ward-realsrv"
+
+// record writes the host's registry entry.
+func (h *Host) record() error {
+	if err := os.MkdirAll(registry, 0o755); err != nil {
+		return err
+	}
+	lines := append([]string{strconv.Itoa(os.Getpid()), h.hostIf, h.etcDir}, h.dirs...)
+	return os.WriteFile(filepath.Join(registry, h.NS), []byte(strings.Join(lines, "\n")+"\n"), 0o600)
+}
+
+// sweep removes the hosts of test processes that died without cleaning
+// up (killed by a timeout or ^C): their servers, links, namespaces and
+// files. Best effort; the caller holds addrLock.
+func sweep(ctx context.Context) {
+	ents, err := os.ReadDir(registry)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		file := filepath.Join(registry, e.Name())
+		b, err := os.ReadFile(file)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+		pid, err := strconv.Atoi(lines[0])
+		if err != nil || len(lines) < 3 || !strings.HasPrefix(e.Name(), "wl") {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); err == nil || errors.Is(err, syscall.EPERM) {
+			continue // its test process still runs
+		}
+		ns := e.Name()
+		if out, err := exec.CommandContext(ctx, "ip", "netns", "pids", ns).Output(); err == nil {
+			for _, f := range strings.Fields(string(out)) {
+				if p, err := strconv.Atoi(f); err == nil {
+					_ = syscall.Kill(p, syscall.SIGKILL)
+				}
+			}
+		}
+		_ = ip(ctx, "link", "del", lines[1])
+		_ = ip(ctx, "netns", "del", ns)
+		for _, d := range lines[2:] {
+			if d != "" && (strings.HasPrefix(d, "/etc/netns/wl") || strings.Contains(d, "ward-realsrv-")) {
+				_ = os.RemoveAll(d)
+			}
+		}
+		_ = os.Remove(file)
+	}
+}
 
 // linkNet is the range the host/namespace /30 links are carved from.
 const linkNet = "10.213."
@@ -354,6 +413,10 @@ func (h *Host) network(ctx context.Context) error {
 		return err
 	}
 	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN) //nolint:errcheck // released at close anyway
+	sweep(ctx)
+	if err := h.record(); err != nil {
+		return err
+	}
 
 	out, err := exec.CommandContext(ctx, "ip", "-o", "-4", "addr", "show").Output()
 	if err != nil {
@@ -527,6 +590,11 @@ func (h *Host) close() error {
 	}
 	for _, d := range h.dirs {
 		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if h.NS != "" {
+		if err := os.Remove(filepath.Join(registry, h.NS)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}

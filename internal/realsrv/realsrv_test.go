@@ -11,6 +11,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -356,5 +357,76 @@ func proveTruths(t *testing.T, srv *Server) {
 		if _, ok := srv.Truths[key]; !ok {
 			t.Errorf("%s: verifier for %q but no such truth", srv.Kind, key)
 		}
+	}
+}
+
+// TestSweepRemovesWhatADeadTestLeft: a host whose test process died (its
+// registry entry names a pid that no longer runs) is removed by the next
+// Start's sweep: servers killed, link, namespace and files gone.
+func TestSweepRemovesWhatADeadTestLeft(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	h, err := StartHost(ctx, t, []Kind{Mosquitto, OpenSSH})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids := []int{}
+	for _, p := range h.procs {
+		pids = append(pids, p.cmd.Process.Pid)
+	}
+	// A pid that surely ran and surely ended.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	entry := filepath.Join(registry, h.NS)
+	b, err := os.ReadFile(entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(b), "\n")
+	if err := os.WriteFile(entry, []byte(itoa(dead.Process.Pid)+"\n"+rest), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.mu.Lock()
+	h.cleaned = true // the sweep, not the cleanup, must remove it all
+	h.mu.Unlock()
+	sweep(ctx)
+	for _, p := range h.procs {
+		select {
+		case <-p.exited:
+		case <-time.After(5 * time.Second):
+			t.Errorf("server %d survived the sweep", p.cmd.Process.Pid)
+		}
+	}
+	for _, pid := range pids {
+		deadline := time.Now().Add(5 * time.Second)
+		for len(liveGroup(pid)) > 0 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if live := liveGroup(pid); len(live) > 0 {
+			t.Errorf("processes of group %d survived: %v", pid, live)
+		}
+	}
+	if out, _ := exec.Command("ip", "netns", "list").Output(); strings.Contains(string(out), h.NS) {
+		t.Errorf("namespace %s survived", h.NS)
+	}
+	if err := exec.Command("ip", "link", "show", h.hostIf).Run(); err == nil {
+		t.Errorf("link %s survived", h.hostIf)
+	}
+	for _, p := range append(slices.Clone(h.dirs), h.etcDir, entry) {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s survived", p)
+		}
+	}
+	// A live owner's entry is left alone: this process's own hosts.
+	h2, err := StartHost(ctx, t, []Kind{NginxHTTP})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sweep(ctx)
+	if _, err := os.Stat(filepath.Join(registry, h2.NS)); err != nil {
+		t.Errorf("a live test's host was swept: %v", err)
 	}
 }

@@ -147,7 +147,11 @@ func accounts(ctx context.Context, s *Server) error {
 	h := s.host
 	h.mu.Lock()
 	h.etcDir = filepath.Join("/etc/netns", s.NS)
+	err := h.record()
 	h.mu.Unlock()
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(h.etcDir, 0o755); err != nil {
 		return err
 	}
