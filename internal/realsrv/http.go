@@ -95,9 +95,10 @@ var webFiles = map[string]string{
 `,
 }
 
-// nginxConf is Debian's stock /etc/nginx/nginx.conf (user, worker,
-// events, mime types, gzip) with its system paths moved into the
-// server's directory and the sites-enabled include replaced by one site.
+// nginxConf is Debian's stock /etc/nginx/nginx.conf (user, events, mime
+// types, gzip) with its system paths moved into the server's directory,
+// one worker instead of one per core (start-up time), no dynamic modules,
+// and the sites-enabled include replaced by one site.
 // %[1]s is the directory, %[2]s the http-level TLS lines, %[3]s the listen
 // line and its TLS lines, %[4]s further server-level lines.
 const nginxConf = `user www-data;

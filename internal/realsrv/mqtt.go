@@ -21,7 +21,8 @@ const MQTTTopic = "ward-test/monitor-01/patient"
 const MQTTPayload = `{"patient":{"name":"` + PatientDICOM + `","mrn":"` + PatientMRN + `"},"spo2":97,"hr":72}`
 
 // mosquittoConf is Debian's stock /etc/mosquitto/mosquitto.conf without its
-// system paths, plus the two lines that make mosquitto 2.x reachable from
+// system paths (so persistence off: retained messages live in memory; log
+// to stderr), plus the two lines that make mosquitto 2.x reachable from
 // the network as commonly deployed: a listener on every address and
 // anonymous clients allowed (no password file, no ACL).
 const mosquittoConf = `persistence false
