@@ -58,7 +58,6 @@ const studyDump = `(0008,0005) CS [ISO_IR 100]
 // STORESCP, no AE title checks, no TLS) on port 104, and stores the test
 // study through it with storescu from an AE title it has never seen.
 func startStorescp(ctx context.Context, s *Server) error {
-	s.Ports = []Port{{Proto: "tcp", Port: DICOMPort, Protocol: "dicom"}}
 	s.DataDir = filepath.Join(s.Dir, "data")
 	if err := os.Mkdir(s.DataDir, 0o755); err != nil {
 		return err

@@ -148,7 +148,6 @@ const weakTLS = `	ssl_protocols TLSv1 TLSv1.1 TLSv1.2;
 	ssl_prefer_server_ciphers on;`
 
 func startNginxHTTP(ctx context.Context, s *Server) error {
-	s.Ports = []Port{{Proto: "tcp", Port: HTTPPort, Protocol: "http"}}
 	s.User, s.Password = AdminUser, AdminPassword
 	version, err := startNginx(ctx, s, "", fmt.Sprintf("listen %d default_server;", HTTPPort), "")
 	if err != nil {
@@ -167,7 +166,6 @@ func startNginxHTTP(ctx context.Context, s *Server) error {
 }
 
 func startNginxTLS(ctx context.Context, s *Server) error {
-	s.Ports = []Port{{Proto: "tcp", Port: HTTPSPort, Protocol: "https"}}
 	cert, key := filepath.Join(s.Dir, "cert.pem"), filepath.Join(s.Dir, "key.pem")
 	if err := selfSign(ctx, s.Dir, cert, key); err != nil {
 		return err
@@ -255,7 +253,6 @@ const strongSite = `		server_tokens off;
 // current ECDSA P-256 certificate issued by a test CA (Server.CA) for the
 // server's address, TLS 1.2+ with strong suites, and no anonymous page.
 func startNginxStrongTLS(ctx context.Context, s *Server) error {
-	s.Ports = []Port{{Proto: "tcp", Port: HTTPSPort, Protocol: "https"}}
 	cert, key := filepath.Join(s.Dir, "cert.pem"), filepath.Join(s.Dir, "key.pem")
 	ca, err := issue(ctx, s.Dir, s.Addr, cert, key)
 	if err != nil {

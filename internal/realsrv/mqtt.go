@@ -34,7 +34,6 @@ allow_anonymous true
 // startMosquitto runs mosquitto and publishes the retained test-patient
 // message through it without credentials.
 func startMosquitto(ctx context.Context, s *Server) error {
-	s.Ports = []Port{{Proto: "tcp", Port: MQTTPort, Protocol: "mqtt"}}
 	conf := filepath.Join(s.Dir, "mosquitto.conf")
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf(mosquittoConf, MQTTPort)), 0o644); err != nil {
 		return err
@@ -82,7 +81,6 @@ password_file %[1]s/passwd
 // certificate issued for the address by a test CA (Server.CA), and a
 // password (Server.User, Server.Password) for every client.
 func startMosquittoSecure(ctx context.Context, s *Server) error {
-	s.Ports = []Port{{Proto: "tcp", Port: MQTTSPort, Protocol: "mqtt"}}
 	ca, err := issue(ctx, s.Dir, s.Addr, filepath.Join(s.Dir, "cert.pem"), filepath.Join(s.Dir, "key.pem"))
 	if err != nil {
 		return err

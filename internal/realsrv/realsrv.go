@@ -223,6 +223,19 @@ var need = map[Kind][][2]string{
 		{"mosquitto_pub", "mosquitto-clients"}, {"openssl", "openssl"}},
 }
 
+// ports are each kind's ports, known before start so that StartHost can
+// refuse two servers on one port.
+var ports = map[Kind][]Port{
+	Storescp:        {{Proto: "tcp", Port: DICOMPort, Protocol: "dicom"}},
+	Mosquitto:       {{Proto: "tcp", Port: MQTTPort, Protocol: "mqtt"}},
+	NginxHTTP:       {{Proto: "tcp", Port: HTTPPort, Protocol: "http"}},
+	NginxWeakTLS:    {{Proto: "tcp", Port: HTTPSPort, Protocol: "https"}},
+	OpenSSH:         {{Proto: "tcp", Port: SSHPort, Protocol: "ssh"}},
+	NginxStrongTLS:  {{Proto: "tcp", Port: HTTPSPort, Protocol: "https"}},
+	Snmpd:           {{Proto: "udp", Port: SNMPPort, Protocol: "snmp"}},
+	MosquittoSecure: {{Proto: "tcp", Port: MQTTSPort, Protocol: "mqtt"}},
+}
+
 var starters = map[Kind]func(context.Context, *Server) error{
 	Storescp:        startStorescp,
 	Mosquitto:       startMosquitto,
@@ -267,7 +280,8 @@ func Start(ctx context.Context, t testing.TB, kind Kind, opts ...Option) (*Serve
 }
 
 // StartHost is Start for several servers in one namespace, at one
-// address: one device with several services. Kinds must differ.
+// address: one device with several services. Kinds must differ, and so
+// must their ports (NginxWeakTLS and NginxStrongTLS both use 443).
 func StartHost(ctx context.Context, t testing.TB, kinds []Kind, opts ...Option) (*Host, error) {
 	t.Helper()
 	if len(kinds) == 0 {
@@ -277,9 +291,16 @@ func StartHost(ctx context.Context, t testing.TB, kinds []Kind, opts ...Option) 
 		if _, ok := need[kind]; !ok {
 			t.Fatalf("realsrv: unknown server kind %q", kind)
 		}
-		if slices.Contains(kinds[:i], kind) {
-			t.Fatalf("realsrv: %s twice on one host", kind)
+		for _, other := range kinds[:i] {
+			for _, p := range ports[kind] {
+				if slices.ContainsFunc(ports[other], func(q Port) bool { return q.Proto == p.Proto && q.Port == p.Port }) {
+					t.Fatalf("realsrv: %s and %s both use %s/%d: one host cannot hold both", other, kind, p.Proto, p.Port)
+				}
+			}
 		}
+	}
+	// Only then what this machine lacks: a wrong call fails everywhere.
+	for _, kind := range kinds {
 		if why := Missing(kind); why != "" {
 			sshdtest.NeedReal(t, fmt.Sprintf("%s: %s", kind, why))
 		}
@@ -300,7 +321,8 @@ func StartHost(ctx context.Context, t testing.TB, kinds []Kind, opts ...Option) 
 	sctx, cancel := context.WithTimeout(ctx, cfg.startTimeout)
 	defer cancel()
 	for _, kind := range kinds {
-		s := &Server{Kind: kind, Addr: h.Addr, HostAddr: h.HostAddr, NS: h.NS, Log: &sshdtest.SyncBuffer{}, host: h, tb: t}
+		s := &Server{Kind: kind, Addr: h.Addr, HostAddr: h.HostAddr, NS: h.NS, Ports: slices.Clone(ports[kind]),
+			Log: &sshdtest.SyncBuffer{}, host: h, tb: t}
 		// Workers of some servers drop root (www-data, mosquitto): the
 		// directory must be readable by them, so not t.TempDir (mode 0700).
 		dir, err := os.MkdirTemp("", "ward-realsrv-")

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -429,4 +430,45 @@ func TestSweepRemovesWhatADeadTestLeft(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(registry, h2.NS)); err != nil {
 		t.Errorf("a live test's host was swept: %v", err)
 	}
+}
+
+// TestHostRefusesAPortClash: two servers on one port cannot be told
+// apart (the second's readiness check could reach the first), so
+// StartHost fails the test before starting anything; and the same kind
+// twice is such a clash.
+func TestHostRefusesAPortClash(t *testing.T) {
+	t.Parallel()
+	for _, kinds := range [][]Kind{{NginxWeakTLS, NginxStrongTLS}, {Mosquitto, Mosquitto}} {
+		var failed bool
+		done := make(chan struct{})
+		// StartHost calls t.Fatalf: run it on a TB whose FailNow ends only
+		// this goroutine.
+		tb := &fatalRecorder{TB: t}
+		go func() {
+			defer close(done)
+			defer func() { failed = tb.failed }()
+			_, _ = StartHost(context.Background(), tb, kinds)
+		}()
+		<-done
+		if !failed || !strings.Contains(tb.msg, "both use") {
+			t.Errorf("StartHost(%v): failed=%v %q", kinds, failed, tb.msg)
+		}
+	}
+}
+
+// fatalRecorder records a Fatal instead of failing the test.
+type fatalRecorder struct {
+	testing.TB
+	failed bool
+	msg    string
+}
+
+func (f *fatalRecorder) Fatalf(format string, args ...any) {
+	f.failed, f.msg = true, fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+func (f *fatalRecorder) Fatal(args ...any) {
+	f.failed, f.msg = true, fmt.Sprint(args...)
+	runtime.Goexit()
 }

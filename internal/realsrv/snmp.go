@@ -47,7 +47,6 @@ func snmpArgs(community, addr string, rest ...string) []string {
 // startSnmpd runs net-snmp's agent as Debian does (as Debian-snmp, the
 // same modules disabled) with the stock configuration, on UDP 161.
 func startSnmpd(ctx context.Context, s *Server) error {
-	s.Ports = []Port{{Proto: "udp", Port: SNMPPort, Protocol: "snmp"}}
 	conf := filepath.Join(s.Dir, "snmpd.conf")
 	if err := os.WriteFile(conf, []byte(fmt.Sprintf(snmpdConf, SNMPPort)), 0o644); err != nil {
 		return err

@@ -77,7 +77,6 @@ Subsystem	sftp	/usr/lib/openssh/sftp-server
 // accounts plus "service" (password "service"), with root's password
 // "root"; the machine's own account files are never touched.
 func startOpenSSH(ctx context.Context, s *Server) error {
-	s.Ports = []Port{{Proto: "tcp", Port: SSHPort, Protocol: "ssh"}}
 	// sshd refuses to start without its privilege-separation directory.
 	if err := os.MkdirAll("/run/sshd", 0o755); err != nil {
 		return err
