@@ -89,7 +89,8 @@
 // containers; sshd then checks /etc/shadow itself). Accounts: files in
 // /etc/netns/NS/ that `ip netns exec` binds over /etc/passwd, group and
 // shadow for this namespace only, holding the machine's accounts plus
-// "service" with password "service", and root with password "root"
+// "service" with password "service", and root with password "root" and
+// a home in the server's directory (the machine's ~/.bashrc stays out)
 // (refused by the root-login policy; root logs in with Server.SSH.RootKey
 // instead, for drivers that look inside). Truths: not cleartext, no TLS,
 // no anonymous access, password login, no root password login, default

@@ -154,9 +154,11 @@ func accounts(ctx context.Context, s *Server) error {
 	if err := os.MkdirAll(h.etcDir, 0o755); err != nil {
 		return err
 	}
-	home := filepath.Join(s.Dir, "home", SSHUser)
-	if err := os.MkdirAll(home, 0o755); err != nil {
-		return err
+	home, rootHome := filepath.Join(s.Dir, "home", SSHUser), filepath.Join(s.Dir, "home", "root")
+	for _, d := range []string{home, rootHome} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
 	}
 	hash := func(pw string) (string, error) {
 		out, err := run(ctx, s.Dir, "openssl", "passwd", "-6", pw)
@@ -176,8 +178,17 @@ func accounts(ctx context.Context, s *Server) error {
 		mode os.FileMode
 		edit func(line string) string
 	}{
-		"passwd": {add: SSHUser + ":x:" + uid + ":" + uid + ":Service account:" + home + ":/bin/sh\n", mode: 0o644},
-		"group":  {add: SSHUser + ":x:" + uid + ":\n", mode: 0o644},
+		// Root's home moves into the server's directory: the machine's own
+		// ~/.bashrc, which bash sources for every command sshd runs, is
+		// the machine's business and can take seconds.
+		"passwd": {add: SSHUser + ":x:" + uid + ":" + uid + ":Service account:" + home + ":/bin/sh\n", mode: 0o644, edit: func(line string) string {
+			if f := strings.Split(line, ":"); len(f) == 7 && f[0] == "root" {
+				f[5] = rootHome
+				return strings.Join(f, ":")
+			}
+			return line
+		}},
+		"group": {add: SSHUser + ":x:" + uid + ":\n", mode: 0o644},
 		"shadow": {add: SSHUser + ":" + userHash + ":20000:0:99999:7:::\n", mode: 0o640, edit: func(line string) string {
 			if f := strings.SplitN(line, ":", 3); len(f) == 3 && f[0] == "root" {
 				return "root:" + rootHash + ":" + f[2]
