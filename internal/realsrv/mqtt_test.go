@@ -45,9 +45,9 @@ func mosquittoVerifiers() map[string]verifier {
 			return is(fmt.Sprintf("anonymous publish stored (%v, %q)", err, out), err == nil && strings.TrimSpace(out) == "hello", want)
 		},
 		WildcardSubscribe: func(t *testing.T, srv *Server, want any) error {
-			// Every retained message under "#" (other checks publish too),
-			// until a second of silence; mosquitto_sub then exits non-zero.
-			out, err := tool(t, "mosquitto_sub", "-h", srv.Addr, "-p", strconv.Itoa(MQTTPort), "-t", "#", "--retained-only", "-W", "1")
+			// Every retained message under "#" (other checks publish too)
+			// for two seconds; mosquitto_sub then exits non-zero.
+			out, err := tool(t, "mosquitto_sub", "-h", srv.Addr, "-p", strconv.Itoa(MQTTPort), "-t", "#", "--retained-only", "-W", "2")
 			return is(fmt.Sprintf("'#' delivers the patient message (%v, %q)", err, out), strings.Contains(out, PatientMRN), want)
 		},
 		PatientData: func(t *testing.T, srv *Server, want any) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -39,9 +40,11 @@ rocommunity  public default -V systemonly
 rocommunity6 public default -V systemonly
 `
 
-// snmpClient runs an SNMP v2c client tool with a short, bounded wait.
-func snmpArgs(community, addr string, rest ...string) []string {
-	return append([]string{"-v2c", "-c", community, "-m", "", "-On", "-t", "0.5", "-r", "1", addr}, rest...)
+// snmpArgs are an SNMP v2c client tool's arguments: wait up to timeout
+// seconds per try, retry retries times (an agent drops what it refuses,
+// so a refusal costs the whole wait).
+func snmpArgs(community, addr, timeout string, retries int, rest ...string) []string {
+	return append([]string{"-v2c", "-c", community, "-m", "", "-On", "-t", timeout, "-r", strconv.Itoa(retries), addr}, rest...)
 }
 
 // startSnmpd runs net-snmp's agent as Debian does (as Debian-snmp, the
@@ -68,7 +71,7 @@ func startSnmpd(ctx context.Context, s *Server) error {
 	}
 	// UDP has no handshake: ready when it answers a GET.
 	for {
-		out, err := run(ctx, s.Dir, "snmpget", snmpArgs(SNMPCommunity, s.Addr, OIDSysDescr)...)
+		out, err := run(ctx, s.Dir, "snmpget", snmpArgs(SNMPCommunity, s.Addr, "0.2", 0, OIDSysDescr)...)
 		if err == nil && strings.Contains(out, "STRING") {
 			break
 		}
