@@ -108,6 +108,18 @@
 // default credential "public" over snmp-v2c-community, no write access
 // with it (SET refused: noAccess), sysDescr discloses the kernel release.
 //
+// # Vsftpd
+//
+// vsftpd with Debian's stock vsftpd.conf (standalone on every address via
+// listen_ipv6, local accounts log in, ssl_enable=NO, no anonymous login),
+// its log and secure_chroot_dir in the server's directory. Accounts as for
+// OpenSSH (shared when both are on one host); "service" has
+// exports/patient-list.csv naming the test patient. Failed logins take
+// seconds (PAM's and vsftpd's stock failure delays). Truths: cleartext
+// (USER/PASS on the wire), no TLS, no anonymous access, default
+// credentials service:service over ftp-password, patient data at
+// /exports/patient-list.csv (after login), banner discloses the version.
+//
 // # NginxStrongTLS (hardened counterpart, not in Kinds; see Hardened)
 //
 // For checks that must find nothing wrong on a well-configured device:
@@ -134,6 +146,7 @@
 //
 // Root (namespaces), iproute2 and nftables (netlab's check), and the
 // Debian packages dcmtk, mosquitto, mosquitto-clients, nginx-light (or
-// nginx), openssl, openssh-server, openssh-client, snmpd and snmp. When something is missing Start skips the test with a
+// nginx), openssl, openssh-server, openssh-client, snmpd, snmp and
+// vsftpd. When something is missing Start skips the test with a
 // one-line reason, or fails it when WARD_REQUIRE_REAL=1.
 package realsrv

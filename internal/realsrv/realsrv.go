@@ -35,6 +35,7 @@ const (
 	NginxWeakTLS Kind = "nginx-weak-tls" // device web UI with weak TLS, port 443
 	OpenSSH      Kind = "openssh"        // sshd with password login, port 22
 	Snmpd        Kind = "snmpd"          // SNMP agent, community public, UDP 161
+	Vsftpd       Kind = "vsftpd"         // FTP server, local accounts, no TLS, port 21
 
 	// NginxStrongTLS is a hardened counterpart (not in Kinds): a device
 	// web UI a correct check must find nothing wrong with.
@@ -49,7 +50,9 @@ func Hardened() []Kind { return []Kind{NginxStrongTLS, MosquittoSecure} }
 
 // Kinds lists every insecure-as-deployed kind, in priority order; they
 // can all share one host.
-func Kinds() []Kind { return []Kind{Storescp, Mosquitto, NginxHTTP, NginxWeakTLS, OpenSSH, Snmpd} }
+func Kinds() []Kind {
+	return []Kind{Storescp, Mosquitto, NginxHTTP, NginxWeakTLS, OpenSSH, Snmpd, Vsftpd}
+}
 
 // The test patient every server carries somewhere (a synthetic person).
 const (
@@ -96,7 +99,8 @@ const (
 	// default-credential lists; "" when none of those is accepted.
 	DefaultCredentials = "default-credentials"
 	// AuthMechanism (string): how credentials are presented
-	// ("http-basic", "ssh-password", "snmp-v2c-community", "mqtt-password").
+	// ("http-basic", "ssh-password", "snmp-v2c-community", "mqtt-password",
+	// "ftp-password").
 	AuthMechanism = "auth-mechanism"
 	// ServerVersionDisclosed (string): the product/version string the
 	// server volunteers to any client (HTTP Server header, SSH banner,
@@ -170,13 +174,15 @@ type Host struct {
 	// Servers in the order they were asked for.
 	Servers []*Server
 
-	lab     *netlab.Lab
-	hostIf  string
-	etcDir  string // /etc/netns/NS, when a server needs one
-	mu      sync.Mutex
-	procs   []*proc
-	dirs    []string
-	cleaned bool
+	lab    *netlab.Lab
+	hostIf string
+	etcDir string // /etc/netns/NS, when a server needs one
+	// serviceHome is the "service" account's home, once accounts exist.
+	serviceHome string
+	mu          sync.Mutex
+	procs       []*proc
+	dirs        []string
+	cleaned     bool
 }
 
 // Server returns the host's server of that kind, or nil.
@@ -219,6 +225,7 @@ var need = map[Kind][][2]string{
 	OpenSSH:        {{"/usr/sbin/sshd", "openssh-server"}, {"openssl", "openssl"}},
 	NginxStrongTLS: {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
 	Snmpd:          {{"/usr/sbin/snmpd", "snmpd"}, {"snmpget", "snmp"}},
+	Vsftpd:         {{"/usr/sbin/vsftpd", "vsftpd"}, {"openssl", "openssl"}, {"dpkg-query", "dpkg"}},
 	MosquittoSecure: {{"mosquitto", "mosquitto"}, {"mosquitto_passwd", "mosquitto"},
 		{"mosquitto_pub", "mosquitto-clients"}, {"openssl", "openssl"}},
 }
@@ -233,6 +240,7 @@ var ports = map[Kind][]Port{
 	OpenSSH:         {{Proto: "tcp", Port: SSHPort, Protocol: "ssh"}},
 	NginxStrongTLS:  {{Proto: "tcp", Port: HTTPSPort, Protocol: "https"}},
 	Snmpd:           {{Proto: "udp", Port: SNMPPort, Protocol: "snmp"}},
+	Vsftpd:          {{Proto: "tcp", Port: FTPPort, Protocol: "ftp"}},
 	MosquittoSecure: {{Proto: "tcp", Port: MQTTSPort, Protocol: "mqtt"}},
 }
 
@@ -244,6 +252,7 @@ var starters = map[Kind]func(context.Context, *Server) error{
 	OpenSSH:         startOpenSSH,
 	NginxStrongTLS:  startNginxStrongTLS,
 	Snmpd:           startSnmpd,
+	Vsftpd:          startVsftpd,
 	MosquittoSecure: startMosquittoSecure,
 }
 

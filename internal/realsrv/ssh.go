@@ -83,7 +83,7 @@ func startOpenSSH(ctx context.Context, s *Server) error {
 	}
 	info := &SSHInfo{User: SSHUser, Password: SSHPassword}
 	s.User, s.Password = SSHUser, SSHPassword
-	if err := accounts(ctx, s); err != nil {
+	if _, err := accounts(ctx, s); err != nil {
 		return err
 	}
 	_, hostPriv, err := ed25519.GenerateKey(rand.Reader)
@@ -141,23 +141,38 @@ func startOpenSSH(ctx context.Context, s *Server) error {
 	return nil
 }
 
-// accounts writes /etc/netns/NAME/{passwd,group,shadow}.
-func accounts(ctx context.Context, s *Server) error {
+// accounts writes /etc/netns/NAME/{passwd,group,shadow} once per host
+// (servers start one after the other) and returns the home directory of
+// the "service" account.
+func accounts(ctx context.Context, s *Server) (string, error) {
+	h := s.host
+	if h.serviceHome != "" {
+		return h.serviceHome, nil
+	}
+	home, err := writeAccounts(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	h.serviceHome = home
+	return home, nil
+}
+
+func writeAccounts(ctx context.Context, s *Server) (string, error) {
 	h := s.host
 	h.mu.Lock()
 	h.etcDir = filepath.Join("/etc/netns", s.NS)
 	err := h.record()
 	h.mu.Unlock()
 	if err != nil {
-		return err
+		return "", err
 	}
 	if err := os.MkdirAll(h.etcDir, 0o755); err != nil {
-		return err
+		return "", err
 	}
 	home, rootHome := filepath.Join(s.Dir, "home", SSHUser), filepath.Join(s.Dir, "home", "root")
 	for _, d := range []string{home, rootHome} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return err
+			return "", err
 		}
 	}
 	hash := func(pw string) (string, error) {
@@ -166,11 +181,11 @@ func accounts(ctx context.Context, s *Server) error {
 	}
 	userHash, err := hash(SSHPassword)
 	if err != nil {
-		return err
+		return "", err
 	}
 	rootHash, err := hash(SSHRootPassword)
 	if err != nil {
-		return err
+		return "", err
 	}
 	const uid = "64077" // far from the machine's own accounts
 	files := map[string]struct {
@@ -199,7 +214,7 @@ func accounts(ctx context.Context, s *Server) error {
 	for name, f := range files {
 		orig, err := os.ReadFile(filepath.Join("/etc", name))
 		if err != nil {
-			return err
+			return "", err
 		}
 		var b bytes.Buffer
 		for _, line := range strings.SplitAfter(string(orig), "\n") {
@@ -216,8 +231,8 @@ func accounts(ctx context.Context, s *Server) error {
 		}
 		b.WriteString(f.add)
 		if err := os.WriteFile(filepath.Join(h.etcDir, name), b.Bytes(), f.mode); err != nil {
-			return err
+			return "", err
 		}
 	}
-	return nil
+	return home, nil
 }
