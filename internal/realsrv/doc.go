@@ -120,6 +120,17 @@
 // credentials service:service over ftp-password, patient data at
 // /exports/patient-list.csv (after login), banner discloses the version.
 //
+// # Telnetd
+//
+// openbsd-inetd running GNU inetutils telnetd through tcpd, the line
+// Debian's telnetd package installs, with /bin/login and the stock PAM
+// configuration (no pam_securetty, 3 s failure delay). Accounts as for
+// OpenSSH. Truths: cleartext (password and session on the wire), no TLS,
+// no anonymous access, default credentials service:service over
+// telnet-login, root logs in with its password ("root": so root:root is
+// accepted too, and a probe may report either), the pre-login banner
+// discloses the kernel release.
+//
 // # NginxStrongTLS (hardened counterpart, not in Kinds; see Hardened)
 //
 // For checks that must find nothing wrong on a well-configured device:
@@ -146,7 +157,7 @@
 //
 // Root (namespaces), iproute2 and nftables (netlab's check), and the
 // Debian packages dcmtk, mosquitto, mosquitto-clients, nginx-light (or
-// nginx), openssl, openssh-server, openssh-client, snmpd, snmp and
-// vsftpd. When something is missing Start skips the test with a
+// nginx), openssl, openssh-server, openssh-client, snmpd, snmp, vsftpd,
+// openbsd-inetd, inetutils-telnetd (or telnetd) and tcpd. When something is missing Start skips the test with a
 // one-line reason, or fails it when WARD_REQUIRE_REAL=1.
 package realsrv

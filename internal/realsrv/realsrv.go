@@ -36,6 +36,7 @@ const (
 	OpenSSH      Kind = "openssh"        // sshd with password login, port 22
 	Snmpd        Kind = "snmpd"          // SNMP agent, community public, UDP 161
 	Vsftpd       Kind = "vsftpd"         // FTP server, local accounts, no TLS, port 21
+	Telnetd      Kind = "telnetd"        // telnet (inetd, /bin/login), port 23
 
 	// NginxStrongTLS is a hardened counterpart (not in Kinds): a device
 	// web UI a correct check must find nothing wrong with.
@@ -51,7 +52,7 @@ func Hardened() []Kind { return []Kind{NginxStrongTLS, MosquittoSecure} }
 // Kinds lists every insecure-as-deployed kind, in priority order; they
 // can all share one host.
 func Kinds() []Kind {
-	return []Kind{Storescp, Mosquitto, NginxHTTP, NginxWeakTLS, OpenSSH, Snmpd, Vsftpd}
+	return []Kind{Storescp, Mosquitto, NginxHTTP, NginxWeakTLS, OpenSSH, Snmpd, Vsftpd, Telnetd}
 }
 
 // The test patient every server carries somewhere (a synthetic person).
@@ -100,7 +101,7 @@ const (
 	DefaultCredentials = "default-credentials"
 	// AuthMechanism (string): how credentials are presented
 	// ("http-basic", "ssh-password", "snmp-v2c-community", "mqtt-password",
-	// "ftp-password").
+	// "ftp-password", "telnet-login").
 	AuthMechanism = "auth-mechanism"
 	// ServerVersionDisclosed (string): the product/version string the
 	// server volunteers to any client (HTTP Server header, SSH banner,
@@ -121,7 +122,7 @@ const (
 	// CertExpired (bool): the certificate's notAfter has passed.
 	CertExpired = "cert-expired"
 	// PasswordLogin (bool), RootPasswordLogin (bool): SSH accepts password
-	// authentication; and for root.
+	// authentication; root logs in with its password (SSH, telnet).
 	PasswordLogin     = "password-login"
 	RootPasswordLogin = "root-password-login"
 )
@@ -226,6 +227,7 @@ var need = map[Kind][][2]string{
 	NginxStrongTLS: {{"nginx", "nginx-light"}, {"openssl", "openssl"}},
 	Snmpd:          {{"/usr/sbin/snmpd", "snmpd"}, {"snmpget", "snmp"}},
 	Vsftpd:         {{"/usr/sbin/vsftpd", "vsftpd"}, {"openssl", "openssl"}, {"dpkg-query", "dpkg"}},
+	Telnetd:        {{"/usr/sbin/inetd", "openbsd-inetd"}, {"/usr/sbin/telnetd", "inetutils-telnetd"}, {"/usr/sbin/tcpd", "tcpd"}, {"openssl", "openssl"}},
 	MosquittoSecure: {{"mosquitto", "mosquitto"}, {"mosquitto_passwd", "mosquitto"},
 		{"mosquitto_pub", "mosquitto-clients"}, {"openssl", "openssl"}},
 }
@@ -241,6 +243,7 @@ var ports = map[Kind][]Port{
 	NginxStrongTLS:  {{Proto: "tcp", Port: HTTPSPort, Protocol: "https"}},
 	Snmpd:           {{Proto: "udp", Port: SNMPPort, Protocol: "snmp"}},
 	Vsftpd:          {{Proto: "tcp", Port: FTPPort, Protocol: "ftp"}},
+	Telnetd:         {{Proto: "tcp", Port: TelnetPort, Protocol: "telnet"}},
 	MosquittoSecure: {{Proto: "tcp", Port: MQTTSPort, Protocol: "mqtt"}},
 }
 
@@ -253,6 +256,7 @@ var starters = map[Kind]func(context.Context, *Server) error{
 	NginxStrongTLS:  startNginxStrongTLS,
 	Snmpd:           startSnmpd,
 	Vsftpd:          startVsftpd,
+	Telnetd:         startTelnetd,
 	MosquittoSecure: startMosquittoSecure,
 }
 

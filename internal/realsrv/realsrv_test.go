@@ -70,6 +70,8 @@ func verifiers(kind Kind) map[string]verifier {
 		return mosquittoSecureVerifiers()
 	case Vsftpd:
 		return vsftpdVerifiers()
+	case Telnetd:
+		return telnetdVerifiers()
 	}
 	panic("no verifiers for " + kind)
 }
