@@ -403,13 +403,7 @@ func sweep(ctx context.Context) {
 			continue // its test process still runs
 		}
 		ns := e.Name()
-		if out, err := exec.CommandContext(ctx, "ip", "netns", "pids", ns).Output(); err == nil {
-			for _, f := range strings.Fields(string(out)) {
-				if p, err := strconv.Atoi(f); err == nil {
-					_ = syscall.Kill(p, syscall.SIGKILL)
-				}
-			}
-		}
+		_ = killNamespace(ctx, ns)
 		_ = ip(ctx, "link", "del", lines[1])
 		_ = ip(ctx, "netns", "del", ns)
 		for _, d := range lines[2:] {
@@ -606,6 +600,14 @@ func (h *Host) close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	// Sessions that left the group (telnetd and sshd start each login in
+	// a session of its own) still live in the namespace: kill whatever
+	// does, until nothing does.
+	if h.NS != "" {
+		if err := killNamespace(ctx, h.NS); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if h.hostIf != "" {
 		// Deleting one end of a veth deletes both; do it now rather than
 		// wait for the kernel's asynchronous namespace teardown.
@@ -647,6 +649,31 @@ func writeFiles(dir string, files map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// killNamespace kills every process in the namespace and waits until
+// none is left (zombies do not count: they have left the namespace).
+func killNamespace(ctx context.Context, ns string) error {
+	for {
+		out, err := exec.CommandContext(ctx, "ip", "netns", "pids", ns).Output()
+		if err != nil {
+			return fmt.Errorf("ip netns pids %s: %w", ns, err)
+		}
+		pids := strings.Fields(string(out))
+		if len(pids) == 0 {
+			return nil
+		}
+		for _, f := range pids {
+			if pid, err := strconv.Atoi(f); err == nil {
+				_ = syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("processes %v outlive their namespace %s: %w", pids, ns, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // liveGroup lists the processes of group pgid that have not exited.

@@ -2,8 +2,13 @@ package realsrv
 
 import (
 	"bytes"
+	"context"
+	"crypto/fips140"
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -201,5 +206,47 @@ func telnetdVerifiers() map[string]verifier {
 			}
 			return nil
 		},
+	}
+}
+
+// TestCleanupEndsOpenSessions: a telnet login still open when the test
+// ends runs in a session of its own, outside the server's process group;
+// the cleanup still ends it, so the namespace really goes.
+func TestCleanupEndsOpenSessions(t *testing.T) {
+	t.Parallel()
+	if fips140.Enabled() {
+		t.Skip("skipping: not about crypto")
+	}
+	var shell int
+	var ns string
+	t.Run("session", func(st *testing.T) {
+		srv, err := Start(context.Background(), st, Telnetd)
+		if err != nil {
+			st.Fatal(err)
+		}
+		ns = srv.NS
+		// Dialled on the outer t: the connection outlives this subtest
+		// and its cleanup.
+		ok, text, err := telnetDial(t, srv.Endpoint(TelnetPort)).login(srv.User, srv.Password, `echo P""ID=$$ E""ND`, " END")
+		if !ok {
+			st.Fatalf("login: %v\n%s", err, text)
+		}
+		text, _, _ = strings.Cut(text[strings.LastIndex(text, "PID=")+4:], " END")
+		if shell, err = strconv.Atoi(strings.TrimSpace(text)); err != nil {
+			st.Fatalf("shell pid %q", text)
+		}
+		if _, err := os.Stat("/proc/" + itoa(shell)); err != nil {
+			st.Fatalf("the logged-in shell %d is not running", shell)
+		}
+	})
+	if shell == 0 {
+		return
+	}
+	stat, err := os.ReadFile("/proc/" + itoa(shell) + "/stat")
+	if err == nil && !bytes.Contains(stat, []byte(") Z ")) {
+		t.Errorf("the logged-in shell %d outlived the server: %s", shell, stat)
+	}
+	if out, _ := exec.Command("ip", "netns", "list").Output(); strings.Contains(string(out), ns) {
+		t.Errorf("namespace %s left behind", ns)
 	}
 }
