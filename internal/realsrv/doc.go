@@ -6,8 +6,9 @@
 // namespace by a veth pair with a /30 out of 10.213.0.0/16: Server.Addr is
 // the server's end, reachable from the test process and from nowhere else.
 // Start waits (bounded) until every TCP port accepts connections; t's
-// cleanup kills the server's whole process group and removes the link, the
-// namespace and the server's files. Nothing depends on a system-wide
+// cleanup kills every process in the namespace (server process groups and
+// login sessions alike) and removes the link, the namespace and the
+// server's files. Nothing depends on a system-wide
 // service: every server has its own configuration and data directory.
 // StartHost puts several servers in one namespace at one address (a device
 // with several services); Host.Ports lists them all.
@@ -89,10 +90,11 @@
 // containers; sshd then checks /etc/shadow itself). Accounts: files in
 // /etc/netns/NS/ that `ip netns exec` binds over /etc/passwd, group and
 // shadow for this namespace only, holding the machine's accounts plus
-// "service" with password "service", and root with password "root" and
-// a home in the server's directory (the machine's ~/.bashrc stays out)
-// (refused by the root-login policy; root logs in with Server.SSH.RootKey
-// instead, for drivers that look inside). Truths: not cleartext, no TLS,
+// "service" with password "service", and root with password "root"
+// (which sshd's root-login policy refuses; root logs in with
+// Server.SSH.RootKey instead, for drivers that look inside) and a home in
+// the server's directory (the machine's ~/.bashrc stays out). Truths: not
+// cleartext, no TLS,
 // no anonymous access, password login, no root password login, default
 // credentials service:service over ssh-password, banner discloses the
 // OpenSSH version.
