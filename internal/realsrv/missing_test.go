@@ -28,3 +28,20 @@ func TestStartSkipsWithoutTheServer(t *testing.T) {
 		}
 	}
 }
+
+// TestStartFailsWithoutTheServerWhenRequired: under WARD_REQUIRE_REAL=1
+// (CI) a missing server fails the test instead of skipping it.
+func TestStartFailsWithoutTheServerWhenRequired(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("WARD_REQUIRE_REAL", "1")
+	tb := &fatalRecorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = Start(context.Background(), tb, Mosquitto)
+	}()
+	<-done
+	if !tb.failed || !strings.Contains(tb.msg, "WARD_REQUIRE_REAL=1") || !strings.Contains(tb.msg, "apt-get install mosquitto") {
+		t.Errorf("failed=%v %q", tb.failed, tb.msg)
+	}
+}
