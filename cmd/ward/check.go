@@ -49,6 +49,7 @@ type checkFlags struct {
 	waivers     []string
 	attests     []string
 	inventory   checkInventory
+	allowHosts  []string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -101,6 +102,7 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	fl.StringArrayVar(&f.attests, "attestations", nil, "HCL file of attestation blocks for procedural controls, with evidence files copied into the bundle (repeatable)")
 	fl.StringVar(&f.inventory.file, "inventory", "", "site asset inventory (.json or records .csv) to match targets against")
 	fl.BoolVar(&f.inventory.update, "update-inventory", false, "write back to --inventory when each target was seen and its reported firmware")
+	fl.StringArrayVar(&f.allowHosts, "allow-host", nil, "HOST or HOST:PORT besides each target's own host that the checks may connect to when a device lists a service there (repeatable)")
 	fl.StringArrayVar(&f.waivers, "waivers", nil, "HCL file of waiver blocks accepting the risk of unsatisfied controls (repeatable)")
 	return cmd
 }
@@ -174,6 +176,13 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	opts = append(opts, harness.WithTargetConcurrency(min(parallel, len(targets))))
 	if f.destructive {
 		opts = append(opts, harness.WithDestructive(true))
+	}
+	for _, h := range f.allowHosts {
+		a, err := harness.ParseAllowHost(h)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		opts = append(opts, harness.WithAllowHosts(a))
 	}
 	if f.concurrency > 0 {
 		opts = append(opts, harness.WithConcurrency(f.concurrency))

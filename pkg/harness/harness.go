@@ -44,6 +44,7 @@ type Runner struct {
 	now         func() time.Time
 	inv         *inventory.Inventory // the site's asset inventory (WithInventory)
 	destructive bool                 // run @destructive scenarios on any device
+	allowHosts  []string             // hosts besides a target's own its scenarios may reach (reach.go)
 }
 
 // Option configures a Runner.
@@ -183,7 +184,7 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 	if err != nil {
 		return res, nil, err
 	}
-	col := &collector{worlds: map[string]*world{}}
+	col := &collector{worlds: map[string]*world{}, reach: newReach(ctx, target, r.allowHosts)}
 	var report bytes.Buffer
 	suite := godog.TestSuite{
 		Name: "ward",
@@ -274,6 +275,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 			inv:       &inventoryWorld{site: r.inv},
 			acct:      newAccountWorld(),
 			started:   r.now(),
+			reach:     col.reach,
 		}
 		w.open = func(ctx context.Context) (device.Device, error) {
 			d, err := r.reg.Open(ctx, target)
@@ -408,6 +410,7 @@ func (w *world) status() (evidence.ScenarioStatus, string) {
 
 // collector gathers the worlds of one suite run.
 type collector struct {
+	reach  *reach // where the target's scenarios may connect
 	mu     sync.Mutex
 	worlds map[string]*world
 	order  []string

@@ -51,6 +51,7 @@ type world struct {
 	tx        *transportWorld           // transport checks (steps_transport.go)
 	seg       *segmentWorld             // network segmentation state (steps_segment.go)
 	acct      *accountWorld             // test account names on the device (accounts.go)
+	reach     *reach                    // hosts the scenario may connect to (reach.go)
 
 	mu        sync.Mutex
 	started   time.Time
