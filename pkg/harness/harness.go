@@ -170,7 +170,7 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 		}
 		// The device is unreachable: every control is in error, and the
 		// run says why.
-		res.Error = err.Error()
+		res.Error = boundText(err.Error())
 		res.Finished = r.now().UTC()
 		res.Controls = outcomes(ctrls, nil, err)
 		if r.progress != nil {
@@ -178,7 +178,7 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 		}
 		return res, nil, nil
 	}
-	res.Identity = id
+	res.Identity = boundIdentity(id)
 
 	index, err := r.index()
 	if err != nil {
