@@ -143,4 +143,3 @@ func TestParseAllowHost(t *testing.T) {
 		assert.ErrorIs(t, err, harness.ErrConfig, bad)
 	}
 }
-

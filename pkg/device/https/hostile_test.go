@@ -223,4 +223,3 @@ func newLab(t *testing.T) *netlab.Lab {
 	t.Cleanup(func() { _ = lab.Close() })
 	return lab
 }
-
