@@ -22,6 +22,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardsec/ward/internal/safetext"
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/device/https"
@@ -248,7 +249,7 @@ func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 		defer mu.Unlock()
 		if !p.TargetDone {
 			if live {
-				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios done, %d failed", next+1, total, p.Target, p.Done, p.Failed)
+				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios done, %d failed", next+1, total, show(p.Target), p.Done, p.Failed)
 			}
 			return
 		}
@@ -259,9 +260,9 @@ func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 			f := finished[next]
 			next++
 			if live {
-				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios, %d failed\n", next, total, f.Target, f.Done, f.Failed)
+				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios, %d failed\n", next, total, show(f.Target), f.Done, f.Failed)
 			} else {
-				fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", next, total, f.Target, f.Done, f.Failed)
+				fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", next, total, show(f.Target), f.Done, f.Failed)
 			}
 		}
 	}
@@ -408,20 +409,26 @@ func combinedDigest(controls, features string) string {
 	return "controls:" + controls + " features:" + features
 }
 
+// show escapes and bounds one field for the terminal.
+func show(s string) string { return safetext.Clip(s, maxShown) }
+
 // printSummary prints one block per target and returns the exit status the
 // outcomes call for.
 func printSummary(w io.Writer, run *evidence.Run) int {
 	code := exitOK
 	for _, t := range run.Targets {
+		// Identity, errors and reasons carry what the device said, and
+		// titles what the catalogue files say: every one is escaped and
+		// bounded (show), so none can forge or hide a line of the summary.
 		id := t.Identity
-		fmt.Fprintf(w, "\n%s\n  %s %s, serial %s, firmware %s\n", t.URI, id.Manufacturer, id.Model, id.Serial, id.Firmware)
+		fmt.Fprintf(w, "\n%s\n  %s %s, serial %s, firmware %s\n", show(t.URI), show(id.Manufacturer), show(id.Model), show(id.Serial), show(id.Firmware))
 		if t.Error != "" {
-			fmt.Fprintf(w, "  target error: %s\n", t.Error)
+			fmt.Fprintf(w, "  target error: %s\n", oneLine(t.Error))
 		}
 		counts := map[evidence.Outcome]int{}
 		for _, c := range t.Controls {
 			counts[c.Outcome]++
-			fmt.Fprintf(w, "  %-15s %-24s %s — %s (%s)\n", c.Outcome, c.ID, c.Title, c.Framework, strings.Join(c.Citations, "; "))
+			fmt.Fprintf(w, "  %-15s %-24s %s — %s (%s)\n", c.Outcome, show(c.ID), show(c.Title), show(c.Framework), show(strings.Join(c.Citations, "; ")))
 		}
 		fmt.Fprintf(w, "  %d satisfied, %d not satisfied, %d not applicable, %d error",
 			counts[evidence.Satisfied], counts[evidence.NotSatisfied], counts[evidence.NotApplicable], counts[evidence.Error])
@@ -432,12 +439,12 @@ func printSummary(w io.Writer, run *evidence.Run) int {
 		for _, c := range t.Controls {
 			switch c.Outcome {
 			case evidence.NotSatisfied:
-				fmt.Fprintf(w, "  FAILED %s: %s\n", c.ID, c.Reason)
+				fmt.Fprintf(w, "  FAILED %s: %s\n", show(c.ID), oneLine(c.Reason))
 				code = exitNotSatisfied
 			case evidence.Waived:
-				fmt.Fprintf(w, "  WAIVED %s: %s\n", c.ID, c.Reason)
+				fmt.Fprintf(w, "  WAIVED %s: %s\n", show(c.ID), oneLine(c.Reason))
 			case evidence.Error:
-				fmt.Fprintf(w, "  ERROR  %s: %s\n", c.ID, c.Reason)
+				fmt.Fprintf(w, "  ERROR  %s: %s\n", show(c.ID), oneLine(c.Reason))
 				if code == exitOK {
 					code = exitHarness
 				}

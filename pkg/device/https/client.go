@@ -386,12 +386,19 @@ func (d *Device) call(ctx context.Context, method, u, token string, body, out an
 		return d.transportError(method, u, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDataBody+1))
+	limit := answerLimit(out)
+	if resp.StatusCode >= 300 {
+		limit = MaxSmallAnswer // an error says what went wrong in a line
+	}
+	if resp.ContentLength > limit {
+		return fmt.Errorf("%w: https %s %s: device announces %d bytes, over %d", ErrTooLarge, method, strings.TrimPrefix(u, d.root), resp.ContentLength, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return d.transportError(method, u, err)
 	}
-	if len(data) > maxDataBody {
-		return fmt.Errorf("https %s %s: response over %d bytes", method, strings.TrimPrefix(u, d.root), maxDataBody)
+	if int64(len(data)) > limit {
+		return fmt.Errorf("%w: https %s %s: answer over %d bytes", ErrTooLarge, method, strings.TrimPrefix(u, d.root), limit)
 	}
 	if resp.StatusCode >= 300 {
 		return decodeError(resp.StatusCode, data)
@@ -403,6 +410,9 @@ func (d *Device) call(ctx context.Context, method, u, token string, body, out an
 	default:
 		if err := json.Unmarshal(data, o); err != nil {
 			return fmt.Errorf("https %s %s: bad response: %v", method, strings.TrimPrefix(u, d.root), err)
+		}
+		if l, ok := reflect.ValueOf(o).Elem().Interface().(listing); ok && l.entries() > MaxListing {
+			return fmt.Errorf("%w: https %s %s: %d entries, over %d", ErrTooLarge, method, strings.TrimPrefix(u, d.root), l.entries(), MaxListing)
 		}
 	}
 	return nil

@@ -2,11 +2,13 @@ package https_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -222,4 +224,43 @@ func newLab(t *testing.T) *netlab.Lab {
 	}
 	t.Cleanup(func() { _ = lab.Close() })
 	return lab
+}
+
+// Each kind of answer has its cap; a device over it costs Ward no more
+// memory than the cap and yields ErrTooLarge, not a crash or a stall.
+func TestHostileAnswersAreCapped(t *testing.T) {
+	hd := hostiletest.New(t)
+	hd.SetCapabilities("raw-storage", "config-exporter")
+	// A 66 MiB model string.
+	hd.Handle("GET", "/identity", hostiletest.Repeat("application/json", `{"model":"`, 'M', 66<<20, `"}`))
+	// 50,000 names.
+	names := make([]string, 50000)
+	for i := range names {
+		names[i] = fmt.Sprintf("file-%05d", i)
+	}
+	hd.Handle("GET", "/storage", hostiletest.JSON(map[string]any{"names": names}))
+	hd.Handle("GET", "/storage/big", hostiletest.Repeat("application/octet-stream", "", 'x', https.MaxBinaryAnswer+1, ""))
+	hd.Handle("GET", "/config", hostiletest.Status(http.StatusInternalServerError,
+		`{"error":{"codes":[],"message":"`+strings.Repeat("e", 30000)+`"}}`))
+	d := openWith(t, https.NewDriver(), hd.Target())
+	ctx := context.Background()
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := d.Identify(ctx)
+	runtime.ReadMemStats(&after)
+	assert.ErrorIs(t, err, https.ErrTooLarge)
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4<<20), "bytes allocated reading a capped identity")
+
+	_, err = d.(device.RawStorage).ListStored(ctx)
+	assert.ErrorIs(t, err, https.ErrTooLarge)
+	assert.Contains(t, err.Error(), "50000 entries")
+
+	_, err = d.(device.RawStorage).ReadStored(ctx, "big")
+	assert.ErrorIs(t, err, https.ErrTooLarge)
+
+	_, err = d.(device.ConfigExporter).ExportConfig(ctx, "tok")
+	var re *https.RemoteError
+	require.ErrorAs(t, err, &re)
+	assert.LessOrEqual(t, len(re.Message), 1100)
 }

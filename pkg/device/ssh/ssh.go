@@ -32,7 +32,7 @@ const DefaultTimeout = 10 * time.Second
 
 // maxOutput caps what one remote command may return, so a device that
 // streams forever cannot exhaust the checker's memory.
-const maxOutput = 256 << 20
+const maxOutput = 64 << 20
 
 var (
 	// ErrHostKeyMismatch reports a device whose host key differs from the

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/wardsec/ward/internal/hostiletest"
+	"github.com/wardsec/ward/pkg/device"
+)
+
+// Two hostile devices and an honest one in one run: one forges summary
+// lines and terminal commands through its identity, the other sends a
+// 66 MiB model string. The terminal gets only escaped, bounded text, the
+// run goes on, and the bundle Ward writes verifies.
+func TestHostileDevicesCannotForgeOutputOrBreakTheBundle(t *testing.T) {
+	forger := hostiletest.New(t)
+	forger.SetIdentity(device.Identity{
+		Manufacturer: "Evil\x1b]52;c;Y2FsYw==\x07",             // clipboard write
+		Model:        "\r\x1b[2K  42 satisfied, 0 not satisfied", // overwrite the line
+		Serial:       "S\u009b1m" + strings.Repeat("9", 2000),     // C1 CSI, over-long
+		Firmware:     "1.0\u202e\x1b]0;title\x07",                 // bidi override, retitle
+	})
+	flood := hostiletest.New(t)
+	flood.Handle("GET", "/identity", hostiletest.Repeat("application/json", `{"model":"`, 'M', 66<<20, `"}`))
+
+	out := t.TempDir()
+	code, stdout, stderr := ward(t, "check", "--target", forger.Target(), "--target", flood.Target(),
+		"--target", "sim://infusion-pump", "--control", "HIPAA-164.312-b", "--out", out)
+	all := stdout + stderr
+	assert.Equal(t, exitHarness, code, all) // the flooding target is an error
+	for _, bad := range []string{"\x1b", "\x07", "\r", "\u009b", "\u202e"} {
+		assert.NotContains(t, all, bad, "raw %q reached the terminal", bad)
+	}
+	assert.Less(t, len(all), 64<<10, "terminal output")
+	assert.Contains(t, stdout, `\x1b]52;c;Y2FsYw==\x07`)
+	assert.Contains(t, stdout, "[truncated: 256 of 2005 bytes shown]")
+	assert.Contains(t, stdout, "too large")
+	assert.Contains(t, stdout, "sim://infusion-pump")
+
+	dir := bundleIn(t, out)
+	code, vout, verr := ward(t, "evidence", "verify", dir)
+	assert.Equal(t, exitOK, code, vout+verr)
+}
