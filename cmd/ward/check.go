@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -51,6 +52,7 @@ type checkFlags struct {
 	attests     []string
 	inventory   checkInventory
 	allowHosts  []string
+	targetTime  time.Duration
 }
 
 func newCheckCmd() *cobra.Command {
@@ -103,6 +105,7 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	fl.StringArrayVar(&f.attests, "attestations", nil, "HCL file of attestation blocks for procedural controls, with evidence files copied into the bundle (repeatable)")
 	fl.StringVar(&f.inventory.file, "inventory", "", "site asset inventory (.json or records .csv) to match targets against")
 	fl.BoolVar(&f.inventory.update, "update-inventory", false, "write back to --inventory when each target was seen and its reported firmware")
+	fl.DurationVar(&f.targetTime, "target-timeout", harness.DefaultTargetTimeout, "whole-target deadline: a target not finished by then is an error outcome and the run goes on (0: none)")
 	fl.StringArrayVar(&f.allowHosts, "allow-host", nil, "HOST or HOST:PORT besides each target's own host that the checks may connect to when a device lists a service there (repeatable)")
 	fl.StringArrayVar(&f.waivers, "waivers", nil, "HCL file of waiver blocks accepting the risk of unsatisfied controls (repeatable)")
 	return cmd
@@ -178,6 +181,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if f.destructive {
 		opts = append(opts, harness.WithDestructive(true))
 	}
+	opts = append(opts, harness.WithTargetTimeout(f.targetTime))
 	for _, h := range f.allowHosts {
 		a, err := harness.ParseAllowHost(h)
 		if err != nil {

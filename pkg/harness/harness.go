@@ -34,17 +34,18 @@ var ErrConfig = errors.New("configuration error")
 // Runner runs the feature suite against targets and maps scenario results
 // to control outcomes.
 type Runner struct {
-	reg         *device.Registry
-	cat         *control.Catalogue
-	features    fs.FS
-	concurrency int
-	targets     int // targets checked at once by Run
-	controls    []string
-	progress    func(Progress)
-	now         func() time.Time
-	inv         *inventory.Inventory // the site's asset inventory (WithInventory)
-	destructive bool                 // run @destructive scenarios on any device
-	allowHosts  []string             // hosts besides a target's own its scenarios may reach (reach.go)
+	reg           *device.Registry
+	cat           *control.Catalogue
+	features      fs.FS
+	concurrency   int
+	targets       int // targets checked at once by Run
+	controls      []string
+	progress      func(Progress)
+	now           func() time.Time
+	inv           *inventory.Inventory // the site's asset inventory (WithInventory)
+	destructive   bool                 // run @destructive scenarios on any device
+	allowHosts    []string             // hosts besides a target's own its scenarios may reach (reach.go)
+	targetTimeout time.Duration        // whole-target deadline (deadline.go)
 }
 
 // Option configures a Runner.
@@ -107,7 +108,7 @@ func WithClock(now func() time.Time) Option { return func(r *Runner) { r.now = n
 // New returns a Runner that opens targets through reg, reports on the
 // controls of cat, and runs the *.feature files of features.
 func New(reg *device.Registry, cat *control.Catalogue, features fs.FS, opts ...Option) *Runner {
-	r := &Runner{reg: reg, cat: cat, features: features, concurrency: runtime.NumCPU(), now: time.Now}
+	r := &Runner{reg: reg, cat: cat, features: features, concurrency: runtime.NumCPU(), now: time.Now, targetTimeout: DefaultTargetTimeout}
 	for _, o := range opts {
 		o(r)
 	}

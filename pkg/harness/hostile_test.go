@@ -8,13 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/wardsec/ward/features"
+	"github.com/wardsec/ward/internal/hostiletest"
 	"github.com/wardsec/ward/internal/safetext"
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/device/https"
 	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
 	"github.com/wardsec/ward/pkg/sim"
@@ -91,4 +94,32 @@ func TestOneDeviceCannotDestroyTheFleetsEvidence(t *testing.T) {
 		return nil
 	}))
 	assert.GreaterOrEqual(t, n, 2, "an SBOM artifact for each target")
+}
+
+// A device that answers its audit trail one byte at a time would hold
+// the run for as long as it likes; the whole-target deadline makes it that
+// target's error, and the other target is checked as usual.
+func TestSlowDripHitsTheTargetDeadline(t *testing.T) {
+	hd := hostiletest.New(t)
+	hd.SetCapabilities("audit-source", "authenticator", "provisioner")
+	drip := hostiletest.Drip([]byte(strings.Repeat(" ", 100000)), 50*time.Millisecond)
+	for _, p := range []struct{ m, path string }{{"GET", "/audit"}, {"POST", "/users"}, {"POST", "/login"}} {
+		hd.Handle(p.m, p.path, drip)
+	}
+	reg := simRegistry(t)
+	require.NoError(t, https.Register(reg))
+	r := harness.New(reg, catalogue(t), features.FS, harness.WithControls("HIPAA-164.312-b"),
+		harness.WithTargetTimeout(2*time.Second), harness.WithTargetConcurrency(2))
+	run, _, err := r.Run(context.Background(), harness.RunInfo{}, []string{hd.Target(), "sim://infusion-pump"})
+	require.NoError(t, err)
+	require.Len(t, run.Targets, 2)
+	slow, honest := run.Targets[0], run.Targets[1]
+	assert.Contains(t, slow.Error, harness.ErrTargetDeadline.Error())
+	for _, c := range slow.Controls {
+		assert.Equal(t, evidence.Error, c.Outcome, c.ID)
+	}
+	assert.Empty(t, honest.Error)
+	for _, c := range honest.Controls {
+		assert.Equal(t, evidence.Satisfied, c.Outcome, "%s: %s", c.ID, c.Reason)
+	}
 }

@@ -47,7 +47,7 @@ func (r *Runner) Run(ctx context.Context, info RunInfo, targets []string) (*evid
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			res, rep, err := r.Check(ctx, t)
+			res, rep, err := r.checkWithin(ctx, t)
 			if err == nil {
 				// One target's unstorable evidence is its own error,
 				// never a bundle lost for the whole fleet.
