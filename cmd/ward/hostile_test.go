@@ -17,10 +17,10 @@ import (
 func TestHostileDevicesCannotForgeOutputOrBreakTheBundle(t *testing.T) {
 	forger := hostiletest.New(t)
 	forger.SetIdentity(device.Identity{
-		Manufacturer: "Evil\x1b]52;c;Y2FsYw==\x07",             // clipboard write
+		Manufacturer: "Evil\x1b]52;c;Y2FsYw==\x07",               // clipboard write
 		Model:        "\r\x1b[2K  42 satisfied, 0 not satisfied", // overwrite the line
-		Serial:       "S\u009b1m" + strings.Repeat("9", 2000),     // C1 CSI, over-long
-		Firmware:     "1.0\u202e\x1b]0;title\x07",                 // bidi override, retitle
+		Serial:       "S\u009b1m" + strings.Repeat("9", 2000),    // C1 CSI, over-long
+		Firmware:     "1.0\u202e\x1b]0;title\x07",                // bidi override, retitle
 	})
 	flood := hostiletest.New(t)
 	flood.Handle("GET", "/identity", hostiletest.Repeat("application/json", `{"model":"`, 'M', 66<<20, `"}`))
