@@ -113,19 +113,95 @@ func csvErr(err error) error {
 
 // guard defuses spreadsheet formula injection: a cell starting with = + -
 // @ (or a tab or CR) is run as a formula by spreadsheet programs, so a
-// hostile asset name could run commands on the biomed's workstation when
-// the export is opened. Such cells, and cells starting with the quote
-// itself, get a leading "'", which spreadsheets show as text and unguard
-// removes on import.
+// hostile asset name or firmware string could run commands on the biomed's
+// workstation when the export is opened. A spreadsheet may also split a
+// cell where Ward's CSV did not: opened with ';' as the separator (most
+// European locales), "1.4.2;=cmd|' /C calc'!A0" is two cells, the second a
+// formula, and quoting cannot prevent it because the quote is then in the
+// middle of a field. So every place a cell could start under ',', ';' or
+// tab separators (the start, and after each separator-like character, past
+// spaces) that holds a trigger or the quote itself gets a "'" first, which
+// spreadsheets show as text and unguard removes on import.
 func guard(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r'", rune(s[0])) {
-		return "'" + s
+	if !needsGuard(s) {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.Grow(len(s) + 4)
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if start {
+			if c == ' ' {
+				b.WriteByte(c)
+				continue
+			}
+			if isTrigger(c) {
+				b.WriteByte('\'')
+			}
+			start = false
+		}
+		b.WriteByte(c)
+		if isSeparator(c) {
+			start = true
+		}
+	}
+	return b.String()
 }
 
+func needsGuard(s string) bool {
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if start {
+			if c == ' ' {
+				continue
+			}
+			if isTrigger(c) {
+				return true
+			}
+			start = false
+		}
+		if isSeparator(c) {
+			start = true
+		}
+	}
+	return false
+}
+
+// isTrigger: a cell starting with it is a formula (or the guard quote).
+func isTrigger(c byte) bool { return strings.IndexByte("=+-@\t\r'", c) >= 0 }
+
+// isSeparator: a spreadsheet may start a new cell after it.
+func isSeparator(c byte) bool { return strings.IndexByte(",;\t\r\n", c) >= 0 }
+
 // unguard undoes guard.
-func unguard(s string) string { return strings.TrimPrefix(s, "'") }
+func unguard(s string) string {
+	if strings.IndexByte(s, '\'') < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if start {
+			if c == ' ' {
+				b.WriteByte(c)
+				continue
+			}
+			start = false
+			if c == '\'' && i+1 < len(s) && isTrigger(s[i+1]) {
+				continue // the guard's quote; the next byte is kept as is
+			}
+		}
+		b.WriteByte(c)
+		if isSeparator(c) {
+			start = true
+		}
+	}
+	return b.String()
+}
 
 func guardRow(row []string) []string {
 	for i, v := range row {
