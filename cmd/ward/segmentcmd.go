@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardsec/ward/internal/inputlimit"
 	"github.com/wardsec/ward/pkg/segment"
 	"github.com/wardsec/ward/pkg/segment/mud"
 	"github.com/wardsec/ward/pkg/segment/segmenthcl"
@@ -57,7 +58,7 @@ func (p *policyFlags) load(ctx context.Context, stderr io.Writer) (*segment.Engi
 	if p.policy == "" {
 		return nil, usageErr("--policy is required")
 	}
-	src, err := os.ReadFile(p.policy)
+	src, err := inputlimit.ReadFile(p.policy, inputlimit.MaxConfigFile)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}

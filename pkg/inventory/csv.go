@@ -40,11 +40,40 @@ var PatchColumns = []string{"id", "manufacturer", "model", "released", "critical
 
 const maxCSVRows = 1_000_000
 
+// maxCSV bounds a CSV file's bytes: 200,000 records of a few hundred
+// bytes each, twice the devices of the largest health systems.
+const maxCSV = 64 << 20
+
+// errCSVTooLarge is what capReader returns past maxCSV.
+var errCSVTooLarge = fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxCSV)
+
+// capReader fails, rather than ending early, once more than left bytes
+// were read: a cut-off file must not parse as a shorter valid one.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, errCSVTooLarge
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return 0, errCSVTooLarge
+	}
+	return n, err
+}
+
 // csvRows reads a CSV file whose first row names its columns (any order,
 // a subset of known, including every one of required). It calls row with
 // each data row's line and a getter by column name.
 func csvRows(r io.Reader, known, required []string, row func(line int, get func(string) string) error) error {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&capReader{r: r, left: maxCSV})
 	cr.FieldsPerRecord = -1 // ragged rows get our own message, with the line
 	cr.ReuseRecord = true
 	head, err := cr.Read()

@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -106,4 +107,28 @@ func FuzzGuard(f *testing.F) {
 			}
 		}
 	})
+}
+
+// endless yields a CSV header and then one field that never ends.
+type endless struct{ head []byte }
+
+func (e *endless) Read(p []byte) (int, error) {
+	if len(e.head) > 0 {
+		n := copy(p, e.head)
+		e.head = e.head[n:]
+		return n, nil
+	}
+	for i := range p {
+		p[i] = 'x'
+	}
+	return len(p), nil
+}
+
+// Attack: an inventory CSV that never ends is refused past maxCSV bytes
+// with ErrInvalid, not read until memory runs out.
+func TestCSVImportIsBounded(t *testing.T) {
+	_, err := ReadRecordsCSV(&endless{head: []byte("asset_id,phi\na,")})
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("ReadRecordsCSV = %v, want a size error", err)
+	}
 }

@@ -2,6 +2,7 @@ package segmenthcl
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -12,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/wardsec/ward/internal/inputlimit"
 	"github.com/wardsec/ward/pkg/segment"
 )
 
@@ -230,6 +232,18 @@ func (d *decoder) rules(bs []ruleBlock, owner string) []segment.Rule {
 // diagnostics with source snippets) and every syntax and value error with
 // its location. It does not run segment.Validate; Check does both.
 func Parse(filename string, src []byte) (*segment.Policy, *hcl.File, hcl.Diagnostics) {
+	// Bound size and nesting before the recursive parser sees the file.
+	if len(src) > inputlimit.MaxConfigFile {
+		return nil, &hcl.File{Body: hcl.EmptyBody()}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "File too large",
+			Detail: fmt.Sprintf("%s: more than %d bytes", filename, inputlimit.MaxConfigFile)}}
+	}
+	var de *inputlimit.DepthError
+	if errors.As(inputlimit.CheckHCLNesting(src, inputlimit.MaxNesting), &de) {
+		pos := hcl.Pos{Line: de.Line, Column: de.Column, Byte: de.Offset}
+		return nil, &hcl.File{Body: hcl.EmptyBody()}, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nested too deeply",
+			Detail:  fmt.Sprintf("more than %d brackets, parentheses, braces or templates are open here; the file is not parsed", de.Limit),
+			Subject: &hcl.Range{Filename: filename, Start: pos, End: hcl.Pos{Line: pos.Line, Column: pos.Column + 1, Byte: pos.Byte + 1}}}}
+	}
 	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, f, diags
