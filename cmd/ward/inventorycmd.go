@@ -230,7 +230,7 @@ func newInventoryReportCmd() *cobra.Command {
 			if err := inventory.WriteHTML(&b, rep); err != nil {
 				return err
 			}
-			if err := atomicfile.WriteBytes(out, []byte(b.String()), 0o644); err != nil {
+			if err := atomicfile.WriteBytes(out, []byte(b.String()), 0o644, atomicfile.KeepMode()); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d device(s), %d not seen for %d days: %s\n", len(rep.Rows), len(rep.Stale), staleDays, out)
