@@ -264,3 +264,20 @@ func TestHostileAnswersAreCapped(t *testing.T) {
 	require.ErrorAs(t, err, &re)
 	assert.LessOrEqual(t, len(re.Message), 1100)
 }
+
+// Held: deeply nested device JSON is a bad answer (encoding/json stops at
+// 10,000 levels), not a stack overflow.
+func TestDeeplyNestedDeviceJSONIsABadAnswer(t *testing.T) {
+	hd := hostiletest.New(t)
+	hd.SetCapabilities("port-lister")
+	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
+	hd.Handle("GET", "/identity", hostiletest.Raw("application/json", []byte(`{"model":`+deep[:40000]+`}`)))
+	hd.Handle("GET", "/ports", hostiletest.Raw("application/json", []byte(`{"ports":`+strings.Repeat("[", 30000)+`}`)))
+	d := openWith(t, https.NewDriver(), hd.Target())
+	_, err := d.Identify(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bad response")
+	_, err = d.(device.PortLister).ListeningPorts(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "bad response")
+}
