@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -42,4 +43,28 @@ func TestHostileDevicesCannotForgeOutputOrBreakTheBundle(t *testing.T) {
 	dir := bundleIn(t, out)
 	code, vout, verr := ward(t, "evidence", "verify", dir)
 	assert.Equal(t, exitOK, code, vout+verr)
+}
+
+// The operator's knobs for hostile devices: a bad --allow-host is a usage
+// error; --target-timeout makes a slow-drip device an error and the run
+// goes on.
+func TestHostileDeviceFlags(t *testing.T) {
+	code, _, stderr := ward(t, "check", "--allow-host", "user@host", "--out", t.TempDir())
+	assert.Equal(t, exitUsage, code, stderr)
+	assert.Contains(t, stderr, "--allow-host")
+
+	slow := hostiletest.New(t)
+	slow.SetCapabilities("audit-source", "authenticator", "provisioner")
+	drip := hostiletest.Drip([]byte(strings.Repeat(" ", 10000)), 100*time.Millisecond)
+	slow.Handle("GET", "/audit", drip)
+	slow.Handle("POST", "/users", drip)
+	slow.Handle("POST", "/login", drip)
+	out := t.TempDir()
+	code, stdout, stderr := ward(t, "check", "--target", slow.Target(), "--target", "sim://infusion-pump",
+		"--control", "HIPAA-164.312-b", "--target-timeout", "2s", "--out", out)
+	assert.Equal(t, exitHarness, code, stdout+stderr)
+	assert.Contains(t, stdout, "target deadline exceeded: not finished within 2s")
+	assert.Regexp(t, `(?s)sim://infusion-pump.*satisfied\s+HIPAA-164.312-b`, stdout)
+	code, _, _ = ward(t, "evidence", "verify", bundleIn(t, out))
+	assert.Equal(t, exitOK, code)
 }
