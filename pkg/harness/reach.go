@@ -61,8 +61,7 @@ type reach struct {
 	allow map[string]bool // operator allowlist: host or host:port
 }
 
-// newReach computes the target's own hosts once. A simulator (sim://)
-// runs inside Ward, so its services are on loopback.
+// newReach computes the target's own hosts once.
 func newReach(ctx context.Context, target string, allow []string) *reach {
 	r := &reach{hosts: map[string]bool{}, allow: map[string]bool{}}
 	for _, a := range allow {
@@ -70,10 +69,6 @@ func newReach(ctx context.Context, target string, allow []string) *reach {
 	}
 	u, err := url.Parse(target)
 	if err != nil {
-		return r
-	}
-	if u.Scheme == "sim" {
-		r.hosts["127.0.0.1"], r.hosts["::1"], r.hosts["localhost"] = true, true, true
 		return r
 	}
 	h := normHost(u.Hostname())
@@ -93,16 +88,34 @@ func newReach(ctx context.Context, target string, allow []string) *reach {
 	return r
 }
 
-// check returns an ErrForeignEndpoint error naming the first endpoint that
-// is neither on the target's host nor allowed by the operator.
-func (r *reach) check(eps []device.Endpoint) error {
+// check returns an ErrForeignEndpoint error naming the first endpoint of
+// dev that is neither on the target's host nor allowed by the operator. A
+// device running in Ward's process (device.Local, which its driver
+// answers) has loopback as its host.
+func (r *reach) check(dev device.Device, eps []device.Endpoint) error {
+	local := false
+	if l, ok := dev.(device.Local); ok && l.InProcess() {
+		local = true
+	}
 	for _, ep := range eps {
+		if local && isLoopback(ep.Address) {
+			continue
+		}
 		if err := r.checkAddr(ep.Address); err != nil {
 			return fmt.Errorf("%w: the device lists %s at %s; Ward connects only to the target's own host (allow it with --allow-host)",
 				err, safetext.Quote(ep.Name), safetext.Quote(ep.Address))
 		}
 	}
 	return nil
+}
+
+func isLoopback(addr string) bool {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 func (r *reach) checkAddr(addr string) error {
