@@ -154,7 +154,7 @@ func (d *Driver) client(ctx context.Context, u *url.URL, q url.Values, timeout t
 			// was first opened: a DNS answer that changes mid-run cannot
 			// move the target, and no other host is ever dialled.
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				if addr != origin {
+				if !strings.EqualFold(addr, origin) {
 					return nil, fmt.Errorf("%w: dial %s", ErrOffTarget, addr)
 				}
 				return dial(ctx, network, pinned)
@@ -195,7 +195,7 @@ func canonicalHost(u *url.URL) string {
 // as the target: anything else would make Ward fetch (and later send back
 // to the device, or sign into evidence) what another host serves.
 func checkRedirect(origin string, req *http.Request, via []*http.Request) error {
-	if req.URL.Scheme != Scheme || canonicalHost(req.URL) != origin {
+	if req.URL.Scheme != Scheme || !strings.EqualFold(canonicalHost(req.URL), origin) {
 		return fmt.Errorf("%w: device redirected to %s://%s", ErrOffTarget, req.URL.Scheme, req.URL.Host)
 	}
 	if len(via) > maxRedirects {

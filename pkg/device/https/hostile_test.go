@@ -281,3 +281,21 @@ func TestDeeplyNestedDeviceJSONIsABadAnswer(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "bad response")
 }
+
+// A target written in mixed case is still its own origin.
+func TestMixedCaseTargetIsItsOwnOrigin(t *testing.T) {
+	hd := hostiletest.New(t)
+	hd.SetCapabilities("config-exporter")
+	hd.Handle("GET", "/config", hostiletest.Redirect(http.StatusFound, "/v1/device/config2"))
+	hd.Handle("GET", "/config2", hostiletest.Raw("application/octet-stream", []byte("cfg")))
+	_, port, _ := net.SplitHostPort(hd.Addr)
+	drv := https.NewDriver(https.WithResolver(func(context.Context, string) ([]net.IP, error) {
+		return []net.IP{net.ParseIP("127.0.0.1")}, nil
+	}))
+	d := openWith(t, drv, hostiletest.TargetFor("LocalHost:"+port, hd.CA))
+	_, err := d.Identify(context.Background())
+	require.NoError(t, err)
+	got, err := d.(device.ConfigExporter).ExportConfig(context.Background(), "tok")
+	require.NoError(t, err)
+	assert.Equal(t, "cfg", string(got))
+}
