@@ -20,6 +20,7 @@ import (
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v21"
 
+	"github.com/wardsec/ward/internal/safetext"
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/evidence"
@@ -69,7 +70,7 @@ func WithControls(ids ...string) Option {
 func WithProgress(w io.Writer) Option {
 	return WithProgressFunc(func(p Progress) {
 		if !p.TargetDone {
-			fmt.Fprintf(w, "  %-14s %s\n", p.Status, p.Scenario)
+			fmt.Fprintf(w, "  %-14s %s\n", p.Status, safetext.Escape(p.Scenario))
 		}
 	})
 }
