@@ -1,11 +1,14 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/wardsec/ward/internal/hostiletest"
 	"github.com/wardsec/ward/pkg/device"
@@ -67,4 +70,21 @@ func TestHostileDeviceFlags(t *testing.T) {
 	assert.Regexp(t, `(?s)sim://infusion-pump.*satisfied\s+HIPAA-164.312-b`, stdout)
 	code, _, _ = ward(t, "evidence", "verify", bundleIn(t, out))
 	assert.Equal(t, exitOK, code)
+}
+
+// A MUD file's free text (a device maker's systeminfo) cannot leave the
+// HCL comment import-mud writes it into, nor drive the terminal.
+func TestImportMUDEscapesSysteminfo(t *testing.T) {
+	b, err := os.ReadFile("../../examples/segment/acme-pump.mud.json")
+	require.NoError(t, err)
+	evil := strings.Replace(string(b), `"systeminfo": "`, `"systeminfo": "\u001b]0;owned\u0007\r\ncontrol \"X\" {} # `, 1)
+	require.NotEqual(t, string(b), evil, "the example has a systeminfo")
+	p := filepath.Join(t.TempDir(), "evil.mud.json")
+	require.NoError(t, os.WriteFile(p, []byte(evil), 0o644))
+	code, stdout, stderr := ward(t, "segment", "import-mud", p)
+	require.Equal(t, exitOK, code, stderr)
+	assert.NotContains(t, stdout, "\x1b")
+	assert.NotContains(t, stdout, "\r")
+	assert.NotContains(t, stdout, "\ncontrol \"X\"")
+	assert.Contains(t, stdout, `\x1b]0;owned\x07\x0d\x0acontrol "X" {}`)
 }

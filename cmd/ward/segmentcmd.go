@@ -251,9 +251,11 @@ resolved against the policy's devices and controller blocks.`,
 				return &exitError{code: exitUsage, err: err}
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "# Imported by ward segment import-mud from %s\n# MUD URL: %s\n", args[0], f.URL)
+			// A MUD file is the device maker's text: escaped, so it can
+			// neither leave the comment nor drive the terminal.
+			fmt.Fprintf(w, "# Imported by ward segment import-mud from %s\n# MUD URL: %s\n", show(args[0]), show(f.URL))
 			if f.Systeminfo != "" {
-				fmt.Fprintf(w, "# %s\n", strings.ReplaceAll(f.Systeminfo, "\n", " "))
+				fmt.Fprintf(w, "# %s\n", show(f.Systeminfo))
 			}
 			// Say what the site must declare for the lateral classes to
 			// match anyone.
