@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wardsec/ward/internal/safetext"
@@ -59,6 +60,14 @@ func normHost(h string) string {
 type reach struct {
 	hosts map[string]bool // own host names and IPs, normalised
 	allow map[string]bool // operator allowlist: host or host:port
+
+	// name is the target's host name when it is not an address: resolved
+	// once, and only when an endpoint is not on it literally (a simulator's
+	// "sim://infusion-pump" is never looked up).
+	name     string
+	ctx      context.Context
+	once     sync.Once
+	resolved map[string]bool
 }
 
 // newReach computes the target's own hosts once.
@@ -77,15 +86,28 @@ func newReach(ctx context.Context, target string, allow []string) *reach {
 	}
 	r.hosts[h] = true
 	if net.ParseIP(h) == nil {
-		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		if ips, err := net.DefaultResolver.LookupIP(ctx, "ip", h); err == nil {
-			for _, ip := range ips {
-				r.hosts[ip.String()] = true
-			}
-		}
+		r.name, r.ctx = h, context.WithoutCancel(ctx)
 	}
 	return r
+}
+
+// ownAddress reports whether ip is an address of the target's host name,
+// resolving the name the first time it is asked.
+func (r *reach) ownAddress(ip string) bool {
+	if r.name == "" {
+		return false
+	}
+	r.once.Do(func() {
+		r.resolved = map[string]bool{}
+		ctx, cancel := context.WithTimeout(r.ctx, 10*time.Second)
+		defer cancel()
+		if ips, err := net.DefaultResolver.LookupIP(ctx, "ip", r.name); err == nil {
+			for _, a := range ips {
+				r.resolved[a.String()] = true
+			}
+		}
+	})
+	return r.resolved[ip]
 }
 
 // check returns an ErrForeignEndpoint error naming the first endpoint of
@@ -125,6 +147,9 @@ func (r *reach) checkAddr(addr string) error {
 	}
 	h = normHost(h)
 	if r.hosts[h] || r.allow[h] || r.allow[net.JoinHostPort(h, p)] {
+		return nil
+	}
+	if net.ParseIP(h) != nil && r.ownAddress(h) {
 		return nil
 	}
 	return ErrForeignEndpoint
