@@ -19,9 +19,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardsec/ward/internal/safetext"
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/device/https"
@@ -49,6 +51,8 @@ type checkFlags struct {
 	waivers     []string
 	attests     []string
 	inventory   checkInventory
+	allowHosts  []string
+	targetTime  time.Duration
 }
 
 func newCheckCmd() *cobra.Command {
@@ -101,6 +105,8 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	fl.StringArrayVar(&f.attests, "attestations", nil, "HCL file of attestation blocks for procedural controls, with evidence files copied into the bundle (repeatable)")
 	fl.StringVar(&f.inventory.file, "inventory", "", "site asset inventory (.json or records .csv) to match targets against")
 	fl.BoolVar(&f.inventory.update, "update-inventory", false, "write back to --inventory when each target was seen and its reported firmware")
+	fl.DurationVar(&f.targetTime, "target-timeout", harness.DefaultTargetTimeout, "whole-target deadline: a target not finished by then is an error outcome and the run goes on (0: none)")
+	fl.StringArrayVar(&f.allowHosts, "allow-host", nil, "HOST or HOST:PORT besides each target's own host that the checks may connect to when a device lists a service there (repeatable)")
 	fl.StringArrayVar(&f.waivers, "waivers", nil, "HCL file of waiver blocks accepting the risk of unsatisfied controls (repeatable)")
 	return cmd
 }
@@ -175,6 +181,14 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if f.destructive {
 		opts = append(opts, harness.WithDestructive(true))
 	}
+	opts = append(opts, harness.WithTargetTimeout(f.targetTime))
+	for _, h := range f.allowHosts {
+		a, err := harness.ParseAllowHost(h)
+		if err != nil {
+			return usageErr("%v", err)
+		}
+		opts = append(opts, harness.WithAllowHosts(a))
+	}
 	if f.concurrency > 0 {
 		opts = append(opts, harness.WithConcurrency(f.concurrency))
 	}
@@ -239,7 +253,7 @@ func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 		defer mu.Unlock()
 		if !p.TargetDone {
 			if live {
-				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios done, %d failed", next+1, total, p.Target, p.Done, p.Failed)
+				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios done, %d failed", next+1, total, show(p.Target), p.Done, p.Failed)
 			}
 			return
 		}
@@ -250,9 +264,9 @@ func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 			f := finished[next]
 			next++
 			if live {
-				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios, %d failed\n", next, total, f.Target, f.Done, f.Failed)
+				fmt.Fprintf(w, "\r\x1b[K[%d/%d] %s: %d scenarios, %d failed\n", next, total, show(f.Target), f.Done, f.Failed)
 			} else {
-				fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", next, total, f.Target, f.Done, f.Failed)
+				fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", next, total, show(f.Target), f.Done, f.Failed)
 			}
 		}
 	}
@@ -399,20 +413,26 @@ func combinedDigest(controls, features string) string {
 	return "controls:" + controls + " features:" + features
 }
 
+// show escapes and bounds one field for the terminal.
+func show(s string) string { return safetext.Clip(s, maxShown) }
+
 // printSummary prints one block per target and returns the exit status the
 // outcomes call for.
 func printSummary(w io.Writer, run *evidence.Run) int {
 	code := exitOK
 	for _, t := range run.Targets {
+		// Identity, errors and reasons carry what the device said, and
+		// titles what the catalogue files say: every one is escaped and
+		// bounded (show), so none can forge or hide a line of the summary.
 		id := t.Identity
-		fmt.Fprintf(w, "\n%s\n  %s %s, serial %s, firmware %s\n", t.URI, id.Manufacturer, id.Model, id.Serial, id.Firmware)
+		fmt.Fprintf(w, "\n%s\n  %s %s, serial %s, firmware %s\n", show(t.URI), show(id.Manufacturer), show(id.Model), show(id.Serial), show(id.Firmware))
 		if t.Error != "" {
-			fmt.Fprintf(w, "  target error: %s\n", t.Error)
+			fmt.Fprintf(w, "  target error: %s\n", oneLine(t.Error))
 		}
 		counts := map[evidence.Outcome]int{}
 		for _, c := range t.Controls {
 			counts[c.Outcome]++
-			fmt.Fprintf(w, "  %-15s %-24s %s — %s (%s)\n", c.Outcome, c.ID, c.Title, c.Framework, strings.Join(c.Citations, "; "))
+			fmt.Fprintf(w, "  %-15s %-24s %s — %s (%s)\n", c.Outcome, show(c.ID), show(c.Title), show(c.Framework), show(strings.Join(c.Citations, "; ")))
 		}
 		fmt.Fprintf(w, "  %d satisfied, %d not satisfied, %d not applicable, %d error",
 			counts[evidence.Satisfied], counts[evidence.NotSatisfied], counts[evidence.NotApplicable], counts[evidence.Error])
@@ -423,12 +443,12 @@ func printSummary(w io.Writer, run *evidence.Run) int {
 		for _, c := range t.Controls {
 			switch c.Outcome {
 			case evidence.NotSatisfied:
-				fmt.Fprintf(w, "  FAILED %s: %s\n", c.ID, c.Reason)
+				fmt.Fprintf(w, "  FAILED %s: %s\n", show(c.ID), oneLine(c.Reason))
 				code = exitNotSatisfied
 			case evidence.Waived:
-				fmt.Fprintf(w, "  WAIVED %s: %s\n", c.ID, c.Reason)
+				fmt.Fprintf(w, "  WAIVED %s: %s\n", show(c.ID), oneLine(c.Reason))
 			case evidence.Error:
-				fmt.Fprintf(w, "  ERROR  %s: %s\n", c.ID, c.Reason)
+				fmt.Fprintf(w, "  ERROR  %s: %s\n", show(c.ID), oneLine(c.Reason))
 				if code == exitOK {
 					code = exitHarness
 				}

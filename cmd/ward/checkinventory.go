@@ -10,6 +10,8 @@ import (
 	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
 	"github.com/wardsec/ward/pkg/inventory"
+
+	"github.com/wardsec/ward/internal/safetext"
 )
 
 // checkInventory is ward check's view of the site inventory: the flags and,
@@ -59,10 +61,10 @@ func (ci *checkInventory) afterRun(stderr io.Writer, run *evidence.Run) ([]evide
 	res := ci.inv.Observe(obs)
 	fmt.Fprintf(stderr, "ward: inventory: %d of %d target(s) matched a record, %d unknown\n", len(res.Matched), len(obs), len(res.Unknown))
 	for _, u := range res.Unknown {
-		fmt.Fprintf(stderr, "ward: inventory: unknown device %s: %s %s serial %q UDI %q\n", u.Target, u.Manufacturer, u.Model, u.Serial, u.UDI)
+		fmt.Fprintf(stderr, "ward: inventory: unknown device %s: %s %s serial %s UDI %s\n", show(u.Target), show(u.Manufacturer), show(u.Model), safetext.Quote(u.Serial), safetext.Quote(u.UDI))
 	}
 	for _, m := range res.Mismatches {
-		fmt.Fprintf(stderr, "ward: inventory: %s: %s is %q on the device, %q in the inventory\n", m.AssetID, m.Field, m.Device, m.Inventory)
+		fmt.Fprintf(stderr, "ward: inventory: %s: %s is %s on the device, %s in the inventory\n", show(m.AssetID), show(m.Field), safetext.Quote(m.Device), safetext.Quote(m.Inventory))
 	}
 	if ci.update {
 		if err := inventory.Save(ci.file, ci.inv); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardsec/ward/internal/safetext"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/harness"
 )
@@ -68,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	default:
 		// cobra's own errors (unknown flag or command) are usage errors.
 		if isCobraUsage(err) {
-			fmt.Fprintln(stderr, "ward: "+err.Error())
+			fmt.Fprintln(stderr, "ward: "+oneLine(err.Error()))
 			fmt.Fprintln(stderr, "Run 'ward --help' for usage.")
 			return exitUsage
 		}
@@ -87,7 +88,16 @@ func isCobraUsage(err error) bool {
 	return false
 }
 
-func oneLine(s string) string { return strings.ReplaceAll(strings.TrimSpace(s), "\n", "; ") }
+// oneLine makes an error message one printable line: messages carry what
+// devices and input files said, so control characters are escaped
+// (safetext) and the length is bounded.
+func oneLine(s string) string {
+	return safetext.Clip(strings.ReplaceAll(strings.TrimSpace(s), "\n", "; "), maxShown)
+}
+
+// maxShown bounds one device- or file-supplied text on the terminal; the
+// evidence keeps what the harness kept.
+const maxShown = 1024
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{

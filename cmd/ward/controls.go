@@ -68,8 +68,8 @@ func newControlsListCmd() *cobra.Command {
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tFRAMEWORK\tSTATUS\tSEVERITY\tSCENARIOS\tTITLE\tCITATIONS")
 			for _, c := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", c.ID, c.Framework, c.Status, c.Severity,
-					countScenarios(scns, c.ID), c.Title, strings.Join(c.Citations, "; "))
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", show(c.ID), show(c.Framework), show(string(c.Status)), show(string(c.Severity)),
+					countScenarios(scns, c.ID), show(c.Title), show(strings.Join(c.Citations, "; ")))
 			}
 			return tw.Flush()
 		},

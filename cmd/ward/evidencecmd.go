@@ -172,7 +172,7 @@ Exit status: 0 no regression; 1 at least one regression; 2 bad usage.`,
 					if old == "" {
 						old = "(new control)"
 					}
-					fmt.Fprintf(out, "%-9s %s%s: %s -> %s\n", word, c.Control, where, old, c.New)
+					fmt.Fprintf(out, "%-9s %s%s: %s -> %s\n", word, show(c.Control), show(where), show(old), show(string(c.New)))
 				}
 				fmt.Fprintf(out, "%d regressed, %d recovered\n", regressed, len(changes)-regressed)
 			}

@@ -176,3 +176,16 @@ func TestCheckWithInventory(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, stderr, `column "phi"`)
 }
+
+// --update-inventory rewrites the file but never widens it: a 0600
+// inventory stays 0600.
+func TestUpdateInventoryKeepsFileMode(t *testing.T) {
+	inv := importExample(t)
+	require.NoError(t, os.Chmod(inv, 0o600))
+	code, stdout, stderr := ward(t, "check", "--out", t.TempDir(), "--control", "FDA-PMC-ID-1", "--inventory", inv, "--update-inventory")
+	require.Equal(t, 0, code, stdout+stderr)
+	assert.Contains(t, stderr, "updated")
+	st, err := os.Stat(inv)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+}

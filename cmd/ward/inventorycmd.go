@@ -14,6 +14,8 @@ import (
 
 	"github.com/wardsec/ward/internal/atomicfile"
 	"github.com/wardsec/ward/pkg/inventory"
+
+	"github.com/wardsec/ward/internal/safetext"
 )
 
 func newInventoryCmd() *cobra.Command {
@@ -183,8 +185,8 @@ func printRows(w io.Writer, rows []inventory.Row) error {
 			why = append(why, re.Why)
 		}
 		rec := r.Record
-		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%s\t%s\t%s\t%s\n", rec.AssetID, rec.Manufacturer, rec.Model, dash(rec.Zone), dash(rec.Owner),
-			rec.PHI, dash(rec.Firmware), r.Assessment.Class, strings.Join(why, "; "))
+		fmt.Fprintf(tw, "%s\t%s %s\t%s\t%s\t%s\t%s\t%s\t%s\n", show(rec.AssetID), show(rec.Manufacturer), show(rec.Model), show(dash(rec.Zone)), show(dash(rec.Owner)),
+			show(string(rec.PHI)), show(dash(rec.Firmware)), r.Assessment.Class, show(strings.Join(why, "; ")))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -228,7 +230,7 @@ func newInventoryReportCmd() *cobra.Command {
 			if err := inventory.WriteHTML(&b, rep); err != nil {
 				return err
 			}
-			if err := atomicfile.WriteBytes(out, []byte(b.String()), 0o644); err != nil {
+			if err := atomicfile.WriteBytes(out, []byte(b.String()), 0o644, atomicfile.KeepMode()); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%d device(s), %d not seen for %d days: %s\n", len(rep.Rows), len(rep.Stale), staleDays, out)
@@ -266,14 +268,14 @@ func newInventoryDiffCmd() *cobra.Command {
 				}
 			} else {
 				for _, r := range d.Added {
-					fmt.Fprintf(w, "+ %s  %s %s serial %s (%s)\n", r.AssetID, r.Manufacturer, r.Model, r.Serial, dash(r.Location))
+					fmt.Fprintf(w, "+ %s  %s %s serial %s (%s)\n", show(r.AssetID), show(r.Manufacturer), show(r.Model), show(r.Serial), show(dash(r.Location)))
 				}
 				for _, r := range d.Removed {
-					fmt.Fprintf(w, "- %s  %s %s serial %s (%s)\n", r.AssetID, r.Manufacturer, r.Model, r.Serial, dash(r.Location))
+					fmt.Fprintf(w, "- %s  %s %s serial %s (%s)\n", show(r.AssetID), show(r.Manufacturer), show(r.Model), show(r.Serial), show(dash(r.Location)))
 				}
 				for _, c := range d.Changed {
 					for _, f := range c.Fields {
-						fmt.Fprintf(w, "~ %s  %s: %q -> %q\n", c.AssetID, f.Field, f.Old, f.New)
+						fmt.Fprintf(w, "~ %s  %s: %s -> %s\n", show(c.AssetID), show(f.Field), safetext.Quote(f.Old), safetext.Quote(f.New))
 					}
 				}
 				fmt.Fprintf(w, "%d added, %d removed, %d changed\n", len(d.Added), len(d.Removed), len(d.Changed))

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardsec/ward/internal/inputlimit"
 	"github.com/wardsec/ward/pkg/segment"
 	"github.com/wardsec/ward/pkg/segment/mud"
 	"github.com/wardsec/ward/pkg/segment/segmenthcl"
@@ -57,7 +58,7 @@ func (p *policyFlags) load(ctx context.Context, stderr io.Writer) (*segment.Engi
 	if p.policy == "" {
 		return nil, usageErr("--policy is required")
 	}
-	src, err := os.ReadFile(p.policy)
+	src, err := inputlimit.ReadFile(p.policy, inputlimit.MaxPolicyFile)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -300,9 +301,11 @@ resolved against the policy's devices and controller blocks.`,
 				fmt.Fprintln(cmd.ErrOrStderr(), "ward: "+w.String())
 			}
 			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "# Imported by ward segment import-mud from %s\n# MUD URL: %s\n", args[0], f.URL)
+			// A MUD file is the device maker's text: escaped, so it can
+			// neither leave the comment nor drive the terminal.
+			fmt.Fprintf(w, "# Imported by ward segment import-mud from %s\n# MUD URL: %s\n", show(args[0]), show(f.URL))
 			if f.Systeminfo != "" {
-				fmt.Fprintf(w, "# %s\n", strings.ReplaceAll(f.Systeminfo, "\n", " "))
+				fmt.Fprintf(w, "# %s\n", show(f.Systeminfo))
 			}
 			// Say what the site must declare for the lateral classes to
 			// match anyone.

@@ -9,6 +9,8 @@
 package atomicfile
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,8 +22,14 @@ import (
 
 type options struct {
 	noReplace    bool
+	keepMode     bool
 	beforeCommit func(tmp string) error
 }
+
+// KeepMode makes a file that already exists at name keep its permission
+// bits; perm (less the umask) applies only to a new file. For files a user
+// may have restricted (an inventory made 0600 stays 0600).
+func KeepMode() Option { return func(o *options) { o.keepMode = true } }
 
 // Option changes how Write commits.
 type Option func(*options)
@@ -40,7 +48,8 @@ func BeforeCommit(f func(tmp string) error) Option {
 }
 
 // Write replaces (or creates) name with what write writes. It writes to a
-// temporary file in the same directory (".NAME.tmp-*", mode perm), fsyncs
+// temporary file in the same directory (".NAME.tmp-*", mode perm less the
+// umask, or the existing file's mode with KeepMode), fsyncs
 // it, renames it over name and fsyncs the directory. If write (or any
 // step) fails, nothing changes at name and the temporary file is removed.
 // A process killed mid-write can leave the temporary file behind, never a
@@ -54,7 +63,7 @@ func Write(name string, perm fs.FileMode, write func(w io.Writer) error, opts ..
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	tmp, err := createTemp(dir, "."+base+".tmp-", perm)
 	if err != nil {
 		return err
 	}
@@ -65,8 +74,12 @@ func Write(name string, perm fs.FileMode, write func(w io.Writer) error, opts ..
 			os.Remove(tmp.Name())
 		}
 	}()
-	if err := tmp.Chmod(perm); err != nil {
-		return err
+	if o.keepMode {
+		if st, err := os.Lstat(name); err == nil && st.Mode().IsRegular() {
+			if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+				return err
+			}
+		}
 	}
 	if err := write(tmp); err != nil {
 		return err
@@ -96,6 +109,22 @@ func Write(name string, perm fs.FileMode, write func(w io.Writer) error, opts ..
 		committed = true
 	}
 	return SyncDir(dir)
+}
+
+// createTemp creates a new file in dir named prefix plus a random suffix
+// with mode perm less the process umask, as any file the user creates.
+func createTemp(dir, prefix string, perm fs.FileMode) (*os.File, error) {
+	for range 100 {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, prefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, fs.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("atomicfile: no unused temporary name in %s", dir)
 }
 
 // WriteBytes is Write of data.

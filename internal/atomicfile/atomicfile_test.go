@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 
 	"github.com/wardsec/ward/internal/atomicfile"
@@ -120,4 +121,53 @@ func TestMissingDirectoryIsAnError(t *testing.T) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("err = %v, want fs.ErrNotExist", err)
 	}
+}
+
+// A new file's mode is perm less the umask, like any file a user creates;
+// with KeepMode an existing file keeps its own (never widened).
+func TestModeRespectsUmaskAndKeepMode(t *testing.T) {
+	old := syscall.Umask(0o077)
+	defer syscall.Umask(old)
+	dir := t.TempDir()
+	name := filepath.Join(dir, "inv.csv")
+	if err := atomicfile.WriteBytes(name, []byte("a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(t, name); m != 0o600 {
+		t.Fatalf("new file under umask 077: %o, want 600", m)
+	}
+	syscall.Umask(0o022)
+	if err := os.Chmod(name, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := atomicfile.WriteBytes(name, []byte("b"), 0o644, atomicfile.KeepMode()); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(t, name); m != 0o600 {
+		t.Fatalf("KeepMode widened a 0600 file to %o", m)
+	}
+	if err := os.Chmod(name, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := atomicfile.WriteBytes(name, []byte("c"), 0o600, atomicfile.KeepMode()); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(t, name); m != 0o640 {
+		t.Fatalf("KeepMode changed 0640 to %o", m)
+	}
+	if err := atomicfile.WriteBytes(name, []byte("d"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(t, name); m != 0o644 {
+		t.Fatalf("without KeepMode: %o, want 644", m)
+	}
+}
+
+func mode(t *testing.T, name string) os.FileMode {
+	t.Helper()
+	st, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Mode().Perm()
 }

@@ -18,3 +18,15 @@ func ExampleWriteBytes() {
 	fmt.Println(string(b))
 	// Output: {"version":2}
 }
+
+// KeepMode: a file the user restricted stays restricted when rewritten.
+func ExampleKeepMode() {
+	dir, _ := os.MkdirTemp("", "ward-atomicfile")
+	defer os.RemoveAll(dir)
+	name := filepath.Join(dir, "inventory.csv")
+	_ = os.WriteFile(name, []byte("old"), 0o600)
+	_ = atomicfile.WriteBytes(name, []byte("new"), 0o644, atomicfile.KeepMode())
+	st, _ := os.Stat(name)
+	fmt.Println(st.Mode().Perm())
+	// Output: -rw-------
+}

@@ -1,13 +1,14 @@
 package control
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/wardsec/ward/internal/inputlimit"
 )
 
 // loadBlocks reads the files at paths (as given on the command line) and
@@ -21,7 +22,7 @@ func loadBlocks[T any](paths []string, kind string, decode func(b *hcl.Block, di
 	var out []T
 	seen := map[string]hcl.Range{}
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		data, err := inputlimit.ReadFile(p, inputlimit.MaxConfigFile)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read " + kind + " file", Detail: err.Error()})
 			continue
@@ -39,6 +40,10 @@ func loadBlocks[T any](paths []string, kind string, decode func(b *hcl.Block, di
 // parsed file to src. seen holds the ids already declared (updated in
 // place) so duplicates across files are reported.
 func parseBlocks[T any](src *Sources, name string, data []byte, kind string, seen map[string]hcl.Range, decode func(*hcl.Block) (T, hcl.Diagnostics)) ([]T, hcl.Diagnostics) {
+	if d := checkInput(name, data); d != nil {
+		src.add(name, &hcl.File{Body: hcl.EmptyBody()})
+		return nil, hcl.Diagnostics{d}
+	}
 	hf, diags := hclsyntax.ParseConfig(data, name, hcl.InitialPos)
 	if hf == nil {
 		hf = &hcl.File{Bytes: data}

@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/wardsec/ward/internal/inputlimit"
 )
 
 // The shapes of names. Ids and prefixes end up in Gherkin tags, which
@@ -130,6 +132,13 @@ func load(fsys fs.FS) (*Catalogue, *Sources, hcl.Diagnostics) {
 	parsed := make([]*hcl.File, len(files))
 	var syntax hcl.Diagnostics
 	for i, f := range files {
+		if d := checkInput(f.name, f.data); d != nil {
+			hf := &hcl.File{Body: hcl.EmptyBody(), Bytes: nil}
+			src.files[f.name] = hf
+			parsed[i] = hf
+			syntax = append(syntax, d)
+			continue
+		}
 		hf, d := hclsyntax.ParseConfig(f.data, f.name, hcl.InitialPos)
 		if hf == nil {
 			hf = &hcl.File{Bytes: f.data}
@@ -201,6 +210,16 @@ type sourceFile struct {
 
 // readFiles returns every file under fsys whose name ends in ext, sorted
 // by path. Names starting with "." are skipped, as go:embed does.
+// readBounded reads one catalogue file, no more than the input limit.
+func readBounded(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return inputlimit.Read(f, name, inputlimit.MaxConfigFile)
+}
+
 func readFiles(fsys fs.FS, ext string) ([]sourceFile, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	var names []string
@@ -230,7 +249,7 @@ func readFiles(fsys fs.FS, ext string) ([]sourceFile, hcl.Diagnostics) {
 	slices.Sort(names)
 	files := make([]sourceFile, 0, len(names))
 	for _, n := range names {
-		data, err := fs.ReadFile(fsys, n)
+		data, err := readBounded(fsys, n)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

@@ -22,6 +22,32 @@ const (
 	ArtifactsDir = "artifacts"
 )
 
+// MaxNameLen bounds a scenario id or artifact name: one path element of at
+// most 255 bytes fits every common file system (NAME_MAX on Linux, macOS
+// and Windows).
+const MaxNameLen = 255
+
+// CheckArtifactNames reports why t's scenarios and artifacts could not be
+// stored in a bundle by Write (an id or name that is not one safe path
+// element). A harness uses it to make such a target an error of its own
+// instead of a bundle nobody gets.
+func CheckArtifactNames(t *Target) error {
+	for _, s := range t.Scenarios {
+		if len(s.Artifacts) == 0 {
+			continue
+		}
+		if err := checkElement(s.ID); err != nil {
+			return fmt.Errorf("scenario id %s: %w", quotePath(s.ID), err)
+		}
+		for _, a := range s.Artifacts {
+			if err := checkElement(a.Name); err != nil {
+				return fmt.Errorf("scenario %s: artifact name %s: %w", quotePath(s.ID), quotePath(a.Name), err)
+			}
+		}
+	}
+	return nil
+}
+
 // partialPrefix starts the name of the hidden directory Write builds in.
 const partialPrefix = ".ward-partial-"
 
@@ -69,6 +95,9 @@ func checkElement(s string) error {
 	}
 	if s == "." {
 		return errors.New(`is "."`)
+	}
+	if len(s) > MaxNameLen {
+		return fmt.Errorf("is %d bytes, over %d", len(s), MaxNameLen)
 	}
 	return checkBundlePath(s)
 }

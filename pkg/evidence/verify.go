@@ -82,8 +82,12 @@ func (e *VerifyError) Error() string {
 // Is makes errors.Is(err, ErrAltered) true.
 func (e *VerifyError) Is(target error) bool { return target == ErrAltered }
 
+// ErrTooLarge reports a bundle Write refuses because Verify would refuse
+// it: the writer and the verifier share their limits.
+var ErrTooLarge = errors.New("evidence: over a bundle size limit")
+
 // Size limits on the signature files, so a hostile bundle cannot make Verify
-// read a huge manifest into memory.
+// read a huge manifest into memory. Write keeps to them too.
 const (
 	maxManifest = 64 << 20
 	maxSigFile  = 4 << 10

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -131,6 +132,13 @@ func Write(ctx context.Context, parent string, run *Run, opts ...WriteOption) (s
 			return "", fmt.Errorf("evidence: generating ephemeral signing key: %w", err)
 		}
 		cfg.key = key
+	}
+
+	// The manifest lists every target: refuse before rendering anything
+	// when that alone is over what Verify accepts (checked exactly once
+	// the manifest is built).
+	if n := manifestTargetsSize(run); n > maxManifest {
+		return "", fmt.Errorf("%w: the targets alone make %s %d bytes, over the %d bytes Verify accepts", ErrTooLarge, ManifestFile, n, maxManifest)
 	}
 
 	// The report shows the signing key's fingerprint, so it is computed
@@ -302,6 +310,11 @@ func writeBundle(ctx context.Context, dir string, run *Run, files []bundleFile, 
 	if err != nil {
 		return fmt.Errorf("encoding %s: %w", ManifestFile, err)
 	}
+	// Verify refuses a larger manifest as malformed: never write a bundle
+	// that would then not verify.
+	if len(manifest) > maxManifest {
+		return fmt.Errorf("%w: %s would be %d bytes, over the %d bytes Verify accepts", ErrTooLarge, ManifestFile, len(manifest), maxManifest)
+	}
 	pubPEM, err := MarshalPublicKeyPEM(pub)
 	if err != nil {
 		return err
@@ -329,6 +342,19 @@ func writeBundle(ctx context.Context, dir string, run *Run, files []bundleFile, 
 		}
 	}
 	return os.Chmod(dir, 0o755)
+}
+
+// manifestTargetsSize is the JSON size of the targets the manifest lists.
+func manifestTargetsSize(run *Run) int {
+	n := 0
+	for _, t := range run.Targets {
+		b, err := json.Marshal(ManifestTarget{URI: t.URI, Identity: t.Identity, Error: t.Error})
+		if err != nil {
+			return 0 // the exact check after encoding reports it
+		}
+		n += len(b)
+	}
+	return n
 }
 
 // mkdirs creates rel (slash-separated) and its parents under root, recording

@@ -336,3 +336,25 @@ func TestWriteCreatesParent(t *testing.T) {
 		t.Errorf("bundle at %s, want under %s", dir, parent)
 	}
 }
+
+// A manifest Verify would refuse as too large is never written: the
+// writer and the verifier agree on the limit.
+func TestWriteRefusesAManifestVerifyWouldRefuse(t *testing.T) {
+	run := sampleRun()
+	run.Targets[0].Identity.Model = strings.Repeat("M", 66<<20)
+	parent := t.TempDir()
+	if _, err := Write(t.Context(), parent, run, WithName("b")); !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("Write = %v, want ErrTooLarge", err)
+	}
+	if entries, _ := os.ReadDir(parent); len(entries) != 0 {
+		t.Fatalf("left behind: %v", entries)
+	}
+	run.Targets[0].Identity.Model = strings.Repeat("M", 1<<20)
+	dir, err := Write(t.Context(), parent, run, WithName("c"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(t.Context(), dir, nil); err != nil {
+		t.Fatalf("a bundle Write wrote does not verify: %v", err)
+	}
+}

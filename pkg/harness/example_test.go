@@ -35,3 +35,15 @@ func ExampleRunner_Check() {
 	// FDA-PMC-LOG-2 not-satisfied
 	// HIPAA-164.312-b satisfied
 }
+
+// An operator allows the checks to reach a device's HL7 feed on another
+// host, here an interface engine the device forwards through.
+func ExampleParseAllowHost() {
+	h, err := harness.ParseAllowHost("Feed.Example.org:2575")
+	fmt.Println(h, err)
+	_, err = harness.ParseAllowHost("user@host")
+	fmt.Println(err)
+	// Output:
+	// feed.example.org:2575 <nil>
+	// configuration error: --allow-host "user@host": want HOST or HOST:PORT
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/cucumber/godog"
 	messages "github.com/cucumber/messages/go/v21"
 
+	"github.com/wardsec/ward/internal/safetext"
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/evidence"
@@ -34,16 +35,18 @@ var ErrConfig = errors.New("configuration error")
 // Runner runs the feature suite against targets and maps scenario results
 // to control outcomes.
 type Runner struct {
-	reg         *device.Registry
-	cat         *control.Catalogue
-	features    fs.FS
-	concurrency int
-	targets     int // targets checked at once by Run
-	controls    []string
-	progress    func(Progress)
-	now         func() time.Time
-	inv         *inventory.Inventory // the site's asset inventory (WithInventory)
-	destructive bool                 // run @destructive scenarios on any device
+	reg           *device.Registry
+	cat           *control.Catalogue
+	features      fs.FS
+	concurrency   int
+	targets       int // targets checked at once by Run
+	controls      []string
+	progress      func(Progress)
+	now           func() time.Time
+	inv           *inventory.Inventory // the site's asset inventory (WithInventory)
+	destructive   bool                 // run @destructive scenarios on any device
+	allowHosts    []string             // hosts besides a target's own its scenarios may reach (reach.go)
+	targetTimeout time.Duration        // whole-target deadline (deadline.go)
 }
 
 // Option configures a Runner.
@@ -67,7 +70,7 @@ func WithControls(ids ...string) Option {
 func WithProgress(w io.Writer) Option {
 	return WithProgressFunc(func(p Progress) {
 		if !p.TargetDone {
-			fmt.Fprintf(w, "  %-14s %s\n", p.Status, p.Scenario)
+			fmt.Fprintf(w, "  %-14s %s\n", p.Status, safetext.Escape(p.Scenario))
 		}
 	})
 }
@@ -106,7 +109,7 @@ func WithClock(now func() time.Time) Option { return func(r *Runner) { r.now = n
 // New returns a Runner that opens targets through reg, reports on the
 // controls of cat, and runs the *.feature files of features.
 func New(reg *device.Registry, cat *control.Catalogue, features fs.FS, opts ...Option) *Runner {
-	r := &Runner{reg: reg, cat: cat, features: features, concurrency: runtime.NumCPU(), now: time.Now}
+	r := &Runner{reg: reg, cat: cat, features: features, concurrency: runtime.NumCPU(), now: time.Now, targetTimeout: DefaultTargetTimeout}
 	for _, o := range opts {
 		o(r)
 	}
@@ -177,7 +180,7 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 		}
 		// The device is unreachable: every control is in error, and the
 		// run says why.
-		res.Error = err.Error()
+		res.Error = boundText(err.Error())
 		res.Finished = r.now().UTC()
 		res.Controls = outcomes(ctrls, nil, err)
 		if r.progress != nil {
@@ -185,13 +188,13 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 		}
 		return res, nil, nil
 	}
-	res.Identity = id
+	res.Identity = boundIdentity(id)
 
 	index, err := r.index()
 	if err != nil {
 		return res, nil, err
 	}
-	col := &collector{worlds: map[string]*world{}}
+	col := &collector{worlds: map[string]*world{}, reach: newReach(ctx, target, r.allowHosts)}
 	var report bytes.Buffer
 	suite := godog.TestSuite{
 		Name: "ward",
@@ -285,6 +288,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, open ope
 			inv:       &inventoryWorld{site: r.inv},
 			acct:      newAccountWorld(),
 			started:   r.now(),
+			reach:     col.reach,
 		}
 		w.open = func(ctx context.Context) (device.Device, error) {
 			d, err := open(ctx, target)
@@ -419,6 +423,7 @@ func (w *world) status() (evidence.ScenarioStatus, string) {
 
 // collector gathers the worlds of one suite run.
 type collector struct {
+	reach  *reach // where the target's scenarios may connect
 	mu     sync.Mutex
 	worlds map[string]*world
 	order  []string

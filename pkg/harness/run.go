@@ -47,7 +47,14 @@ func (r *Runner) Run(ctx context.Context, info RunInfo, targets []string) (*evid
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			res, rep, err := r.Check(ctx, t)
+			res, rep, err := r.checkWithin(ctx, t)
+			if err == nil {
+				// One target's unstorable evidence is its own error,
+				// never a bundle lost for the whole fleet.
+				if cerr := evidence.CheckArtifactNames(&res); cerr != nil {
+					res = evidenceError(res, cerr)
+				}
+			}
 			if len(targets) > 1 {
 				prefixIDs(&res, fmt.Sprintf("t%d-", i+1))
 			}
@@ -64,6 +71,20 @@ func (r *Runner) Run(ctx context.Context, info RunInfo, targets []string) (*evid
 		return nil, nil, err
 	}
 	return run, cucumber, nil
+}
+
+// evidenceError makes t an error outcome whose artifacts could not be
+// stored: they are dropped, and every control says why.
+func evidenceError(t evidence.Target, err error) evidence.Target {
+	t.Error = boundText("its evidence cannot be stored: " + err.Error())
+	for i := range t.Scenarios {
+		t.Scenarios[i].Artifacts = nil
+	}
+	for i := range t.Controls {
+		t.Controls[i].Outcome = evidence.Error
+		t.Controls[i].Reason = t.Error
+	}
+	return t
 }
 
 // prefixIDs makes a target's scenario ids unique within a multi-target

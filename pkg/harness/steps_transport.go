@@ -114,6 +114,9 @@ func endpoints(ctx context.Context, w *world) ([]device.Endpoint, error) {
 	if len(eps) == 0 {
 		return nil, skip(w, &device.UnsupportedError{Capability: "network services (it lists none)"})
 	}
+	if err := w.reach.check(w.dev, eps); err != nil {
+		return nil, skip(w, err)
+	}
 	return eps, nil
 }
 

@@ -319,7 +319,9 @@ func stepReportsSBOM(ctx context.Context) error {
 	if len(st.SBOM) == 0 {
 		return fmt.Errorf("the device reports no SBOM for its running firmware %s", st.Firmware)
 	}
-	w.attach("sbom-"+st.Firmware+".cdx.json", "application/vnd.cyclonedx+json", st.SBOM)
+	// Named for what it is, not after the firmware string the device
+	// chose: device data never becomes a file name.
+	w.attach("sbom-running-firmware.cdx.json", "application/vnd.cyclonedx+json", st.SBOM)
 	bom, err := update.ParseSBOM(st.SBOM)
 	if err != nil {
 		return fmt.Errorf("the running firmware's SBOM: %w", err)

@@ -9,6 +9,13 @@ import (
 	"strings"
 )
 
+// Bounds on a targets file, an input file like any other: far beyond any
+// fleet one run checks, and small enough to refuse a runaway file at once.
+const (
+	MaxTargetsFile = 16 << 20
+	MaxTargets     = 100_000
+)
+
 // MaxFleetCount bounds count= on one targets-file line, so a typo (an extra
 // zero or two) is a clear error rather than hours of checking.
 const MaxFleetCount = 10_000
@@ -22,7 +29,8 @@ const MaxFleetCount = 10_000
 // each time. name labels errors, which carry the line number.
 func ParseTargets(r io.Reader, name string) ([]string, error) {
 	var out []string
-	sc := bufio.NewScanner(r)
+	lr := &io.LimitedReader{R: r, N: MaxTargetsFile + 1}
+	sc := bufio.NewScanner(lr)
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
 		if i := strings.Index(line, "#"); i >= 0 {
@@ -47,6 +55,12 @@ func ParseTargets(r io.Reader, name string) ([]string, error) {
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("%w: %s: more than %d bytes", ErrConfig, name, MaxTargetsFile)
+	}
+	if len(out) > MaxTargets {
+		return nil, fmt.Errorf("%w: %s: %d targets, more than %d", ErrConfig, name, len(out), MaxTargets)
 	}
 	return out, nil
 }

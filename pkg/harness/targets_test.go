@@ -2,6 +2,7 @@ package harness_test
 
 import (
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -60,4 +61,24 @@ func TestParseTargetsErrors(t *testing.T) {
 		assert.True(t, errors.Is(err, harness.ErrConfig), tc.in)
 		assert.Contains(t, err.Error(), tc.want, tc.in)
 	}
+}
+
+// Attack: a targets file that never ends, or that lists more targets than
+// any run checks, is a configuration error at once.
+func TestTargetsFileIsBounded(t *testing.T) {
+	_, err := harness.ParseTargets(io.LimitReader(repeatReader("sim://infusion-pump\n"), harness.MaxTargetsFile+100), "big.txt")
+	require.ErrorIs(t, err, harness.ErrConfig)
+	assert.Contains(t, err.Error(), "more than")
+	_, err = harness.ParseTargets(strings.NewReader(strings.Repeat("sim://infusion-pump count=10000\n", 11)), "many.txt")
+	require.ErrorIs(t, err, harness.ErrConfig)
+}
+
+type repeatReader string
+
+func (r repeatReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], r)
+	}
+	return n, nil
 }

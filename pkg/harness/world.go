@@ -51,6 +51,7 @@ type world struct {
 	tx        *transportWorld           // transport checks (steps_transport.go)
 	seg       *segmentWorld             // network segmentation state (steps_segment.go)
 	acct      *accountWorld             // test account names on the device (accounts.go)
+	reach     *reach                    // hosts the scenario may connect to (reach.go)
 
 	mu        sync.Mutex
 	started   time.Time
@@ -91,7 +92,8 @@ func (w *world) attach(name, mediaType string, data []byte) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	// Prefix the step number: names stay unique and sort in step order.
-	name = fmt.Sprintf("step%02d-%s", len(w.steps)+1, name)
+	// The rest is reduced to a safe file name whatever went into it.
+	name = fmt.Sprintf("step%02d-%s", len(w.steps)+1, artifactName(name))
 	for _, a := range w.artifacts {
 		if a.Name == name {
 			return // the same capture twice in one step adds nothing
@@ -99,6 +101,33 @@ func (w *world) attach(name, mediaType string, data []byte) {
 	}
 	w.artifacts = append(w.artifacts, evidence.Artifact{Name: name, MediaType: mediaType, Data: data})
 	w.pending = append(w.pending, godog.Attachment{FileName: name, MediaType: mediaType, Body: data})
+}
+
+// maxArtifactName bounds the part of an artifact's file name a step
+// chooses, far below the 255 bytes of a file name on common file systems.
+const maxArtifactName = 96
+
+// artifactName keeps ASCII letters, digits, '.', '_' and '-' of name and
+// turns every other byte into '_', cut to maxArtifactName bytes: a step
+// that builds a name from what a device or an input file said can never
+// make a path, a hidden file, an escape sequence or an over-long name.
+func artifactName(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+		case c == '.' && i > 0:
+		default:
+			b[i] = '_'
+		}
+	}
+	if len(b) > maxArtifactName {
+		b = b[:maxArtifactName]
+	}
+	if len(b) == 0 {
+		return "artifact"
+	}
+	return string(b)
 }
 
 // onCleanup registers an undo action run when the scenario ends, so a

@@ -40,11 +40,40 @@ var PatchColumns = []string{"id", "manufacturer", "model", "released", "critical
 
 const maxCSVRows = 1_000_000
 
+// maxCSV bounds a CSV file's bytes: 200,000 records of a few hundred
+// bytes each, twice the devices of the largest health systems.
+const maxCSV = 64 << 20
+
+// errCSVTooLarge is what capReader returns past maxCSV.
+var errCSVTooLarge = fmt.Errorf("%w: larger than %d bytes", ErrInvalid, maxCSV)
+
+// capReader fails, rather than ending early, once more than left bytes
+// were read: a cut-off file must not parse as a shorter valid one.
+type capReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, errCSVTooLarge
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return 0, errCSVTooLarge
+	}
+	return n, err
+}
+
 // csvRows reads a CSV file whose first row names its columns (any order,
 // a subset of known, including every one of required). It calls row with
 // each data row's line and a getter by column name.
 func csvRows(r io.Reader, known, required []string, row func(line int, get func(string) string) error) error {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&capReader{r: r, left: maxCSV})
 	cr.FieldsPerRecord = -1 // ragged rows get our own message, with the line
 	cr.ReuseRecord = true
 	head, err := cr.Read()
@@ -113,19 +142,95 @@ func csvErr(err error) error {
 
 // guard defuses spreadsheet formula injection: a cell starting with = + -
 // @ (or a tab or CR) is run as a formula by spreadsheet programs, so a
-// hostile asset name could run commands on the biomed's workstation when
-// the export is opened. Such cells, and cells starting with the quote
-// itself, get a leading "'", which spreadsheets show as text and unguard
-// removes on import.
+// hostile asset name or firmware string could run commands on the biomed's
+// workstation when the export is opened. A spreadsheet may also split a
+// cell where Ward's CSV did not: opened with ';' as the separator (most
+// European locales), "1.4.2;=cmd|' /C calc'!A0" is two cells, the second a
+// formula, and quoting cannot prevent it because the quote is then in the
+// middle of a field. So every place a cell could start under ',', ';' or
+// tab separators (the start, and after each separator-like character, past
+// spaces) that holds a trigger or the quote itself gets a "'" first, which
+// spreadsheets show as text and unguard removes on import.
 func guard(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r'", rune(s[0])) {
-		return "'" + s
+	if !needsGuard(s) {
+		return s
 	}
-	return s
+	var b strings.Builder
+	b.Grow(len(s) + 4)
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if start {
+			if c == ' ' {
+				b.WriteByte(c)
+				continue
+			}
+			if isTrigger(c) {
+				b.WriteByte('\'')
+			}
+			start = false
+		}
+		b.WriteByte(c)
+		if isSeparator(c) {
+			start = true
+		}
+	}
+	return b.String()
 }
 
+func needsGuard(s string) bool {
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if start {
+			if c == ' ' {
+				continue
+			}
+			if isTrigger(c) {
+				return true
+			}
+			start = false
+		}
+		if isSeparator(c) {
+			start = true
+		}
+	}
+	return false
+}
+
+// isTrigger: a cell starting with it is a formula (or the guard quote).
+func isTrigger(c byte) bool { return strings.IndexByte("=+-@\t\r'", c) >= 0 }
+
+// isSeparator: a spreadsheet may start a new cell after it.
+func isSeparator(c byte) bool { return strings.IndexByte(",;\t\r\n", c) >= 0 }
+
 // unguard undoes guard.
-func unguard(s string) string { return strings.TrimPrefix(s, "'") }
+func unguard(s string) string {
+	if strings.IndexByte(s, '\'') < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	start := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if start {
+			if c == ' ' {
+				b.WriteByte(c)
+				continue
+			}
+			start = false
+			if c == '\'' && i+1 < len(s) && isTrigger(s[i+1]) {
+				continue // the guard's quote; the next byte is kept as is
+			}
+		}
+		b.WriteByte(c)
+		if isSeparator(c) {
+			start = true
+		}
+	}
+	return b.String()
+}
 
 func guardRow(row []string) []string {
 	for i, v := range row {

@@ -54,5 +54,7 @@ func Save(name string, inv *Inventory) error {
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteBytes(name, buf.Bytes(), 0o644)
+	// A new file gets 0644 less the umask; an existing one keeps its mode
+	// (an inventory restricted to 0600 is not widened by an update).
+	return atomicfile.WriteBytes(name, buf.Bytes(), 0o644, atomicfile.KeepMode())
 }

@@ -12,7 +12,7 @@ import (
 // (docs/inventory.md).
 const FormatVersion = 1
 
-const maxJSON = 256 << 20
+const maxJSON = 64 << 20 // as maxCSV: 200,000 records
 
 // file is the JSON document.
 type file struct {

@@ -235,6 +235,10 @@ func (p *Pump) Identify(context.Context) (device.Identity, error) { return p.dis
 // anyone needs, so checks that destroy it may run unasked.
 func (p *Pump) ScratchUnit() bool { return true }
 
+// InProcess implements device.Local: the unit's network services (its
+// HL7 feed) listen on loopback inside Ward's process.
+func (p *Pump) InProcess() bool { return true }
+
 // Close implements device.Device. It stops the unit's network services
 // and, in network-namespace mode, tears down its namespaces.
 func (p *Pump) Close() error {

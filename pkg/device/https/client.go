@@ -36,10 +36,40 @@ const DefaultTimeout = 30 * time.Second
 type Driver struct {
 	mu      sync.Mutex
 	clients map[string]*http.Client
+	resolve func(ctx context.Context, host string) ([]net.IP, error)
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+// DriverOption configures NewDriver.
+type DriverOption func(*Driver)
+
+// WithResolver replaces the DNS lookup of a target's host name (default
+// net.DefaultResolver). The driver resolves each target once and pins the
+// first address: every later request dials that address.
+func WithResolver(f func(ctx context.Context, host string) ([]net.IP, error)) DriverOption {
+	return func(d *Driver) { d.resolve = f }
+}
+
+// WithDialContext replaces the TCP dialer (default net.Dialer with the
+// target's timeout); it is given the pinned address. Tests use it to dial
+// from inside a network namespace.
+func WithDialContext(f func(ctx context.Context, network, addr string) (net.Conn, error)) DriverOption {
+	return func(d *Driver) { d.dial = f }
 }
 
 // NewDriver returns a driver with an empty connection cache.
-func NewDriver() *Driver { return &Driver{clients: map[string]*http.Client{}} }
+func NewDriver(opts ...DriverOption) *Driver {
+	d := &Driver{clients: map[string]*http.Client{}}
+	for _, o := range opts {
+		o(d)
+	}
+	if d.resolve == nil {
+		d.resolve = func(ctx context.Context, host string) ([]net.IP, error) {
+			return net.DefaultResolver.LookupIP(ctx, "ip", host)
+		}
+	}
+	return d
+}
 
 // Register adds an https driver to r.
 func Register(r *device.Registry) error { return r.Register(Scheme, NewDriver().Open) }
@@ -81,7 +111,7 @@ func (d *Driver) Open(ctx context.Context, u *url.URL) (device.Device, error) {
 			return nil, fmt.Errorf("%w: unknown https parameter %q (known: ca, ca-sha256, cert, key, timeout)", device.ErrBadTarget, k)
 		}
 	}
-	client, err := d.client(u, q, timeout)
+	client, err := d.client(ctx, u, q, timeout)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +125,7 @@ func (d *Driver) Open(ctx context.Context, u *url.URL) (device.Device, error) {
 	return dev, nil
 }
 
-func (d *Driver) client(u *url.URL, q url.Values, timeout time.Duration) (*http.Client, error) {
+func (d *Driver) client(ctx context.Context, u *url.URL, q url.Values, timeout time.Duration) (*http.Client, error) {
 	key := u.Host + "?" + q.Encode()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -106,18 +136,94 @@ func (d *Driver) client(u *url.URL, q url.Values, timeout time.Duration) (*http.
 	if err != nil {
 		return nil, err
 	}
-	dialer := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
-	c := &http.Client{Transport: &http.Transport{
-		DialContext:           dialer.DialContext,
-		TLSClientConfig:       cfg,
-		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
-		MaxIdleConnsPerHost:   16,
-		IdleConnTimeout:       60 * time.Second,
-		ForceAttemptHTTP2:     true,
-	}}
+	pinned, err := d.pin(ctx, u, timeout)
+	if err != nil {
+		return nil, err
+	}
+	dial := d.dial
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	}
+	origin := canonicalHost(u)
+	c := &http.Client{
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			return checkRedirect(origin, req, via)
+		},
+		Transport: &http.Transport{
+			// Every connection goes to the address pinned when the target
+			// was first opened: a DNS answer that changes mid-run cannot
+			// move the target, and no other host is ever dialled.
+			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				if !strings.EqualFold(addr, origin) {
+					return nil, fmt.Errorf("%w: dial %s", ErrOffTarget, addr)
+				}
+				return dial(ctx, network, pinned)
+			},
+			TLSClientConfig:       cfg,
+			TLSHandshakeTimeout:   timeout,
+			ResponseHeaderTimeout: timeout,
+			MaxIdleConnsPerHost:   16,
+			IdleConnTimeout:       60 * time.Second,
+			ForceAttemptHTTP2:     true,
+			// A proxy from the environment would be another host.
+			Proxy: nil,
+		}}
 	d.clients[key] = c
 	return c, nil
+}
+
+// ErrOffTarget reports a request the driver refused because it would leave
+// the target: a redirect to another scheme, host or port, or a dial to an
+// address other than the target's.
+var ErrOffTarget = errors.New("https: refused to leave the target")
+
+// maxRedirects bounds redirects within the target (the API itself never
+// redirects; a device that loops is cut short).
+const maxRedirects = 3
+
+// canonicalHost is u's host:port with the default port filled in, as
+// net/http names the address it dials.
+func canonicalHost(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = "443"
+	}
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+}
+
+// checkRedirect follows a redirect only to the same scheme, host and port
+// as the target: anything else would make Ward fetch (and later send back
+// to the device, or sign into evidence) what another host serves.
+func checkRedirect(origin string, req *http.Request, via []*http.Request) error {
+	if req.URL.Scheme != Scheme || !strings.EqualFold(canonicalHost(req.URL), origin) {
+		return fmt.Errorf("%w: device redirected to %s://%s", ErrOffTarget, req.URL.Scheme, req.URL.Host)
+	}
+	if len(via) > maxRedirects {
+		return fmt.Errorf("%w: more than %d redirects", ErrOffTarget, maxRedirects)
+	}
+	return nil
+}
+
+// pin resolves the target's host once and returns the address every
+// request of this client dials.
+func (d *Driver) pin(ctx context.Context, u *url.URL, timeout time.Duration) (string, error) {
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "443"
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return net.JoinHostPort(ip.String(), port), nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	ips, err := d.resolve(ctx, host)
+	if err != nil {
+		return "", fmt.Errorf("https: resolve %s: %w", host, err)
+	}
+	if len(ips) == 0 {
+		return "", fmt.Errorf("https: resolve %s: no address", host)
+	}
+	return net.JoinHostPort(ips[0].String(), port), nil
 }
 
 // clientTLS builds the client's TLS: TLS 1.3 (the management API is ours
@@ -283,12 +389,19 @@ func (d *Device) call(ctx context.Context, method, u, token string, body, out an
 		return d.transportError(method, u, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxDataBody+1))
+	limit := answerLimit(out)
+	if resp.StatusCode >= 300 {
+		limit = MaxSmallAnswer // an error says what went wrong in a line
+	}
+	if resp.ContentLength > limit {
+		return fmt.Errorf("%w: https %s %s: device announces %d bytes, over %d", ErrTooLarge, method, strings.TrimPrefix(u, d.root), resp.ContentLength, limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return d.transportError(method, u, err)
 	}
-	if len(data) > maxDataBody {
-		return fmt.Errorf("https %s %s: response over %d bytes", method, strings.TrimPrefix(u, d.root), maxDataBody)
+	if int64(len(data)) > limit {
+		return fmt.Errorf("%w: https %s %s: answer over %d bytes", ErrTooLarge, method, strings.TrimPrefix(u, d.root), limit)
 	}
 	if resp.StatusCode >= 300 {
 		return decodeError(resp.StatusCode, data)
@@ -300,6 +413,9 @@ func (d *Device) call(ctx context.Context, method, u, token string, body, out an
 	default:
 		if err := json.Unmarshal(data, o); err != nil {
 			return fmt.Errorf("https %s %s: bad response: %v", method, strings.TrimPrefix(u, d.root), err)
+		}
+		if l, ok := reflect.ValueOf(o).Elem().Interface().(listing); ok && l.entries() > MaxListing {
+			return fmt.Errorf("%w: https %s %s: %d entries, over %d", ErrTooLarge, method, strings.TrimPrefix(u, d.root), l.entries(), MaxListing)
 		}
 	}
 	return nil

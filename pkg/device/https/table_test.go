@@ -80,6 +80,10 @@ func TestEveryDeviceCapabilityIsForwarded(t *testing.T) {
 		case "Scratch": // the driver answers it: true on a simulator's unit
 			assert.True(t, reflect.TypeFor[*Device]().Implements(reflect.TypeFor[interface{ ScratchUnit() bool }]()))
 			continue
+		case "Local": // never forwarded: a device reached over the network is not in Ward's process
+			assert.False(t, reflect.TypeFor[*Device]().Implements(reflect.TypeFor[interface{ InProcess() bool }]()))
+			assert.False(t, reflect.TypeFor[*NetworkDevice]().Implements(reflect.TypeFor[interface{ InProcess() bool }]()))
+			continue
 		}
 		assert.Contains(t, byType, name, "pkg/device.%s is not forwarded by the management API", name)
 	}

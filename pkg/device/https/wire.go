@@ -158,7 +158,11 @@ func decodeError(status int, body []byte) error {
 			return &device.UnsupportedError{Capability: name}
 		}
 	}
-	return &RemoteError{Status: status, Codes: b.Error.Codes, Message: b.Error.Message}
+	msg := b.Error.Message
+	if len(msg) > maxErrorMessage {
+		msg = msg[:maxErrorMessage] + "…"
+	}
+	return &RemoteError{Status: status, Codes: b.Error.Codes, Message: msg}
 }
 
 func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }

@@ -32,7 +32,7 @@ const DefaultTimeout = 10 * time.Second
 
 // maxOutput caps what one remote command may return, so a device that
 // streams forever cannot exhaust the checker's memory.
-const maxOutput = 256 << 20
+const maxOutput = 64 << 20
 
 var (
 	// ErrHostKeyMismatch reports a device whose host key differs from the
@@ -272,20 +272,29 @@ func dial(ctx context.Context, c *config) (*Device, error) {
 // Close implements device.Device.
 func (d *Device) Close() error { return d.client.Close() }
 
-// limitedBuffer keeps at most max bytes and notes that more came.
+// limitedBuffer keeps at most max bytes and notes that more came. It does
+// not embed bytes.Buffer: io.Copy would use the embedded ReadFrom and
+// bypass Write, and with it the cap.
 type limitedBuffer struct {
-	bytes.Buffer
-	max  int
-	over bool
+	buf    bytes.Buffer
+	max    int
+	over   bool
+	onOver func() // called once, when more than max bytes first come
 }
 
 func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if b.Len()+len(p) > b.max {
+	if b.buf.Len()+len(p) > b.max {
+		if !b.over && b.onOver != nil {
+			b.onOver() // stop the command now, not at the timeout
+		}
 		b.over = true
 		return 0, errors.New("output too large")
 	}
-	return b.Buffer.Write(p)
+	return b.buf.Write(p)
 }
+
+// Bytes returns what was kept.
+func (b *limitedBuffer) Bytes() []byte { return b.buf.Bytes() }
 
 // run executes cmd on the device, bounded by the driver's timeout and ctx.
 // On timeout the connection is closed (the only way to stop a hung
@@ -311,7 +320,7 @@ func (d *Device) run(ctx context.Context, what, cmd string, stdin []byte) ([]byt
 			return
 		}
 		defer s.Close()
-		stdout := &limitedBuffer{max: maxOutput}
+		stdout := &limitedBuffer{max: maxOutput, onOver: func() { _ = s.Close() }}
 		stderr := &limitedBuffer{max: 4096}
 		s.Stdout, s.Stderr = stdout, stderr
 		if stdin != nil {

@@ -3,6 +3,7 @@ package segmenthcl
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
@@ -16,6 +17,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/wardsec/ward/internal/inputlimit"
 	"github.com/wardsec/ward/pkg/segment"
 )
 
@@ -258,6 +260,9 @@ func Parse(filename string, src []byte) (*segment.Policy, *hcl.File, hcl.Diagnos
 // splitter is unsure of, or one with errors, is parsed whole, so the
 // result and the diagnostics are exactly those of a whole-file parse.
 func ParseContext(ctx context.Context, filename string, src []byte) (*segment.Policy, *hcl.File, hcl.Diagnostics, error) {
+	if diags := checkBounds(filename, src); diags != nil {
+		return nil, &hcl.File{Body: hcl.EmptyBody()}, diags, nil
+	}
 	chunks := splitTopLevel(src, chunkSize)
 	if len(chunks) == 0 {
 		chunks = []chunk{{hcl.InitialPos, len(src)}} // small, or one huge block
@@ -534,6 +539,23 @@ func WriteDiagnostics(w io.Writer, f *hcl.File, diags hcl.Diagnostics) error {
 		if _, err := w.Write(buf.Bytes()); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkBounds refuses a file over inputlimit.MaxPolicyFile or nested
+// deeper than inputlimit.MaxNesting before the recursive parser sees it.
+func checkBounds(filename string, src []byte) hcl.Diagnostics {
+	if len(src) > inputlimit.MaxPolicyFile {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "File too large",
+			Detail: fmt.Sprintf("%s: more than %d bytes", filename, inputlimit.MaxPolicyFile)}}
+	}
+	var de *inputlimit.DepthError
+	if errors.As(inputlimit.CheckHCLNesting(src, inputlimit.MaxNesting), &de) {
+		pos := hcl.Pos{Line: de.Line, Column: de.Column, Byte: de.Offset}
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Nested too deeply",
+			Detail:  fmt.Sprintf("more than %d brackets, parentheses, braces or templates are open here; the file is not parsed", de.Limit),
+			Subject: &hcl.Range{Filename: filename, Start: pos, End: hcl.Pos{Line: pos.Line, Column: pos.Column + 1, Byte: pos.Byte + 1}}}}
 	}
 	return nil
 }
