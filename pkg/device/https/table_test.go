@@ -1,6 +1,7 @@
 package https
 
 import (
+	"github.com/wardsec/ward/pkg/device"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -80,6 +81,9 @@ func TestEveryDeviceCapabilityIsForwarded(t *testing.T) {
 		case "Scratch": // the driver answers it: true on a simulator's unit
 			assert.True(t, reflect.TypeFor[*Device]().Implements(reflect.TypeFor[interface{ ScratchUnit() bool }]()))
 			continue
+		case "Composite": // several drivers' devices in one process, never one device's API
+			assert.False(t, reflect.TypeFor[*Device]().Implements(reflect.TypeFor[interface{ Parts() []device.Device }]()))
+			continue
 		case "Local": // never forwarded: a device reached over the network is not in Ward's process
 			assert.False(t, reflect.TypeFor[*Device]().Implements(reflect.TypeFor[interface{ InProcess() bool }]()))
 			assert.False(t, reflect.TypeFor[*NetworkDevice]().Implements(reflect.TypeFor[interface{ InProcess() bool }]()))
@@ -99,7 +103,10 @@ func TestEveryDeviceSentinelHasACode(t *testing.T) {
 		codes[strings.ReplaceAll(c.code, "_", "")] = true
 	}
 	for _, name := range sentinels {
-		if name == "ErrBadTarget" { // a usage error of the caller's target, never the device's answer
+		switch name {
+		case "ErrBadTarget": // a usage error of the caller's target, never the device's answer
+			continue
+		case "ErrCleartext": // the driver's own finding about the channel, before any answer
 			continue
 		}
 		assert.True(t, codes[strings.ToLower(strings.TrimPrefix(name, "Err"))], "pkg/device.%s has no error code in wire.go", name)
