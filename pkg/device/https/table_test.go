@@ -1,7 +1,6 @@
 package https
 
 import (
-	"github.com/wardsec/ward/pkg/device"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/wardsec/ward/pkg/device"
 )
 
 // deviceDecls parses pkg/device's source for its capability interfaces and
