@@ -72,7 +72,7 @@ func forgeTimestamp(t *testing.T, r *repo.Repo, v int64, snap []byte, withHashes
 // rollback; version disagreements that roll nothing back are not.
 func TestAttackRollbackEachRole(t *testing.T) {
 	for _, tc := range []struct {
-		name   string
+		name string
 		// attack gets the repository and the timestamp the device
 		// trusted before its last update.
 		attack func(t *testing.T, e *env, prevTimestamp []byte)
