@@ -8,8 +8,9 @@ import (
 
 // FuzzVersionLog: whatever a repository serves under whatever name, and
 // whatever the state directory holds, telling a rollback from a
-// disagreement never panics and never reads outside the state directory;
-// a served file older than the trusted one of its role is a rollback.
+// disagreement never panics, and a served timestamp, snapshot or targets
+// file older than the trusted one of its role is a rollback. (Role names
+// with a path separator, "." or ".." are never looked up: loadTrusted.)
 func FuzzVersionLog(f *testing.F) {
 	f.Add("timestamp.json", []byte(`{"signed":{"version":3,"meta":{"snapshot.json":{"version":3}}}}`), []byte(`{"signed":{"version":4,"meta":{"snapshot.json":{"version":4}}}}`))
 	f.Add("5.snapshot.json", []byte(`{"signed":{"version":5,"meta":{"targets.json":{"version":1}}}}`), []byte(`{"signed":{"version":4,"meta":{"targets.json":{"version":2}}}}`))
