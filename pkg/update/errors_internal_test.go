@@ -107,6 +107,16 @@ func TestTUFVersionErrors(t *testing.T) {
 					t.Errorf("tufError(%v) = %v, want %v", in, got, tc.want)
 				}
 			}
+			// go-tuf's plain repository error (a snapshot dropping a role,
+			// a wrong role type) is a rollback only with the same evidence.
+			repoErr := &metadata.ErrRepository{Msg: "new snapshot is missing info for pump.json"}
+			want := ErrUntrusted
+			if tc.want == ErrRollback {
+				want = ErrRollback
+			}
+			if got := tufError(repoErr, log); !errors.Is(got, want) {
+				t.Errorf("tufError(%v) = %v, want %v", repoErr, got, want)
+			}
 		})
 	}
 }
