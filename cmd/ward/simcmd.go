@@ -67,8 +67,10 @@ wrapped in TLS (docs/hl7.md). The first line printed is
 
 the exact --target value for 'ward check' that reaches the service and trusts
 its CA (pinned by SHA-256); the second, "hl7-feed: ADDR (...)", is the HL7
-feed of a resident unit for clinical peers. Each connection of a check gets a
-fresh simulated unit with its own feed. With --mtls-dir the management API
+feed of a resident unit for clinical peers (its CA and a client certificate:
+GET /v1/device/transport/endpoints, POST /v1/device/transport/client-certificate;
+see docs/hl7.md). Each connection of a check gets a fresh simulated unit with
+its own feed. With --mtls-dir the management API
 requires a client certificate, which is written there and named in the
 target. SIGINT or SIGTERM shuts it down cleanly (exit 0).
 

@@ -76,3 +76,19 @@ func ExampleWithSource() {
 	fmt.Println(r.Actor, r.Source, r.Action)
 	// Output: unknown 10.0.0.7:51234 session.invalid
 }
+
+// A collector gets back a field exactly, line feed included, from the
+// structured data Syslog wrote.
+func ExampleUnescapeSDValue() {
+	r := audit.Record{Seq: 1, Time: time.Date(2026, 11, 23, 14, 0, 0, 0, time.UTC), Actor: "eve\nadmin",
+		Source: "keypad", Action: "login", Object: "session", Outcome: audit.Denied}
+	msg, _ := audit.Syslog(r, "pump-1", "ward")
+	_, rest, _ := bytes.Cut(msg, []byte(`actor="`))
+	raw, _, _ := bytes.Cut(rest, []byte(`" `))
+	fmt.Printf("wire: %s\n", raw)
+	v, err := audit.UnescapeSDValue(string(raw))
+	fmt.Printf("value: %q %v\n", v, err)
+	// Output:
+	// wire: eve\x0Aadmin
+	// value: "eve\nadmin" <nil>
+}

@@ -5,6 +5,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -84,5 +86,33 @@ func FuzzVerify(f *testing.F) {
 		if diff := cmp.Diff(recs, again); diff != "" {
 			t.Fatalf("re-parse differs (-first +second):\n%s", diff)
 		}
+	})
+}
+
+// FuzzSDValue: any string escapes to valid UTF-8 free of control
+// characters, quotes and brackets left raw, and decodes back exactly;
+// the decoder never panics on anything.
+func FuzzSDValue(f *testing.F) {
+	f.Add("eve\nadmin")
+	f.Add(`eve "the" ]hacker\`)
+	f.Add("\\x0A\x00\xff\u0085\u2028 Müller")
+	f.Fuzz(func(t *testing.T, s string) {
+		e := sdEscape(s)
+		if !utf8.ValidString(e) {
+			t.Fatalf("escaped %q is not UTF-8: %q", s, e)
+		}
+		for i, r := range e {
+			if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+				t.Fatalf("escaped %q has %U raw at %d", s, r, i)
+			}
+			if (r == '"' || r == ']') && (i == 0 || e[i-1] != '\\') {
+				t.Fatalf("escaped %q has %q unescaped at %d", s, r, i)
+			}
+		}
+		back, err := UnescapeSDValue(e)
+		if err != nil || back != s {
+			t.Fatalf("UnescapeSDValue(sdEscape(%q)) = %q, %v", s, back, err)
+		}
+		_, _ = UnescapeSDValue(s)
 	})
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardsec/ward/pkg/audit"
 )
 
 // syslogMessage is an RFC 5424 message as the harness's collector parsed it.
@@ -127,25 +129,28 @@ func parseSDElement(s string, into map[string]map[string]string) (string, error)
 		}
 		name := s[:eq]
 		s = s[eq+2:]
-		var v strings.Builder
-		closed := false
+		// The value ends at the first quote not escaped by a backslash;
+		// pkg/audit decodes it (RFC 5424 escapes and Ward's \xHH).
+		end := -1
 		for j := 0; j < len(s); j++ {
-			c := s[j]
-			if c == '\\' && j+1 < len(s) && strings.IndexByte(`"\]`, s[j+1]) >= 0 {
-				v.WriteByte(s[j+1])
+			if s[j] == '\\' {
 				j++
 				continue
 			}
-			if c == '"' {
-				s, closed = s[j+1:], true
+			if s[j] == '"' {
+				end = j
 				break
 			}
-			v.WriteByte(c)
 		}
-		if !closed {
+		if end < 0 {
 			return "", fmt.Errorf("%w: unterminated PARAM-VALUE", errSyslog)
 		}
-		params[name] = v.String()
+		v, err := audit.UnescapeSDValue(s[:end])
+		if err != nil {
+			return "", fmt.Errorf("%w: %w", errSyslog, err)
+		}
+		s = s[end+1:]
+		params[name] = v
 	}
 	if !strings.HasPrefix(s, "]") {
 		return "", fmt.Errorf("%w: SD-ELEMENT not closed", errSyslog)

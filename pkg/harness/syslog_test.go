@@ -61,3 +61,11 @@ func FuzzParseSyslog(f *testing.F) {
 		_, _ = readSyslogFrame(bufio.NewReader(bytes.NewReader(b)))
 	})
 }
+
+// The collector reverses pkg/audit's escape of control characters, so a
+// value with a line feed still matches the record.
+func TestParseSyslogDecodesEscapedControlCharacters(t *testing.T) {
+	m, err := parseSyslog([]byte(`<13>1 - host app - id [ward@32473 actor="eve\x0Aadmin \\x0A \"q\" \]"] {}`))
+	require.NoError(t, err)
+	assert.Equal(t, "eve\nadmin \\x0A \"q\" ]", m.Structured["ward@32473"]["actor"])
+}

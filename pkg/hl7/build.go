@@ -126,7 +126,8 @@ const (
 
 // NewAck acknowledges orig with code (AA, AE or AR) and, for errors, a
 // reason in ERR. An RGV^O15 is answered with RRG^O16, anything else with
-// ACK. orig may be nil when the message did not parse at all.
+// ACK. orig may be nil when the message did not parse at all. An
+// acknowledgement is never acknowledged: check IsAck first.
 func NewAck(h Header, orig *Message, code, reason string) *Message {
 	event, ctrl := "", ""
 	if orig != nil {
@@ -150,3 +151,10 @@ func NewAck(h Header, orig *Message, code, reason string) *Message {
 
 // AckCode returns MSA-1 and, for errors, ERR-8 of an acknowledgement.
 func AckCode(m *Message) (code, reason string) { return m.Get("MSA-1"), m.Get("ERR-8") }
+
+// IsAck reports whether m is an acknowledgement: message code (MSH-9.1)
+// ACK, whatever the trigger event (ACK^O16, ACK^A01, ACK). HL7 v2 never
+// acknowledges an acknowledgement; a receiver that did would start an
+// endless exchange with a peer doing the same, so check IsAck before
+// calling NewAck.
+func IsAck(m *Message) bool { return m != nil && m.Get("MSH-9.1") == "ACK" }

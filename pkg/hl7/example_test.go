@@ -36,3 +36,25 @@ func Example() {
 	// RRG^O16 AA 42
 	// hl7: malformed message: delimiter '^' used twice
 }
+
+// A receive loop answers every message but an acknowledgement.
+func ExampleIsAck() {
+	for _, in := range []string{
+		"MSH|^~\\&|ENGINE|ICU|PUMP||20261123140000||RGV^O15^RGV_O15|42|P|2.6\r",
+		"MSH|^~\\&|ENGINE|ICU|PUMP||20261123140000||ACK^O16^ACK|43|P|2.6\rMSA|AA|A1\r",
+	} {
+		m, err := hl7.Parse([]byte(in))
+		if err != nil {
+			panic(err)
+		}
+		if hl7.IsAck(m) {
+			fmt.Println(m.Type(), "-> no answer")
+			continue
+		}
+		ack := hl7.NewAck(hl7.Header{SendingApp: "PUMP", ControlID: "A2"}, m, hl7.AA, "")
+		fmt.Println(m.Type(), "->", ack.Type())
+	}
+	// Output:
+	// RGV^O15 -> RRG^O16
+	// ACK^O16 -> no answer
+}

@@ -183,3 +183,25 @@ func TestMLLPRefusesBadFrames(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, got, 64)
 }
+
+func TestIsAck(t *testing.T) {
+	for _, tc := range []struct {
+		msg  string
+		want bool
+	}{
+		{"MSH|^~\\&|E||P||20261123||ACK^O16^ACK|1|P|2.6\rMSA|AA|C1\r", true},
+		{"MSH|^~\\&|E||P||20261123||ACK^A01|1|P|2.6\rMSA|AA|C1\r", true},
+		{"MSH|^~\\&|E||P||20261123||ACK|1|P|2.6\rMSA|AA|C1\r", true},
+		{"MSH#@~\\&#E##P##20261123##ACK@R01#1#P#2.6\r", true}, // other delimiters
+		{"MSH|^~\\&|E||P||20261123||RRG^O16^RRG_O16|1|P|2.6\rMSA|AA|C1\r", false},
+		{"MSH|^~\\&|E||P||20261123||RGV^O15^RGV_O15|1|P|2.6\r", false},
+		{"MSH|^~\\&|E||P||20261123||ACKX^O16|1|P|2.6\r", false},
+		{"MSH|^~\\&|E||P||20261123||O16^ACK|1|P|2.6\r", false},
+		{"MSH|^~\\&|E||P||20261123|||1|P|2.6\r", false},
+	} {
+		m, err := Parse([]byte(tc.msg))
+		require.NoError(t, err, tc.msg)
+		assert.Equal(t, tc.want, IsAck(m), tc.msg)
+	}
+	assert.False(t, IsAck(nil))
+}

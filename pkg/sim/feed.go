@@ -289,10 +289,10 @@ func (p *Pump) handleHL7(ctx context.Context, peer string, frame []byte) *hl7.Me
 		p.recordFeed(ctx, peer, "hl7.receive", "message", audit.Failure, map[string]string{"reason": clipName(err.Error())})
 		return hl7.NewAck(h, nil, hl7.AR, err.Error())
 	}
-	switch m.Type() {
-	case "ACK^R01", "ACK":
+	switch {
+	case hl7.IsAck(m): // never acknowledge an acknowledgement, whatever its event
 		return nil
-	case "RGV^O15":
+	case m.Type() == "RGV^O15":
 	default:
 		return hl7.NewAck(h, m, hl7.AR, fmt.Sprintf("message type %q not accepted here", m.Type()))
 	}

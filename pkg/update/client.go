@@ -131,9 +131,6 @@ func (c *Client) Refresh(ctx context.Context) (*Verified, error) {
 	if err != nil {
 		return nil, fmt.Errorf("update: config: %w", err)
 	}
-	ad := &tufFetcher{f: c.fetcher}
-	ad.set(ctx)
-	cfg.Fetcher = ad
 	cfg.RemoteTargetsURL = c.targetsURL
 	if c.stateDir == "" {
 		cfg.DisableLocalCache = true
@@ -143,9 +140,13 @@ func (c *Client) Refresh(ctx context.Context) (*Verified, error) {
 		// directory must exist for go-tuf's checks only.
 		cfg.LocalTargetsDir = filepath.Join(c.stateDir, "metadata")
 	}
+	// Before go-tuf replaces any of it: the versions trusted now.
+	ad := &tufFetcher{f: c.fetcher, log: newVersionLog(c.metadataURL, cfg.LocalMetadataDir)}
+	ad.set(ctx)
+	cfg.Fetcher = ad
 	u, err := updater.New(cfg)
 	if err != nil {
-		return nil, tufError(err)
+		return nil, tufError(err, ad.log)
 	}
 	// The device's clock, not the host's: go-tuf names this "unsafe" only
 	// because a wrong clock weakens freeze protection.
@@ -154,8 +155,9 @@ func (c *Client) Refresh(ctx context.Context) (*Verified, error) {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%w: %w", ErrFetch, context.Cause(ctx))
 		}
-		return nil, tufError(err)
+		return nil, tufError(err, ad.log)
 	}
+	ad.log.reset()
 	ts := u.GetTrustedMetadataSet()
 	return &Verified{c: c, u: u, adapter: ad, consist: ts.Root.Signed.ConsistentSnapshot}, nil
 }
@@ -196,7 +198,7 @@ func (v *Verified) Target(ctx context.Context, name string) (Target, error) {
 	v.adapter.set(ctx)
 	tf, err := v.u.GetTargetInfo(name)
 	if err != nil {
-		return Target{}, tufError(err)
+		return Target{}, tufError(err, v.adapter.log)
 	}
 	t := Target{Name: name, Length: tf.Length, Hashes: map[string][]byte{}}
 	for a, h := range tf.Hashes {

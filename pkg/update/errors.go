@@ -93,10 +93,12 @@ func Reason(err error) string {
 	return "error"
 }
 
-// tufError maps an error from go-tuf onto Ward's sentinels, keeping the
-// original in the chain. Errors that already carry a Ward sentinel (from
-// our fetcher) pass through.
-func tufError(err error) error {
+// tufError maps an error from go-tuf onto Ward's sentinels by its type
+// (go-tuf's error types are its interface; their messages are not),
+// keeping the original in the chain. Errors that already carry a Ward
+// sentinel (from our fetcher) pass through. log (may be nil) holds the
+// versions that tell a rollback from a disagreement (see versionLog).
+func tufError(err error, log *versionLog) error {
 	if err == nil {
 		return nil
 	}
@@ -108,7 +110,6 @@ func tufError(err error) error {
 	var (
 		unsigned *metadata.ErrUnsignedMetadata
 		expired  *metadata.ErrExpiredMetadata
-		badVer   *metadata.ErrBadVersionNumber
 		lenHash  *metadata.ErrLengthOrHashMismatch
 		dlLen    *metadata.ErrDownloadLengthMismatch
 		dlHTTP   *metadata.ErrDownloadHTTP
@@ -121,14 +122,11 @@ func tufError(err error) error {
 		sentinel = ErrUntrusted
 	case errors.As(err, &expired):
 		sentinel = ErrExpired
-	case errors.As(err, &badVer):
-		// "must be >= N" is an older version than trusted: rollback.
-		// "expected N, got M" is a file that disagrees with its parent.
-		if strings.Contains(badVer.Msg, ">=") {
-			sentinel = ErrRollback
-		} else {
-			sentinel = ErrInconsistent
-		}
+	case errors.Is(err, &metadata.ErrBadVersionNumber{}):
+		// Also matches *ErrEqualVersionNumber, its subtype. go-tuf uses
+		// this type both for metadata older than trusted (rollback) and
+		// for a version that disagrees with the parent's (inconsistent).
+		sentinel = versionError(log)
 	case errors.As(err, &lenHash):
 		// go-tuf checks only metadata files this way (Ward verifies
 		// targets itself): the file is not the one its parent signed.
@@ -142,7 +140,13 @@ func tufError(err error) error {
 			sentinel = ErrFetch
 		}
 	case errors.As(err, &repo):
-		sentinel = ErrUntrusted
+		// A wrong role type, or a snapshot that drops a role the
+		// trusted one lists (a rollback, TUF 5.5.5).
+		if log.rollback() {
+			sentinel = ErrRollback
+		} else {
+			sentinel = ErrUntrusted
+		}
 	case errors.As(err, &pathErr):
 		// go-tuf could not read or persist the metadata cache.
 		sentinel = ErrState

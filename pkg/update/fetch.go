@@ -184,6 +184,7 @@ type tufFetcher struct {
 	mu  sync.Mutex
 	ctx context.Context
 	f   Fetcher
+	log *versionLog // nil: nothing recorded
 }
 
 func (t *tufFetcher) set(ctx context.Context) {
@@ -216,6 +217,9 @@ func (t *tufFetcher) DownloadFile(urlPath string, maxLength int64, _ time.Durati
 	}
 	if int64(len(data)) > maxLength {
 		return nil, fmt.Errorf("%w: %s is longer than %d bytes", ErrLength, urlPath, maxLength)
+	}
+	if t.log != nil {
+		t.log.record(urlPath, data)
 	}
 	return data, nil
 }

@@ -51,7 +51,8 @@ type Service struct {
 	// CA is the PEM certificate of the service's CA.
 	CA []byte
 	// Feed is the HL7 feed of the service's resident unit (the unit a
-	// clinical peer would talk to; checks make their own).
+	// clinical peer would talk to; checks make their own). Its CA and
+	// client certificates are offered at /v1/device in units mode too.
 	Feed device.Endpoint
 
 	srv  *https.Server
@@ -106,10 +107,19 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	leaf.Certificate = append(leaf.Certificate, caLeaf.Certificate[0])
 	api := https.WithEndpoint(device.Endpoint{Name: "management-api", Protocol: "https", Address: hostport, CA: ca.CertPEM()})
 	var srv *https.Server
+	var h http.Handler
 	if cfg.SingleUnit {
 		srv, err = https.NewServer(resident, api)
+		h = srv
 	} else {
 		srv, err = https.NewServer(nil, https.WithUnits(func(ctx context.Context) (device.Device, error) { return newUnit(ctx, cfg) }), api)
+		if err != nil {
+			return fail(err)
+		}
+		var rs *https.Server
+		if rs, err = https.NewServer(resident); err == nil {
+			h = residentFeed(srv, rs)
+		}
 	}
 	if err != nil {
 		return fail(err)
@@ -137,13 +147,35 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	go func() {
 		var err error
 		if slices.Contains(cfg.Weaknesses, "cleartext-management-api") {
-			err = serveCleartext(ctx, ln, srv)
+			err = serveCleartext(ctx, ln, h)
 		} else {
-			err = https.Serve(ctx, ln, srv, https.TLSConfig(leaf, clientCAs))
+			err = https.Serve(ctx, ln, h, https.TLSConfig(leaf, clientCAs))
 		}
 		s.done <- errors.Join(err, srv.Close(), resident.Close())
 	}()
 	return s, nil
+}
+
+// residentRoutes are what units mode offers of the resident unit, at
+// /v1/device: what an outside HL7 engine needs to reach the feed the
+// service prints (its endpoint and CA, a client certificate), nothing
+// that would let checks share it.
+var residentRoutes = map[string]bool{
+	"GET /v1/device/identity":                      true,
+	"GET /v1/device/transport/endpoints":           true,
+	"POST /v1/device/transport/client-certificate": true,
+}
+
+// residentFeed serves residentRoutes from resident and everything else
+// from units.
+func residentFeed(units, resident http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if residentRoutes[r.Method+" "+r.URL.Path] {
+			resident.ServeHTTP(w, r)
+			return
+		}
+		units.ServeHTTP(w, r)
+	})
 }
 
 // serveCleartext is the cleartext-management-api weakness: the API served
