@@ -88,7 +88,10 @@ func TestForeignEndpointGetsNoTraffic(t *testing.T) {
 	allow, err := harness.ParseAllowHost(ln.Addr().String())
 	require.NoError(t, err)
 	s = checkForeignEndpoint(t, reg, hd.Target(), harness.WithAllowHosts(allow))
-	assert.NotEqual(t, evidence.ScenarioNotApplicable, s.Status, s.Reason)
+	// The listener hangs up without a word: judged, it proves nothing
+	// either way, so the scenario is not applicable for that reason, not
+	// for the foreign address.
+	assert.NotContains(t, s.Reason, "--allow-host", s.Reason)
 	assert.NotZero(t, hits.Load(), "an allowed endpoint was not checked")
 }
 
