@@ -194,7 +194,11 @@ func hostKeyCallback(file, addr string) (xssh.HostKeyCallback, []string, error) 
 	pk, _ := xssh.NewPublicKey(probe)
 	var algos []string
 	var ke *knownhosts.KeyError
-	if err := cb(knownhosts.Normalize(addr), &net.TCPAddr{}, pk); errors.As(err, &ke) {
+	// The callback wants host:port, exactly as the handshake will pass it:
+	// knownhosts.Normalize would drop a port of 22, after which the lookup
+	// fails to parse the address, no algorithm is asked for, and a device
+	// showing another key type than the listed one reads as a mismatch.
+	if err := cb(addr, &net.TCPAddr{}, pk); errors.As(err, &ke) {
 		for _, k := range ke.Want {
 			switch t := k.Key.Type(); t {
 			case xssh.KeyAlgoRSA:
