@@ -3,6 +3,7 @@ package ssh_test
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,7 +77,7 @@ func TestHarnessPlaintextCheckDiscriminates(t *testing.T) {
 	plain := runHarness(t, s.Target("profile="+writeProfile(t, deviceRoot(t, false), nil)), atRest)
 	sc := scenario(t, plain, fieldScenario)
 	assert.Equal(t, evidence.ScenarioFailed, sc.Status)
-	assert.Contains(t, sc.Reason, "lies in the clear in var/lib/pump/records/P-1001.json")
+	assert.Contains(t, sc.Reason, `test data lies in the clear (2 of 2 values): "Ada Testpatient" in "var/lib/pump/records/P-1001.json" (plain); "MRN-77123456" in "var/lib/pump/records/P-1001.json" (plain)`)
 	assert.Equal(t, evidence.NotSatisfied, control1(t, plain, atRest).Outcome)
 
 	sealed := runHarness(t, s.Target("profile="+writeProfile(t, deviceRoot(t, true), nil)), atRest)
@@ -96,6 +97,56 @@ func TestHarnessPlaintextCheckDiscriminates(t *testing.T) {
 	// not-applicable, not passed.
 	none := runHarness(t, s.Target("profile="+writeProfile(t, deviceRoot(t, false), map[string]any{"test_data": []string{}})), atRest)
 	assert.Equal(t, evidence.ScenarioNotApplicable, scenario(t, none, fieldScenario).Status)
+}
+
+// An empty data path (the profile names a directory with no files, or no
+// data paths at all) is nothing searched: not applicable with the reason,
+// never a pass.
+func TestHarnessEmptyDataPathIsNotAPass(t *testing.T) {
+	s := sshdtest.Start(t)
+	const atRest = "HIPAA-164.312-a-2-iv"
+	root := deviceRoot(t, false)
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "var/lib/empty"), 0o755))
+	for name, extra := range map[string]map[string]any{
+		"empty directory": {"data": []string{"var/lib/empty"}},
+		"no data paths":   {"data": []string{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := runHarness(t, s.Target("profile="+writeProfile(t, root, extra)), atRest)
+			sc := scenario(t, res, fieldScenario)
+			assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, sc.Reason)
+			assert.Contains(t, sc.Reason, "raw storage")
+			assert.NotEqual(t, evidence.Satisfied, control1(t, res, atRest).Outcome)
+		})
+	}
+}
+
+// Test data written the way clinical software writes it (a DICOM person
+// name, UTF-16LE in a cache, upper case in a log) is found, and every
+// value and every file is named.
+func TestHarnessFindsClinicalEncodingsInEveryFile(t *testing.T) {
+	s := sshdtest.Start(t)
+	root := deviceRoot(t, true) // the record store itself is sealed
+	le := func(s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r), 0)
+		}
+		return b
+	}
+	for name, data := range map[string][]byte{
+		"var/lib/pump/dicom/1.2.3.dcm": []byte("DICM\x10\x00\x10\x00PN\x10\x00Testpatient^Ada "),
+		"var/lib/pump/cache.bin":       le("MRN-77123456"),
+		"var/lib/pump/events.txt":      []byte("ADMIT ADA TESTPATIENT"),
+	} {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, name), data, 0o644))
+	}
+	res := runHarness(t, s.Target("profile="+writeProfile(t, root, nil)), "HIPAA-164.312-a-2-iv")
+	sc := scenario(t, res, fieldScenario)
+	require.Equal(t, evidence.ScenarioFailed, sc.Status, sc.Reason)
+	assert.Contains(t, sc.Reason, `"Ada Testpatient" in "var/lib/pump/dicom/1.2.3.dcm" (DICOM/HL7 person name), "var/lib/pump/events.txt" (plain)`)
+	assert.Contains(t, sc.Reason, `"MRN-77123456" in "var/lib/pump/cache.bin" (plain, UTF-16LE)`)
 }
 
 // Across the whole catalogue, an SSH device whose capabilities are storage,

@@ -442,7 +442,9 @@ func (d *Device) inData(name string) (string, error) {
 // profile's data paths, relative to the root.
 func (d *Device) ListStored(ctx context.Context) ([]string, error) {
 	if len(d.profile.Data) == 0 {
-		return nil, nil
+		// No data paths is no storage to search: not applicable, never
+		// an empty (and so clean-looking) dump.
+		return nil, &device.UnsupportedError{Capability: "raw storage (no data paths in the ssh profile)"}
 	}
 	args := make([]string, len(d.profile.Data))
 	for i, p := range d.profile.Data {
