@@ -118,8 +118,8 @@ type options struct {
 // not ask for the known key type is then shown the RSA key.
 func WithRSAHostKey() Option { return func(o *options) { o.rsa = true } }
 
-// InNamespace runs sshd inside the lab namespace ns, on 127.0.0.1:port of
-// that namespace (port 22 exercises the paths where OpenSSH leaves the
+// InNamespace runs sshd inside the lab namespace ns, on 0.0.0.0:port of
+// that namespace, reached at 127.0.0.1:port (port 22 exercises the paths where OpenSSH leaves the
 // port out of known_hosts). Connections must be made from inside the
 // namespace (lab.In).
 func InNamespace(lab *netlab.Lab, ns string, port int) Option {
@@ -188,8 +188,12 @@ func Start(t testing.TB, opts ...Option) *Server {
 		} else {
 			s.Port = freePort(t)
 		}
+		listen := "127.0.0.1"
+		if o.lab != nil {
+			listen = "0.0.0.0" // the namespace is the test's own: listen as a device does
+		}
 		conf := fmt.Sprintf(`Port %d
-ListenAddress 127.0.0.1
+ListenAddress %s
 %sAuthorizedKeysFile %s/authorized_keys
 PasswordAuthentication no
 KbdInteractiveAuthentication no
@@ -199,7 +203,7 @@ UsePAM no
 StrictModes no
 PidFile %s/sshd.pid
 SetEnv HOME=%s
-%s`, s.Port, hostKeys, dir, dir, dir, o.extra)
+%s`, s.Port, listen, hostKeys, dir, dir, dir, o.extra)
 		cfg := filepath.Join(dir, "sshd_config")
 		s.Config = cfg
 		if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {

@@ -423,13 +423,18 @@ func (d *Device) Identify(ctx context.Context) (device.Identity, error) {
 	return id, nil
 }
 
-// inData reports whether name lies within one of the profile's data paths.
-func (d *Device) inData(name string) (string, error) {
+// stored are the paths raw storage covers: the data paths and the log
+// files (logs lie on the same flash; an attacker with the chip reads them
+// too, so the at-rest scan searches them).
+func (d *Device) stored() []string { return slices.Concat(d.profile.Data, d.profile.Logs) }
+
+// inData reports whether name lies within one of paths.
+func (d *Device) inData(name string, paths []string) (string, error) {
 	c, err := relPath(name)
 	if err != nil {
 		return "", fmt.Errorf("%w: %q: %v", ErrOutsideProfile, name, err)
 	}
-	for _, p := range d.profile.Data {
+	for _, p := range paths {
 		p = path.Clean(p)
 		if c == p || strings.HasPrefix(c, p+"/") {
 			return c, nil
@@ -439,15 +444,16 @@ func (d *Device) inData(name string) (string, error) {
 }
 
 // ListStored implements device.RawStorage: every regular file below the
-// profile's data paths, relative to the root.
+// profile's data paths and its log files, relative to the root.
 func (d *Device) ListStored(ctx context.Context) ([]string, error) {
-	if len(d.profile.Data) == 0 {
+	paths := d.stored()
+	if len(paths) == 0 {
 		// No data paths is no storage to search: not applicable, never
 		// an empty (and so clean-looking) dump.
-		return nil, &device.UnsupportedError{Capability: "raw storage (no data paths in the ssh profile)"}
+		return nil, &device.UnsupportedError{Capability: "raw storage (no data or log paths in the ssh profile)"}
 	}
-	args := make([]string, len(d.profile.Data))
-	for i, p := range d.profile.Data {
+	args := make([]string, len(paths))
+	for i, p := range paths {
 		args[i] = shellQuote(d.abs(p))
 	}
 	out, err := d.run(ctx, "list data", "find "+strings.Join(args, " ")+" -type f -print0", nil)
@@ -466,13 +472,18 @@ func (d *Device) ListStored(ctx context.Context) ([]string, error) {
 		}
 		names = append(names, rel)
 	}
+	if !slices.ContainsFunc(names, func(n string) bool { _, err := d.inData(n, d.profile.Data); return err == nil }) {
+		// The data store is empty (or the profile names the wrong
+		// place): the logs alone would make a clean-looking dump.
+		return nil, &device.UnsupportedError{Capability: fmt.Sprintf("raw storage with data in it (no files under the ssh profile's data paths %q)", d.profile.Data)}
+	}
 	slices.Sort(names)
-	return names, nil
+	return slices.Compact(names), nil // a log inside a data path is listed once
 }
 
-// ReadStored implements device.RawStorage.
+// ReadStored implements device.RawStorage: data and log files.
 func (d *Device) ReadStored(ctx context.Context, name string) ([]byte, error) {
-	c, err := d.inData(name)
+	c, err := d.inData(name, d.stored())
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +494,7 @@ func (d *Device) ReadStored(ctx context.Context, name string) ([]byte, error) {
 // storage would: through a temporary file renamed into place, so an
 // interrupted write never leaves a half-written record behind.
 func (d *Device) WriteStored(ctx context.Context, name string, data []byte) error {
-	c, err := d.inData(name)
+	c, err := d.inData(name, d.profile.Data) // logs are read, never written
 	if err != nil {
 		return err
 	}
@@ -543,9 +554,11 @@ func (d *Device) PlantedValues(context.Context) ([]string, error) {
 	return slices.Clone(d.profile.TestData), nil
 }
 
-// ListeningPorts implements device.PortLister with `ss -Htln`.
+// ListeningPorts implements device.PortLister with `ss -Htuln`: TCP
+// listeners and bound UDP sockets, numeric (without -n, ss prints "ssh"
+// for port 22).
 func (d *Device) ListeningPorts(ctx context.Context) ([]device.ListeningPort, error) {
-	out, err := d.run(ctx, "list listening ports", "ss -Htln", nil)
+	out, err := d.run(ctx, "list listening ports", "ss -Htuln", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -556,8 +569,13 @@ func (d *Device) ListeningPorts(ctx context.Context) ([]device.ListeningPort, er
 	return ports, nil
 }
 
-// DocumentedPorts implements device.PortLister from the profile.
+// DocumentedPorts implements device.PortLister from the profile. A
+// profile that documents no ports says nothing about them: unsupported,
+// so the check is not applicable rather than failing every port.
 func (d *Device) DocumentedPorts(context.Context) ([]device.ListeningPort, error) {
+	if len(d.profile.Ports) == 0 {
+		return nil, &device.UnsupportedError{Capability: "documented ports (no documented_ports in the ssh profile)"}
+	}
 	out := make([]device.ListeningPort, 0, len(d.profile.Ports))
 	for _, s := range d.profile.Ports {
 		p, _ := parsePortSpec(s) // validated on load
