@@ -223,6 +223,26 @@ func Weaknesses() []Weakness {
 			Fails:       []string{"FDA-PMC-INTEG-5"},
 		},
 		{
+			Name:        "ssh-password-login",
+			Description: "its service login (SSH) takes passwords, root's included",
+			Fails:       []string{"FDA-PMC-CONFIG-1"},
+		},
+		{
+			Name:        "weak-ssh-crypto",
+			Description: "its SSH server still offers CBC ciphers, HMAC-MD5 and SHA-1 Diffie-Hellman group 1",
+			Fails:       []string{"FDA-PMC-CRYPTO-1"},
+		},
+		{
+			Name:        "empty-password-account",
+			Description: "ships a local \"service\" account with an empty password",
+			Fails:       []string{"FDA-PMC-AUTHN-1"},
+		},
+		{
+			Name:        "world-readable-key",
+			Description: "leaves its device private key readable by every local user",
+			Fails:       []string{"FDA-PMC-CONF-1"},
+		},
+		{
 			Name:        "no-log-forwarding",
 			Description: "accepts a log collector in its configuration but never sends it anything",
 			Fails:       []string{"FDA-PMC-LOG-1"},

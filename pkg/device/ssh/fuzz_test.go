@@ -54,3 +54,49 @@ func FuzzParseOSRelease(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseSSHDConfig(f *testing.F) {
+	f.Add([]byte("PasswordAuthentication no\nInclude /etc/ssh/sshd_config.d/*.conf\nMatch all\n"), []byte("PermitRootLogin=yes\n"))
+	f.Add([]byte("Include a b\n"), []byte("Include c\n"))
+	f.Fuzz(func(t *testing.T, conf, inc []byte) {
+		m, _, err := parseSSHDConfig(conf, func(string) ([]byte, error) { return inc, nil })
+		if err != nil {
+			return
+		}
+		for k := range sshdDefaults {
+			if _, ok := m[k]; !ok {
+				t.Fatalf("default %s missing", k)
+			}
+		}
+		if len(m) > maxSettings+len(sshdDefaults) {
+			t.Fatalf("%d settings", len(m))
+		}
+	})
+}
+
+func FuzzParseSSHDT(f *testing.F) {
+	f.Add([]byte("port 22\npasswordauthentication no\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := parseSSHDT(b)
+		if err == nil && len(m) == 0 {
+			t.Fatal("no settings but no error")
+		}
+	})
+}
+
+func FuzzParseAccounts(f *testing.F) {
+	f.Add([]byte("root:x:0:0:root:/root:/bin/sh\nguest::1:1::/:/bin/sh\n"), []byte("root:!:1::::::\n"))
+	f.Fuzz(func(t *testing.T, passwd, shadow []byte) {
+		accts, err := parseAccounts(passwd, shadow)
+		if err != nil {
+			return
+		}
+		for _, a := range accts {
+			switch a.Password {
+			case "empty", "locked", "set":
+			default:
+				t.Fatalf("state %q", a.Password)
+			}
+		}
+	})
+}

@@ -40,6 +40,12 @@ type Profile struct {
 	TestData []string `json:"test_data"`
 	// CommandTimeout bounds each remote command (Go duration; default 10s).
 	CommandTimeout string `json:"command_timeout"`
+	// SSHDConfig is the OpenSSH server configuration file (default
+	// etc/ssh/sshd_config), read by the host checks.
+	SSHDConfig string `json:"sshd_config,omitempty"`
+	// KeyPaths are the directories searched for private keys anyone may
+	// read (default etc/ssh, etc/ssl/private, root/.ssh, home).
+	KeyPaths []string `json:"key_paths,omitempty"`
 }
 
 // IdentitySources names the source of each identity field.
@@ -132,6 +138,16 @@ func (p *Profile) validate() error {
 	}
 	for _, s := range p.Logs {
 		if err := check("log path", s); err != nil {
+			return err
+		}
+	}
+	for _, s := range p.KeyPaths {
+		if err := check("key path", s); err != nil {
+			return err
+		}
+	}
+	if p.SSHDConfig != "" {
+		if err := check("sshd_config", p.SSHDConfig); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,27 @@
+Feature: The device's operating system is configured securely
+  An embedded-Linux device is only as safe as the system under its
+  application: a remote login that takes passwords, an account without
+  one, or a private key every user can read undoes the protections above
+  it. The checks read the configuration the device itself runs with
+  (`sshd -T`, /etc/passwd and /etc/shadow, file modes); a fact the target
+  cannot show makes its scenario not applicable.
+
+  @FDA-PMC-CONFIG-1
+  Scenario: Remote login takes no passwords and no root password
+    Given the device's host configuration
+    Then its SSH server accepts no password logins and no root login with a password
+
+  @FDA-PMC-CRYPTO-1
+  Scenario: Remote login offers no weak ciphers, MACs or key exchanges
+    Given the device's host configuration
+    Then its SSH server offers no weak cipher, MAC or key exchange
+
+  @FDA-PMC-AUTHN-1
+  Scenario: No local account has an empty password
+    Given the device's host configuration
+    Then no local account has an empty password
+
+  @FDA-PMC-CONF-1
+  Scenario: No private key on the device is readable by every user
+    Given the device's host configuration
+    Then no private key file is readable by every user

@@ -1,0 +1,48 @@
+package device
+
+import "context"
+
+// HostFacts are what a device's operating system says about its own
+// security configuration: the settings of its remote-login server, its
+// local accounts, its private key files. A driver fills what it could
+// observe; every fact it could not observe is named in Unobserved with the
+// reason, so checks on it are not applicable rather than passed.
+type HostFacts struct {
+	// SSHD holds the OpenSSH server's effective settings, keys lower case
+	// as `sshd -T` prints them ("passwordauthentication": "no"; list
+	// settings comma-separated). Nil when not observed.
+	SSHD map[string]string `json:"sshd,omitempty"`
+	// SSHDSource says where SSHD came from: "sshd -T" or the config file
+	// parsed (then defaults are OpenSSH's for unset keys).
+	SSHDSource string `json:"sshd_source,omitempty"`
+	// Accounts are the local accounts and the state of their passwords.
+	// Nil when not observed.
+	Accounts []HostAccount `json:"accounts,omitempty"`
+	// ExposedKeys are private key files that users other than their owner
+	// (and group) can read. Nil (not observed) differs from empty (none).
+	ExposedKeys []string `json:"exposed_keys"`
+	// Unobserved maps a fact ("sshd", "accounts", "exposed_keys") to why
+	// it could not be read.
+	Unobserved map[string]string `json:"unobserved,omitempty"`
+}
+
+// HostAccount is one local account.
+type HostAccount struct {
+	Name string `json:"name"`
+	// Password is "set", "locked" (no password login: "!", "*") or
+	// "empty" (anyone may log in without one).
+	Password string `json:"password"`
+}
+
+// Fact names for HostFacts.Unobserved.
+const (
+	FactSSHD        = "sshd"
+	FactAccounts    = "accounts"
+	FactExposedKeys = "exposed_keys"
+)
+
+// HostConfig is a device whose operating-system configuration checks can
+// read (an embedded-Linux device over SSH; a simulator's model of one).
+type HostConfig interface {
+	HostFacts(ctx context.Context) (HostFacts, error)
+}

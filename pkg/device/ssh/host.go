@@ -1,0 +1,157 @@
+package ssh
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/wardsec/ward/pkg/device"
+)
+
+// Defaults of the profile's host-check paths (relative to the root).
+var (
+	defaultSSHDConfig = "etc/ssh/sshd_config"
+	defaultKeyPaths   = []string{"etc/ssh", "etc/ssl/private", "root/.ssh", "home"}
+)
+
+// maxIncludes bounds the sshd_config Include files read for one check.
+const maxIncludes = 32
+
+// HostFacts implements device.HostConfig: the OpenSSH server's settings
+// (`sshd -T` when the root is "/", else the config file and its Includes),
+// the accounts of /etc/passwd and /etc/shadow, and world-readable private
+// keys below the profile's key paths. A fact that cannot be read (no
+// sshd, a login that may not read /etc/shadow) is named in Unobserved with
+// the reason; only a broken connection is an error.
+func (d *Device) HostFacts(ctx context.Context) (device.HostFacts, error) {
+	f := device.HostFacts{Unobserved: map[string]string{}}
+	fatal := func(err error) bool { return errors.Is(err, ErrTimeout) || errors.Is(err, context.Canceled) }
+
+	if err := d.sshdFacts(ctx, &f); err != nil {
+		if fatal(err) {
+			return f, err
+		}
+		f.Unobserved[device.FactSSHD] = err.Error()
+	}
+
+	passwd, err := d.readFile(ctx, "etc/passwd")
+	var shadow []byte
+	if err == nil {
+		shadow, err = d.readFile(ctx, "etc/shadow")
+	}
+	if err == nil {
+		f.Accounts, err = parseAccounts(passwd, shadow)
+	}
+	if err != nil {
+		if fatal(err) {
+			return f, err
+		}
+		f.Unobserved[device.FactAccounts] = err.Error()
+	}
+
+	keys, err := d.exposedKeys(ctx)
+	if err != nil {
+		if fatal(err) {
+			return f, err
+		}
+		f.Unobserved[device.FactExposedKeys] = err.Error()
+	} else {
+		f.ExposedKeys = keys
+	}
+	return f, nil
+}
+
+func (d *Device) sshdFacts(ctx context.Context, f *device.HostFacts) error {
+	conf := d.profile.SSHDConfig
+	if conf == "" {
+		conf = defaultSSHDConfig
+	}
+	if d.profile.Root == "/" {
+		// The server's own view, Match defaults and Includes resolved.
+		out, err := d.run(ctx, "sshd -T", "PATH=$PATH:/usr/sbin:/sbin sshd -T -f "+shellQuote(d.abs(conf)), nil)
+		if err == nil {
+			if f.SSHD, err = parseSSHDT(out); err == nil {
+				f.SSHDSource = "sshd -T"
+				return nil
+			}
+		}
+		if errors.Is(err, ErrTimeout) {
+			return err
+		}
+	}
+	text, err := d.readFile(ctx, conf)
+	if err != nil {
+		return err
+	}
+	n := 0
+	include := func(pattern string) ([]byte, error) {
+		if !path.IsAbs(pattern) {
+			pattern = path.Join("etc/ssh", pattern) // sshd_config(5): relative to /etc/ssh
+		}
+		n++
+		if n > maxIncludes {
+			return nil, errors.New("sshd_config: more than 32 Include directives")
+		}
+		// The glob is expanded by the device's shell below the root; a
+		// pattern matching nothing stays literal and is skipped.
+		glob := shellQuote(d.abs(strings.TrimPrefix(pattern, "/")))
+		glob = strings.ReplaceAll(strings.ReplaceAll(glob, "*", "'*'"), "?", "'?'")
+		return d.run(ctx, "read sshd_config Include", "for f in "+glob+"; do [ -f \"$f\" ] && cat -- \"$f\"; done; true", nil)
+	}
+	settings, matched, err := parseSSHDConfig(text, include)
+	if err != nil {
+		return err
+	}
+	f.SSHD = settings
+	f.SSHDSource = conf
+	if matched {
+		f.SSHDSource += " (settings inside Match blocks not read)"
+	}
+	return nil
+}
+
+// exposedKeys lists regular files below the key paths that anyone may
+// read and that hold a PEM or OpenSSH private key.
+func (d *Device) exposedKeys(ctx context.Context) ([]string, error) {
+	paths := d.profile.KeyPaths
+	if len(paths) == 0 {
+		paths = defaultKeyPaths
+	}
+	args := make([]string, len(paths))
+	for i, p := range paths {
+		args[i] = shellQuote(d.abs(p))
+	}
+	// Missing directories are normal (no /home on a pump); grep -l names
+	// only files holding a key header, -Z separates names with NUL.
+	// The first line counts the key paths that exist: searching none of
+	// them is no observation.
+	list := strings.Join(args, " ")
+	cmd := "n=0; for p in " + list + "; do [ -e \"$p\" ] && n=$((n+1)); done; echo $n; " +
+		"find " + list + " -xdev -type f -perm -0004 -size -1024k -exec grep -lZ -e 'PRIVATE KEY-----' {} + 2>/dev/null; true"
+	out, err := d.run(ctx, "find readable private keys", cmd, nil)
+	if err != nil {
+		return nil, err
+	}
+	count, rest, _ := strings.Cut(string(out), "\n")
+	if n, err := strconv.Atoi(strings.TrimSpace(count)); err != nil {
+		return nil, fmt.Errorf("%w: key search: %q is not a count", ErrParse, firstN(count, 20))
+	} else if n == 0 {
+		return nil, fmt.Errorf("none of the key paths %q exists on the device", paths)
+	}
+	prefix := strings.TrimSuffix(d.profile.Root, "/") + "/"
+	keys := []string{}
+	for name := range strings.SplitSeq(rest, "\x00") {
+		if name == "" {
+			continue
+		}
+		keys = append(keys, strings.TrimPrefix(name, prefix))
+	}
+	slices.Sort(keys)
+	return keys, nil
+}
+
+var _ device.HostConfig = (*Device)(nil)

@@ -1,0 +1,159 @@
+package ssh_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wardsec/ward/internal/sshdtest"
+	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/evidence"
+)
+
+// hostRoot adds an operating system's configuration to a device root:
+// secure, or with every host weakness the checks look for.
+func hostRoot(t *testing.T, root string, insecure bool) {
+	t.Helper()
+	sshd := "Include /etc/ssh/sshd_config.d/*.conf\nPasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n" +
+		"Ciphers aes256-gcm@openssh.com,aes256-ctr\nMACs hmac-sha2-256-etm@openssh.com\nKexAlgorithms ecdh-sha2-nistp256\nHostKeyAlgorithms ssh-ed25519\n"
+	dropIn := "# nothing\n"
+	shadow := "root:!:19000::::::\nsvc:$6$salt$hash:19000::::::\n"
+	keyMode := os.FileMode(0o600)
+	if insecure {
+		// A vendor drop-in, read first, turns passwords back on: only a
+		// checker that follows Include sees it.
+		dropIn = "PasswordAuthentication yes\nPermitRootLogin yes\nCiphers aes128-cbc,aes256-ctr\nMACs hmac-md5\n"
+		shadow = "root:!:19000::::::\nsvc::19000::::::\n"
+		keyMode = 0o644
+	}
+	files := map[string]struct {
+		data string
+		mode os.FileMode
+	}{
+		"etc/ssh/sshd_config":                  {sshd, 0o644},
+		"etc/ssh/sshd_config.d/50-vendor.conf": {dropIn, 0o644},
+		"etc/passwd":                           {"root:x:0:0:root:/root:/bin/sh\nsvc:x:100:100::/home/svc:/bin/sh\n", 0o644},
+		"etc/shadow":                           {shadow, 0o640},
+		"etc/ssh/ssh_host_ed25519_key":         {"-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n", keyMode},
+		"etc/ssh/ssh_host_ed25519_key.pub":     {"ssh-ed25519 AAAA host\n", 0o644},
+	}
+	for name, f := range files {
+		p := filepath.Join(root, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(f.data), f.mode))
+		require.NoError(t, os.Chmod(p, f.mode))
+	}
+}
+
+func TestHostFactsFromFiles(t *testing.T) {
+	s := sshdtest.Start(t)
+	for _, insecure := range []bool{false, true} {
+		root := deviceRoot(t, true)
+		hostRoot(t, root, insecure)
+		d, err := open(t, s.Target("profile="+writeProfile(t, root, nil)))
+		require.NoError(t, err)
+		f, err := d.HostFacts(context.Background())
+		require.NoError(t, err)
+		assert.Empty(t, f.Unobserved)
+		assert.Equal(t, "etc/ssh/sshd_config", f.SSHDSource)
+		if !insecure {
+			assert.Equal(t, "no", f.SSHD["passwordauthentication"])
+			assert.Equal(t, []device.HostAccount{{Name: "root", Password: "locked"}, {Name: "svc", Password: "set"}}, f.Accounts)
+			assert.Equal(t, []string{}, f.ExposedKeys)
+			continue
+		}
+		assert.Equal(t, "yes", f.SSHD["passwordauthentication"], "the Include is read where it stands")
+		assert.Equal(t, "aes128-cbc,aes256-ctr", f.SSHD["ciphers"])
+		assert.Equal(t, "empty", f.Accounts[1].Password)
+		assert.Equal(t, []string{"etc/ssh/ssh_host_ed25519_key"}, f.ExposedKeys, "the public key is no finding")
+	}
+}
+
+// Key paths that do not exist are no search: the fact is unobserved (its
+// scenario not applicable), never an empty "no key found".
+func TestHostFactsNoKeyPaths(t *testing.T) {
+	s := sshdtest.Start(t)
+	root := deviceRoot(t, true)
+	d, err := open(t, s.Target("profile="+writeProfile(t, root, map[string]any{"key_paths": []string{"no/such/dir"}})))
+	require.NoError(t, err)
+	f, err := d.HostFacts(context.Background())
+	require.NoError(t, err)
+	assert.Nil(t, f.ExposedKeys)
+	assert.Contains(t, f.Unobserved[device.FactExposedKeys], "no/such/dir")
+	assert.Contains(t, f.Unobserved[device.FactSSHD], "sshd_config", "no sshd configuration in this root")
+	assert.Contains(t, f.Unobserved[device.FactAccounts], "etc/passwd")
+}
+
+// On a device whose root is "/", the server's own view (`sshd -T`) is
+// read: here the test sshd's configuration.
+func TestHostFactsFromSSHDT(t *testing.T) {
+	s := sshdtest.Start(t)
+	rel := strings.TrimPrefix(s.Config, "/")
+	d, err := open(t, s.Target("profile="+writeProfile(t, "/", map[string]any{
+		"sshd_config": rel, "key_paths": []string{strings.TrimPrefix(s.Dir, "/")},
+		"data": []string{strings.TrimPrefix(s.Dir, "/")}, "logs": []string{}, "identity": map[string]any{},
+	})))
+	require.NoError(t, err)
+	f, err := d.HostFacts(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "sshd -T", f.SSHDSource)
+	assert.Equal(t, "no", f.SSHD["passwordauthentication"])
+	assert.Contains(t, []string{"prohibit-password", "without-password"}, f.SSHD["permitrootlogin"]) // sshd -T prints the old alias
+	assert.NotEmpty(t, f.SSHD["ciphers"], "sshd -T prints every setting, defaults included")
+	assert.Equal(t, []string{}, f.ExposedKeys, "the test's keys are 0600")
+}
+
+var hostScenarios = map[string]string{
+	"FDA-PMC-CONFIG-1": "Remote login takes no passwords and no root password",
+	"FDA-PMC-CRYPTO-1": "Remote login offers no weak ciphers, MACs or key exchanges",
+	"FDA-PMC-AUTHN-1":  "No local account has an empty password",
+	"FDA-PMC-CONF-1":   "No private key on the device is readable by every user",
+}
+
+// Each host check passes on a securely configured system and fails, with
+// what it found, on one configured as many devices ship.
+func TestHarnessHostChecksDiscriminate(t *testing.T) {
+	s := sshdtest.Start(t)
+	ids := []string{"FDA-PMC-CONFIG-1", "FDA-PMC-CRYPTO-1", "FDA-PMC-AUTHN-1", "FDA-PMC-CONF-1"}
+	run := func(insecure bool) evidence.Target {
+		root := deviceRoot(t, true)
+		hostRoot(t, root, insecure)
+		return runHarness(t, s.Target("profile="+writeProfile(t, root, nil)), ids...)
+	}
+	good := run(false)
+	for _, name := range hostScenarios {
+		sc := scenario(t, good, name)
+		assert.Equal(t, evidence.ScenarioPassed, sc.Status, "%s: %s", name, sc.Reason)
+	}
+	bad := run(true)
+	for id, want := range map[string]string{
+		"FDA-PMC-CONFIG-1": `passwordauthentication yes, permitrootlogin yes`,
+		"FDA-PMC-CRYPTO-1": `ciphers aes128-cbc, macs hmac-md5`,
+		"FDA-PMC-AUTHN-1":  `"svc"`,
+		"FDA-PMC-CONF-1":   `"etc/ssh/ssh_host_ed25519_key"`,
+	} {
+		sc := scenario(t, bad, hostScenarios[id])
+		assert.Equal(t, evidence.ScenarioFailed, sc.Status, id)
+		assert.Contains(t, sc.Reason, want, id)
+		assert.Equal(t, evidence.NotSatisfied, control1(t, bad, id).Outcome, id)
+	}
+}
+
+// A login that may not read /etc/shadow cannot judge passwords: that
+// scenario is not applicable with the reason, the others still run.
+func TestHarnessHostCheckUnreadableShadow(t *testing.T) {
+	s := sshdtest.Start(t)
+	root := deviceRoot(t, true)
+	hostRoot(t, root, false)
+	require.NoError(t, os.Remove(filepath.Join(root, "etc/shadow")))
+	res := runHarness(t, s.Target("profile="+writeProfile(t, root, nil)), "FDA-PMC-AUTHN-1", "FDA-PMC-CONF-1")
+	sc := scenario(t, res, hostScenarios["FDA-PMC-AUTHN-1"])
+	assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, sc.Reason)
+	assert.Contains(t, sc.Reason, "etc/shadow")
+	assert.Equal(t, evidence.ScenarioPassed, scenario(t, res, hostScenarios["FDA-PMC-CONF-1"]).Status)
+}
