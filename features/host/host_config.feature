@@ -25,3 +25,8 @@ Feature: The device's operating system is configured securely
   Scenario: No private key on the device is readable by every user
     Given the device's host configuration
     Then no private key file is readable by every user
+
+  @524B-b-2
+  Scenario: No installed package is affected by a known advisory
+    Given the device's host configuration
+    Then no installed package is affected by an advisory supplied for it

@@ -1,6 +1,10 @@
 package device
 
-import "context"
+import (
+	"context"
+
+	"github.com/wardsec/ward/pkg/osv"
+)
 
 // HostFacts are what a device's operating system says about its own
 // security configuration: the settings of its remote-login server, its
@@ -21,6 +25,16 @@ type HostFacts struct {
 	// ExposedKeys are private key files that users other than their owner
 	// (and group) can read. Nil (not observed) differs from empty (none).
 	ExposedKeys []string `json:"exposed_keys"`
+	// Packages are the installed packages from the device's package
+	// database; nil when not observed.
+	Packages []HostPackage `json:"packages,omitempty"`
+	// PackageManager is whose version ordering Packages follow: "dpkg",
+	// "opkg" (ordered as dpkg) or "rpm".
+	PackageManager string `json:"package_manager,omitempty"`
+	// Advisories are the security advisories (OSV) the packages are
+	// judged against: the user's advisory file, never fetched from a
+	// network. Nil when none were supplied.
+	Advisories []osv.Advisory `json:"advisories,omitempty"`
 	// Unobserved maps a fact ("sshd", "accounts", "exposed_keys") to why
 	// it could not be read.
 	Unobserved map[string]string `json:"unobserved,omitempty"`
@@ -34,11 +48,19 @@ type HostAccount struct {
 	Password string `json:"password"`
 }
 
+// HostPackage is one installed package.
+type HostPackage struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
 // Fact names for HostFacts.Unobserved.
 const (
 	FactSSHD        = "sshd"
 	FactAccounts    = "accounts"
 	FactExposedKeys = "exposed_keys"
+	FactPackages    = "packages"
+	FactAdvisories  = "advisories"
 )
 
 // HostConfig is a device whose operating-system configuration checks can

@@ -12,6 +12,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/osv"
 )
 
 // Host configuration checks on a device's operating system (embedded
@@ -23,6 +24,7 @@ func registerHostSteps(sc *godog.ScenarioContext) {
 	step(sc, `^its SSH server offers no weak cipher, MAC or key exchange$`, stepSSHDNoWeakCrypto)
 	step(sc, `^no local account has an empty password$`, stepNoEmptyPasswords)
 	step(sc, `^no private key file is readable by every user$`, stepNoExposedKeys)
+	step(sc, `^no installed package is affected by an advisory supplied for it$`, stepNoAdvisoryApplies)
 }
 
 type hostKey struct{}
@@ -65,6 +67,10 @@ func hostFact(ctx context.Context, fact string) (*device.HostFacts, error) {
 		have = f.Accounts != nil
 	case device.FactExposedKeys:
 		have = f.ExposedKeys != nil
+	case device.FactPackages:
+		have = f.Packages != nil
+	case device.FactAdvisories:
+		have = f.Advisories != nil
 	}
 	if !have {
 		return nil, skip(w, &device.UnsupportedError{Capability: fmt.Sprintf("host fact %q (not reported)", fact)})
@@ -209,4 +215,47 @@ func joinBounded(items []string) string {
 		return strings.Join(items[:maxNamed], ", ") + fmt.Sprintf(" and %d more", len(items)-maxNamed)
 	}
 	return strings.Join(items, ", ")
+}
+
+func stepNoAdvisoryApplies(ctx context.Context) error {
+	w := worldFrom(ctx)
+	if _, err := hostFact(ctx, device.FactAdvisories); err != nil {
+		return err
+	}
+	f, err := hostFact(ctx, device.FactPackages)
+	if err != nil {
+		return err
+	}
+	scheme := osv.Dpkg // opkg orders versions as dpkg does
+	if f.PackageManager == "rpm" {
+		scheme = osv.RPM
+	}
+	// Advisories for another ecosystem say nothing about this device: if
+	// none is for its package manager, nothing was checked.
+	relevant := 0
+	for _, a := range f.Advisories {
+		if slices.ContainsFunc(a.Affected, func(af osv.Affected) bool { return scheme.Matches(af.Package.Ecosystem) }) {
+			relevant++
+		}
+	}
+	if relevant == 0 {
+		return skip(w, &device.UnsupportedError{Capability: fmt.Sprintf("advisories for a %s system (none of the %d supplied is for its ecosystem)", f.PackageManager, len(f.Advisories))})
+	}
+	var hits []string
+	for _, p := range f.Packages {
+		for _, a := range f.Advisories {
+			if ok, fixed := a.Affects(scheme, p.Name, p.Version); ok {
+				h := fmt.Sprintf("%s: %s %s", firstWords(a.ID), firstWords(p.Name), firstWords(p.Version))
+				if fixed != "" {
+					h += " (fixed in " + firstWords(fixed) + ")"
+				}
+				hits = append(hits, h)
+			}
+		}
+	}
+	w.observe("%d installed packages (%s) against %d advisories (%d for this ecosystem)", len(f.Packages), f.PackageManager, len(f.Advisories), relevant)
+	if len(hits) > 0 {
+		return fmt.Errorf("installed packages affected by known advisories: %s", joinBounded(hits))
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/osv"
 )
 
 // HostFacts implements device.HostConfig with the pump's model of its own
@@ -30,7 +31,18 @@ func (p *Pump) HostFacts(context.Context) (device.HostFacts, error) {
 			{Name: "pumpsvc", Password: "set"},
 			{Name: "nobody", Password: "locked"},
 		},
-		ExposedKeys: []string{},
+		ExposedKeys:    []string{},
+		PackageManager: "opkg",
+		Packages: []device.HostPackage{
+			{Name: "busybox", Version: "1.36.1-r2"},
+			{Name: "openssl", Version: "3.0.13-r0"},
+			{Name: "pumpd", Version: "4.2.1-r0"},
+		},
+		Advisories: simAdvisories(),
+	}
+	if p.weak["unpatched"] {
+		// The OS image lags as the application does.
+		f.Packages[1].Version = "3.0.11-r0"
 	}
 	if p.weak["ssh-password-login"] {
 		f.SSHD["passwordauthentication"] = "yes"
@@ -48,6 +60,18 @@ func (p *Pump) HostFacts(context.Context) (device.HostFacts, error) {
 		f.ExposedKeys = append(f.ExposedKeys, "etc/ssl/private/device.key")
 	}
 	return f, nil
+}
+
+// simAdvisories is the maker's advisory feed for the pump's OS image, in
+// OSV form, as a device maker would hand it to a hospital.
+func simAdvisories() []osv.Advisory {
+	return []osv.Advisory{{
+		ID: "SIM-OSV-2024-0001", Summary: "openssl: denial of service in certificate parsing",
+		Affected: []osv.Affected{{
+			Package: osv.Package{Ecosystem: "OpenWrt", Name: "openssl"},
+			Ranges:  []osv.Range{{Type: "ECOSYSTEM", Events: []osv.Event{{Introduced: "0"}, {Fixed: "3.0.13-r0"}}}},
+		}},
+	}}
 }
 
 var _ device.HostConfig = (*Pump)(nil)

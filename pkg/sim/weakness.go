@@ -168,7 +168,7 @@ func Weaknesses() []Weakness {
 		},
 		{
 			Name:        "unpatched",
-			Description: "lacks the critical patch its maker released 90 days ago (the policy window is 30)",
+			Description: "lacks the critical patch its maker released 90 days ago (the policy window is 30), and its OS image keeps an openssl its maker's advisory names",
 			Fails:       []string{"524B-b-2"},
 		},
 		{

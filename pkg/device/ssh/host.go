@@ -53,6 +53,19 @@ func (d *Device) HostFacts(ctx context.Context) (device.HostFacts, error) {
 		f.Unobserved[device.FactAccounts] = err.Error()
 	}
 
+	if f.Packages, f.PackageManager, err = d.packages(ctx); err != nil {
+		if fatal(err) {
+			return f, err
+		}
+		f.Packages = nil
+		f.Unobserved[device.FactPackages] = err.Error()
+	}
+	if d.advisories != nil {
+		f.Advisories = slices.Clone(d.advisories)
+	} else {
+		f.Unobserved[device.FactAdvisories] = "no advisories file in the ssh profile"
+	}
+
 	keys, err := d.exposedKeys(ctx)
 	if err != nil {
 		if fatal(err) {
@@ -152,6 +165,38 @@ func (d *Device) exposedKeys(ctx context.Context) ([]string, error) {
 	}
 	slices.Sort(keys)
 	return keys, nil
+}
+
+// packages reads the package database: dpkg's or opkg's status file below
+// the root (so a mounted image works too), else `rpm -qa`.
+func (d *Device) packages(ctx context.Context) ([]device.HostPackage, string, error) {
+	q := func(rel string) string { return shellQuote(d.abs(rel)) }
+	cmd := "if [ -f " + q("var/lib/dpkg/status") + " ]; then echo dpkg; cat -- " + q("var/lib/dpkg/status") +
+		"; elif [ -f " + q("usr/lib/opkg/status") + " ]; then echo opkg; cat -- " + q("usr/lib/opkg/status") +
+		"; elif [ -f " + q("var/lib/opkg/status") + " ]; then echo opkg; cat -- " + q("var/lib/opkg/status") +
+		"; elif command -v rpm >/dev/null 2>&1; then echo rpm; rpm -qa --root " + shellQuote(d.profile.Root) +
+		" --qf '%{NAME}\\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\\n'; else echo none; fi"
+	out, err := d.run(ctx, "read the package database", cmd, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	kind, rest, _ := strings.Cut(string(out), "\n")
+	var pkgs []device.HostPackage
+	switch kind {
+	case "dpkg", "opkg":
+		pkgs, err = parseStatus([]byte(rest))
+	case "rpm":
+		pkgs, err = parseRPMList([]byte(rest))
+	default:
+		return nil, "", errors.New("no package database (dpkg, opkg or rpm) on the device")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	if len(pkgs) == 0 {
+		return nil, "", fmt.Errorf("the %s package database lists no installed package", kind)
+	}
+	return pkgs, kind, nil
 }
 
 var _ device.HostConfig = (*Device)(nil)

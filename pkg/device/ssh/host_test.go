@@ -23,6 +23,7 @@ func hostRoot(t *testing.T, root string, insecure bool) {
 		"Ciphers aes256-gcm@openssh.com,aes256-ctr\nMACs hmac-sha2-256-etm@openssh.com\nKexAlgorithms ecdh-sha2-nistp256\nHostKeyAlgorithms ssh-ed25519\n"
 	dropIn := "# nothing\n"
 	shadow := "root:!:19000::::::\nsvc:$6$salt$hash:19000::::::\n"
+	openssl := "3.0.13-1~deb12u1"
 	keyMode := os.FileMode(0o600)
 	if insecure {
 		// A vendor drop-in, read first, turns passwords back on: only a
@@ -30,7 +31,11 @@ func hostRoot(t *testing.T, root string, insecure bool) {
 		dropIn = "PasswordAuthentication yes\nPermitRootLogin yes\nCiphers aes128-cbc,aes256-ctr\nMACs hmac-md5\n"
 		shadow = "root:!:19000::::::\nsvc::19000::::::\n"
 		keyMode = 0o644
+		openssl = "3.0.11-1~deb12u2"
 	}
+	status := "Package: busybox\nStatus: install ok installed\nVersion: 1:1.35.0-4+b3\nDescription: tiny\n utilities\n\n" +
+		"Package: openssl\nStatus: install ok installed\nVersion: " + openssl + "\n\n" +
+		"Package: telnetd\nStatus: deinstall ok config-files\nVersion: 0.17-1\n"
 	files := map[string]struct {
 		data string
 		mode os.FileMode
@@ -41,6 +46,7 @@ func hostRoot(t *testing.T, root string, insecure bool) {
 		"etc/shadow":                           {shadow, 0o640},
 		"etc/ssh/ssh_host_ed25519_key":         {"-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\n-----END OPENSSH PRIVATE KEY-----\n", keyMode},
 		"etc/ssh/ssh_host_ed25519_key.pub":     {"ssh-ed25519 AAAA host\n", 0o644},
+		"var/lib/dpkg/status":                  {status, 0o644},
 	}
 	for name, f := range files {
 		p := filepath.Join(root, name)
@@ -50,16 +56,31 @@ func hostRoot(t *testing.T, root string, insecure bool) {
 	}
 }
 
+// advisoryFile writes the user's OSV advisories next to a profile.
+func advisoryFile(t *testing.T) string {
+	t.Helper()
+	f := filepath.Join(t.TempDir(), "advisories.json")
+	require.NoError(t, os.WriteFile(f, []byte(`[
+ {"id":"DSA-5678-1","aliases":["CVE-2024-0727"],"affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},
+   "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.13-1~deb12u1"}]}]}]},
+ {"id":"DSA-1111-1","affected":[{"package":{"ecosystem":"Debian:12","name":"telnetd"},
+   "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"0.17-2"}]}]}]}]`), 0o600))
+	return f
+}
+
 func TestHostFactsFromFiles(t *testing.T) {
 	s := sshdtest.Start(t)
 	for _, insecure := range []bool{false, true} {
 		root := deviceRoot(t, true)
 		hostRoot(t, root, insecure)
-		d, err := open(t, s.Target("profile="+writeProfile(t, root, nil)))
+		d, err := open(t, s.Target("profile="+writeProfile(t, root, map[string]any{"advisories": advisoryFile(t)})))
 		require.NoError(t, err)
 		f, err := d.HostFacts(context.Background())
 		require.NoError(t, err)
 		assert.Empty(t, f.Unobserved)
+		assert.Equal(t, "dpkg", f.PackageManager)
+		assert.Len(t, f.Packages, 2, "a removed package (config-files) is not installed")
+		assert.Len(t, f.Advisories, 2)
 		assert.Equal(t, "etc/ssh/sshd_config", f.SSHDSource)
 		if !insecure {
 			assert.Equal(t, "no", f.SSHD["passwordauthentication"])
@@ -113,17 +134,18 @@ var hostScenarios = map[string]string{
 	"FDA-PMC-CRYPTO-1": "Remote login offers no weak ciphers, MACs or key exchanges",
 	"FDA-PMC-AUTHN-1":  "No local account has an empty password",
 	"FDA-PMC-CONF-1":   "No private key on the device is readable by every user",
+	"524B-b-2":         "No installed package is affected by a known advisory",
 }
 
 // Each host check passes on a securely configured system and fails, with
 // what it found, on one configured as many devices ship.
 func TestHarnessHostChecksDiscriminate(t *testing.T) {
 	s := sshdtest.Start(t)
-	ids := []string{"FDA-PMC-CONFIG-1", "FDA-PMC-CRYPTO-1", "FDA-PMC-AUTHN-1", "FDA-PMC-CONF-1"}
+	ids := []string{"FDA-PMC-CONFIG-1", "FDA-PMC-CRYPTO-1", "FDA-PMC-AUTHN-1", "FDA-PMC-CONF-1", "524B-b-2"}
 	run := func(insecure bool) evidence.Target {
 		root := deviceRoot(t, true)
 		hostRoot(t, root, insecure)
-		return runHarness(t, s.Target("profile="+writeProfile(t, root, nil)), ids...)
+		return runHarness(t, s.Target("profile="+writeProfile(t, root, map[string]any{"advisories": advisoryFile(t)})), ids...)
 	}
 	good := run(false)
 	for _, name := range hostScenarios {
@@ -136,6 +158,7 @@ func TestHarnessHostChecksDiscriminate(t *testing.T) {
 		"FDA-PMC-CRYPTO-1": `ciphers aes128-cbc, macs hmac-md5`,
 		"FDA-PMC-AUTHN-1":  `"svc"`,
 		"FDA-PMC-CONF-1":   `"etc/ssh/ssh_host_ed25519_key"`,
+		"524B-b-2":         `DSA-5678-1: openssl 3.0.11-1~deb12u2 (fixed in 3.0.13-1~deb12u1)`,
 	} {
 		sc := scenario(t, bad, hostScenarios[id])
 		assert.Equal(t, evidence.ScenarioFailed, sc.Status, id)
@@ -156,4 +179,31 @@ func TestHarnessHostCheckUnreadableShadow(t *testing.T) {
 	assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, sc.Reason)
 	assert.Contains(t, sc.Reason, "etc/shadow")
 	assert.Equal(t, evidence.ScenarioPassed, scenario(t, res, hostScenarios["FDA-PMC-CONF-1"]).Status)
+}
+
+// Without an advisory file, or with advisories for another ecosystem only,
+// patch currency from the package database is not applicable: an empty
+// comparison is no pass.
+func TestHarnessAdvisoriesNotApplicable(t *testing.T) {
+	s := sshdtest.Start(t)
+	root := deviceRoot(t, true)
+	hostRoot(t, root, true)
+	res := runHarness(t, s.Target("profile="+writeProfile(t, root, nil)), "524B-b-2")
+	sc := scenario(t, res, hostScenarios["524B-b-2"])
+	assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, sc.Reason)
+	assert.Contains(t, sc.Reason, "no advisories file")
+
+	rpmOnly := filepath.Join(t.TempDir(), "rh.json")
+	require.NoError(t, os.WriteFile(rpmOnly, []byte(`{"id":"RHSA-1","affected":[{"package":{"ecosystem":"Red Hat","name":"openssl"},
+		"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1:3.0.7-27.el9"}]}]}]}`), 0o600))
+	res = runHarness(t, s.Target("profile="+writeProfile(t, root, map[string]any{"advisories": rpmOnly})), "524B-b-2")
+	sc = scenario(t, res, hostScenarios["524B-b-2"])
+	assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, sc.Reason)
+	assert.Contains(t, sc.Reason, "none of the 1 supplied")
+
+	// A broken advisory file is a usage error before anything runs.
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"affected":[]}`), 0o600))
+	_, err := open(t, s.Target("profile="+writeProfile(t, root, map[string]any{"advisories": bad})))
+	require.ErrorIs(t, err, device.ErrBadTarget)
 }

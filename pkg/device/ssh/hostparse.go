@@ -182,3 +182,71 @@ func firstN(s string, n int) string {
 	}
 	return s
 }
+
+// maxPackages bounds a package database listing.
+const maxPackages = 100_000
+
+// parseStatus reads a dpkg or opkg status file (RFC 822 stanzas): the
+// packages whose Status ends in "installed".
+func parseStatus(b []byte) ([]device.HostPackage, error) {
+	var out []device.HostPackage
+	var name, version, status string
+	flush := func() error {
+		if name != "" && version != "" && strings.HasSuffix(status, " installed") {
+			if len(out) >= maxPackages {
+				return fmt.Errorf("%w: package status: more than %d packages", ErrParse, maxPackages)
+			}
+			out = append(out, device.HostPackage{Name: name, Version: version})
+		}
+		name, version, status = "", "", ""
+		return nil
+	}
+	for l := range strings.SplitSeq(string(b), "\n") {
+		l = strings.TrimRight(l, "\r")
+		if l == "" {
+			if err := flush(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if l[0] == ' ' || l[0] == '\t' {
+			continue // a continuation line (Description)
+		}
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		switch k {
+		case "Package":
+			name = v
+		case "Version":
+			version = v
+		case "Status":
+			status = v
+		}
+	}
+	if err := flush(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// parseRPMList reads `rpm -qa --qf '%{NAME}\t%{EPOCHNUM}:%{VERSION}-%{RELEASE}\n'`.
+func parseRPMList(b []byte) ([]device.HostPackage, error) {
+	var out []device.HostPackage
+	for l := range strings.SplitSeq(string(b), "\n") {
+		if l == "" {
+			continue
+		}
+		n, v, ok := strings.Cut(l, "\t")
+		if !ok || n == "" || v == "" {
+			return nil, fmt.Errorf("%w: rpm: line %q is not NAME<TAB>VERSION", ErrParse, firstN(l, 60))
+		}
+		if len(out) >= maxPackages {
+			return nil, fmt.Errorf("%w: rpm: more than %d packages", ErrParse, maxPackages)
+		}
+		out = append(out, device.HostPackage{Name: n, Version: strings.TrimPrefix(v, "0:")})
+	}
+	return out, nil
+}

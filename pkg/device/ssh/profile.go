@@ -46,6 +46,10 @@ type Profile struct {
 	// KeyPaths are the directories searched for private keys anyone may
 	// read (default etc/ssh, etc/ssl/private, root/.ssh, home).
 	KeyPaths []string `json:"key_paths,omitempty"`
+	// Advisories is an OSV advisory file on the machine running Ward (not
+	// the device), relative to the profile's directory unless absolute:
+	// the packages installed on the device are judged against it.
+	Advisories string `json:"advisories,omitempty"`
 }
 
 // IdentitySources names the source of each identity field.
@@ -140,6 +144,9 @@ func (p *Profile) validate() error {
 		if err := check("log path", s); err != nil {
 			return err
 		}
+	}
+	if strings.ContainsRune(p.Advisories, 0) {
+		return fmt.Errorf("%w: advisories path contains NUL", ErrProfile)
 	}
 	for _, s := range p.KeyPaths {
 		if err := check("key path", s); err != nil {

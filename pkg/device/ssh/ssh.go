@@ -8,10 +8,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -21,6 +23,7 @@ import (
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/osv"
 )
 
 // Scheme is the URI scheme of the SSH driver.
@@ -56,10 +59,11 @@ var (
 // device.Device, device.RawStorage, device.AuditSource (when the profile
 // names an audit trail), device.PlantedData and device.PortLister.
 type Device struct {
-	addr    string
-	client  *xssh.Client
-	profile *Profile
-	timeout time.Duration
+	addr       string
+	client     *xssh.Client
+	profile    *Profile
+	advisories []osv.Advisory
+	timeout    time.Duration
 
 	mu     sync.Mutex
 	broken error // set once a command timed out: the connection is gone
@@ -69,6 +73,7 @@ type Device struct {
 type config struct {
 	user, addr, keyFile, knownHosts string
 	profile                         *Profile
+	advisories                      []osv.Advisory
 	timeout                         time.Duration
 }
 
@@ -132,6 +137,18 @@ func parseTarget(u *url.URL) (*config, error) {
 			}
 			if c.profile, err = ParseProfile(b); err != nil {
 				return nil, badTarget("profile %s: %v", v, err)
+			}
+			if f := c.profile.Advisories; f != "" {
+				if !filepath.IsAbs(f) {
+					f = filepath.Join(filepath.Dir(v), f)
+				}
+				b, err := readBounded(f, osv.MaxFileSize)
+				if err != nil {
+					return nil, badTarget("profile %s: advisories: %v", v, err)
+				}
+				if c.advisories, err = osv.Parse(b); err != nil {
+					return nil, badTarget("profile %s: advisories %s: %v", v, f, err)
+				}
 			}
 		case "timeout":
 			d, err := time.ParseDuration(v)
@@ -266,10 +283,11 @@ func dial(ctx context.Context, c *config) (*Device, error) {
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return &Device{
-		addr:    c.addr,
-		client:  xssh.NewClient(cc, chans, reqs),
-		profile: c.profile,
-		timeout: c.timeout,
+		addr:       c.addr,
+		client:     xssh.NewClient(cc, chans, reqs),
+		profile:    c.profile,
+		advisories: c.advisories,
+		timeout:    c.timeout,
 	}, nil
 }
 
@@ -594,3 +612,20 @@ var (
 	_ device.PlantedData = (*Device)(nil)
 	_ device.PortLister  = (*Device)(nil)
 )
+
+// readBounded reads a local input file of at most max bytes.
+func readBounded(name string, max int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", name, max)
+	}
+	return b, nil
+}
