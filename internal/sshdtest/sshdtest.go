@@ -45,6 +45,7 @@ type Server struct {
 	HostKey    xssh.PublicKey // the Ed25519 host key, the one KnownHosts lists
 	RSAHostKey xssh.PublicKey // set with WithRSAHostKey
 	Config     string         // the sshd_config file
+	PID        int            // the listening sshd (its children serve connections)
 	UserKey    string         // private key file
 	KnownHosts string         // known_hosts holding the right host key
 	Log        *SyncBuffer
@@ -217,6 +218,7 @@ SetEnv HOME=%s
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start sshd: %v", err)
 		}
+		s.PID = cmd.Process.Pid
 		exited := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(exited) }()
 		t.Cleanup(func() {
@@ -295,4 +297,42 @@ func Lab(t testing.TB, ns string) *netlab.Lab {
 		t.Fatal(err)
 	}
 	return lab
+}
+
+// DropConnections kills the sshd processes serving this server's
+// connections (children of its listener, found by their parent pid), as
+// a device restarting its SSH service would; the listener stays.
+func (s *Server) DropConnections(t testing.TB) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// "pid (comm) state ppid ...": comm may hold spaces, so parse
+		// after its closing parenthesis.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := bytes.Fields(stat[i+1:])
+		if len(f) < 2 {
+			continue
+		}
+		if ppid, _ := strconv.Atoi(string(f[1])); ppid == s.PID {
+			if p, err := os.FindProcess(pid); err == nil && p.Kill() == nil {
+				n++
+			}
+		}
+	}
+	return n
 }

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	xssh "golang.org/x/crypto/ssh"
@@ -60,13 +61,16 @@ var (
 // names an audit trail), device.PlantedData and device.PortLister.
 type Device struct {
 	addr       string
-	client     *xssh.Client
+	conn       *conn
 	profile    *Profile
 	advisories []osv.Advisory
 	timeout    time.Duration
 
 	mu     sync.Mutex
 	broken error // set once a command timed out: the connection is gone
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // config is what Open gathers from a target URI.
@@ -77,7 +81,8 @@ type config struct {
 	timeout                         time.Duration
 }
 
-// Open is the device.Opener for ssh:// targets:
+// Open is the device.Opener for ssh:// targets, on a connection of the
+// handle's own (Driver shares one per device):
 //
 //	ssh://user@host:port?key=FILE&known_hosts=FILE[&profile=FILE][&timeout=10s]
 //
@@ -90,9 +95,6 @@ func Open(ctx context.Context, u *url.URL) (device.Device, error) {
 	}
 	return dial(ctx, c)
 }
-
-// Register adds the ssh driver to r.
-func Register(r *device.Registry) error { return r.Register(Scheme, Open) }
 
 func badTarget(format string, args ...any) error {
 	return fmt.Errorf("%w: ssh: %s", device.ErrBadTarget, fmt.Sprintf(format, args...))
@@ -228,7 +230,23 @@ func hostKeyCallback(file, addr string) (xssh.HostKeyCallback, []string, error) 
 	return check, slices.Compact(algos), nil
 }
 
+// dial opens a device handle on a connection of its own.
 func dial(ctx context.Context, c *config) (*Device, error) {
+	cn := &conn{cfg: c, refs: 1, sessions: make(chan struct{}, maxSessions)}
+	client, err := connect(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	cn.client = client
+	return newDevice(c, cn), nil
+}
+
+func newDevice(c *config, cn *conn) *Device {
+	return &Device{addr: c.addr, conn: cn, profile: c.profile, advisories: c.advisories, timeout: c.timeout}
+}
+
+// connect dials the device, checks its host key and logs in.
+func connect(ctx context.Context, c *config) (*xssh.Client, error) {
 	keyPEM, err := os.ReadFile(c.keyFile)
 	if err != nil {
 		return nil, badTarget("key: %v", err)
@@ -258,7 +276,7 @@ func dial(ctx context.Context, c *config) (*Device, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", c.addr)
+	nc, err := d.DialContext(ctx, "tcp", c.addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("ssh %s: connect: %w after %s", c.addr, ErrTimeout, c.timeout)
@@ -269,30 +287,28 @@ func dial(ctx context.Context, c *config) (*Device, error) {
 	// run: the deadline covers the whole handshake, and cancelling ctx
 	// closes the connection.
 	dl, _ := ctx.Deadline()
-	_ = conn.SetDeadline(dl)
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	cc, chans, reqs, err := xssh.NewClientConn(conn, c.addr, cfg)
+	_ = nc.SetDeadline(dl)
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	cc, chans, reqs, err := xssh.NewClientConn(nc, c.addr, cfg)
 	stopped := stop()
 	if err != nil {
-		conn.Close()
+		nc.Close()
 		var ne net.Error
 		if ctx.Err() != nil || !stopped || (errors.As(err, &ne) && ne.Timeout()) {
 			return nil, fmt.Errorf("ssh %s: handshake: %w after %s", c.addr, ErrTimeout, c.timeout)
 		}
 		return nil, fmt.Errorf("ssh %s: %w", c.addr, err)
 	}
-	_ = conn.SetDeadline(time.Time{})
-	return &Device{
-		addr:       c.addr,
-		client:     xssh.NewClient(cc, chans, reqs),
-		profile:    c.profile,
-		advisories: c.advisories,
-		timeout:    c.timeout,
-	}, nil
+	_ = nc.SetDeadline(time.Time{})
+	return xssh.NewClient(cc, chans, reqs), nil
 }
 
-// Close implements device.Device.
-func (d *Device) Close() error { return d.client.Close() }
+// Close implements device.Device. A pooled connection stays open for
+// other handles (and briefly for the next scenario); see Driver.
+func (d *Device) Close() error {
+	d.closeOnce.Do(func() { d.closeErr = d.conn.release() })
+	return d.closeErr
+}
 
 // limitedBuffer keeps at most max bytes and notes that more came.
 type limitedBuffer struct {
@@ -326,8 +342,31 @@ func (d *Device) run(ctx context.Context, what, cmd string, stdin []byte) ([]byt
 		err error
 	}
 	done := make(chan result, 1)
+	// Handles share the connection; sshd refuses sessions beyond its
+	// MaxSessions (10 by default), so wait for a slot. Waiting is not a
+	// hung device: it never breaks the connection.
+	select {
+	case d.conn.sessions <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("ssh %s: %s: waiting for a free session: %w", d.addr, what, ctx.Err())
+	}
+	client, gen := d.conn.current()
+	var used atomic.Pointer[xssh.Client]
+	used.Store(client)
 	go func() {
-		s, err := d.client.NewSession()
+		defer func() { <-d.conn.sessions }()
+		s, err := newSession(ctx, client)
+		var refused *xssh.OpenChannelError
+		if err != nil && !errors.As(err, &refused) && ctx.Err() == nil {
+			// The shared connection died under us (the device restarted
+			// sshd, a network blip, another handle's timeout closed it):
+			// dial once more, then give up.
+			var c2 *xssh.Client
+			if c2, err = d.conn.redial(ctx, gen); err == nil {
+				used.Store(c2)
+				s, err = newSession(ctx, c2)
+			}
+		}
 		if err != nil {
 			done <- result{err: fmt.Errorf("ssh %s: %s: open session: %w", d.addr, what, err)}
 			return
@@ -365,8 +404,26 @@ func (d *Device) run(ctx context.Context, what, cmd string, stdin []byte) ([]byt
 			d.broken = fmt.Errorf("%w (connection closed)", err)
 		}
 		d.mu.Unlock()
-		d.client.Close()
+		used.Load().Close() // the only way to stop a hung channel
 		return nil, err
+	}
+}
+
+// newSession opens a session, retrying while sshd refuses the channel:
+// it frees the slots of sessions just closed a moment after the client
+// has, so a busy shared connection briefly meets MaxSessions.
+func newSession(ctx context.Context, c *xssh.Client) (*xssh.Session, error) {
+	for wait := 5 * time.Millisecond; ; wait *= 2 {
+		s, err := c.NewSession()
+		var refused *xssh.OpenChannelError
+		if err == nil || !errors.As(err, &refused) || wait > time.Second {
+			return s, err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, err
+		}
 	}
 }
 
