@@ -12,6 +12,7 @@ import (
 
 	"github.com/wardsec/ward/internal/sshdtest"
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/evidence"
 	wssh "github.com/wardsec/ward/pkg/device/ssh"
 )
 
@@ -131,4 +132,23 @@ func TestDriverClosesWithLastHandle(t *testing.T) {
 		require.NoError(t, d.Close(), "a second Close is harmless")
 		waitLogins(t, s, i)
 	}
+}
+
+// A whole ward check run over ssh (the registry ssh.Register fills, as
+// `ward check` uses) logs in to the device once, not once per scenario.
+func TestHarnessRunLogsInOnce(t *testing.T) {
+	s := sshdtest.Start(t)
+	root := deviceRoot(t, true)
+	hostRoot(t, root, false)
+	res := runHarness(t, s.Target("profile="+writeProfile(t, root, nil)))
+	ran := 0
+	for _, sc := range res.Scenarios {
+		if sc.Status != evidence.ScenarioNotApplicable {
+			ran++
+		}
+	}
+	require.Greater(t, len(res.Scenarios), 10)
+	assert.Greater(t, ran, 3, "scenarios that used the device")
+	time.Sleep(100 * time.Millisecond) // sshd logs each login as it accepts it
+	assert.Equal(t, 1, logins(s), "%d scenarios, one login", len(res.Scenarios))
 }
