@@ -12,8 +12,8 @@ import (
 
 	"github.com/wardsec/ward/internal/sshdtest"
 	"github.com/wardsec/ward/pkg/device"
-	"github.com/wardsec/ward/pkg/evidence"
 	wssh "github.com/wardsec/ward/pkg/device/ssh"
+	"github.com/wardsec/ward/pkg/evidence"
 )
 
 // logins counts the public-key logins sshd accepted so far.
