@@ -19,6 +19,10 @@ type HostFacts struct {
 	// SSHDSource says where SSHD came from: "sshd -T" or the config file
 	// parsed (then defaults are OpenSSH's for unset keys).
 	SSHDSource string `json:"sshd_source,omitempty"`
+	// SSHDConditional is set when the configuration has Match blocks:
+	// settings that apply to some users or addresses only, which SSHD
+	// does not show. A check SSHD passes is then in doubt.
+	SSHDConditional bool `json:"sshd_conditional,omitempty"`
 	// Accounts are the local accounts and the state of their passwords.
 	// Nil when not observed.
 	Accounts []HostAccount `json:"accounts,omitempty"`

@@ -113,6 +113,16 @@ func stepSSHDNoPasswords(ctx context.Context) error {
 	if len(bad) > 0 {
 		return fmt.Errorf("the SSH server accepts passwords: %s", strings.Join(bad, ", "))
 	}
+	return matchDoubt(w, f)
+}
+
+// matchDoubt makes a passed sshd check not applicable when the
+// configuration has Match blocks, whose settings (for some users or
+// addresses) were not evaluated: a doubt is never a pass.
+func matchDoubt(w *world, f *device.HostFacts) error {
+	if f.SSHDConditional {
+		return skip(w, &device.UnsupportedError{Capability: "an sshd configuration without Match blocks (their per-user or per-address settings were not evaluated; the global ones passed)"})
+	}
 	return nil
 }
 
@@ -161,7 +171,7 @@ func stepSSHDNoWeakCrypto(ctx context.Context) error {
 		return skip(w, &device.UnsupportedError{Capability: fmt.Sprintf("the SSH server's algorithms (%s not set in %s; its defaults depend on the OpenSSH version)", strings.Join(unset, ", "), f.SSHDSource)})
 	}
 	w.observe("ciphers, MACs, key exchanges and host key types: none weak (%s)", f.SSHDSource)
-	return nil
+	return matchDoubt(w, f)
 }
 
 func stepNoEmptyPasswords(ctx context.Context) error {

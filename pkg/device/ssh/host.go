@@ -87,8 +87,15 @@ func (d *Device) sshdFacts(ctx context.Context, f *device.HostFacts) error {
 		// The server's own view, Match defaults and Includes resolved.
 		out, err := d.run(ctx, "sshd -T", "PATH=$PATH:/usr/sbin:/sbin sshd -T -f "+shellQuote(d.abs(conf)), nil)
 		if err == nil {
-			if f.SSHD, err = parseSSHDT(out); err == nil {
-				f.SSHDSource = "sshd -T"
+			var settings map[string]string
+			if settings, err = parseSSHDT(out); err == nil {
+				// sshd -T shows the settings outside Match blocks only:
+				// read the file to learn whether there are any.
+				_, matched, ferr := d.parseSSHDFile(ctx, conf)
+				if ferr != nil && (errors.Is(ferr, ErrTimeout) || errors.Is(ferr, context.Canceled)) {
+					return ferr
+				}
+				f.SSHD, f.SSHDSource, f.SSHDConditional = settings, "sshd -T", matched || ferr != nil
 				return nil
 			}
 		}
@@ -96,9 +103,19 @@ func (d *Device) sshdFacts(ctx context.Context, f *device.HostFacts) error {
 			return err
 		}
 	}
-	text, err := d.readFile(ctx, conf)
+	settings, matched, err := d.parseSSHDFile(ctx, conf)
 	if err != nil {
 		return err
+	}
+	f.SSHD, f.SSHDSource, f.SSHDConditional = settings, conf, matched
+	return nil
+}
+
+// parseSSHDFile reads the sshd configuration file and its Includes.
+func (d *Device) parseSSHDFile(ctx context.Context, conf string) (map[string]string, bool, error) {
+	text, err := d.readFile(ctx, conf)
+	if err != nil {
+		return nil, false, err
 	}
 	n := 0
 	include := func(pattern string) ([]byte, error) {
@@ -115,16 +132,7 @@ func (d *Device) sshdFacts(ctx context.Context, f *device.HostFacts) error {
 		glob = strings.ReplaceAll(strings.ReplaceAll(glob, "*", "'*'"), "?", "'?'")
 		return d.run(ctx, "read sshd_config Include", "for f in "+glob+"; do [ -f \"$f\" ] && cat -- \"$f\"; done; true", nil)
 	}
-	settings, matched, err := parseSSHDConfig(text, include)
-	if err != nil {
-		return err
-	}
-	f.SSHD = settings
-	f.SSHDSource = conf
-	if matched {
-		f.SSHDSource += " (settings inside Match blocks not read)"
-	}
-	return nil
+	return parseSSHDConfig(text, include)
 }
 
 // exposedKeys lists regular files below the key paths that anyone may

@@ -123,6 +123,7 @@ func TestHostFactsFromSSHDT(t *testing.T) {
 	f, err := d.HostFacts(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, "sshd -T", f.SSHDSource)
+	assert.False(t, f.SSHDConditional, "the test config has no Match block")
 	assert.Equal(t, "no", f.SSHD["passwordauthentication"])
 	assert.Contains(t, []string{"prohibit-password", "without-password"}, f.SSHD["permitrootlogin"]) // sshd -T prints the old alias
 	assert.NotEmpty(t, f.SSHD["ciphers"], "sshd -T prints every setting, defaults included")
@@ -206,4 +207,22 @@ func TestHarnessAdvisoriesNotApplicable(t *testing.T) {
 	require.NoError(t, os.WriteFile(bad, []byte(`{"affected":[]}`), 0o600))
 	_, err := open(t, s.Target("profile="+writeProfile(t, root, map[string]any{"advisories": bad})))
 	require.ErrorIs(t, err, device.ErrBadTarget)
+}
+
+// A Match block can turn passwords back on for some users or addresses;
+// its settings are not evaluated, so a global configuration that passes
+// is not applicable (in doubt), never satisfied.
+func TestHarnessSSHDMatchBlockIsADoubt(t *testing.T) {
+	s := sshdtest.Start(t)
+	root := deviceRoot(t, true)
+	hostRoot(t, root, false)
+	f, err := os.OpenFile(filepath.Join(root, "etc/ssh/sshd_config"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("Match Address 10.0.0.0/8\n  PasswordAuthentication yes\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	res := runHarness(t, s.Target("profile="+writeProfile(t, root, nil)), "FDA-PMC-CONFIG-1")
+	sc := scenario(t, res, hostScenarios["FDA-PMC-CONFIG-1"])
+	assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, sc.Reason)
+	assert.Contains(t, sc.Reason, "Match blocks")
 }

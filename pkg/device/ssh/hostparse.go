@@ -9,6 +9,9 @@ import (
 	"github.com/wardsec/ward/pkg/device"
 )
 
+// maxAccounts bounds the accounts read from /etc/passwd.
+const maxAccounts = 65536
+
 // maxSettings bounds how many settings one sshd configuration may hold.
 const maxSettings = 4096
 
@@ -149,8 +152,13 @@ func parseAccounts(passwd, shadow []byte) ([]device.HostAccount, error) {
 		if len(f) < 7 {
 			return nil, fmt.Errorf("%w: passwd: line %q has %d fields, want 7", ErrParse, firstN(l, 60), len(f))
 		}
-		if seen[f[0]] || len(out) >= 65536 {
+		if seen[f[0]] {
 			continue
+		}
+		if len(out) >= maxAccounts {
+			// Never a silent cut: an account past it could be the one
+			// without a password.
+			return nil, fmt.Errorf("%w: passwd: more than %d accounts", ErrParse, maxAccounts)
 		}
 		seen[f[0]] = true
 		pw := f[1]
