@@ -36,7 +36,7 @@ func FuzzParseSS(f *testing.F) {
 			return
 		}
 		for _, p := range ports {
-			if p.Port < 0 || p.Port > 65535 || p.Proto != "tcp" {
+			if p.Port < 0 || p.Port > 65535 || (p.Proto != "tcp" && p.Proto != "udp") {
 				t.Fatalf("bad port %+v", p)
 			}
 		}
