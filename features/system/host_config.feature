@@ -30,3 +30,8 @@ Feature: The device's operating system is configured securely
   Scenario: No installed package is affected by a known advisory
     Given the device's host configuration
     Then no installed package is affected by an advisory supplied for it
+
+  @FDA-PMC-AUTHZ-1
+  Scenario: No network service runs as root
+    Given the device's host configuration
+    Then no network service runs as root unless the target allows it

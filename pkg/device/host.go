@@ -39,6 +39,10 @@ type HostFacts struct {
 	// judged against: the user's advisory file, never fetched from a
 	// network. Nil when none were supplied.
 	Advisories []osv.Advisory `json:"advisories,omitempty"`
+	// RootServices are the network-reachable listening sockets (not bound
+	// to loopback only) whose process runs as root and is not one the
+	// target allows to (sshd by default). Nil when not observed.
+	RootServices []HostService `json:"root_services"`
 	// Unobserved maps a fact ("sshd", "accounts", "exposed_keys") to why
 	// it could not be read.
 	Unobserved map[string]string `json:"unobserved,omitempty"`
@@ -52,6 +56,15 @@ type HostAccount struct {
 	Password string `json:"password"`
 }
 
+// HostService is a listening socket and the process behind it.
+type HostService struct {
+	Proto   string `json:"proto"`
+	Address string `json:"address"`
+	Port    int    `json:"port"`
+	Process string `json:"process"`
+	PID     int    `json:"pid"`
+}
+
 // HostPackage is one installed package.
 type HostPackage struct {
 	Name    string `json:"name"`
@@ -60,11 +73,12 @@ type HostPackage struct {
 
 // Fact names for HostFacts.Unobserved.
 const (
-	FactSSHD        = "sshd"
-	FactAccounts    = "accounts"
-	FactExposedKeys = "exposed_keys"
-	FactPackages    = "packages"
-	FactAdvisories  = "advisories"
+	FactSSHD         = "sshd"
+	FactAccounts     = "accounts"
+	FactExposedKeys  = "exposed_keys"
+	FactPackages     = "packages"
+	FactAdvisories   = "advisories"
+	FactRootServices = "root_services"
 )
 
 // HostConfig is a device whose operating-system configuration checks can

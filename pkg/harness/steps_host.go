@@ -25,6 +25,7 @@ func registerHostSteps(sc *godog.ScenarioContext) {
 	step(sc, `^no local account has an empty password$`, stepNoEmptyPasswords)
 	step(sc, `^no private key file is readable by every user$`, stepNoExposedKeys)
 	step(sc, `^no installed package is affected by an advisory supplied for it$`, stepNoAdvisoryApplies)
+	step(sc, `^no network service runs as root unless the target allows it$`, stepNoRootServices)
 }
 
 type hostKey struct{}
@@ -71,6 +72,8 @@ func hostFact(ctx context.Context, fact string) (*device.HostFacts, error) {
 		have = f.Packages != nil
 	case device.FactAdvisories:
 		have = f.Advisories != nil
+	case device.FactRootServices:
+		have = f.RootServices != nil
 	}
 	if !have {
 		return nil, skip(w, &device.UnsupportedError{Capability: fmt.Sprintf("host fact %q (not reported)", fact)})
@@ -267,5 +270,22 @@ func stepNoAdvisoryApplies(ctx context.Context) error {
 	if len(hits) > 0 {
 		return fmt.Errorf("installed packages affected by known advisories: %s", joinBounded(hits))
 	}
+	return nil
+}
+
+func stepNoRootServices(ctx context.Context) error {
+	w := worldFrom(ctx)
+	f, err := hostFact(ctx, device.FactRootServices)
+	if err != nil {
+		return err
+	}
+	if len(f.RootServices) > 0 {
+		names := make([]string, len(f.RootServices))
+		for i, s := range f.RootServices {
+			names[i] = fmt.Sprintf("%s/%d on %s (%s, pid %d)", s.Proto, s.Port, firstWords(s.Address), firstWords(s.Process), s.PID)
+		}
+		return fmt.Errorf("network services running as root: %s", joinBounded(names))
+	}
+	w.observe("no network-reachable service runs as root, beyond those the target allows")
 	return nil
 }

@@ -38,7 +38,11 @@ func (p *Pump) HostFacts(context.Context) (device.HostFacts, error) {
 			{Name: "openssl", Version: "3.0.13-r0"},
 			{Name: "pumpd", Version: "4.2.1-r0"},
 		},
-		Advisories: simAdvisories(),
+		Advisories:   simAdvisories(),
+		RootServices: []device.HostService{},
+	}
+	if p.weak["root-service"] {
+		f.RootServices = append(f.RootServices, device.HostService{Proto: "tcp", Address: "0.0.0.0", Port: 2575, Process: "hl7d", PID: 412})
 	}
 	if p.weak["unpatched"] {
 		// The OS image lags as the application does.

@@ -238,6 +238,11 @@ func Weaknesses() []Weakness {
 			Fails:       []string{"FDA-PMC-AUTHN-1"},
 		},
 		{
+			Name:        "root-service",
+			Description: "runs its HL7 listener as root, so a parser flaw hands over the whole device",
+			Fails:       []string{"FDA-PMC-AUTHZ-1"},
+		},
+		{
 			Name:        "world-readable-key",
 			Description: "leaves its device private key readable by every local user",
 			Fails:       []string{"FDA-PMC-CONF-1"},

@@ -100,3 +100,19 @@ func FuzzParseAccounts(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseSSProcesses(f *testing.F) {
+	f.Add([]byte("tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:((\"sshd\",pid=812,fd=3))\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ls, err := parseSSProcesses(b)
+		if err != nil {
+			return
+		}
+		for _, l := range ls {
+			if l.pid < 0 {
+				t.Fatalf("pid %d", l.pid)
+			}
+		}
+		parseUIDs(b)
+	})
+}

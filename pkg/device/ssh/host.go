@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"path"
 	"slices"
 	"strconv"
@@ -64,6 +65,14 @@ func (d *Device) HostFacts(ctx context.Context) (device.HostFacts, error) {
 		f.Advisories = slices.Clone(d.advisories)
 	} else {
 		f.Unobserved[device.FactAdvisories] = "no advisories file in the ssh profile"
+	}
+
+	if f.RootServices, err = d.rootServices(ctx); err != nil {
+		if fatal(err) {
+			return f, err
+		}
+		f.RootServices = nil
+		f.Unobserved[device.FactRootServices] = err.Error()
 	}
 
 	keys, err := d.exposedKeys(ctx)
@@ -205,6 +214,68 @@ func (d *Device) packages(ctx context.Context) ([]device.HostPackage, string, er
 		return nil, "", fmt.Errorf("the %s package database lists no installed package", kind)
 	}
 	return pkgs, kind, nil
+}
+
+// rootServices lists network-reachable listeners whose process runs as
+// root, from `ss -Htulnp` and /proc/PID/status, leaving out the processes
+// the profile allows (sshd by default).
+func (d *Device) rootServices(ctx context.Context) ([]device.HostService, error) {
+	out, err := d.run(ctx, "list listening processes", "ss -Htulnp", nil)
+	if err != nil {
+		return nil, err
+	}
+	ls, err := parseSSProcesses(out)
+	if err != nil {
+		return nil, err
+	}
+	var pids []string
+	seen := map[int]bool{}
+	for _, l := range ls {
+		if loopback(l.Address) {
+			continue
+		}
+		if l.pid == 0 {
+			// Without root, ss hides other users' processes: whether
+			// they run as root cannot be told.
+			return nil, fmt.Errorf("ss shows no process for %s/%d (the login may not see other users' processes)", l.Proto, l.Port)
+		}
+		if !seen[l.pid] {
+			seen[l.pid] = true
+			pids = append(pids, strconv.Itoa(l.pid))
+		}
+	}
+	uids := map[int]int{}
+	if len(pids) > 0 {
+		out, err := d.run(ctx, "read process owners", "for p in "+strings.Join(pids, " ")+"; do printf '%s ' $p; grep '^Uid:' /proc/$p/status || echo; done", nil)
+		if err != nil {
+			return nil, err
+		}
+		uids = parseUIDs(out)
+	}
+	allowed := d.profile.RootServices
+	if allowed == nil {
+		allowed = []string{"sshd"}
+	}
+	svcs := []device.HostService{}
+	for _, l := range ls {
+		if loopback(l.Address) || slices.Contains(allowed, l.process) {
+			continue
+		}
+		uid, ok := uids[l.pid]
+		if !ok {
+			return nil, fmt.Errorf("no owner read for process %d (%s/%d): it may have exited", l.pid, l.Proto, l.Port)
+		}
+		if uid == 0 {
+			svcs = append(svcs, device.HostService{Proto: l.Proto, Address: l.Address, Port: l.Port, Process: l.process, PID: l.pid})
+		}
+	}
+	return svcs, nil
+}
+
+// loopback reports a local address reachable from the device only.
+func loopback(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	return err == nil && a.Unmap().IsLoopback()
 }
 
 var _ device.HostConfig = (*Device)(nil)

@@ -226,3 +226,49 @@ func TestHarnessSSHDMatchBlockIsADoubt(t *testing.T) {
 	assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, sc.Reason)
 	assert.Contains(t, sc.Reason, "Match blocks")
 }
+
+const rootScenario = "No network service runs as root"
+
+// The device's own socket table and process owners (ss -p, /proc): sshd's
+// listener runs as root and is allowed by default; another root listener
+// reachable from the network fails FDA-PMC-AUTHZ-1, named; one bound to
+// loopback does not count; the profile may allow it by process name.
+func TestHarnessRootServices(t *testing.T) {
+	s, lab, reg := nsDevice(t)
+	root := deviceRoot(t, true)
+	target := func(extra map[string]any) string { return s.Target("profile=" + writeProfile(t, root, extra)) }
+	local, err := lab.Listen("dev", "127.0.0.1:8081")
+	require.NoError(t, err)
+	defer local.Close()
+
+	res := runWith(t, reg, target(nil), "FDA-PMC-AUTHZ-1")
+	sc := scenario(t, res, rootScenario)
+	assert.Equal(t, evidence.ScenarioPassed, sc.Status, sc.Reason)
+
+	// This test runs as root: a listener it opens is a root service.
+	ln, err := lab.Listen("dev", "0.0.0.0:2575")
+	require.NoError(t, err)
+	defer ln.Close()
+	res = runWith(t, reg, target(nil), "FDA-PMC-AUTHZ-1")
+	sc = scenario(t, res, rootScenario)
+	require.Equal(t, evidence.ScenarioFailed, sc.Status, sc.Reason)
+	assert.Contains(t, sc.Reason, "tcp/2575 on ")
+	assert.NotContains(t, sc.Reason, "8081")
+	assert.NotContains(t, sc.Reason, "/22 ", "sshd is allowed by default")
+	assert.Equal(t, evidence.NotSatisfied, control1(t, res, "FDA-PMC-AUTHZ-1").Outcome)
+
+	proc := processName(t)
+	res = runWith(t, reg, target(map[string]any{"root_services": []string{"sshd", proc}}), "FDA-PMC-AUTHZ-1")
+	assert.Equal(t, evidence.ScenarioPassed, scenario(t, res, rootScenario).Status, "allowed by name")
+	res = runWith(t, reg, target(map[string]any{"root_services": []string{proc}}), "FDA-PMC-AUTHZ-1")
+	sc = scenario(t, res, rootScenario)
+	assert.Equal(t, evidence.ScenarioFailed, sc.Status)
+	assert.Contains(t, sc.Reason, "tcp/22 on ", "sshd is flagged once the profile's list leaves it out")
+}
+
+// processName is this test binary's name as the kernel (and ss) shows it.
+func processName(t *testing.T) string {
+	b, err := os.ReadFile("/proc/self/comm")
+	require.NoError(t, err)
+	return strings.TrimSpace(string(b))
+}

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/wardsec/ward/pkg/device"
@@ -257,4 +259,61 @@ func parseRPMList(b []byte) ([]device.HostPackage, error) {
 		out = append(out, device.HostPackage{Name: n, Version: strings.TrimPrefix(v, "0:")})
 	}
 	return out, nil
+}
+
+// ssProcess matches the first process of an `ss -p` users field:
+// users:(("sshd",pid=123,fd=3),...).
+var ssProcess = regexp.MustCompile(`users:\(\("((?:[^"\\]|\\.)*)",pid=([0-9]+),`)
+
+// listener is one line of `ss -Htulnp`.
+type listener struct {
+	device.ListeningPort
+	process string
+	pid     int // 0: ss showed no process (another user's, without root)
+}
+
+// parseSSProcesses reads `ss -Htulnp`: the sockets of parseSS with the
+// process owning each, when ss shows it.
+func parseSSProcesses(out []byte) ([]listener, error) {
+	var ls []listener
+	for l := range strings.SplitSeq(string(out), "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		ports, err := parseSS([]byte(l))
+		if err != nil {
+			return nil, err
+		}
+		if len(ports) != 1 {
+			continue
+		}
+		x := listener{ListeningPort: ports[0]}
+		if m := ssProcess.FindStringSubmatch(l); m != nil {
+			x.process = m[1]
+			x.pid, _ = strconv.Atoi(m[2])
+		}
+		ls = append(ls, x)
+		if len(ls) > maxPackages {
+			return nil, fmt.Errorf("%w: ss: more than %d sockets", ErrParse, maxPackages)
+		}
+	}
+	return ls, nil
+}
+
+// parseUIDs reads lines "PID Uid: real effective saved fs" into the
+// effective uid per pid.
+func parseUIDs(out []byte) map[int]int {
+	m := map[int]int{}
+	for l := range strings.SplitSeq(string(out), "\n") {
+		f := strings.Fields(l)
+		if len(f) < 4 || f[1] != "Uid:" {
+			continue
+		}
+		pid, err1 := strconv.Atoi(f[0])
+		uid, err2 := strconv.Atoi(f[3])
+		if err1 == nil && err2 == nil {
+			m[pid] = uid
+		}
+	}
+	return m
 }

@@ -86,3 +86,17 @@ func TestParseAccounts(t *testing.T) {
 	_, err = parseAccounts([]byte("broken line\n"), nil)
 	assert.ErrorIs(t, err, ErrParse)
 }
+
+func TestParseSSProcesses(t *testing.T) {
+	out := "tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:((\"sshd\",pid=812,fd=3))\n" +
+		"udp UNCONN 0 0 0.0.0.0:161 0.0.0.0:* users:((\"snmpd\",pid=90,fd=6),(\"snmpd\",pid=91,fd=6))\n" +
+		"tcp LISTEN 0 5 *:8080 *:*\n"
+	got, err := parseSSProcesses([]byte(out))
+	require.NoError(t, err)
+	require.Len(t, got, 3)
+	assert.Equal(t, listener{ListeningPort: device.ListeningPort{Proto: "tcp", Address: "0.0.0.0", Port: 22}, process: "sshd", pid: 812}, got[0])
+	assert.Equal(t, "snmpd", got[1].process)
+	assert.Equal(t, 90, got[1].pid)
+	assert.Zero(t, got[2].pid, "no users field: the process is not known")
+	assert.Equal(t, map[int]int{812: 0, 90: 110}, parseUIDs([]byte("812 Uid:\t0\t0\t0\t0\n90 Uid:\t110\t110\t110\t110\n91 \n")))
+}

@@ -50,6 +50,10 @@ type Profile struct {
 	// the device), relative to the profile's directory unless absolute:
 	// the packages installed on the device are judged against it.
 	Advisories string `json:"advisories,omitempty"`
+	// RootServices are process names allowed to listen on the network as
+	// root (default ["sshd"], whose listener must). nil keeps the default;
+	// [] allows none.
+	RootServices []string `json:"root_services,omitempty"`
 }
 
 // IdentitySources names the source of each identity field.
