@@ -77,6 +77,9 @@ func TestHostFactsFromFiles(t *testing.T) {
 		require.NoError(t, err)
 		f, err := d.HostFacts(context.Background())
 		require.NoError(t, err)
+		// Root services come from the test machine's own socket table:
+		// TestHarnessRootServices judges them in a namespace of its own.
+		delete(f.Unobserved, device.FactRootServices)
 		assert.Empty(t, f.Unobserved)
 		assert.Equal(t, "dpkg", f.PackageManager)
 		assert.Len(t, f.Packages, 2, "a removed package (config-files) is not installed")
