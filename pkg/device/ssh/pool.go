@@ -167,6 +167,7 @@ type conn struct {
 	ready    chan struct{} // closed when the first dial ended (pooled only)
 	dialErr  error         // how it failed
 
+	dialMu sync.Mutex // serialises re-dials
 	mu     sync.Mutex
 	client *xssh.Client
 	gen    int // bumped on each re-dial
@@ -182,19 +183,28 @@ func (cn *conn) current() (*xssh.Client, int) {
 }
 
 // redial replaces a broken client of generation gen; when another handle
-// already did, its client is returned.
+// already did, its client is returned. Re-dials are serialised by dialMu
+// (the generation only changes under it); mu is held only to swap, so a
+// slow dial never blocks handles opening or closing.
 func (cn *conn) redial(ctx context.Context, gen int) (*xssh.Client, error) {
+	cn.dialMu.Lock()
+	defer cn.dialMu.Unlock()
 	cn.mu.Lock()
-	defer cn.mu.Unlock()
 	if cn.gen != gen {
-		return cn.client, nil
+		c := cn.client
+		cn.mu.Unlock()
+		return c, nil
 	}
+	cn.mu.Unlock()
 	client, err := connect(ctx, cn.cfg)
 	if err != nil {
 		return nil, fmt.Errorf("re-dial: %w", err)
 	}
-	cn.client.Close()
+	cn.mu.Lock()
+	old := cn.client
 	cn.client, cn.gen = client, cn.gen+1
+	cn.mu.Unlock()
+	old.Close()
 	return client, nil
 }
 
