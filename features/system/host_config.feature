@@ -35,3 +35,8 @@ Feature: The device's operating system is configured securely
   Scenario: No network service runs as root
     Given the device's host configuration
     Then no network service runs as root unless the target allows it
+
+  @FDA-PMC-CONF-1
+  Scenario: The device's logs hold no keys or known secrets
+    Given the device's host configuration
+    Then its logs hold no private key and none of the secrets the target names

@@ -43,6 +43,11 @@ type HostFacts struct {
 	// to loopback only) whose process runs as root and is not one the
 	// target allows to (sshd by default). Nil when not observed.
 	RootServices []HostService `json:"root_services"`
+	// LogSecrets are findings of secrets in the device's log files: a
+	// private key block, or a secret the target names, each said without
+	// the secret itself ("var/log/app.log: secret 2 (base64)"). Nil when
+	// not observed.
+	LogSecrets []string `json:"log_secrets"`
 	// Unobserved maps a fact ("sshd", "accounts", "exposed_keys") to why
 	// it could not be read.
 	Unobserved map[string]string `json:"unobserved,omitempty"`
@@ -79,6 +84,7 @@ const (
 	FactPackages     = "packages"
 	FactAdvisories   = "advisories"
 	FactRootServices = "root_services"
+	FactLogSecrets   = "log_secrets"
 )
 
 // HostConfig is a device whose operating-system configuration checks can

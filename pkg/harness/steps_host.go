@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/cucumber/godog"
 
@@ -26,6 +27,7 @@ func registerHostSteps(sc *godog.ScenarioContext) {
 	step(sc, `^no private key file is readable by every user$`, stepNoExposedKeys)
 	step(sc, `^no installed package is affected by an advisory supplied for it$`, stepNoAdvisoryApplies)
 	step(sc, `^no network service runs as root unless the target allows it$`, stepNoRootServices)
+	step(sc, `^its logs hold no private key and none of the secrets the target names$`, stepNoLogSecrets)
 }
 
 type hostKey struct{}
@@ -74,6 +76,8 @@ func hostFact(ctx context.Context, fact string) (*device.HostFacts, error) {
 		have = f.Advisories != nil
 	case device.FactRootServices:
 		have = f.RootServices != nil
+	case device.FactLogSecrets:
+		have = f.LogSecrets != nil
 	}
 	if !have {
 		return nil, skip(w, &device.UnsupportedError{Capability: fmt.Sprintf("host fact %q (not reported)", fact)})
@@ -288,4 +292,40 @@ func stepNoRootServices(ctx context.Context) error {
 	}
 	w.observe("no network-reachable service runs as root, beyond those the target allows")
 	return nil
+}
+
+func stepNoLogSecrets(ctx context.Context) error {
+	w := worldFrom(ctx)
+	f, err := hostFact(ctx, device.FactLogSecrets)
+	if err != nil {
+		return err
+	}
+	if len(f.LogSecrets) > 0 {
+		found := make([]string, len(f.LogSecrets))
+		for i, s := range f.LogSecrets {
+			found[i] = printable(s)
+		}
+		return fmt.Errorf("secrets in the device's logs: %s", joinBounded(found))
+	}
+	w.observe("no private key block and no named secret in the device's logs")
+	return nil
+}
+
+// printable bounds a device-supplied line and escapes what is not
+// printable (no control character reaches a terminal raw), keeping quotes
+// as they are.
+func printable(s string) string {
+	if len(s) > 200 {
+		s = s[:200] + "..."
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+			continue
+		}
+		q := strconv.QuoteRune(r)
+		b.WriteString(q[1 : len(q)-1])
+	}
+	return b.String()
 }

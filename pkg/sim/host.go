@@ -40,6 +40,11 @@ func (p *Pump) HostFacts(context.Context) (device.HostFacts, error) {
 		},
 		Advisories:   simAdvisories(),
 		RootServices: []device.HostService{},
+		LogSecrets:   []string{},
+	}
+	if p.weak["secrets-in-logs"] {
+		// The same fault that writes tried passwords into its audit trail.
+		f.LogSecrets = append(f.LogSecrets, `"audit trail": a password tried at login`)
 	}
 	if p.weak["root-service"] {
 		f.RootServices = append(f.RootServices, device.HostService{Proto: "tcp", Address: "0.0.0.0", Port: 2575, Process: "hl7d", PID: 412})

@@ -1,7 +1,10 @@
 package ssh
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -73,6 +76,14 @@ func (d *Device) HostFacts(ctx context.Context) (device.HostFacts, error) {
 		}
 		f.RootServices = nil
 		f.Unobserved[device.FactRootServices] = err.Error()
+	}
+
+	if f.LogSecrets, err = d.logSecrets(ctx); err != nil {
+		if fatal(err) {
+			return f, err
+		}
+		f.LogSecrets = nil
+		f.Unobserved[device.FactLogSecrets] = err.Error()
 	}
 
 	keys, err := d.exposedKeys(ctx)
@@ -270,6 +281,40 @@ func (d *Device) rootServices(ctx context.Context) ([]device.HostService, error)
 		}
 	}
 	return svcs, nil
+}
+
+// logSecrets searches the profile's log files for private key blocks and
+// for the profile's secrets (plain, hex, base64).
+func (d *Device) logSecrets(ctx context.Context) ([]string, error) {
+	if len(d.profile.Logs) == 0 {
+		return nil, errors.New("no logs in the ssh profile")
+	}
+	found := []string{}
+	for _, l := range d.profile.Logs {
+		b, err := d.readFile(ctx, l)
+		if err != nil {
+			return nil, err
+		}
+		name := strconv.Quote(l)
+		if bytes.Contains(b, []byte("PRIVATE KEY-----")) {
+			found = append(found, name+": a private key block")
+		}
+		for i, sec := range d.profile.Secrets {
+			for _, form := range []struct{ name, enc string }{
+				{"plain", sec},
+				{"hex", hex.EncodeToString([]byte(sec))},
+				{"base64", base64.StdEncoding.EncodeToString([]byte(sec))},
+				{"base64", base64.RawStdEncoding.EncodeToString([]byte(sec))},
+				{"base64url", base64.RawURLEncoding.EncodeToString([]byte(sec))},
+			} {
+				if bytes.Contains(b, []byte(form.enc)) || (form.name == "hex" && bytes.Contains(bytes.ToLower(b), []byte(form.enc))) {
+					found = append(found, fmt.Sprintf("%s: secret %d (%s)", name, i+1, form.name))
+					break
+				}
+			}
+		}
+	}
+	return found, nil
 }
 
 // loopback reports a local address reachable from the device only.

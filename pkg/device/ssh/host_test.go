@@ -230,7 +230,10 @@ func TestHarnessSSHDMatchBlockIsADoubt(t *testing.T) {
 	assert.Contains(t, sc.Reason, "Match blocks")
 }
 
-const rootScenario = "No network service runs as root"
+const (
+	rootScenario       = "No network service runs as root"
+	logSecretsScenario = "The device's logs hold no keys or known secrets"
+)
 
 // The device's own socket table and process owners (ss -p, /proc): sshd's
 // listener runs as root and is allowed by default; another root listener
@@ -274,4 +277,32 @@ func processName(t *testing.T) string {
 	b, err := os.ReadFile("/proc/self/comm")
 	require.NoError(t, err)
 	return strings.TrimSpace(string(b))
+}
+
+// The profile's logs are searched for private key blocks and the secrets
+// the tester names; a finding names the file and the secret's position,
+// never the secret.
+func TestHarnessLogSecrets(t *testing.T) {
+	s := sshdtest.Start(t)
+	const name = logSecretsScenario
+	const secret = "svc-Passw0rd-42"
+	root := deviceRoot(t, true)
+	profile := map[string]any{"secrets": []string{"an-api-token-1234", secret}}
+	res := runHarness(t, s.Target("profile="+writeProfile(t, root, profile)), "FDA-PMC-CONF-1")
+	sc := scenario(t, res, name)
+	assert.Equal(t, evidence.ScenarioPassed, sc.Status, sc.Reason)
+
+	log := "boot ok\nlogin svc pw=c3ZjLVBhc3N3MHJkLTQy\n-----BEGIN EC PRIVATE KEY-----\nMHc=\n-----END EC PRIVATE KEY-----\n"
+	require.NoError(t, os.WriteFile(filepath.Join(root, "var/log/pump/app.log"), []byte(log), 0o644))
+	res = runHarness(t, s.Target("profile="+writeProfile(t, root, profile)), "FDA-PMC-CONF-1")
+	sc = scenario(t, res, name)
+	require.Equal(t, evidence.ScenarioFailed, sc.Status, sc.Reason)
+	assert.Contains(t, sc.Reason, `"var/log/pump/app.log": a private key block`)
+	assert.Contains(t, sc.Reason, `"var/log/pump/app.log": secret 2 (base64)`)
+	assert.NotContains(t, sc.Reason, secret)
+	assert.NotContains(t, sc.Reason, "c3ZjLVBhc3N3MHJkLTQy")
+
+	// No logs in the profile: not applicable.
+	res = runHarness(t, s.Target("profile="+writeProfile(t, root, map[string]any{"logs": []string{}})), "FDA-PMC-CONF-1")
+	assert.Equal(t, evidence.ScenarioNotApplicable, scenario(t, res, name).Status)
 }

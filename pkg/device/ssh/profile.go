@@ -54,6 +54,10 @@ type Profile struct {
 	// root (default ["sshd"], whose listener must). nil keeps the default;
 	// [] allows none.
 	RootServices []string `json:"root_services,omitempty"`
+	// Secrets are values the tester knows must never be logged (a service
+	// password, an API token; 8 bytes or longer). Reasons never repeat
+	// them: a finding names the secret by its position.
+	Secrets []string `json:"secrets,omitempty"`
 }
 
 // IdentitySources names the source of each identity field.
@@ -203,6 +207,11 @@ func (p *Profile) validate() error {
 	for _, s := range p.TestData {
 		if len(s) < 8 || !utf8.ValidString(s) {
 			return fmt.Errorf("%w: test_data value %q is shorter than 8 bytes (it would match by chance)", ErrProfile, s)
+		}
+	}
+	for i, s := range p.Secrets {
+		if len(s) < 8 {
+			return fmt.Errorf("%w: secret %d is shorter than 8 bytes (it would match by chance)", ErrProfile, i+1)
 		}
 	}
 	if p.CommandTimeout != "" {
