@@ -143,6 +143,8 @@ control "FDA-PMC-AUTHN-1" {
     The automated check tries common vendor defaults (admin/admin,
     admin/password, root/root, service/service and others) against the
     login and confirms that every one is refused.
+    On an embedded-Linux device it also reads /etc/passwd and /etc/shadow:
+    no local account may have an empty password.
   EOT
 
   remediation = <<-EOT
@@ -300,6 +302,8 @@ control "FDA-PMC-AUTHZ-1" {
     limits, an administrator reading patient records), confirming each is
     refused as forbidden, and for one operation within it, confirming it is
     allowed.
+    On an embedded-Linux device no network-reachable service may run as
+    root beyond those the target allows (sshd by default).
   EOT
 
   remediation = <<-EOT

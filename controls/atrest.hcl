@@ -136,6 +136,8 @@ control "FDA-PMC-CONF-1" {
     audit trail and a configuration export, and searches both for either
     password and for the device's storage key, as plain text, hex and
     base64.
+    On an embedded-Linux device no private key file may be readable by
+    every local user.
   EOT
 
   remediation = <<-EOT
@@ -171,6 +173,8 @@ control "FDA-PMC-CRYPTO-1" {
     cryptography protects it. On the wire, no network service of the
     device may accept a downgrade to TLS 1.0 or legacy cipher suites (the
     scenario shared with HIPAA-164.312-e-2-ii in features/transport/).
+    The device's SSH server may offer no CBC or RC4 cipher, MD5 or
+    truncated MAC, SHA-1 Diffie-Hellman key exchange or DSA host key.
   EOT
 
   remediation = <<-EOT

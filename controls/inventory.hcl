@@ -77,6 +77,9 @@ control "524B-b-2" {
     without one, from the maker's bulletin a test build carries, reads the
     patches installed on the device in an authenticated session, and fails
     on any critical patch missing past its window.
+    On an embedded-Linux device it also compares the installed packages
+    (dpkg, opkg or rpm database) with the OSV advisories the user supplies
+    and fails on any installed version an advisory names.
   EOT
 
   remediation = <<-EOT
@@ -106,6 +109,9 @@ control "FDA-PMC-CONFIG-1" {
     setting in a biomedical engineer's session and compares it with the
     baseline, changes an on/off setting away from it, resets, and compares
     again, and tries a reset without a session.
+    On an embedded-Linux device it also reads the SSH server's effective
+    settings (sshd -T, else sshd_config): password, empty-password and
+    root password logins must be off.
   EOT
 
   remediation = <<-EOT

@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 
@@ -114,6 +111,9 @@ func dumpStorage(ctx context.Context, w *world, dev device.Device) (map[string][
 		return nil, skip(w, err)
 	}
 	names, err := st.ListStored(ctx)
+	if errors.Is(err, device.ErrUnsupported) {
+		return nil, skip(w, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list raw storage: %w", err)
 	}
@@ -147,85 +147,15 @@ func stepDump(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if len(d) == 0 {
+		// Nothing stored is nothing searched: the data paths hold no
+		// files (or name the wrong place), which proves no protection.
+		return skip(w, &device.UnsupportedError{Capability: "raw storage with files in it (the dump is empty: no files under the target's data paths, so nothing could be searched)"})
+	}
 	w.dump = d
 	w.attach("raw-storage-listing.txt", "text/plain", listing(d))
 	w.observe("dumped %d stored files", len(d))
 	return nil
-}
-
-// encodings are the forms a secret is searched for: a careless device
-// stores or logs it plainly, hex-encoded or base64-encoded. Base64 inside a
-// larger encoded blob (a JSON []byte field holding a whole record) depends
-// on where the secret falls in a 3-byte group, so for each of the three
-// alignments the characters that depend on the secret alone are searched
-// too (long secrets only: a short core would match by chance).
-func encodings(secret []byte) map[string][]byte {
-	out := map[string][]byte{
-		"plain":      secret,
-		"hex":        []byte(hex.EncodeToString(secret)),
-		"HEX":        []byte(strings.ToUpper(hex.EncodeToString(secret))),
-		"base64":     []byte(base64.StdEncoding.EncodeToString(secret)),
-		"base64url":  []byte(base64.RawURLEncoding.EncodeToString(secret)),
-		"base64-raw": []byte(base64.RawStdEncoding.EncodeToString(secret)),
-	}
-	for k := range 3 {
-		if core := base64Core(base64.RawStdEncoding, secret, k); len(core) >= 16 {
-			out[fmt.Sprintf("base64, offset %d", k)] = core
-		}
-		if core := base64Core(base64.RawURLEncoding, secret, k); len(core) >= 16 {
-			out[fmt.Sprintf("base64url, offset %d", k)] = core
-		}
-	}
-	return out
-}
-
-// base64Core returns the characters of the base64 encoding of data that
-// has secret at offset k (mod 3) that depend on secret alone: whole 3-byte
-// groups of it, without the group it shares with bytes before or after.
-func base64Core(enc *base64.Encoding, secret []byte, k int) []byte {
-	prefixed := append(make([]byte, k), secret...)
-	s := enc.EncodeToString(prefixed)
-	start, end := 0, len(prefixed)/3*4
-	if k > 0 {
-		start = 4
-	}
-	if end <= start {
-		return nil
-	}
-	return []byte(s[start:end])
-}
-
-// secretAt is where a secret was found.
-type secretAt struct {
-	file, form string
-	at, n      int // byte offset and length of the encoded form
-}
-
-// locateSecret returns where secret occurs in files, in any encoding,
-// looking at the files and forms in a fixed order.
-func locateSecret(files map[string][]byte, secret []byte) (secretAt, bool) {
-	if len(secret) == 0 {
-		return secretAt{}, false
-	}
-	forms := encodings(secret)
-	for _, form := range slices.Sorted(maps.Keys(forms)) {
-		enc := forms[form]
-		for _, name := range slices.Sorted(maps.Keys(files)) {
-			if i := bytes.Index(files[name], enc); i >= 0 {
-				return secretAt{file: name, form: form, at: i, n: len(enc)}, true
-			}
-		}
-	}
-	return secretAt{}, false
-}
-
-// findSecret returns where secret occurs in files, in any encoding.
-func findSecret(files map[string][]byte, secret []byte) (string, bool) {
-	loc, ok := locateSecret(files, secret)
-	if !ok {
-		return "", false
-	}
-	return fmt.Sprintf("%s (%s)", loc.file, loc.form), true
 }
 
 func needDump(w *world) error {

@@ -1,9 +1,11 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/cucumber/godog"
 
@@ -56,11 +58,31 @@ func stepPlantedNotInDump(ctx context.Context) error {
 	if len(vals) == 0 {
 		return errors.New("scenario bug: no test data was read")
 	}
-	for _, v := range vals {
-		if where, ok := findSecret(w.dump, []byte(v)); ok {
-			return fmt.Errorf("test data %q lies in the clear in %s", v, where)
-		}
+	found, report := searchValues(w.dump, vals)
+	if len(found) > 0 {
+		w.attach("test-data-found.txt", "text/plain", report)
+		return fmt.Errorf("test data lies in the clear (%d of %d values): %s", len(found), len(vals), strings.Join(found, "; "))
 	}
 	w.observe("none of %d test values found in %d stored files, in any encoding", len(vals), len(w.dump))
 	return nil
+}
+
+// searchValues searches files for every value and returns one line per
+// value found ("value" in "file" (form), ...), plus a full report naming
+// every file, for the evidence.
+func searchValues(files map[string][]byte, vals []string) ([]string, []byte) {
+	s := newSearcher(files)
+	var found []string
+	var report bytes.Buffer
+	for _, v := range vals {
+		locs := s.locate([]byte(v))
+		if len(locs) == 0 {
+			continue
+		}
+		found = append(found, fmt.Sprintf("%q in %s", v, joinLocs(locs, maxNamed)))
+		for _, l := range locs {
+			fmt.Fprintf(&report, "%q\t%q\t%s\tbyte %d\n", v, l.file, l.form, l.at)
+		}
+	}
+	return found, report.Bytes()
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
@@ -131,32 +133,100 @@ func stepProbePorts(ctx context.Context, zone, list string) error {
 
 func portKey(p device.Port) string { return fmt.Sprintf("%s/%d", p.Proto, p.Port) }
 
+// portLists returns the ports the device listens on and those it
+// documents, as "proto/port" keys with a description each. A device.PortLister
+// (a real device's socket table against its profile) is preferred; a
+// device.Network (a simulator's modelled services) is used otherwise.
+// Sockets bound to loopback only are left out (and named in an
+// observation): nothing on the network reaches them.
+func portLists(ctx context.Context, w *world) (open, doc map[string]string, err error) {
+	if pl, perr := device.As[device.PortLister](w.dev, "port listing"); perr == nil {
+		listening, err := pl.ListeningPorts(ctx)
+		if errors.Is(err, device.ErrUnsupported) {
+			return nil, nil, skip(w, err)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("listening ports: %w", err)
+		}
+		documented, err := pl.DocumentedPorts(ctx)
+		if errors.Is(err, device.ErrUnsupported) {
+			return nil, nil, skip(w, err)
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("documented ports: %w", err)
+		}
+		if b, err := json.MarshalIndent(map[string][]device.ListeningPort{"listening": listening, "documented": documented}, "", "  "); err == nil {
+			w.attach("ports.json", "application/json", b)
+		}
+		if len(listening) == 0 {
+			// Not even the port the harness reached it on: the listing
+			// saw another network namespace, or nothing at all.
+			return nil, nil, skip(w, &device.UnsupportedError{Capability: "a port listing (the device reported no listening sockets at all)"})
+		}
+		open, doc = map[string]string{}, map[string]string{}
+		var local []string
+		for _, p := range listening {
+			k := fmt.Sprintf("%s/%d", p.Proto, p.Port)
+			if isLoopback(p.Address) {
+				local = append(local, k+" on "+p.Address)
+				continue
+			}
+			open[k] = "on " + p.Address
+		}
+		for _, p := range documented {
+			doc[fmt.Sprintf("%s/%d", p.Proto, p.Port)] = "documented"
+		}
+		if len(local) > 0 {
+			w.observe("left out, bound to loopback only: %s", strings.Join(local, ", "))
+		}
+		return open, doc, nil
+	}
+	n, err := network(w)
+	if err != nil {
+		return nil, nil, err
+	}
+	listening, err := n.ListeningPorts(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("listening ports: %w", err)
+	}
+	documented, err := n.DocumentedPorts(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("documented ports: %w", err)
+	}
+	if b, err := json.MarshalIndent(map[string][]device.Port{"listening": listening, "documented": documented}, "", "  "); err == nil {
+		w.attach("ports.json", "application/json", b)
+	}
+	open, doc = map[string]string{}, map[string]string{}
+	for _, p := range listening {
+		open[portKey(p)] = p.Service
+	}
+	for _, p := range documented {
+		doc[portKey(p)] = p.Service
+	}
+	return open, doc, nil
+}
+
+// isLoopback reports whether a socket's local address is loopback only.
+func isLoopback(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
 func stepExactPorts(ctx context.Context) error {
 	w := worldFrom(ctx)
-	n, err := network(w)
+	open, doc, err := portLists(ctx, w)
 	if err != nil {
 		return err
 	}
-	open, err := n.ListeningPorts(ctx)
-	if err != nil {
-		return fmt.Errorf("listening ports: %w", err)
-	}
-	doc, err := n.DocumentedPorts(ctx)
-	if err != nil {
-		return fmt.Errorf("documented ports: %w", err)
-	}
-	if b, err := json.MarshalIndent(map[string][]device.Port{"listening": open, "documented": doc}, "", "  "); err == nil {
-		w.attach("ports.json", "application/json", b)
-	}
 	var extra, missing []string
-	for _, p := range open {
-		if !slices.ContainsFunc(doc, func(d device.Port) bool { return portKey(d) == portKey(p) }) {
-			extra = append(extra, fmt.Sprintf("%s (%s)", portKey(p), p.Service))
+	for _, k := range slices.Sorted(maps.Keys(open)) {
+		if _, ok := doc[k]; !ok {
+			extra = append(extra, fmt.Sprintf("%s (%s)", k, open[k]))
 		}
 	}
-	for _, d := range doc {
-		if !slices.ContainsFunc(open, func(p device.Port) bool { return portKey(d) == portKey(p) }) {
-			missing = append(missing, portKey(d))
+	for _, k := range slices.Sorted(maps.Keys(doc)) {
+		if _, ok := open[k]; !ok {
+			missing = append(missing, k)
 		}
 	}
 	w.observe("listening: %d ports, documented: %d", len(open), len(doc))

@@ -168,7 +168,7 @@ func Weaknesses() []Weakness {
 		},
 		{
 			Name:        "unpatched",
-			Description: "lacks the critical patch its maker released 90 days ago (the policy window is 30)",
+			Description: "lacks the critical patch its maker released 90 days ago (the policy window is 30), and its OS image keeps an openssl its maker's advisory names",
 			Fails:       []string{"524B-b-2"},
 		},
 		{
@@ -245,6 +245,31 @@ func Weaknesses() []Weakness {
 			Name:        "fragile-parser",
 			Description: "an old code path applies the rate of any RXG segment it finds, even in a message the parser rejects",
 			Fails:       []string{"FDA-PMC-INTEG-5"},
+		},
+		{
+			Name:        "ssh-password-login",
+			Description: "its service login (SSH) takes passwords, root's included",
+			Fails:       []string{"FDA-PMC-CONFIG-1"},
+		},
+		{
+			Name:        "weak-ssh-crypto",
+			Description: "its SSH server still offers CBC ciphers, HMAC-MD5 and SHA-1 Diffie-Hellman group 1",
+			Fails:       []string{"FDA-PMC-CRYPTO-1"},
+		},
+		{
+			Name:        "empty-password-account",
+			Description: "ships a local \"service\" account with an empty password",
+			Fails:       []string{"FDA-PMC-AUTHN-1"},
+		},
+		{
+			Name:        "root-service",
+			Description: "runs its HL7 listener as root, so a parser flaw hands over the whole device",
+			Fails:       []string{"FDA-PMC-AUTHZ-1"},
+		},
+		{
+			Name:        "world-readable-key",
+			Description: "leaves its device private key readable by every local user",
+			Fails:       []string{"FDA-PMC-CONF-1"},
 		},
 		{
 			Name:        "no-log-forwarding",

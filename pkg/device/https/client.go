@@ -756,6 +756,13 @@ func (d *Device) PlantedValues(ctx context.Context) ([]string, error) {
 	return v.Values, err
 }
 
+// HostFacts implements device.HostConfig.
+func (d *Device) HostFacts(ctx context.Context) (device.HostFacts, error) {
+	var f device.HostFacts
+	err := d.get(ctx, "/host-config", "", &f)
+	return f, err
+}
+
 // NetworkDevice is the driver's device for a device that reports the
 // network capability: a Device whose ListeningPorts and DocumentedPorts
 // are device.Network's (no Go type can have both those and

@@ -927,6 +927,18 @@ func (s *Server) inventoryRoutes() {
 		writeJSON(w, 200, valuesInfo{Values: nonNil(vals)})
 		return nil
 	})
+	s.route("GET", "/host-config", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
+		h, err := capOf[device.HostConfig](d, "host configuration")
+		if err != nil {
+			return err
+		}
+		f, err := h.HostFacts(r.Context())
+		if err != nil {
+			return err
+		}
+		writeJSON(w, 200, f)
+		return nil
+	})
 }
 
 // nonNil makes an empty list [] on the wire, not null.

@@ -71,16 +71,30 @@ func BenchmarkReadStored(b *testing.B) {
 	})
 }
 
-// BenchmarkOpen is the cost of opening a target (TCP, handshake, host key
-// check, public-key login): each scenario opens its own.
+// BenchmarkOpen is the cost of opening a target as a scenario does:
+// "dial" logs in each time (ssh.Open), "pooled" reuses the run's
+// connection (ssh.Driver, what ward check uses).
 func BenchmarkOpen(b *testing.B) {
 	s := sshdtest.Start(b)
 	u, _ := url.Parse(s.Target(""))
-	for b.Loop() {
-		d, err := wssh.Open(context.Background(), u)
-		if err != nil {
-			b.Fatal(err)
+	b.Run("dial", func(b *testing.B) {
+		for b.Loop() {
+			d, err := wssh.Open(context.Background(), u)
+			if err != nil {
+				b.Fatal(err)
+			}
+			d.Close()
 		}
-		d.Close()
-	}
+	})
+	b.Run("pooled", func(b *testing.B) {
+		dr := wssh.NewDriver()
+		defer dr.Close()
+		for b.Loop() {
+			d, err := dr.Open(context.Background(), u)
+			if err != nil {
+				b.Fatal(err)
+			}
+			d.Close()
+		}
+	})
 }

@@ -9,7 +9,10 @@
 // identity, stored data, logs and audit trail, which ports it documents,
 // and test data a tester entered on it. From those the driver implements
 // device.RawStorage (for plaintext and tampering checks), device.AuditSource,
-// device.PlantedData and device.PortLister (from `ss -Htln`). Every remote
-// command is bounded by a timeout: a hung device is an ErrTimeout, never a
-// stalled run.
+// device.PlantedData, device.PortLister (from `ss -Htuln`) and
+// device.HostConfig (sshd settings, accounts, readable private keys, root
+// services, installed packages against the user's OSV advisories). Every
+// remote command is bounded by a timeout: a hung device is an ErrTimeout,
+// never a stalled run. Driver (what Register uses) shares one connection
+// per device across a run.
 package ssh

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/wardsec/ward/pkg/device"
 	wssh "github.com/wardsec/ward/pkg/device/ssh"
@@ -24,4 +25,18 @@ func ExampleRegister() {
 	// Output:
 	// true
 	// [var/lib/pump] [tcp/443] <nil>
+}
+
+// A program that checks devices itself (not through ward check) keeps one
+// Driver for the run: every handle for the same device shares one login,
+// and Close ends the connections when the run is done.
+func ExampleNewDriver() {
+	dr := wssh.NewDriver(wssh.WithLinger(2 * time.Second))
+	defer dr.Close()
+	reg := device.NewRegistry()
+	if err := reg.Register(wssh.Scheme, dr.Open); err != nil {
+		panic(err)
+	}
+	fmt.Println(reg.Schemes())
+	// Output: [ssh]
 }

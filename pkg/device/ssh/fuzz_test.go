@@ -36,7 +36,7 @@ func FuzzParseSS(f *testing.F) {
 			return
 		}
 		for _, p := range ports {
-			if p.Port < 0 || p.Port > 65535 || p.Proto != "tcp" {
+			if p.Port < 0 || p.Port > 65535 || (p.Proto != "tcp" && p.Proto != "udp") {
 				t.Fatalf("bad port %+v", p)
 			}
 		}
@@ -52,5 +52,67 @@ func FuzzParseOSRelease(f *testing.F) {
 				t.Fatalf("bad key %q", k)
 			}
 		}
+	})
+}
+
+func FuzzParseSSHDConfig(f *testing.F) {
+	f.Add([]byte("PasswordAuthentication no\nInclude /etc/ssh/sshd_config.d/*.conf\nMatch all\n"), []byte("PermitRootLogin=yes\n"))
+	f.Add([]byte("Include a b\n"), []byte("Include c\n"))
+	f.Fuzz(func(t *testing.T, conf, inc []byte) {
+		m, _, err := parseSSHDConfig(conf, func(string) ([]byte, error) { return inc, nil })
+		if err != nil {
+			return
+		}
+		for k := range sshdDefaults {
+			if _, ok := m[k]; !ok {
+				t.Fatalf("default %s missing", k)
+			}
+		}
+		if len(m) > maxSettings+len(sshdDefaults) {
+			t.Fatalf("%d settings", len(m))
+		}
+	})
+}
+
+func FuzzParseSSHDT(f *testing.F) {
+	f.Add([]byte("port 22\npasswordauthentication no\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := parseSSHDT(b)
+		if err == nil && len(m) == 0 {
+			t.Fatal("no settings but no error")
+		}
+	})
+}
+
+func FuzzParseAccounts(f *testing.F) {
+	f.Add([]byte("root:x:0:0:root:/root:/bin/sh\nguest::1:1::/:/bin/sh\n"), []byte("root:!:1::::::\n"))
+	f.Fuzz(func(t *testing.T, passwd, shadow []byte) {
+		accts, err := parseAccounts(passwd, shadow)
+		if err != nil {
+			return
+		}
+		for _, a := range accts {
+			switch a.Password {
+			case "empty", "locked", "set":
+			default:
+				t.Fatalf("state %q", a.Password)
+			}
+		}
+	})
+}
+
+func FuzzParseSSProcesses(f *testing.F) {
+	f.Add([]byte("tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:* users:((\"sshd\",pid=812,fd=3))\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		ls, err := parseSSProcesses(b)
+		if err != nil {
+			return
+		}
+		for _, l := range ls {
+			if l.pid < 0 {
+				t.Fatalf("pid %d", l.pid)
+			}
+		}
+		parseUIDs(b)
 	})
 }

@@ -2,7 +2,9 @@ package ssh_test
 
 import (
 	"context"
+	"net/url"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/wardsec/ward/controls"
 	"github.com/wardsec/ward/features"
+	"github.com/wardsec/ward/internal/netlab"
 	"github.com/wardsec/ward/internal/sshdtest"
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
@@ -76,7 +79,7 @@ func TestHarnessPlaintextCheckDiscriminates(t *testing.T) {
 	plain := runHarness(t, s.Target("profile="+writeProfile(t, deviceRoot(t, false), nil)), atRest)
 	sc := scenario(t, plain, fieldScenario)
 	assert.Equal(t, evidence.ScenarioFailed, sc.Status)
-	assert.Contains(t, sc.Reason, "lies in the clear in var/lib/pump/records/P-1001.json")
+	assert.Contains(t, sc.Reason, `test data lies in the clear (2 of 2 values): "Ada Testpatient" in "var/lib/pump/records/P-1001.json" (plain); "MRN-77123456" in "var/lib/pump/records/P-1001.json" (plain)`)
 	assert.Equal(t, evidence.NotSatisfied, control1(t, plain, atRest).Outcome)
 
 	sealed := runHarness(t, s.Target("profile="+writeProfile(t, deviceRoot(t, true), nil)), atRest)
@@ -98,12 +101,70 @@ func TestHarnessPlaintextCheckDiscriminates(t *testing.T) {
 	assert.Equal(t, evidence.ScenarioNotApplicable, scenario(t, none, fieldScenario).Status)
 }
 
+// An empty data path (the profile names a directory with no files, or no
+// data paths at all) is nothing searched: not applicable with the reason,
+// never a pass.
+func TestHarnessEmptyDataPathIsNotAPass(t *testing.T) {
+	s := sshdtest.Start(t)
+	const atRest = "HIPAA-164.312-a-2-iv"
+	root := deviceRoot(t, false)
+	require.NoError(t, os.MkdirAll(filepath.Join(root, "var/lib/empty"), 0o755))
+	for name, extra := range map[string]map[string]any{
+		"empty directory": {"data": []string{"var/lib/empty"}},
+		"no data paths":   {"data": []string{}, "logs": []string{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res := runHarness(t, s.Target("profile="+writeProfile(t, root, extra)), atRest)
+			sc := scenario(t, res, fieldScenario)
+			assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, sc.Reason)
+			assert.Contains(t, sc.Reason, "raw storage")
+			assert.NotEqual(t, evidence.Satisfied, control1(t, res, atRest).Outcome)
+		})
+	}
+}
+
+// Test data written the way clinical software writes it (a DICOM person
+// name, UTF-16LE in a cache, upper case in the application log the
+// profile names) is found, and every value and every file is named.
+func TestHarnessFindsClinicalEncodingsInEveryFile(t *testing.T) {
+	s := sshdtest.Start(t)
+	root := deviceRoot(t, true) // the record store itself is sealed
+	le := func(s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r), 0)
+		}
+		return b
+	}
+	for name, data := range map[string][]byte{
+		"var/lib/pump/dicom/1.2.3.dcm": []byte("DICM\x10\x00\x10\x00PN\x10\x00Testpatient^Ada "),
+		"var/lib/pump/cache.bin":       le("MRN-77123456"),
+		"var/log/pump/app.log":         []byte("boot ok\nADMIT ADA TESTPATIENT\n"),
+	} {
+		require.NoError(t, os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755))
+		require.NoError(t, os.WriteFile(filepath.Join(root, name), data, 0o644))
+	}
+	res := runHarness(t, s.Target("profile="+writeProfile(t, root, nil)), "HIPAA-164.312-a-2-iv")
+	sc := scenario(t, res, fieldScenario)
+	require.Equal(t, evidence.ScenarioFailed, sc.Status, sc.Reason)
+	assert.Contains(t, sc.Reason, `"Ada Testpatient" in "var/lib/pump/dicom/1.2.3.dcm" (DICOM/HL7 person name), "var/log/pump/app.log" (plain)`)
+	assert.Contains(t, sc.Reason, `"MRN-77123456" in "var/lib/pump/cache.bin" (plain, UTF-16LE)`)
+}
+
 // Across the whole catalogue, an SSH device whose capabilities are storage,
 // logs and identity is never reported as satisfying a control it could not
 // be checked against, and nothing errors.
 func TestHarnessWholeCatalogueOverSSH(t *testing.T) {
-	s := sshdtest.Start(t)
-	res := runHarness(t, s.Target("profile="+writeProfile(t, deviceRoot(t, true), nil)))
+	s, _, reg := nsDevice(t) // a socket table of the test's own
+	cat, _, _, diags := control.Lint(controls.FS, features.FS)
+	require.False(t, diags.HasErrors())
+	var auto []string
+	for _, c := range cat.Controls {
+		if c.Verification.Method == control.MethodScenario {
+			auto = append(auto, c.ID)
+		}
+	}
+	res := runWith(t, reg, s.Target("profile="+writeProfile(t, deviceRoot(t, true), nil)), auto...)
 	assert.Equal(t, "AP-000123", res.Identity.Serial)
 	for _, c := range res.Controls {
 		assert.NotEqual(t, evidence.Error, c.Outcome, "%s: %s", c.ID, c.Reason)
@@ -111,7 +172,10 @@ func TestHarnessWholeCatalogueOverSSH(t *testing.T) {
 		assert.NotEqual(t, evidence.NotSatisfied, c.Outcome, "%s: %s", c.ID, c.Reason)
 	}
 	for _, sc := range res.Scenarios {
-		if sc.Name != fieldScenario {
+		switch sc.Name {
+		case fieldScenario, portsScenario, rootScenario, logSecretsScenario:
+			assert.Equal(t, evidence.ScenarioPassed, sc.Status, "%s: %s", sc.Name, sc.Reason)
+		default:
 			assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, "%s: %s", sc.Name, sc.Reason)
 		}
 	}
@@ -151,4 +215,75 @@ func TestHarnessInventoryOverSSH(t *testing.T) {
 	c = check(&inventory.Inventory{Records: others})
 	assert.Equal(t, evidence.NotSatisfied, c.Outcome)
 	assert.Contains(t, c.Reason, "unknown device")
+}
+
+// nsDevice starts sshd on port 22 in a namespace of its own, so the
+// device's socket table holds only what the test puts there, and returns
+// a registry whose ssh driver dials from inside that namespace.
+func nsDevice(t *testing.T) (*sshdtest.Server, *netlab.Lab, *device.Registry) {
+	t.Helper()
+	lab := sshdtest.Lab(t, "dev")
+	s := sshdtest.Start(t, sshdtest.InNamespace(lab, "dev", 22))
+	reg := device.NewRegistry()
+	require.NoError(t, reg.Register(wssh.Scheme, func(ctx context.Context, u *url.URL) (device.Device, error) {
+		var d device.Device
+		err := lab.In("dev", func() error {
+			var err error
+			d, err = wssh.Open(ctx, u)
+			return err
+		})
+		return d, err
+	}))
+	return s, lab, reg
+}
+
+func runWith(t *testing.T, reg *device.Registry, target string, ids ...string) evidence.Target {
+	t.Helper()
+	cat, _, _, diags := control.Lint(controls.FS, features.FS)
+	require.False(t, diags.HasErrors(), "embedded catalogue: %v", diags)
+	res, _, err := harness.New(reg, cat, features.FS, harness.WithConcurrency(2), harness.WithControls(ids...)).Check(context.Background(), target)
+	require.NoError(t, err)
+	require.Empty(t, res.Error)
+	return res
+}
+
+const portsScenario = "The device listens on its documented ports and no others"
+
+// The device's own socket table (ss over SSH) is judged against the
+// profile's documented_ports: an undocumented listener fails FDA-PMC-AUTHZ-2,
+// a loopback-only one does not count, and a profile that documents nothing
+// makes the check not applicable rather than passed or failed.
+func TestHarnessDocumentedPortsOverSSH(t *testing.T) {
+	s, lab, reg := nsDevice(t)
+	root := deviceRoot(t, true)
+	const authz2 = "FDA-PMC-AUTHZ-2"
+	target := func(ports ...string) string {
+		return s.Target("profile=" + writeProfile(t, root, map[string]any{"documented_ports": ports}))
+	}
+	local, err := lab.Listen("dev", "127.0.0.1:8081")
+	require.NoError(t, err)
+	defer local.Close()
+
+	res := runWith(t, reg, target("tcp/22"), authz2)
+	sc := scenario(t, res, portsScenario)
+	assert.Equal(t, evidence.ScenarioPassed, sc.Status, sc.Reason)
+
+	debug, err := lab.Listen("dev", "0.0.0.0:2323")
+	require.NoError(t, err)
+	res = runWith(t, reg, target("tcp/22"), authz2)
+	sc = scenario(t, res, portsScenario)
+	assert.Equal(t, evidence.ScenarioFailed, sc.Status)
+	assert.Contains(t, sc.Reason, "undocumented ports: tcp/2323 (on ")
+	assert.NotContains(t, sc.Reason, "8081", "a loopback-only socket is not network exposure")
+	assert.Equal(t, evidence.NotSatisfied, control1(t, res, authz2).Outcome)
+
+	// Documented, it passes again.
+	res = runWith(t, reg, target("tcp/22", "2323"), authz2)
+	assert.Equal(t, evidence.ScenarioPassed, scenario(t, res, portsScenario).Status)
+	debug.Close()
+
+	res = runWith(t, reg, target(), authz2)
+	sc = scenario(t, res, portsScenario)
+	assert.Equal(t, evidence.ScenarioNotApplicable, sc.Status, sc.Reason)
+	assert.Contains(t, sc.Reason, "documented_ports")
 }

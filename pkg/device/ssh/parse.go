@@ -14,9 +14,11 @@ import (
 // ErrParse reports device output that is not in the expected format.
 var ErrParse = errors.New("unexpected output from the device")
 
-// parseSS reads the output of `ss -Htln`: one listening TCP socket per line,
-// "State Recv-Q Send-Q Local:Port Peer:Port [Process]". Local addresses
-// look like 0.0.0.0:22, [::]:22, *:22 or 127.0.0.53%lo:53.
+// parseSS reads the output of `ss -Htuln`: one listening socket per line,
+// "Netid State Recv-Q Send-Q Local:Port Peer:Port [Process]" (the Netid
+// column, tcp or udp, may be absent: `ss -Htln` lists TCP only). Local
+// addresses look like 0.0.0.0:22, [::]:22, *:22 or 127.0.0.53%lo:53.
+// Service names instead of numbers (ss without -n) are refused.
 func parseSS(out []byte) ([]device.ListeningPort, error) {
 	var ports []device.ListeningPort
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -27,6 +29,10 @@ func parseSS(out []byte) ([]device.ListeningPort, error) {
 		f := strings.Fields(sc.Text())
 		if len(f) == 0 {
 			continue
+		}
+		proto := "tcp"
+		if f[0] == "tcp" || f[0] == "udp" {
+			proto, f = f[0], f[1:]
 		}
 		if len(f) < 5 {
 			return nil, fmt.Errorf("%w: ss line %d: %d fields, want at least 5", ErrParse, line, len(f))
@@ -45,7 +51,7 @@ func parseSS(out []byte) ([]device.ListeningPort, error) {
 			addr = addr[:j] // interface scope, "127.0.0.53%lo"
 		}
 		addr = strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
-		ports = append(ports, device.ListeningPort{Proto: "tcp", Address: addr, Port: port})
+		ports = append(ports, device.ListeningPort{Proto: proto, Address: addr, Port: port})
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("%w: ss: %v", ErrParse, err)

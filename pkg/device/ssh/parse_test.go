@@ -23,7 +23,12 @@ func TestParseSS(t *testing.T) {
 		{Proto: "tcp", Address: "127.0.0.53", Port: 53},
 		{Proto: "tcp", Address: "*", Port: 8080},
 	}, got)
-	for _, bad := range []string{"LISTEN 0 1\n", "LISTEN 0 1 nope *:*\n", "LISTEN 0 1 1.2.3.4:99999 *:*\n"} {
+	// ss -Htuln: a Netid column first, UDP sockets too.
+	got, err = parseSS([]byte("tcp LISTEN 0 128 0.0.0.0:22 0.0.0.0:*\nudp UNCONN 0 0 0.0.0.0:161 0.0.0.0:*\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []device.ListeningPort{{Proto: "tcp", Address: "0.0.0.0", Port: 22}, {Proto: "udp", Address: "0.0.0.0", Port: 161}}, got)
+	for _, bad := range []string{"LISTEN 0 1\n", "LISTEN 0 1 nope *:*\n", "LISTEN 0 1 1.2.3.4:99999 *:*\n",
+		"tcp LISTEN 0 128 0.0.0.0:ssh 0.0.0.0:*\n"} { // a service name: ss ran without -n
 		_, err := parseSS([]byte(bad))
 		assert.ErrorIs(t, err, ErrParse, bad)
 	}

@@ -40,6 +40,24 @@ type Profile struct {
 	TestData []string `json:"test_data"`
 	// CommandTimeout bounds each remote command (Go duration; default 10s).
 	CommandTimeout string `json:"command_timeout"`
+	// SSHDConfig is the OpenSSH server configuration file (default
+	// etc/ssh/sshd_config), read by the host checks.
+	SSHDConfig string `json:"sshd_config,omitempty"`
+	// KeyPaths are the directories searched for private keys anyone may
+	// read (default etc/ssh, etc/ssl/private, root/.ssh, home).
+	KeyPaths []string `json:"key_paths,omitempty"`
+	// Advisories is an OSV advisory file on the machine running Ward (not
+	// the device), relative to the profile's directory unless absolute:
+	// the packages installed on the device are judged against it.
+	Advisories string `json:"advisories,omitempty"`
+	// RootServices are process names allowed to listen on the network as
+	// root (default ["sshd"], whose listener must). nil keeps the default;
+	// [] allows none.
+	RootServices []string `json:"root_services,omitempty"`
+	// Secrets are values the tester knows must never be logged (a service
+	// password, an API token; 8 bytes or longer). Reasons never repeat
+	// them: a finding names the secret by its position.
+	Secrets []string `json:"secrets,omitempty"`
 }
 
 // IdentitySources names the source of each identity field.
@@ -135,6 +153,19 @@ func (p *Profile) validate() error {
 			return err
 		}
 	}
+	if strings.ContainsRune(p.Advisories, 0) {
+		return fmt.Errorf("%w: advisories path contains NUL", ErrProfile)
+	}
+	for _, s := range p.KeyPaths {
+		if err := check("key path", s); err != nil {
+			return err
+		}
+	}
+	if p.SSHDConfig != "" {
+		if err := check("sshd_config", p.SSHDConfig); err != nil {
+			return err
+		}
+	}
 	for name, src := range map[string]Source{"manufacturer": p.Identity.Manufacturer, "model": p.Identity.Model,
 		"serial": p.Identity.Serial, "firmware": p.Identity.Firmware, "udi": p.Identity.UDI} {
 		n := 0
@@ -176,6 +207,11 @@ func (p *Profile) validate() error {
 	for _, s := range p.TestData {
 		if len(s) < 8 || !utf8.ValidString(s) {
 			return fmt.Errorf("%w: test_data value %q is shorter than 8 bytes (it would match by chance)", ErrProfile, s)
+		}
+	}
+	for i, s := range p.Secrets {
+		if len(s) < 8 {
+			return fmt.Errorf("%w: secret %d is shorter than 8 bytes (it would match by chance)", ErrProfile, i+1)
 		}
 	}
 	if p.CommandTimeout != "" {

@@ -8,19 +8,23 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	xssh "golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
 
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/osv"
 )
 
 // Scheme is the URI scheme of the SSH driver.
@@ -56,23 +60,29 @@ var (
 // device.Device, device.RawStorage, device.AuditSource (when the profile
 // names an audit trail), device.PlantedData and device.PortLister.
 type Device struct {
-	addr    string
-	client  *xssh.Client
-	profile *Profile
-	timeout time.Duration
+	addr       string
+	conn       *conn
+	profile    *Profile
+	advisories []osv.Advisory
+	timeout    time.Duration
 
 	mu     sync.Mutex
 	broken error // set once a command timed out: the connection is gone
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // config is what Open gathers from a target URI.
 type config struct {
 	user, addr, keyFile, knownHosts string
 	profile                         *Profile
+	advisories                      []osv.Advisory
 	timeout                         time.Duration
 }
 
-// Open is the device.Opener for ssh:// targets:
+// Open is the device.Opener for ssh:// targets, on a connection of the
+// handle's own (Driver shares one per device):
 //
 //	ssh://user@host:port?key=FILE&known_hosts=FILE[&profile=FILE][&timeout=10s]
 //
@@ -85,9 +95,6 @@ func Open(ctx context.Context, u *url.URL) (device.Device, error) {
 	}
 	return dial(ctx, c)
 }
-
-// Register adds the ssh driver to r.
-func Register(r *device.Registry) error { return r.Register(Scheme, Open) }
 
 func badTarget(format string, args ...any) error {
 	return fmt.Errorf("%w: ssh: %s", device.ErrBadTarget, fmt.Sprintf(format, args...))
@@ -132,6 +139,18 @@ func parseTarget(u *url.URL) (*config, error) {
 			}
 			if c.profile, err = ParseProfile(b); err != nil {
 				return nil, badTarget("profile %s: %v", v, err)
+			}
+			if f := c.profile.Advisories; f != "" {
+				if !filepath.IsAbs(f) {
+					f = filepath.Join(filepath.Dir(v), f)
+				}
+				b, err := readBounded(f, osv.MaxFileSize)
+				if err != nil {
+					return nil, badTarget("profile %s: advisories: %v", v, err)
+				}
+				if c.advisories, err = osv.Parse(b); err != nil {
+					return nil, badTarget("profile %s: advisories %s: %v", v, f, err)
+				}
 			}
 		case "timeout":
 			d, err := time.ParseDuration(v)
@@ -194,7 +213,11 @@ func hostKeyCallback(file, addr string) (xssh.HostKeyCallback, []string, error) 
 	pk, _ := xssh.NewPublicKey(probe)
 	var algos []string
 	var ke *knownhosts.KeyError
-	if err := cb(knownhosts.Normalize(addr), &net.TCPAddr{}, pk); errors.As(err, &ke) {
+	// The callback wants host:port, exactly as the handshake will pass it:
+	// knownhosts.Normalize would drop a port of 22, after which the lookup
+	// fails to parse the address, no algorithm is asked for, and a device
+	// showing another key type than the listed one reads as a mismatch.
+	if err := cb(addr, &net.TCPAddr{}, pk); errors.As(err, &ke) {
 		for _, k := range ke.Want {
 			switch t := k.Key.Type(); t {
 			case xssh.KeyAlgoRSA:
@@ -207,7 +230,23 @@ func hostKeyCallback(file, addr string) (xssh.HostKeyCallback, []string, error) 
 	return check, slices.Compact(algos), nil
 }
 
+// dial opens a device handle on a connection of its own.
 func dial(ctx context.Context, c *config) (*Device, error) {
+	cn := &conn{cfg: c, refs: 1, sessions: make(chan struct{}, maxSessions)}
+	client, err := connect(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	cn.client = client
+	return newDevice(c, cn), nil
+}
+
+func newDevice(c *config, cn *conn) *Device {
+	return &Device{addr: c.addr, conn: cn, profile: c.profile, advisories: c.advisories, timeout: c.timeout}
+}
+
+// connect dials the device, checks its host key and logs in.
+func connect(ctx context.Context, c *config) (*xssh.Client, error) {
 	keyPEM, err := os.ReadFile(c.keyFile)
 	if err != nil {
 		return nil, badTarget("key: %v", err)
@@ -237,7 +276,7 @@ func dial(ctx context.Context, c *config) (*Device, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", c.addr)
+	nc, err := d.DialContext(ctx, "tcp", c.addr)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("ssh %s: connect: %w after %s", c.addr, ErrTimeout, c.timeout)
@@ -248,29 +287,28 @@ func dial(ctx context.Context, c *config) (*Device, error) {
 	// run: the deadline covers the whole handshake, and cancelling ctx
 	// closes the connection.
 	dl, _ := ctx.Deadline()
-	_ = conn.SetDeadline(dl)
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	cc, chans, reqs, err := xssh.NewClientConn(conn, c.addr, cfg)
+	_ = nc.SetDeadline(dl)
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
+	cc, chans, reqs, err := xssh.NewClientConn(nc, c.addr, cfg)
 	stopped := stop()
 	if err != nil {
-		conn.Close()
+		nc.Close()
 		var ne net.Error
 		if ctx.Err() != nil || !stopped || (errors.As(err, &ne) && ne.Timeout()) {
 			return nil, fmt.Errorf("ssh %s: handshake: %w after %s", c.addr, ErrTimeout, c.timeout)
 		}
 		return nil, fmt.Errorf("ssh %s: %w", c.addr, err)
 	}
-	_ = conn.SetDeadline(time.Time{})
-	return &Device{
-		addr:    c.addr,
-		client:  xssh.NewClient(cc, chans, reqs),
-		profile: c.profile,
-		timeout: c.timeout,
-	}, nil
+	_ = nc.SetDeadline(time.Time{})
+	return xssh.NewClient(cc, chans, reqs), nil
 }
 
-// Close implements device.Device.
-func (d *Device) Close() error { return d.client.Close() }
+// Close implements device.Device. A pooled connection stays open for
+// other handles (and briefly for the next scenario); see Driver.
+func (d *Device) Close() error {
+	d.closeOnce.Do(func() { d.closeErr = d.conn.release() })
+	return d.closeErr
+}
 
 // limitedBuffer keeps at most max bytes and notes that more came. It does
 // not embed bytes.Buffer: io.Copy would use the embedded ReadFrom and
@@ -313,8 +351,31 @@ func (d *Device) run(ctx context.Context, what, cmd string, stdin []byte) ([]byt
 		err error
 	}
 	done := make(chan result, 1)
+	// Handles share the connection; sshd refuses sessions beyond its
+	// MaxSessions (10 by default), so wait for a slot. Waiting is not a
+	// hung device: it never breaks the connection.
+	select {
+	case d.conn.sessions <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("ssh %s: %s: waiting for a free session: %w", d.addr, what, ctx.Err())
+	}
+	client, gen := d.conn.current()
+	var used atomic.Pointer[xssh.Client]
+	used.Store(client)
 	go func() {
-		s, err := d.client.NewSession()
+		defer func() { <-d.conn.sessions }()
+		s, err := newSession(ctx, client)
+		var refused *xssh.OpenChannelError
+		if err != nil && !errors.As(err, &refused) && ctx.Err() == nil {
+			// The shared connection died under us (the device restarted
+			// sshd, a network blip, another handle's timeout closed it):
+			// dial once more, then give up.
+			var c2 *xssh.Client
+			if c2, err = d.conn.redial(ctx, gen); err == nil {
+				used.Store(c2)
+				s, err = newSession(ctx, c2)
+			}
+		}
 		if err != nil {
 			done <- result{err: fmt.Errorf("ssh %s: %s: open session: %w", d.addr, what, err)}
 			return
@@ -352,8 +413,26 @@ func (d *Device) run(ctx context.Context, what, cmd string, stdin []byte) ([]byt
 			d.broken = fmt.Errorf("%w (connection closed)", err)
 		}
 		d.mu.Unlock()
-		d.client.Close()
+		used.Load().Close() // the only way to stop a hung channel
 		return nil, err
+	}
+}
+
+// newSession opens a session, retrying while sshd refuses the channel:
+// it frees the slots of sessions just closed a moment after the client
+// has, so a busy shared connection briefly meets MaxSessions.
+func newSession(ctx context.Context, c *xssh.Client) (*xssh.Session, error) {
+	for wait := 5 * time.Millisecond; ; wait *= 2 {
+		s, err := c.NewSession()
+		var refused *xssh.OpenChannelError
+		if err == nil || !errors.As(err, &refused) || wait > time.Second {
+			return s, err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, err
+		}
 	}
 }
 
@@ -428,13 +507,18 @@ func (d *Device) Identify(ctx context.Context) (device.Identity, error) {
 	return id, nil
 }
 
-// inData reports whether name lies within one of the profile's data paths.
-func (d *Device) inData(name string) (string, error) {
+// stored are the paths raw storage covers: the data paths and the log
+// files (logs lie on the same flash; an attacker with the chip reads them
+// too, so the at-rest scan searches them).
+func (d *Device) stored() []string { return slices.Concat(d.profile.Data, d.profile.Logs) }
+
+// inData reports whether name lies within one of paths.
+func (d *Device) inData(name string, paths []string) (string, error) {
 	c, err := relPath(name)
 	if err != nil {
 		return "", fmt.Errorf("%w: %q: %v", ErrOutsideProfile, name, err)
 	}
-	for _, p := range d.profile.Data {
+	for _, p := range paths {
 		p = path.Clean(p)
 		if c == p || strings.HasPrefix(c, p+"/") {
 			return c, nil
@@ -444,13 +528,16 @@ func (d *Device) inData(name string) (string, error) {
 }
 
 // ListStored implements device.RawStorage: every regular file below the
-// profile's data paths, relative to the root.
+// profile's data paths and its log files, relative to the root.
 func (d *Device) ListStored(ctx context.Context) ([]string, error) {
-	if len(d.profile.Data) == 0 {
-		return nil, nil
+	paths := d.stored()
+	if len(paths) == 0 {
+		// No data paths is no storage to search: not applicable, never
+		// an empty (and so clean-looking) dump.
+		return nil, &device.UnsupportedError{Capability: "raw storage (no data or log paths in the ssh profile)"}
 	}
-	args := make([]string, len(d.profile.Data))
-	for i, p := range d.profile.Data {
+	args := make([]string, len(paths))
+	for i, p := range paths {
 		args[i] = shellQuote(d.abs(p))
 	}
 	out, err := d.run(ctx, "list data", "find "+strings.Join(args, " ")+" -type f -print0", nil)
@@ -469,13 +556,18 @@ func (d *Device) ListStored(ctx context.Context) ([]string, error) {
 		}
 		names = append(names, rel)
 	}
+	if !slices.ContainsFunc(names, func(n string) bool { _, err := d.inData(n, d.profile.Data); return err == nil }) {
+		// The data store is empty (or the profile names the wrong
+		// place): the logs alone would make a clean-looking dump.
+		return nil, &device.UnsupportedError{Capability: fmt.Sprintf("raw storage with data in it (no files under the ssh profile's data paths %q)", d.profile.Data)}
+	}
 	slices.Sort(names)
-	return names, nil
+	return slices.Compact(names), nil // a log inside a data path is listed once
 }
 
-// ReadStored implements device.RawStorage.
+// ReadStored implements device.RawStorage: data and log files.
 func (d *Device) ReadStored(ctx context.Context, name string) ([]byte, error) {
-	c, err := d.inData(name)
+	c, err := d.inData(name, d.stored())
 	if err != nil {
 		return nil, err
 	}
@@ -486,7 +578,7 @@ func (d *Device) ReadStored(ctx context.Context, name string) ([]byte, error) {
 // storage would: through a temporary file renamed into place, so an
 // interrupted write never leaves a half-written record behind.
 func (d *Device) WriteStored(ctx context.Context, name string, data []byte) error {
-	c, err := d.inData(name)
+	c, err := d.inData(name, d.profile.Data) // logs are read, never written
 	if err != nil {
 		return err
 	}
@@ -546,9 +638,11 @@ func (d *Device) PlantedValues(context.Context) ([]string, error) {
 	return slices.Clone(d.profile.TestData), nil
 }
 
-// ListeningPorts implements device.PortLister with `ss -Htln`.
+// ListeningPorts implements device.PortLister with `ss -Htuln`: TCP
+// listeners and bound UDP sockets, numeric (without -n, ss prints "ssh"
+// for port 22).
 func (d *Device) ListeningPorts(ctx context.Context) ([]device.ListeningPort, error) {
-	out, err := d.run(ctx, "list listening ports", "ss -Htln", nil)
+	out, err := d.run(ctx, "list listening ports", "ss -Htuln", nil)
 	if err != nil {
 		return nil, err
 	}
@@ -559,8 +653,13 @@ func (d *Device) ListeningPorts(ctx context.Context) ([]device.ListeningPort, er
 	return ports, nil
 }
 
-// DocumentedPorts implements device.PortLister from the profile.
+// DocumentedPorts implements device.PortLister from the profile. A
+// profile that documents no ports says nothing about them: unsupported,
+// so the check is not applicable rather than failing every port.
 func (d *Device) DocumentedPorts(context.Context) ([]device.ListeningPort, error) {
+	if len(d.profile.Ports) == 0 {
+		return nil, &device.UnsupportedError{Capability: "documented ports (no documented_ports in the ssh profile)"}
+	}
 	out := make([]device.ListeningPort, 0, len(d.profile.Ports))
 	for _, s := range d.profile.Ports {
 		p, _ := parsePortSpec(s) // validated on load
@@ -579,3 +678,20 @@ var (
 	_ device.PlantedData = (*Device)(nil)
 	_ device.PortLister  = (*Device)(nil)
 )
+
+// readBounded reads a local input file of at most max bytes.
+func readBounded(name string, max int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", name, max)
+	}
+	return b, nil
+}

@@ -134,8 +134,14 @@ func TestRawStorageStaysWithinDataPaths(t *testing.T) {
 
 	names, err := d.ListStored(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, []string{"var/lib/pump/records/P-1001.json", "var/lib/pump/settings.conf"}, names)
-	b, err := d.ReadStored(ctx, "var/lib/pump/records/P-1001.json")
+	// The profile's log files are listed too: they lie on the same flash.
+	assert.Equal(t, []string{"var/lib/pump/records/P-1001.json", "var/lib/pump/settings.conf", "var/log/pump/app.log"}, names)
+	b, err := d.ReadStored(ctx, "var/log/pump/app.log")
+	require.NoError(t, err)
+	assert.Equal(t, "boot ok\n", string(b))
+	// ...but only read: a tampering check never rewrites a log.
+	assert.ErrorIs(t, d.WriteStored(ctx, "var/log/pump/app.log", []byte("x")), wssh.ErrOutsideProfile)
+	b, err = d.ReadStored(ctx, "var/lib/pump/records/P-1001.json")
 	require.NoError(t, err)
 	assert.Contains(t, string(b), testMRN)
 
@@ -155,7 +161,7 @@ func TestRawStorageStaysWithinDataPaths(t *testing.T) {
 	assert.Equal(t, "rate_limit=1\n", string(got))
 	names, err = d.ListStored(ctx)
 	require.NoError(t, err)
-	assert.Len(t, names, 2)
+	assert.Len(t, names, 3)
 
 	// A missing file is a one-line command error, not a hang or a panic.
 	_, err = d.ReadStored(ctx, "var/lib/pump/none")
