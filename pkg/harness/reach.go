@@ -131,6 +131,7 @@ func (r *reach) check(dev device.Device, eps []device.Endpoint) error {
 	return nil
 }
 
+// isLoopback reports whether an endpoint's host:port is on loopback.
 func isLoopback(addr string) bool {
 	h, _, err := net.SplitHostPort(addr)
 	if err != nil {

@@ -167,7 +167,7 @@ func portLists(ctx context.Context, w *world) (open, doc map[string]string, err 
 		var local []string
 		for _, p := range listening {
 			k := fmt.Sprintf("%s/%d", p.Proto, p.Port)
-			if isLoopback(p.Address) {
+			if loopbackSocket(p.Address) {
 				local = append(local, k+" on "+p.Address)
 				continue
 			}
@@ -206,8 +206,9 @@ func portLists(ctx context.Context, w *world) (open, doc map[string]string, err 
 	return open, doc, nil
 }
 
-// isLoopback reports whether a socket's local address is loopback only.
-func isLoopback(addr string) bool {
+// loopbackSocket reports whether a socket's local address (an address
+// without a port) is loopback only.
+func loopbackSocket(addr string) bool {
 	a, err := netip.ParseAddr(addr)
 	return err == nil && a.Unmap().IsLoopback()
 }
