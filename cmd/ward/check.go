@@ -353,7 +353,7 @@ func selectControls(cat *control.Catalogue, frameworks, ids []string, procedural
 		// Procedural controls need a person's attestation: assess them
 		// when attestations are given or the control is asked for by id,
 		// so the automated default run is not failed by paperwork.
-		if c.Verification.Method == control.MethodAttestation && !procedural && !slices.Contains(ids, c.ID) {
+		if c.Verification.NeedsAttestation() && !procedural && !slices.Contains(ids, c.ID) {
 			deferred = append(deferred, c.ID)
 			continue
 		}

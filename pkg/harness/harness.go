@@ -269,6 +269,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, open ope
 	registerUpdateSteps(sc)
 	registerTransportSteps(sc)
 	registerSegmentSteps(sc)
+	registerContingencySteps(sc)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{

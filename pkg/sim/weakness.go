@@ -247,6 +247,21 @@ func Weaknesses() []Weakness {
 			Fails:       []string{"FDA-PMC-INTEG-5"},
 		},
 		{
+			Name:        "unsafe-fallback",
+			Description: "in emergency mode (back end unreachable) lets privileged accounts log in with the password alone, its keypad confirming for the missing second factor",
+			Fails:       []string{"HIPAA-164.308-a-7-ii-C"},
+		},
+		{
+			Name:        "outage-stops-therapy",
+			Description: "treats a lost network link as a fault: it stops the infusion and resets the programmed rate",
+			Fails:       []string{"HIPAA-164.308-a-7-ii-C"},
+		},
+		{
+			Name:        "lost-outage-logs",
+			Description: "drops the audit records it could not forward during an outage instead of sending them when the link returns (its local trail keeps them)",
+			Fails:       []string{"FDA-PMC-LOG-1", "HIPAA-164.308-a-7-ii-C"},
+		},
+		{
 			Name:        "no-log-forwarding",
 			Description: "accepts a log collector in its configuration but never sends it anything",
 			Fails:       []string{"FDA-PMC-LOG-1"},
