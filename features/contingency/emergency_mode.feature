@@ -10,6 +10,20 @@ Feature: Emergency mode operation
   provoked through the device's test-build outage control; the harness's
   own management connection is a local service link and stays up.
 
+  Scenario Outline: The device leaves emergency mode by itself when the <kind> outage ends, recording both
+    When a "<kind>" outage begins
+    Then the device is in emergency mode because of "<kind>"
+    When the outage ends
+    Then the device leaves emergency mode by itself within 5 seconds
+    And its local alarms are cleared
+    And the audit trail records the device entering and then leaving emergency mode
+
+    Examples:
+      | kind           |
+      | network-cut    |
+      | quarantine     |
+      | collector-down |
+
   Scenario Outline: The pump keeps infusing and alarms locally during a <kind> outage
     Given the harness is a trusted peer of the clinical feed
     And the pump is programmed over the clinical feed at 8.5 mL/h
@@ -30,20 +44,6 @@ Feature: Emergency mode operation
     And "ravi.patel" tries to log in with the correct password but no code
     Then the login is refused
     And "ravi.patel" logs in with the password and a code from the authenticator app
-
-  Scenario Outline: The device leaves emergency mode by itself when the <kind> outage ends, recording both
-    When a "<kind>" outage begins
-    Then the device is in emergency mode because of "<kind>"
-    When the outage ends
-    Then the device leaves emergency mode by itself within 5 seconds
-    And its local alarms are cleared
-    And the audit trail records the device entering and then leaving emergency mode
-
-    Examples:
-      | kind           |
-      | network-cut    |
-      | quarantine     |
-      | collector-down |
 
   @FDA-PMC-LOG-1
   Scenario Outline: Audit records made during a <kind> outage reach the collector, in order, when the link returns

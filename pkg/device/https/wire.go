@@ -49,6 +49,7 @@ var capabilities = []struct {
 	{"patch-bulletin", reflect.TypeFor[device.PatchBulletin]()},
 	{"security-config", reflect.TypeFor[device.SecurityConfig]()},
 	{"secure-baseline", reflect.TypeFor[device.SecureBaseline]()},
+	{"outage-control", reflect.TypeFor[device.OutageControl]()},
 	// network: the driver's *NetworkDevice implements it (its port
 	// methods differ from port-lister's), see client.go.
 	{"network", reflect.TypeFor[device.Network]()},

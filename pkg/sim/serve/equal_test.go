@@ -29,7 +29,7 @@ func automated(t testing.TB) *control.Catalogue {
 	auto := *cat
 	auto.Controls = nil
 	for _, c := range cat.Controls {
-		if c.Verification.Method == control.MethodScenario {
+		if c.Verification.NeedsScenarios() {
 			auto.Controls = append(auto.Controls, c)
 		}
 	}
