@@ -97,7 +97,7 @@ func WithAuditSink(s audit.Sink) Option {
 // device.Decommissioner, device.Backupper, device.ConfigExporter,
 // device.Operator, device.EmergencyAccess, device.ActivityReviewer,
 // device.Updater, device.Network and, as a test build, device.MFAProvisioner,
-// device.ClockControl and device.UpdatePublisher. Logins,
+// device.ClockControl, device.UpdatePublisher and device.OutageControl. Logins,
 // sessions and authorization are pkg/mfa's and pkg/access's (auth.go). It
 // is safe for concurrent use.
 type Pump struct {
