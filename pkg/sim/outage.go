@@ -62,6 +62,19 @@ func (p *Pump) BeginOutage(ctx context.Context, kind string) error {
 		return nil
 	}
 	o.cut[kind] = true
+	o.mu.Unlock()
+	if kind == device.OutageQuarantine {
+		// The site's spike guard quarantines the pump's segment, as an
+		// operator or a spike would: its egress is then really blocked
+		// (device.Network shows it).
+		if err := p.guardQuarantine(ctx, true); err != nil {
+			o.mu.Lock()
+			delete(o.cut, kind)
+			o.mu.Unlock()
+			return err
+		}
+	}
+	o.mu.Lock()
 	entering := !o.active
 	now := p.now()
 	if entering {
@@ -104,6 +117,11 @@ func (p *Pump) EndOutage(ctx context.Context) error {
 		o.flushing = true
 	}
 	o.mu.Unlock()
+	if slices.Contains(kinds, device.OutageQuarantine) {
+		if err := p.guardQuarantine(ctx, false); err != nil {
+			return err
+		}
+	}
 	if !was {
 		return nil
 	}
@@ -210,4 +228,18 @@ func (p *Pump) inEmergency() bool {
 	p.outage.mu.Lock()
 	defer p.outage.mu.Unlock()
 	return p.outage.active
+}
+
+// guardQuarantine quarantines (or releases) the pump's zone through the
+// site's spike guard, when it runs one (not under no-spike-quarantine).
+func (p *Pump) guardQuarantine(ctx context.Context, on bool) error {
+	if p.site == nil || p.site.guard == nil {
+		return nil
+	}
+	ctx = via(ctx, "device")
+	const operator = "ward outage control"
+	if on {
+		return p.site.guard.Quarantine(ctx, "zone", pumpZone, operator)
+	}
+	return p.site.guard.Release(ctx, "zone", pumpZone, operator)
 }

@@ -76,6 +76,20 @@ func TestOutageKeepsTherapyAndAlarms(t *testing.T) {
 			assert.Equal(t, "8.5", rate(t, p))
 		})
 	}
+	t.Run("quarantine is the spike guard's", func(t *testing.T) {
+		p := programmed(t)
+		require.NoError(t, p.BeginOutage(ctx, device.OutageQuarantine))
+		q, err := p.Quarantine(ctx)
+		require.NoError(t, err)
+		assert.True(t, q.Segment)
+		assert.ErrorIs(t, p.Connect(ctx, "ehr", 443), device.ErrBlocked)
+		assert.NoError(t, p.Connect(ctx, "monitoring-station", 8443), "the monitoring conduit stays open")
+		require.NoError(t, p.EndOutage(ctx))
+		q, err = p.Quarantine(ctx)
+		require.NoError(t, err)
+		assert.False(t, q.Segment)
+		assert.NoError(t, p.Connect(ctx, "ehr", 443))
+	})
 	t.Run("unknown kind", func(t *testing.T) {
 		p := programmed(t)
 		assert.ErrorIs(t, p.BeginOutage(ctx, "meteor"), device.ErrUnsupported)
