@@ -70,7 +70,10 @@ satisfied on the targets they select, until they expire. With --attestations
 FILE, procedural controls (method "attestation") are assessed too, and
 attestation blocks satisfy them; their evidence files are hashed and copied
 into the bundle. Without it they are listed as not assessed (see
-docs/controls.md and examples/attestations/).
+docs/controls.md and examples/attestations/). So are controls verified two
+ways (method "scenario+attestation", such as emergency mode operation):
+they are satisfied only when their scenarios pass and an attestation is
+accepted.
 
 ` + inventoryHelp + `
 

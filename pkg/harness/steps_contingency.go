@@ -124,7 +124,7 @@ func stepStillInfuses(ctx context.Context, rate string) error {
 		return fmt.Errorf("the pump's settings have no %s", rateKey)
 	}
 	if !sameRate(got, rate) {
-		return fmt.Errorf("during the outage the pump runs at %q mL/h, not the programmed %s mL/h", clip(got), rate)
+		return fmt.Errorf("during the outage the pump runs at %q mL/h, not the programmed %s mL/h", outageClip(got), rate)
 	}
 	w.observe("%s = %s during the outage", rateKey, got)
 	return nil
@@ -138,14 +138,14 @@ func stepLocalAlarm(ctx context.Context, kind string) error {
 	}
 	for _, a := range st.Alarms {
 		if a.Kind == kind && a.Active {
-			w.observe("local alarm %q since %s: %s", a.Kind, a.Time.Format(time.RFC3339), clip(a.Detail))
+			w.observe("local alarm %q since %s: %s", a.Kind, a.Time.Format(time.RFC3339), outageClip(a.Detail))
 			return nil
 		}
 	}
-	return fmt.Errorf("the device shows no active local %q alarm (alarms: %s)", kind, alarmList(st.Alarms))
+	return fmt.Errorf("the device shows no active local %q alarm (alarms: %s)", kind, outageAlarms(st.Alarms))
 }
 
-func alarmList(as []device.LocalAlarm) string {
+func outageAlarms(as []device.LocalAlarm) string {
 	if len(as) == 0 {
 		return "none"
 	}
@@ -155,7 +155,7 @@ func alarmList(as []device.LocalAlarm) string {
 		if a.Active {
 			state = "active"
 		}
-		out = append(out, fmt.Sprintf("%q %s", clip(a.Kind), state))
+		out = append(out, fmt.Sprintf("%q %s", outageClip(a.Kind), state))
 	}
 	return strings.Join(out, ", ")
 }
@@ -194,10 +194,10 @@ func stepAlarmsCleared(ctx context.Context) error {
 	}
 	for _, a := range st.Alarms {
 		if a.Active {
-			return fmt.Errorf("after the outage the local %q alarm is still active", clip(a.Kind))
+			return fmt.Errorf("after the outage the local %q alarm is still active", outageClip(a.Kind))
 		}
 	}
-	w.observe("alarms: %s", alarmList(st.Alarms))
+	w.observe("alarms: %s", outageAlarms(st.Alarms))
 	return nil
 }
 
@@ -241,15 +241,15 @@ func stepEmergencyModeRecorded(ctx context.Context) error {
 	if exit.Time.Before(enter.Time) {
 		return fmt.Errorf("the exit record (%s) is older than the entry record (%s)", exit.Time, enter.Time)
 	}
-	w.observe("seq %d %s (cause %q) ... seq %d %s (%s)", enter.Seq, enter.Action, clip(enter.Detail["cause"]),
-		exit.Seq, exit.Action, clip(exit.Detail["cleared"]))
+	w.observe("seq %d %s (cause %q) ... seq %d %s (%s)", enter.Seq, enter.Action, outageClip(enter.Detail["cause"]),
+		exit.Seq, exit.Action, outageClip(exit.Detail["cleared"]))
 	return nil
 }
 
-// received decodes the audit records in the collector's messages, in
+// receivedRecords decodes the audit records in the collector's messages, in
 // arrival order. audit.Syslog puts the record's JSON line in MSG, after a
 // BOM.
-func received(t *transportWorld) []audit.Record {
+func receivedRecords(t *transportWorld) []audit.Record {
 	c := t.collector
 	c.mu.Lock()
 	msgs := slices.Clone(c.msgs)
@@ -270,7 +270,7 @@ func received(t *transportWorld) []audit.Record {
 func forwardedWindow(t *transportWorld, win []audit.Record) (got []audit.Record, missing []uint64) {
 	first, last := win[0].Seq, win[len(win)-1].Seq
 	seen := map[uint64]bool{}
-	for _, r := range received(t) {
+	for _, r := range receivedRecords(t) {
 		if r.Seq >= first && r.Seq <= last {
 			got = append(got, r)
 			seen[r.Seq] = true
@@ -313,7 +313,7 @@ func stepOutageRecordsForwarded(ctx context.Context, secs int) error {
 			for i, r := range got {
 				if r.Action != win[i].Action || r.Actor != win[i].Actor || r.Outcome != win[i].Outcome {
 					return fmt.Errorf("forwarded record %d (%s by %q, %s) differs from the device's own (%s by %q, %s)",
-						r.Seq, clip(r.Action), clip(r.Actor), r.Outcome, win[i].Action, win[i].Actor, win[i].Outcome)
+						r.Seq, outageClip(r.Action), outageClip(r.Actor), r.Outcome, win[i].Action, win[i].Actor, win[i].Outcome)
 				}
 			}
 			w.observe("the collector received records %d..%d (%d, the whole outage) in order", win[0].Seq, win[len(win)-1].Seq, len(got))
@@ -321,7 +321,7 @@ func stepOutageRecordsForwarded(ctx context.Context, secs int) error {
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%d s after the link returned the collector lacks %d of the %d records made during the outage (seq %s)",
-				secs, len(missing), len(win), seqList(missing))
+				secs, len(missing), len(win), outageSeqs(missing))
 		}
 		select {
 		case <-ctx.Done():
@@ -351,7 +351,7 @@ func stepOutageRecordsVerify(ctx context.Context) error {
 	}
 	got, missing := forwardedWindow(t, win)
 	if len(missing) > 0 {
-		return fmt.Errorf("the collector lacks records %s of the outage", seqList(missing))
+		return fmt.Errorf("the collector lacks records %s of the outage", outageSeqs(missing))
 	}
 	for i, r := range got {
 		h, err := audit.RecordHash(r)
@@ -369,7 +369,7 @@ func stepOutageRecordsVerify(ctx context.Context) error {
 	return nil
 }
 
-func seqList(seqs []uint64) string {
+func outageSeqs(seqs []uint64) string {
 	var b strings.Builder
 	for i, s := range seqs {
 		if i == 8 {
@@ -384,9 +384,9 @@ func seqList(seqs []uint64) string {
 	return b.String()
 }
 
-// clip bounds device text shown in a reason and escapes it, so device data
+// outageClip bounds device text shown in a reason and escapes it, so device data
 // never reaches a terminal raw.
-func clip(s string) string {
+func outageClip(s string) string {
 	if len(s) > 80 {
 		s = s[:80] + "..."
 	}
