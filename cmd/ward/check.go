@@ -74,7 +74,10 @@ satisfied on the targets they select, until they expire. With --attestations
 FILE, procedural controls (method "attestation") are assessed too, and
 attestation blocks satisfy them; their evidence files are hashed and copied
 into the bundle. Without it they are listed as not assessed (see
-docs/controls.md and examples/attestations/).
+docs/controls.md and examples/attestations/). So are controls verified two
+ways (method "scenario+attestation", such as emergency mode operation):
+they are satisfied only when their scenarios pass and an attestation is
+accepted.
 
 ` + inventoryHelp + `
 
@@ -367,7 +370,7 @@ func selectControls(cat *control.Catalogue, frameworks, ids []string, procedural
 		// Procedural controls need a person's attestation: assess them
 		// when attestations are given or the control is asked for by id,
 		// so the automated default run is not failed by paperwork.
-		if c.Verification.Method == control.MethodAttestation && !procedural && !slices.Contains(ids, c.ID) {
+		if c.Verification.NeedsAttestation() && !procedural && !slices.Contains(ids, c.ID) {
 			deferred = append(deferred, c.ID)
 			continue
 		}

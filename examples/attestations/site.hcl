@@ -20,6 +20,17 @@ attestation "RETENTION-POLICY" {
   evidence    = ["evidence/retention-policy.txt"]
 }
 
+# Emergency mode operation is verified two ways: ward check's scenarios
+# show the device's behaviour during an outage, and this attestation the
+# written plan. Neither is enough alone.
+attestation "EMERGENCY-MODE-PLAN-2026" {
+  control     = "HIPAA-164.308-a-7-ii-C"
+  attested_by = "Dana Okafor, Clinical Engineering manager"
+  date        = "2026-11-16"
+  expires     = "2027-11-15"
+  evidence    = ["evidence/emergency-mode-plan.txt"]
+}
+
 # The biomed technician's per-device security checklist (the seeds' "a
 # checklist of security checks for each device"), signed off after each
 # preventive-maintenance visit, serves as the scan evidence between the

@@ -107,9 +107,9 @@ func decodeAttestation(b *hcl.Block, cat *Catalogue, dir string) (Attestation, h
 		case !ok:
 			diags = append(diags, errorAt(body.ControlRange, "Unknown control",
 				"Attestation %q names control %q, which is not in the catalogue.", a.ID, a.Control))
-		case c.Verification.Method != MethodAttestation:
+		case !c.Verification.NeedsAttestation():
 			diags = append(diags, errorAt(body.ControlRange, "Control not verified by attestation",
-				"Control %q is verified by method %q; only controls with method %q take attestations. To accept a failing check, use a waiver.", a.Control, c.Verification.Method, MethodAttestation))
+				"Control %q is verified by method %q; only controls with method %q or %q take attestations. To accept a failing check, use a waiver.", a.Control, c.Verification.Method, MethodAttestation, MethodScenarioAndAttestation))
 		}
 	}
 	diags = append(diags, requireText(decoded, "attested_by", a.AttestedBy, body.AttestedByRange)...)

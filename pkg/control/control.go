@@ -56,9 +56,27 @@ const (
 	// a person supplies (training records, policies), no younger than
 	// MaxAge.
 	MethodAttestation = "attestation"
+	// MethodScenarioAndAttestation: both at once, for a control with a
+	// behaviour the device must show and a written plan a person must
+	// keep (emergency mode operation): the tagged scenarios must pass AND
+	// an attestation must be accepted. Without an attestation it is never
+	// satisfied.
+	MethodScenarioAndAttestation = "scenario+attestation"
 )
 
-var methods = []string{MethodScenario, MethodAttestation}
+var methods = []string{MethodScenario, MethodAttestation, MethodScenarioAndAttestation}
+
+// NeedsScenarios reports whether the control is verified (also) by the
+// scenarios tagged with its id.
+func (v Verification) NeedsScenarios() bool {
+	return v.Method == MethodScenario || v.Method == MethodScenarioAndAttestation
+}
+
+// NeedsAttestation reports whether the control needs (also) an accepted
+// attestation.
+func (v Verification) NeedsAttestation() bool {
+	return v.Method == MethodAttestation || v.Method == MethodScenarioAndAttestation
+}
 
 // Framework is a body of rules controls belong to: a regulation, a
 // proposed rule, a guidance document.
@@ -84,7 +102,8 @@ type Reference struct {
 
 // Verification says how a control is shown to be satisfied.
 type Verification struct {
-	// Method is MethodScenario or MethodAttestation.
+	// Method is MethodScenario, MethodAttestation or
+	// MethodScenarioAndAttestation.
 	Method string `json:"method"`
 	// Evidence names the kinds of evidence an attestation needs
 	// (attestation only).

@@ -89,14 +89,14 @@ func (c *Catalogue) checkCovered(scns []ScenarioRef) hcl.Diagnostics {
 	}
 	var diags hcl.Diagnostics
 	for _, ctl := range c.Controls {
-		if ctl.Verification.Method != MethodScenario || carried[ctl.ID] {
+		if !ctl.Verification.NeedsScenarios() || carried[ctl.ID] {
 			continue
 		}
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Control has no scenario",
 			Detail: fmt.Sprintf("Control %q is verified by method %q, but no scenario carries the tag @%s. Tag the scenarios that check it, or verify it by attestation.",
-				ctl.ID, MethodScenario, ctl.ID),
+				ctl.ID, ctl.Verification.Method, ctl.ID),
 			Subject: ctl.DeclRange.Ptr(),
 		})
 	}

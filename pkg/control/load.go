@@ -378,7 +378,7 @@ func decodeControl(b *hcl.Block) (declaredControl, hcl.Diagnostics) {
 				diags = append(diags, errorAt(v.MaxAgeRange, "Max age without attestation",
 					"max_age applies only to method %q.", MethodAttestation))
 			}
-		case MethodAttestation:
+		case MethodAttestation, MethodScenarioAndAttestation:
 			if !present(decoded, v.EvidenceRange) {
 				// decoded cleanly but absent: point at the method, which asks for it.
 				if v.EvidenceRange == (hcl.Range{}) {

@@ -26,16 +26,25 @@ type Attestation struct {
 // stays not satisfied and its reason says why (no attestation, expired,
 // too old, evidence missing). The first acceptable attestation, in order,
 // wins; otherwise the last one considered is recorded. Controls in error
-// (target unavailable) are left alone.
+// (target unavailable) are left alone. A control verified by scenarios and
+// attestation (control.MethodScenarioAndAttestation) is satisfied only
+// when, besides an accepted attestation, every one of its scenarios passed
+// on that target; when one did not, the scenarios' verdict stands and the
+// attestation is only recorded.
 func ApplyAttestations(run *evidence.Run, cat *control.Catalogue, as []Attestation, now time.Time) {
 	for ti := range run.Targets {
 		t := &run.Targets[ti]
 		for ci := range t.Controls {
 			c := &t.Controls[ci]
 			ctl, ok := cat.Control(c.ID)
-			if !ok || ctl.Verification.Method != control.MethodAttestation || c.Outcome == evidence.Error {
+			if !ok || !ctl.Verification.NeedsAttestation() || c.Outcome == evidence.Error {
 				continue
 			}
+			// A control that needs scenarios too is satisfied only when
+			// every one of them passed here; otherwise the scenarios'
+			// verdict (failed, not applicable) stands whatever is attested.
+			both := ctl.Verification.NeedsScenarios()
+			behaved := both && scenariosPassed(t, c.Scenarios)
 			var problems []string
 			var considered *Attestation
 			accepted := false
@@ -65,6 +74,9 @@ func ApplyAttestations(run *evidence.Run, cat *control.Catalogue, as []Attestati
 				continue // decide's "no attestation was supplied" stands
 			}
 			c.Attestation = attestationInfo(considered, accepted)
+			if both && !behaved {
+				continue // decide's verdict on the behaviour stands
+			}
 			if accepted {
 				var names []string
 				for _, f := range considered.Files {
@@ -73,10 +85,16 @@ func ApplyAttestations(run *evidence.Run, cat *control.Catalogue, as []Attestati
 				c.Outcome = evidence.Satisfied
 				c.Reason = fmt.Sprintf("attested by %s on %s, valid until %s; evidence: %s",
 					considered.AttestedBy, considered.Date.Format(control.DateLayout), considered.Expires.Format(control.DateLayout), strings.Join(names, ", "))
+				if both {
+					c.Reason = fmt.Sprintf("all %d scenarios passed; written plan %s", len(c.Scenarios), c.Reason)
+				}
 				continue
 			}
 			c.Outcome = evidence.NotSatisfied
 			c.Reason = "verified by attestation, and no valid attestation was supplied: " + strings.Join(problems, "; ")
+			if both {
+				c.Reason = fmt.Sprintf("all %d scenarios passed, but the written plan is %s", len(c.Scenarios), c.Reason)
+			}
 		}
 	}
 }
@@ -106,4 +124,22 @@ func undone(items []control.ChecklistItem) []string {
 		}
 	}
 	return out
+}
+
+// scenariosPassed reports whether the scenarios ids of target t all ran
+// and passed (and there is at least one).
+func scenariosPassed(t *evidence.Target, ids []string) bool {
+	if len(ids) == 0 {
+		return false
+	}
+	status := map[string]evidence.ScenarioStatus{}
+	for _, s := range t.Scenarios {
+		status[s.ID] = s.Status
+	}
+	for _, id := range ids {
+		if st, ok := status[id]; !ok || st != evidence.ScenarioPassed {
+			return false
+		}
+	}
+	return true
 }

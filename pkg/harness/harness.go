@@ -273,6 +273,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, open ope
 	registerTransportSteps(sc)
 	registerSegmentSteps(sc)
 	registerHostSteps(sc)
+	registerContingencySteps(sc)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{

@@ -57,10 +57,11 @@ func outcomeSet(res evidence.Target, want evidence.Outcome) []string {
 
 // The secure simulator satisfies every control in the catalogue.
 func TestSecureSimulatorSatisfiesEveryControl(t *testing.T) {
-	cat := catalogue(t)
+	cat := behavioural(t)
 	r := harness.New(simRegistry(t), cat, features.FS)
 	res, cucumber, err := r.Check(context.Background(), "sim://infusion-pump")
 	require.NoError(t, err)
+	res = withPlans(t, cat, res)
 	require.NotEmpty(t, cucumber)
 	require.Len(t, res.Controls, len(cat.Controls))
 	for _, c := range res.Controls {
@@ -80,13 +81,14 @@ func TestSecureSimulatorSatisfiesEveryControl(t *testing.T) {
 // Each weakness toggle fails exactly the controls it is declared to fail,
 // and every other control stays satisfied: the harness discriminates.
 func TestEachWeaknessFailsExactlyItsControls(t *testing.T) {
-	cat := catalogue(t)
+	cat := behavioural(t)
 	r := harness.New(simRegistry(t), cat, features.FS)
 	for _, w := range sim.Weaknesses() {
 		t.Run(w.Name, func(t *testing.T) {
 			t.Parallel() // some wait out a deadline (a log that never arrives)
 			res, _, err := r.Check(context.Background(), "sim://infusion-pump?weaken="+w.Name)
 			require.NoError(t, err)
+			res = withPlans(t, cat, res)
 			if w.Unapproved && fips140.Enforced() {
 				// The module refuses the weak unit's algorithm, so the unit
 				// never starts: every control is an error, none passes.
@@ -111,7 +113,7 @@ func TestEachWeaknessFailsExactlyItsControls(t *testing.T) {
 // Every control in the catalogue is failed by at least one weakness, so no
 // control's scenarios are untested against a broken device.
 func TestEveryControlHasAWeaknessThatFailsIt(t *testing.T) {
-	cat := catalogue(t)
+	cat := behavioural(t)
 	covered := map[string]bool{}
 	for _, w := range sim.Weaknesses() {
 		for _, id := range w.Fails {

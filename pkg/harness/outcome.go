@@ -38,9 +38,24 @@ func decide(c control.Control, mine []evidence.Scenario, targetErr error) (evide
 	if targetErr != nil {
 		return evidence.Error, "target unavailable: " + targetErr.Error()
 	}
-	if c.Verification.Method == "attestation" {
+	switch c.Verification.Method {
+	case control.MethodAttestation:
 		return evidence.NotSatisfied, "verified by attestation, and no attestation was supplied"
+	case control.MethodScenarioAndAttestation:
+		// Both halves are needed: the behaviour decides first; passing
+		// scenarios still leave the written plan unattested until
+		// ApplyAttestations accepts one.
+		o, why := decideScenarios(mine)
+		if o == evidence.Satisfied {
+			return evidence.NotSatisfied, why + ", but the written plan is verified by attestation and no attestation was supplied"
+		}
+		return o, why
 	}
+	return decideScenarios(mine)
+}
+
+// decideScenarios is the verdict of a control's scenarios alone.
+func decideScenarios(mine []evidence.Scenario) (evidence.Outcome, string) {
 	if len(mine) == 0 {
 		return evidence.Error, "no scenario verifies this control"
 	}

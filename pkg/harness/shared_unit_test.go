@@ -105,10 +105,10 @@ func onOneUnit(int) map[string]difference {
 // controls, most with "account exists".
 func TestCatalogueTwiceOnOneUnit(t *testing.T) {
 	ctx := context.Background()
-	cat := catalogue(t)
+	cat := behavioural(t)
 	fresh, _, err := harness.New(simRegistry(t), cat, features.FS).Check(ctx, "sim://infusion-pump")
 	require.NoError(t, err)
-	want := outcomeTable(fresh)
+	want := outcomeTable(withPlans(t, cat, fresh))
 	for id, o := range want {
 		require.Equal(t, evidence.Satisfied, o, id)
 	}
@@ -133,6 +133,7 @@ func TestCatalogueTwiceOnOneUnit(t *testing.T) {
 		res, _, err := r.Check(ctx, target)
 		require.NoError(t, err)
 		require.Empty(t, res.Error)
+		res = withPlans(t, cat, res)
 		got, why := outcomeTable(res), reasons(res)
 		expect := onOneUnit(run)
 		for _, id := range ids {
@@ -270,7 +271,7 @@ func TestAccountNamesInEvidence(t *testing.T) {
 // first: accounts, records and throttling left by the first run hide
 // nothing from the second.
 func TestWeaknessesStillFailOnOneUnit(t *testing.T) {
-	cat := catalogue(t)
+	cat := behavioural(t)
 	byName := map[string]sim.Weakness{}
 	for _, w := range sim.Weaknesses() {
 		byName[w.Name] = w
@@ -291,7 +292,7 @@ func TestWeaknessesStillFailOnOneUnit(t *testing.T) {
 			for run := 1; run <= 2; run++ {
 				res, _, err := r.Check(ctx, "resident://infusion-pump")
 				require.NoError(t, err)
-				got := outcomeTable(res)
+				got := outcomeTable(withPlans(t, cat, res))
 				for _, id := range w.Fails {
 					assert.Equal(t, evidence.NotSatisfied, got[id], "run %d, %s", run, id)
 				}

@@ -97,7 +97,7 @@ func WithAuditSink(s audit.Sink) Option {
 // device.Decommissioner, device.Backupper, device.ConfigExporter,
 // device.Operator, device.EmergencyAccess, device.ActivityReviewer,
 // device.Updater, device.Network and, as a test build, device.MFAProvisioner,
-// device.ClockControl and device.UpdatePublisher. Logins,
+// device.ClockControl, device.UpdatePublisher and device.OutageControl. Logins,
 // sessions and authorization are pkg/mfa's and pkg/access's (auth.go). It
 // is safe for concurrent use.
 type Pump struct {
@@ -137,6 +137,9 @@ type Pump struct {
 
 	// site is the pump's place in the modelled site network (network.go).
 	site *simNet
+
+	// outage is the state of its back-end links: emergency mode (outage.go).
+	outage outageState
 }
 
 // New builds a simulated device of the given profile.
@@ -281,14 +284,14 @@ func (p *Pump) appendAudit(ctx context.Context, e audit.Event) (audit.Record, er
 			Object: e.Object, Outcome: e.Outcome, Detail: e.Detail,
 		}
 		p.storage[auditLogFile] = append(p.storage[auditLogFile], append(mustJSON(r), '\n')...)
-		p.forward(r)
+		p.forwardOrHold(r)
 		return r, nil
 	default:
 		r, err := p.audit.Append(ctx, e)
 		if err != nil {
 			return r, fmt.Errorf("sim: audit: %w", err)
 		}
-		p.forward(r)
+		p.forwardOrHold(r)
 		return r, nil
 	}
 }

@@ -33,13 +33,13 @@ func Weaknesses() []Weakness {
 			Description: "records no audit events at all (so failed logins, replayed codes, emergency access and refused updates go unrecorded, " +
 				"and the activity review has nothing to review)",
 			Fails: []string{"FDA-PMC-AUTHN-4", "FDA-PMC-INTEG-1", "FDA-PMC-LOG-1", "FDA-PMC-LOG-2", "HIPAA-164.308-a-1-ii-D",
-				"HIPAA-164.308-a-5-ii-C",
+				"HIPAA-164.308-a-5-ii-C", "HIPAA-164.308-a-7-ii-C",
 				"HIPAA-164.312-a-2-ii", "HIPAA-164.312-b"},
 		},
 		{
 			Name:        "mutable-audit",
-			Description: "keeps a plain, unchained, unsigned audit log, so edits go undetected",
-			Fails:       []string{"FDA-PMC-LOG-2"},
+			Description: "keeps a plain, unchained, unsigned audit log, so edits go undetected (and records forwarded after an outage cannot be verified)",
+			Fails:       []string{"FDA-PMC-LOG-2", "HIPAA-164.308-a-7-ii-C"},
 		},
 		{
 			Name:        "plaintext-storage",
@@ -90,8 +90,8 @@ func Weaknesses() []Weakness {
 		},
 		{
 			Name:        "no-mfa",
-			Description: "counts its keypad as a second factor that proves nothing, so a password alone opens privileged accounts",
-			Fails:       []string{"FDA-PMC-AUTHN-2"},
+			Description: "counts its keypad as a second factor that proves nothing, so a password alone opens privileged accounts (in emergency mode too)",
+			Fails:       []string{"FDA-PMC-AUTHN-2", "HIPAA-164.308-a-7-ii-C"},
 		},
 		{
 			Name:        "totp-replay",
@@ -272,9 +272,24 @@ func Weaknesses() []Weakness {
 			Fails:       []string{"FDA-PMC-CONF-1"},
 		},
 		{
+			Name:        "unsafe-fallback",
+			Description: "in emergency mode (back end unreachable) lets privileged accounts log in with the password alone, its keypad confirming for the missing second factor",
+			Fails:       []string{"HIPAA-164.308-a-7-ii-C"},
+		},
+		{
+			Name:        "outage-stops-therapy",
+			Description: "treats a lost network link as a fault: it stops the infusion and resets the programmed rate",
+			Fails:       []string{"HIPAA-164.308-a-7-ii-C"},
+		},
+		{
+			Name:        "lost-outage-logs",
+			Description: "drops the audit records it could not forward during an outage instead of sending them when the link returns (its local trail keeps them)",
+			Fails:       []string{"FDA-PMC-LOG-1", "HIPAA-164.308-a-7-ii-C"},
+		},
+		{
 			Name:        "no-log-forwarding",
-			Description: "accepts a log collector in its configuration but never sends it anything",
-			Fails:       []string{"FDA-PMC-LOG-1"},
+			Description: "accepts a log collector in its configuration but never sends it anything (nor what it held during an outage)",
+			Fails:       []string{"FDA-PMC-LOG-1", "HIPAA-164.308-a-7-ii-C"},
 		},
 	}
 	if fips140.Enabled() {

@@ -307,6 +307,7 @@ func (s *Server) routes() {
 	s.updateRoutes()
 	s.inventoryRoutes()
 	s.networkRoutes()
+	s.outageRoutes()
 }
 
 func (s *Server) newUnit(w http.ResponseWriter, r *http.Request) {

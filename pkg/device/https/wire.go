@@ -50,6 +50,7 @@ var capabilities = []struct {
 	{"security-config", reflect.TypeFor[device.SecurityConfig]()},
 	{"secure-baseline", reflect.TypeFor[device.SecureBaseline]()},
 	{"host-config", reflect.TypeFor[device.HostConfig]()},
+	{"outage-control", reflect.TypeFor[device.OutageControl]()},
 	// network: the driver's *NetworkDevice implements it (its port
 	// methods differ from port-lister's), see client.go.
 	{"network", reflect.TypeFor[device.Network]()},

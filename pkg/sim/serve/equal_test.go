@@ -29,7 +29,7 @@ func automated(t testing.TB) *control.Catalogue {
 	auto := *cat
 	auto.Controls = nil
 	for _, c := range cat.Controls {
-		if c.Verification.Method == control.MethodScenario {
+		if c.Verification.NeedsScenarios() {
 			auto.Controls = append(auto.Controls, c)
 		}
 	}
@@ -91,6 +91,7 @@ func TestNetworkedOutcomesEqualInProcess(t *testing.T) {
 			go func() { defer cw.Done(); res.inproc, _, lerr = r.Check(ctx, local) }()
 			go func() { defer cw.Done(); res.remote, _, rerr = r.Check(ctx, svc.Target) }()
 			cw.Wait()
+			res.inproc, res.remote = withPlans(cat, res.inproc), withPlans(cat, res.remote)
 			res.err = errors.Join(lerr, rerr)
 			cancel()
 			res.shutdown = svc.Wait()
