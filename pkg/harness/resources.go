@@ -98,6 +98,7 @@ func stepTouches() map[string][]string {
 		`^"([^"]+)" decommissions the device$`:                                             {resStorage},
 		`^"([^"]+)" makes a backup of the device$`:                                         {resStorage},
 		`^restoring the altered backup as "([^"]+)" is refused$`:                           {resStorage},
+		`^two units of the same model, each with patient data stored$`:                     {resStorage},
 
 		// Security settings.
 		`^"([^"]+)" reads the device's security settings$`:                 {resSecuritySettings},
