@@ -16,6 +16,10 @@ const (
 	NotApplicable Outcome = "not-applicable"
 	Waived        Outcome = "waived"
 	Error         Outcome = "error"
+	// NotAssessed is a procedural control (verified by attestation) that
+	// no attestation covers on this target: nobody has said whether it is
+	// met. It is not a pass, and it is listed so it cannot go unnoticed.
+	NotAssessed Outcome = "not-assessed"
 )
 
 // ScenarioStatus is how one scenario execution ended.
