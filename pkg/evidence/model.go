@@ -105,6 +105,10 @@ type Control struct {
 	Reason string `json:"reason"`
 	// Scenarios are the ids (Scenario.ID) of the executions that checked it.
 	Scenarios []string `json:"scenarios"`
+	// Needs says, for a not-applicable control, what the device would
+	// have to offer for it to be checked ("exposes no account
+	// management"), so reasons can be grouped for people.
+	Needs string `json:"needs,omitempty"`
 	// Waiver is set when a waiver accepted the risk (Outcome Waived), or
 	// matched but was not used (expired, or the control was satisfied):
 	// WaiverInfo.Applied says which.

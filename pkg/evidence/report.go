@@ -104,6 +104,8 @@ type reportData struct {
 	Fingerprint string
 	Counts      []reportCount
 	Total       int
+	// Coverage is, per framework, how many results reached a verdict.
+	Coverage []Coverage
 	Targets     []reportTarget
 	Frameworks  []*reportFramework
 	Files       []reportFile
@@ -298,6 +300,11 @@ func buildReport(run *Run, fingerprint string) *reportData {
 		d.Targets = append(d.Targets, rt)
 	}
 	d.Counts = countsOf(total)
+	var all []Control
+	for _, t := range run.Targets {
+		all = append(all, t.Controls...)
+	}
+	d.Coverage = CoverageOf(all)
 	for _, n := range total {
 		d.Total += n
 	}

@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/evidence"
@@ -29,6 +30,9 @@ func outcomes(ctrls []control.Control, scns []evidence.Scenario, targetErr error
 			}
 		}
 		ec.Outcome, ec.Reason = decide(c, mine, targetErr)
+		if ec.Outcome == evidence.NotApplicable {
+			ec.Needs = needs(mine)
+		}
 		out = append(out, ec)
 	}
 	return out
@@ -38,8 +42,8 @@ func decide(c control.Control, mine []evidence.Scenario, targetErr error) (evide
 	if targetErr != nil {
 		return evidence.Error, "target unavailable: " + targetErr.Error()
 	}
-	if c.Verification.Method == "attestation" {
-		return evidence.NotSatisfied, "verified by attestation, and no attestation was supplied"
+	if c.Verification.Method == control.MethodAttestation {
+		return evidence.NotAssessed, NotAssessedReason
 	}
 	if len(mine) == 0 {
 		return evidence.Error, "no scenario verifies this control"
@@ -78,4 +82,61 @@ func decide(c control.Control, mine []evidence.Scenario, targetErr error) (evide
 	default:
 		return evidence.Satisfied, fmt.Sprintf("all %d scenarios passed", n)
 	}
+}
+
+// NotAssessedReason is the reason of a procedural control that no
+// attestation covers on a target.
+const NotAssessedReason = "procedural control: no attestation covers this target (give one with --attestations)"
+
+// needs phrases what a control's not-applicable scenarios lacked as what
+// the device would have to offer, from the first one that says.
+func needs(mine []evidence.Scenario) string {
+	for _, s := range mine {
+		if s.Status == evidence.ScenarioNotApplicable {
+			return Offer(s.Reason)
+		}
+	}
+	return ""
+}
+
+// offers words the capabilities the built-in steps ask for as what a
+// device offers, for people reading why a control was not checked.
+var offers = map[string]string{
+	"login":                "exposes no login",
+	"account provisioning": "exposes no account management",
+	"TOTP enrolment of test accounts (test builds)":    "cannot enrol test accounts in a second factor (a test build can)",
+	"clock control (test builds)":                      "does not let a test move its clock (a test build can)",
+	"raw storage access":                               "gives no access to its raw storage",
+	"firmware update":                                  "exposes no firmware update",
+	"update publishing (development build)":            "cannot be given test update releases (a development build can)",
+	"update fault injection (development build)":       "cannot have an update interrupted on purpose (a development build can)",
+	"security configuration":                           "exposes no security settings",
+	"patient data":                                     "exposes no patient records",
+	"operations by name":                               "exposes no operations to try by role",
+	"network service endpoints":                        "does not list its network services",
+	"network segmentation":                             "offers no view of its network segment",
+	"log forwarding":                                   "cannot forward its logs to a collector",
+	"known test data":                                  "has no test data entered on it",
+	"emergency access":                                 "exposes no emergency (break-glass) access",
+	"clinical settings":                                "exposes no clinical settings",
+	"client certificates for test peers (test builds)": "cannot issue certificates for test peers (a test build can)",
+	"authenticated identity query":                     "answers no authenticated identity query",
+	"audit log export":                                 "exports no audit log",
+	"an approved security baseline (the maker's, on test builds)": "has no approved security baseline to compare with",
+}
+
+// Offer rewrites a not-applicable reason ("target does not support
+// login") as what the device would have to offer ("exposes no login").
+// Reasons of another kind come back unchanged.
+func Offer(reason string) string {
+	const unsupported = "target does not support "
+	i := strings.Index(reason, unsupported)
+	if i < 0 {
+		return reason
+	}
+	capName := reason[i+len(unsupported):]
+	if o, ok := offers[capName]; ok {
+		return o
+	}
+	return "offers no " + capName
 }
