@@ -1,0 +1,149 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/wardsec/ward/controls"
+	"github.com/wardsec/ward/features"
+	"github.com/wardsec/ward/pkg/control"
+	"github.com/wardsec/ward/pkg/evidence"
+)
+
+// Without --attestations the procedural controls used to vanish from the
+// bundle, and the report said all green. Now every control of the
+// catalogue is in results.json, report.html, the OSCAL results and JUnit,
+// the procedural ones as not assessed, and a coverage line per framework
+// is printed and heads the report. Not assessed alone does not fail the
+// run.
+func TestEveryControlInEveryOutput(t *testing.T) {
+	cat, _, _, diags := control.Lint(controls.FS, features.FS)
+	require.False(t, diags.HasErrors())
+	var procedural []string
+	for _, c := range cat.Controls {
+		if c.Verification.Method == control.MethodAttestation {
+			procedural = append(procedural, c.ID)
+		}
+	}
+	require.NotEmpty(t, procedural)
+
+	out := t.TempDir()
+	code, stdout, stderr := ward(t, "check", "--out", out)
+	require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "coverage hipaa-security-rule: ")
+	assert.Contains(t, stdout, "coverage all: 42 of 45 assessed (93%); 45 applicable, 0 not applicable, 3 not assessed")
+	dir := bundleIn(t, out)
+
+	var run evidence.Run
+	b, err := os.ReadFile(filepath.Join(dir, "results.json"))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &run))
+	got := map[string]evidence.Outcome{}
+	for _, c := range run.Targets[0].Controls {
+		got[c.ID] = c.Outcome
+	}
+	assert.Len(t, got, len(cat.Controls), "every control of the catalogue")
+	for _, id := range procedural {
+		assert.Equal(t, evidence.NotAssessed, got[id], id)
+	}
+
+	report, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	require.NoError(t, err)
+	oscal, err := os.ReadFile(filepath.Join(dir, "assessment-results.json"))
+	require.NoError(t, err)
+	junit, err := os.ReadFile(filepath.Join(dir, "junit.xml"))
+	require.NoError(t, err)
+	var suites struct {
+		Suites []struct {
+			Cases []struct {
+				Name    string    `xml:"name,attr"`
+				Skipped *struct{} `xml:"skipped"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(junit, &suites))
+	cases := map[string]bool{}
+	for _, s := range suites.Suites {
+		for _, c := range s.Cases {
+			cases[c.Name] = c.Skipped != nil
+		}
+	}
+	for _, id := range procedural {
+		assert.Contains(t, string(report), id)
+		assert.Contains(t, string(oscal), id)
+		found := false
+		for name, skipped := range cases {
+			if strings.Contains(name, id) {
+				found = true
+				assert.True(t, skipped, "%s is skipped in JUnit, not passed", id)
+			}
+		}
+		assert.True(t, found, "%s in junit.xml", id)
+	}
+	page := string(report)
+	i := strings.Index(page, `id="coverage"`)
+	require.Greater(t, i, 0, "coverage in the report")
+	assert.Less(t, i, strings.Index(page, `id="attention"`), "coverage heads the report")
+	assert.Contains(t, page, "42 of 45 assessed (93%)")
+	assert.Contains(t, page, `data-count="not-assessed">3<`)
+}
+
+// The CI gates fail the run (exit 1, a GATE line) exactly when their
+// policy is broken; bad gate values are usage errors (exit 2).
+func TestCheckGates(t *testing.T) {
+	const sel = "HIPAA-164.312-b,NPRM-164.312-h-2" // one automated, one procedural
+	cases := []struct {
+		name string
+		args []string
+		code int
+		gate string
+	}{
+		{"no gate", nil, 0, ""},
+		{"fail on not assessed", []string{"--fail-on", "not-assessed"}, 1, "GATE --fail-on not-assessed: sim://infusion-pump: 1 control(s): NPRM-164.312-h-2"},
+		{"fail on not applicable, none", []string{"--fail-on", "not-applicable"}, 0, ""},
+		{"coverage below", []string{"--min-coverage", "90%"}, 1, "GATE --min-coverage 90%: sim://infusion-pump: 50% (1 of 2 controls assessed)"},
+		{"coverage met", []string{"--min-coverage", "50"}, 0, ""},
+		{"required control not assessed", []string{"--require-control", "NPRM-164.312-h-2"}, 1, "GATE --require-control NPRM-164.312-h-2: sim://infusion-pump: not-assessed"},
+		{"required control satisfied", []string{"--require-control", "HIPAA-164.312-b"}, 0, ""},
+		{"unknown outcome", []string{"--fail-on", "not-satisfied-ish"}, 2, ""},
+		{"coverage over 100", []string{"--min-coverage", "120%"}, 2, ""},
+		{"unknown required control", []string{"--require-control", "HIPAA-NOPE"}, 2, ""},
+		{"required control not selected", []string{"--require-control", "FDA-PMC-LOG-2"}, 2, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := t.TempDir()
+			code, stdout, stderr := ward(t, append([]string{"check", "--out", out, "--control", sel}, c.args...)...)
+			require.Equal(t, c.code, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+			if c.gate != "" {
+				assert.Contains(t, stdout, c.gate+"\n")
+			} else {
+				assert.NotContains(t, stdout, "GATE")
+			}
+			if c.code == 2 {
+				entries, _ := os.ReadDir(out)
+				assert.Empty(t, entries, "nothing written on a usage error")
+			}
+		})
+	}
+}
+
+// Not-applicable controls are grouped on the terminal by what the device
+// would have to offer, not by internal capability names.
+func TestNotApplicableGroupedByWhatTheDeviceLacks(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := ward(t, "check", "--out", out, "--target", "sim://patient-monitor",
+		"--control", "FDA-PMC-INTEG-5,HIPAA-164.312-e-2-i,HIPAA-164.312-b", "--fail-on", "not-applicable")
+	require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	assert.Contains(t, stdout, "not applicable, by what the device would have to offer:\n")
+	assert.Contains(t, stdout, "    offers no clinical settings programmable over HL7 (a monitor has none): 2 control(s) (FDA-PMC-INTEG-5, HIPAA-164.312-e-2-i)\n")
+	assert.NotContains(t, stdout, "target does not support")
+	assert.Contains(t, stdout, "GATE --fail-on not-applicable: sim://patient-monitor: 2 control(s)")
+}
