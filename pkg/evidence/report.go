@@ -105,11 +105,11 @@ type reportData struct {
 	Counts      []reportCount
 	Total       int
 	// Coverage is, per framework, how many results reached a verdict.
-	Coverage []Coverage
-	Targets     []reportTarget
-	Frameworks  []*reportFramework
-	Files       []reportFile
-	Deadlines   []reportDeadline
+	Coverage   []Coverage
+	Targets    []reportTarget
+	Frameworks []*reportFramework
+	Files      []reportFile
+	Deadlines  []reportDeadline
 	// Attention lists the results that are not satisfied, problems first,
 	// at most maxAttention of them; AttentionMore counts the rest.
 	Attention     []reportAttention
