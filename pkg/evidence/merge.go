@@ -17,6 +17,10 @@ import (
 // different catalogues or tools, overlapping or incomplete shards.
 var ErrMergeMismatch = errors.New("evidence: bundles do not belong to one run")
 
+// ErrSigner reports an input bundle of a merge that is not signed by the
+// key the others are (the trusted key, or else the first bundle's).
+var ErrSigner = errors.New("evidence: bundle signed by another key")
+
 // ReadRun reads a bundle's results.json, with every artifact's content
 // loaded from the bundle. It does not verify the bundle: call Verify first.
 func ReadRun(dir string) (*Run, error) {
@@ -56,8 +60,22 @@ func Merge(ctx context.Context, dirs []string, trusted ed25519.PublicKey, newID 
 		return nil, fmt.Errorf("%w: no bundle given", ErrMergeMismatch)
 	}
 	runs := make([]*Run, len(dirs))
+	var sources []MergedBundle
 	for i, d := range dirs {
-		if _, err := Verify(ctx, d, trusted); err != nil {
+		if trusted == nil {
+			// No key given: every input must be signed by the first
+			// one's, so one forged shard cannot ride along.
+			k, err := LoadPublicKey(filepath.Join(d, PublicKeyFile))
+			if err != nil {
+				return nil, fmt.Errorf("evidence: merge: %s: %w", d, err)
+			}
+			trusted = k
+		} else if k, err := LoadPublicKey(filepath.Join(d, PublicKeyFile)); err == nil && !k.Equal(trusted) {
+			return nil, fmt.Errorf("%w: %s is signed by %s, not by %s (the key every input must share; give --pubkey)",
+				ErrSigner, d, Fingerprint(k), Fingerprint(trusted))
+		}
+		m, err := Verify(ctx, d, trusted)
+		if err != nil {
 			return nil, fmt.Errorf("evidence: merge: %s: %w", d, err)
 		}
 		r, err := ReadRun(d)
@@ -65,6 +83,7 @@ func Merge(ctx context.Context, dirs []string, trusted ed25519.PublicKey, newID 
 			return nil, err
 		}
 		runs[i] = r
+		sources = append(sources, MergedBundle{RunID: m.RunID, Shard: r.Shard, KeyFingerprint: m.KeyFingerprint})
 	}
 	first := runs[0]
 	for i, r := range runs[1:] {
@@ -79,7 +98,7 @@ func Merge(ctx context.Context, dirs []string, trusted ed25519.PublicKey, newID 
 	if err != nil {
 		return nil, err
 	}
-	out := &Run{ID: newID, Tool: first.Tool, Catalogue: first.Catalogue, Started: first.Started, Finished: first.Finished}
+	out := &Run{ID: newID, Tool: first.Tool, Catalogue: first.Catalogue, Started: first.Started, Finished: first.Finished, MergedFrom: sources}
 	for _, r := range runs {
 		if r.Started.Before(out.Started) {
 			out.Started = r.Started

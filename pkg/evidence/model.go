@@ -47,6 +47,17 @@ type Run struct {
 	// (`ward check --shard I/N`); Merge uses it to restore target order.
 	Shard   *Shard   `json:"shard,omitempty"`
 	Targets []Target `json:"targets"`
+	// MergedFrom lists, for a bundle written by Merge, each input bundle
+	// and the key that signed it.
+	MergedFrom []MergedBundle `json:"merged_from,omitempty"`
+}
+
+// MergedBundle is one input of a merge: its run, its shard and the
+// fingerprint (Fingerprint) of the key that signed it.
+type MergedBundle struct {
+	RunID          string `json:"run_id"`
+	Shard          *Shard `json:"shard,omitempty"`
+	KeyFingerprint string `json:"key_fingerprint"`
 }
 
 // Shard says which part of a fleet a run checked: targets whose 0-based
