@@ -67,6 +67,7 @@ func attestationFile(t *testing.T, date, expires string, withEvidence bool) stri
   date        = "`+date+`"
   expires     = "`+expires+`"
   evidence    = ["roster.pdf"]
+  targets     = ["*"]
 }
 `), 0o644))
 	return p
@@ -157,10 +158,11 @@ func TestMergeKeepsAttestationFiles(t *testing.T) {
 	att := attestationFile(t, time.Now().UTC().AddDate(0, 0, -30).Format("2006-01-02"), "2999-01-01", true)
 	targets := filepath.Join(t.TempDir(), "fleet.txt")
 	require.NoError(t, os.WriteFile(targets, []byte("sim://infusion-pump\nsim://infusion-pump?weaken=no-auth\n"), 0o644))
+	key, _ := keyPair(t)
 	var dirs []string
 	for _, shard := range []string{"1/2", "2/2"} {
 		out := t.TempDir()
-		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", att, "--targets", targets, "--shard", shard)
+		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", att, "--targets", targets, "--shard", shard, "--sign-key", key)
 		require.Contains(t, []int{0, 1}, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		dirs = append(dirs, bundleIn(t, out))
 	}

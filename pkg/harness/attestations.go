@@ -41,8 +41,8 @@ func ApplyAttestations(run *evidence.Run, cat *control.Catalogue, as []Attestati
 			accepted := false
 			for i := range as {
 				a := &as[i]
-				if a.Control != c.ID {
-					continue
+				if a.Control != c.ID || !a.Covers(t.URI) {
+					continue // another control, or another unit's attestation
 				}
 				considered = a
 				switch {
