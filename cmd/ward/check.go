@@ -210,6 +210,10 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	}
 	fmt.Fprintf(stderr, "ward: checking %d control(s) on %d target(s)\n", len(ids), len(targets))
 	run, cucumber, err := runner.Run(ctx, info, targets)
+	if ctx.Err() != nil {
+		// Whatever the run holds was cut short: it is not evidence.
+		return interrupted("")
+	}
 	if err != nil {
 		return err
 	}
@@ -226,7 +230,13 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	}
 	dir, err := writeBundle(ctx, f.out, run, key, cucumber, append(attestFiles, invFiles...)...)
 	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted("")
+		}
 		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
+	}
+	if ctx.Err() != nil {
+		return interrupted(dir)
 	}
 	code := printSummary(stdout, run)
 	if gate.check(stdout, run) && code == exitOK {
@@ -238,6 +248,15 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return quiet(code)
 	}
 	return nil
+}
+
+// interrupted is the exit of a check stopped by SIGINT or SIGTERM: one
+// line that says whether the evidence bundle was written (dir) or not.
+func interrupted(dir string) error {
+	if dir == "" {
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted: no evidence bundle was written")}
+	}
+	return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: the evidence bundle was written to %s", dir)}
 }
 
 // progressPrinter shows progress on long runs: a live line on a terminal,
@@ -419,12 +438,15 @@ func combinedDigest(controls, features string) string {
 func printSummary(w io.Writer, run *evidence.Run) int {
 	code := exitOK
 	for _, t := range run.Targets {
+		if t.Error != "" {
+			// One line: every control is in error for the same reason.
+			fmt.Fprintf(w, "\n%s: target error: %s (%d control(s) not checked)\n", t.URI, terminalSafe(strings.TrimPrefix(t.Error, "open "+t.URI+": "), 400), len(t.Controls))
+			code = exitHarness
+			continue
+		}
 		fmt.Fprintf(w, "\n%s\n", t.URI)
 		if id := identityLine(t.Identity); id != "" {
 			fmt.Fprintf(w, "  %s\n", id)
-		}
-		if t.Error != "" {
-			fmt.Fprintf(w, "  target error: %s\n", t.Error)
 		}
 		counts := map[evidence.Outcome]int{}
 		for _, c := range t.Controls {

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,6 +18,7 @@ import (
 	"github.com/wardsec/ward/controls"
 	"github.com/wardsec/ward/features"
 	"github.com/wardsec/ward/pkg/control"
+	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/evidence"
 )
 
@@ -146,4 +151,86 @@ func TestNotApplicableGroupedByWhatTheDeviceLacks(t *testing.T) {
 	assert.Contains(t, stdout, "    offers no clinical settings programmable over HL7 (a monitor has none): 2 control(s) (FDA-PMC-INTEG-5, HIPAA-164.312-e-2-i)\n")
 	assert.NotContains(t, stdout, "target does not support")
 	assert.Contains(t, stdout, "GATE --fail-on not-applicable: sim://patient-monitor: 2 control(s)")
+}
+
+// An interrupt (SIGINT reaches run as a cancelled context) exits 130 with
+// one line that says no bundle was written, and leaves nothing at --out:
+// before the run starts, and in the middle of it (a target that accepts
+// connections and never answers). It used to exit 3 with "ward:
+// interrupted" and no word on the bundle.
+func TestCheckInterruptedExits130(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c) // never answer
+		}
+	}()
+	silent := "https://" + ln.Addr().String() + "?timeout=60s&ca-sha256=" + strings.Repeat("ab", 32)
+	for name, tc := range map[string]struct {
+		after  time.Duration
+		target string
+	}{
+		"before the run": {0, "sim://infusion-pump"},
+		"during the run": {300 * time.Millisecond, silent},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.after == 0 {
+				cancel()
+			} else {
+				time.AfterFunc(tc.after, cancel)
+			}
+			out := t.TempDir()
+			var stdout, stderr bytes.Buffer
+			start := time.Now()
+			code := run(ctx, []string{"check", "--out", out, "--target", tc.target}, &stdout, &stderr)
+			require.Equal(t, 130, code, "stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+			assert.Less(t, time.Since(start), 30*time.Second, "the interrupt does not wait for the target's timeout")
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			assert.Equal(t, "ward: interrupted: no evidence bundle was written", lines[len(lines)-1])
+			assert.Equal(t, 1, strings.Count(stderr.String(), "interrupted"))
+			entries, err := os.ReadDir(out)
+			require.NoError(t, err)
+			for _, e := range entries {
+				assert.True(t, strings.HasPrefix(e.Name(), "."), "no bundle: %s", e.Name())
+			}
+		})
+	}
+}
+
+// An unreachable target is one line (it was 96, one per control twice,
+// with "https https://" in each), and no identity line is made up for
+// it.
+func TestUnreachableTargetIsOneLine(t *testing.T) {
+	target := "https://127.0.0.1:1?timeout=2s&ca-sha256=" + strings.Repeat("ab", 32)
+	code, stdout, stderr := ward(t, "check", "--out", t.TempDir(), "--target", target)
+	require.Equal(t, 3, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+	before, _, ok := strings.Cut(stdout, "\nevidence: ")
+	require.True(t, ok)
+	lines := strings.Split(strings.TrimSpace(before), "\n")
+	require.Len(t, lines, 1, stdout)
+	assert.True(t, strings.HasPrefix(lines[0], target+": target error: GET https://127.0.0.1:1/v1/service: "), lines[0])
+	assert.Contains(t, lines[0], "connection refused (45 control(s) not checked)")
+	assert.NotContains(t, stdout, "https https://")
+	assert.NotContains(t, stdout, "serial ,")
+}
+
+// The identity line says only what the device said.
+func TestIdentityLine(t *testing.T) {
+	assert.Equal(t, "", identityLine(device.Identity{}))
+	assert.Equal(t, "Acme Pump, serial 7", identityLine(device.Identity{Manufacturer: "Acme", Model: "Pump", Serial: "7"}))
+	assert.Equal(t, "firmware \ufffd[2Jx", identityLine(device.Identity{Firmware: "\x1b[2Jx"}), "no terminal escapes")
 }
