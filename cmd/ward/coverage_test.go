@@ -234,3 +234,41 @@ func TestIdentityLine(t *testing.T) {
 	assert.Equal(t, "Acme Pump, serial 7", identityLine(device.Identity{Manufacturer: "Acme", Model: "Pump", Serial: "7"}))
 	assert.Equal(t, "firmware \ufffd[2Jx", identityLine(device.Identity{Firmware: "\x1b[2Jx"}), "no terminal escapes")
 }
+
+// `ward controls lint` holds @touches: tags to the vocabulary and to what
+// the scenario's steps touch.
+func TestControlsLintChecksTouches(t *testing.T) {
+	// Every other control needs a scenario: start from the embedded ones.
+	withEmbedded := func(t *testing.T, body string) string {
+		dir := t.TempDir()
+		require.NoError(t, os.CopyFS(dir, features.FS))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "access", "automatic_logoff.feature"), []byte(body), 0o644))
+		return dir
+	}
+	missing := withEmbedded(t, `@HIPAA-164.312-a-2-iii
+Feature: Idle sessions end
+
+  Scenario: The session ends
+    Given a clinician account "nurse.jones"
+    And "nurse.jones" is logged in
+    When 16 minutes pass without any request
+    Then "nurse.jones" can no longer perform "phi.read" in that session
+`)
+	code, _, stderr := ward(t, "controls", "lint", "--features", missing)
+	assert.Equal(t, 2, code, stderr)
+	assert.Contains(t, stderr, `access/automatic_logoff.feature:4: Error: Undeclared resource: scenario "The session ends": step "16 minutes pass without any request" touches clock; tag it @touches:clock`)
+
+	unknown := withEmbedded(t, `@HIPAA-164.312-a-2-iii @touches:clocks
+Feature: Idle sessions end
+
+  Scenario: The session ends
+    Given a clinician account "nurse.jones"
+    And "nurse.jones" is logged in
+    When 16 minutes pass without any request
+    Then "nurse.jones" can no longer perform "phi.read" in that session
+`)
+	code, _, stderr = ward(t, "controls", "lint", "--features", unknown)
+	assert.Equal(t, 2, code, stderr)
+	assert.Contains(t, stderr, "Unknown resource")
+	assert.Contains(t, stderr, "Did you mean @touches:clock?")
+}

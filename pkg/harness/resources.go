@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"fmt"
+	"io/fs"
 	"regexp"
 	"slices"
 	"sync"
@@ -182,3 +184,52 @@ var ambientResources = sync.OnceValue(func() []string {
 	}
 	return out
 })
+
+// Undeclared is a step that touches device state its scenario does not
+// declare with a @touches: tag.
+type Undeclared struct {
+	Feature  string // the feature file's path within the features FS
+	Line     int    // the scenario's line (the example row's, for an outline)
+	Scenario string
+	Step     string
+	Resource string
+}
+
+func (u Undeclared) String() string {
+	return fmt.Sprintf("%s:%d: scenario %q: step %q touches %s; tag it %s%s",
+		u.Feature, u.Line, u.Scenario, u.Step, u.Resource, control.TouchesPrefix, u.Resource)
+}
+
+// CheckTouches lists, for every scenario of features, each resource one
+// of its built-in steps touches that its tags do not declare. The runner
+// keeps such a scenario apart anyway; the finding is for the people who
+// read the tags.
+func CheckTouches(features fs.FS) ([]Undeclared, error) {
+	r := &Runner{features: features}
+	idx, err := r.index()
+	if err != nil {
+		return nil, err
+	}
+	suite := godog.TestSuite{Options: &godog.Options{FS: features, Paths: []string{"."}}}
+	feats, err := suite.RetrieveFeatures()
+	if err != nil {
+		return nil, fmt.Errorf("%w: features: %w", ErrConfig, err)
+	}
+	var out []Undeclared
+	for _, f := range feats {
+		for _, p := range f.Pickles {
+			declared, _ := control.TouchedResources(tagNames(p.Tags))
+			seen := map[string]bool{}
+			for _, st := range p.Steps {
+				for _, res := range StepResources(st.Text) {
+					if slices.Contains(declared, res) || seen[res] {
+						continue
+					}
+					seen[res] = true
+					out = append(out, Undeclared{Feature: p.Uri, Line: idx.locate(p).line, Scenario: p.Name, Step: st.Text, Resource: res})
+				}
+			}
+		}
+	}
+	return out, nil
+}
