@@ -157,17 +157,14 @@ altered or not signed by --pubkey; 2 bad usage or not a bundle.`,
 				if st, err := os.Stat(d); err != nil || !st.IsDir() {
 					return usageErr("%s: not a directory", d)
 				}
-				if _, err := evidence.Verify(cmd.Context(), d, trusted); err != nil {
+				r, _, err := evidence.ReadVerifiedRun(cmd.Context(), d, trusted)
+				if err != nil {
 					var ve *evidence.VerifyError
 					if errors.As(err, &ve) || errors.Is(err, evidence.ErrAltered) {
 						fmt.Fprintf(cmd.ErrOrStderr(), "ALTERED: %s: refusing to compare it\n%v\n", d, err)
 						return quiet(exitNotSatisfied)
 					}
 					return usageErr("%s: %v", d, err)
-				}
-				r, err := evidence.ReadRun(d)
-				if err != nil {
-					return usageErr("%v", err)
 				}
 				runs[i] = r
 			}

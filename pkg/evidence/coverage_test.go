@@ -1,9 +1,12 @@
 package evidence
 
 import (
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // A control that could not be checked is never counted as covered: not
@@ -30,4 +33,23 @@ func TestCoverageOf(t *testing.T) {
 	one := CoverageOf(cs[:1])
 	assert.Len(t, one, 1, "no \"all\" line for one framework")
 	assert.Equal(t, 0, Coverage{}.Percent())
+}
+
+// A file swapped between verification and reading is caught: every byte
+// ReadVerifiedRun uses is checked against the verified manifest.
+func TestReadVerifiedRunChecksWhatItReads(t *testing.T) {
+	dir := writeVectorBundle(t, t.TempDir())
+	run, m, err := ReadVerifiedRun(t.Context(), dir, nil)
+	require.NoError(t, err)
+	require.NotEmpty(t, run.Targets)
+
+	res := filepath.Join(dir, ResultsFile)
+	orig, err := os.ReadFile(res)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(res, append(orig, ' '), 0o644)) // after Verify
+	_, err = readListed(dir, m)
+	require.ErrorIs(t, err, ErrAltered)
+	assert.Contains(t, err.Error(), "results.json changed after it was verified")
+	_, _, err = ReadVerifiedRun(t.Context(), dir, nil)
+	require.ErrorIs(t, err, ErrAltered)
 }
