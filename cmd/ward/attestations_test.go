@@ -75,6 +75,7 @@ func attestationFile(t *testing.T, date, expires string, withEvidence bool) stri
   date        = "`+date+`"
   expires     = "`+expires+`"
   evidence    = ["roster.pdf"]
+  targets     = ["*"]
 }
 `), 0o644))
 	return p
@@ -84,19 +85,23 @@ func TestCheckAttestation(t *testing.T) {
 	cat := catalogueWithAttestation(t)
 	recent := time.Now().UTC().AddDate(0, 0, -30).Format("2006-01-02")
 
-	t.Run("none supplied: procedural controls are left for --attestations", func(t *testing.T) {
+	t.Run("none supplied: procedural controls are listed as not assessed", func(t *testing.T) {
 		out := t.TempDir()
 		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat)
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-		assert.Contains(t, stderr, "1 procedural control(s) not assessed without --attestations: HIPAA-164.308-a-5")
-		assert.NotRegexp(t, `HIPAA-164\.308-a-5\s`, stdout)
+		assert.Regexp(t, `not-assessed\s+HIPAA-164\.308-a-5\s`, stdout)
+		c := controlIn(t, readRun(t, bundleIn(t, out)), "HIPAA-164.308-a-5")
+		assert.Equal(t, evidence.NotAssessed, c.Outcome)
+		assert.Contains(t, c.Reason, "no attestation covers this target")
 	})
 
 	t.Run("none supplied for a control asked for by id", func(t *testing.T) {
 		out := t.TempDir()
 		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--control", "HIPAA-164.308-a-5,HIPAA-164.312-b")
+		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
+		assert.Regexp(t, `not-assessed\s+HIPAA-164\.308-a-5\s`, stdout)
+		code, stdout, stderr = ward(t, "check", "--out", out, "--controls", cat, "--control", "HIPAA-164.308-a-5,HIPAA-164.312-b", "--fail-on", "not-assessed")
 		require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
-		assert.Contains(t, stdout, "FAILED HIPAA-164.308-a-5: verified by attestation, and no attestation was supplied")
 	})
 
 	t.Run("valid", func(t *testing.T) {
@@ -161,10 +166,11 @@ func TestMergeKeepsAttestationFiles(t *testing.T) {
 	att := attestationFile(t, time.Now().UTC().AddDate(0, 0, -30).Format("2006-01-02"), "2999-01-01", true)
 	targets := filepath.Join(t.TempDir(), "fleet.txt")
 	require.NoError(t, os.WriteFile(targets, []byte("sim://infusion-pump\nsim://infusion-pump?weaken=no-auth\n"), 0o644))
+	key, _ := keyPair(t)
 	var dirs []string
 	for _, shard := range []string{"1/2", "2/2"} {
 		out := t.TempDir()
-		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", att, "--targets", targets, "--shard", shard)
+		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", att, "--targets", targets, "--shard", shard, "--sign-key", key)
 		require.Contains(t, []int{0, 1}, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		dirs = append(dirs, bundleIn(t, out))
 	}

@@ -53,6 +53,9 @@ type checkFlags struct {
 	inventory   checkInventory
 	allowHosts  []string
 	targetTime  time.Duration
+	failOn      []string
+	minCoverage string
+	require     []string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -70,20 +73,35 @@ to see the matching controls fail:
   ward check --target 'sim://infusion-pump?weaken=mutable-audit'
 
 With --waivers FILE, waiver blocks accept the risk of a control not being
-satisfied on the targets they select, until they expire. With --attestations
-FILE, procedural controls (method "attestation") are assessed too, and
-attestation blocks satisfy them; their evidence files are hashed and copied
-into the bundle. Without it they are listed as not assessed (see
-docs/controls.md and examples/attestations/). So are controls verified two
-ways (method "scenario+attestation", such as emergency mode operation):
-they are satisfied only when their scenarios pass and an attestation is
-accepted.
+satisfied on the targets they select, until they expire. Procedural controls
+(method "attestation") are assessed by attestation blocks given with
+--attestations FILE, on the targets each one names; their evidence files are
+hashed and copied into the bundle. A procedural control no attestation covers
+on a target is listed as not assessed (see docs/controls.md and
+examples/attestations/).
+
+Every selected control appears in every output with its outcome. After the
+per-control lines, a coverage line per framework says how many controls were
+assessed (satisfied, not satisfied or waived), applicable, not applicable and
+not assessed, and the not-applicable ones are grouped by what the device would
+have to offer for them to be checked.
+
+CI gates (each failing gate prints a GATE line and makes the exit status 1):
+  --fail-on not-applicable,not-assessed   fail if any control has one of these outcomes
+  --min-coverage 90%                      fail if a target has fewer controls assessed
+  --require-control ID,...                fail unless these controls are satisfied
+                                          (or waived) on every target
+Controls verified two ways (method "scenario+attestation", such as emergency
+mode operation) are satisfied only when their scenarios pass and an
+attestation covering the target is accepted; with passing scenarios and no
+attestation they are not assessed.
 
 ` + inventoryHelp + `
 
-Exit status: 0 every applicable control satisfied or waived; 1 some control not
-satisfied; 2 bad usage or configuration (nothing is run or written);
-3 harness error (a check could not be evaluated).`,
+Exit status: 0 every applicable control satisfied or waived (not applicable and
+not assessed controls do not fail a run unless a gate asks); 1 some control not
+satisfied, or a gate failed; 2 bad usage or configuration (nothing is run or
+written); 3 harness error (a check could not be evaluated); 130 interrupted.`,
 		Example: `  ward check
   ward check --control HIPAA-164.312-b --out /tmp/evidence
   ward check --target 'sim://infusion-pump?weaken=no-audit,no-auth'
@@ -111,6 +129,9 @@ satisfied; 2 bad usage or configuration (nothing is run or written);
 	fl.DurationVar(&f.targetTime, "target-timeout", harness.DefaultTargetTimeout, "whole-target deadline: a target not finished by then is an error outcome and the run goes on (0: none)")
 	fl.StringArrayVar(&f.allowHosts, "allow-host", nil, "HOST or HOST:PORT besides each target's own host that the checks may connect to when a device lists a service there (repeatable)")
 	fl.StringArrayVar(&f.waivers, "waivers", nil, "HCL file of waiver blocks accepting the risk of unsatisfied controls (repeatable)")
+	fl.StringSliceVar(&f.failOn, "fail-on", nil, "also fail (exit 1) when a control has one of these outcomes: not-applicable, not-assessed, waived (comma-separated)")
+	fl.StringVar(&f.minCoverage, "min-coverage", "", "fail (exit 1) when a target has fewer than this share of the selected controls assessed, e.g. 90%")
+	fl.StringSliceVar(&f.require, "require-control", nil, "fail (exit 1) unless these controls are satisfied or waived on every target (comma-separated ids, repeatable)")
 	return cmd
 }
 
@@ -133,12 +154,13 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
-	ids, deferred, err := selectControls(cat, f.frameworks, f.controls, len(f.attests) > 0)
+	ids, err := selectControls(cat, f.frameworks, f.controls)
 	if err != nil {
 		return err
 	}
-	if len(deferred) > 0 {
-		fmt.Fprintf(stderr, "ward: %d procedural control(s) not assessed without --attestations: %s\n", len(deferred), strings.Join(deferred, ", "))
+	gate, err := parseGates(f, cat, ids)
+	if err != nil {
+		return err
 	}
 	waivers, err := loadWaivers(f.waivers, cat, stderr)
 	if err != nil {
@@ -206,6 +228,10 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	}
 	fmt.Fprintf(stderr, "ward: checking %d control(s) on %d target(s)\n", len(ids), len(targets))
 	run, cucumber, err := runner.Run(ctx, info, targets)
+	if ctx.Err() != nil {
+		// Whatever the run holds was cut short: it is not evidence.
+		return interrupted("")
+	}
 	if err != nil {
 		return err
 	}
@@ -222,15 +248,33 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	}
 	dir, err := writeBundle(ctx, f.out, run, key, cucumber, append(attestFiles, invFiles...)...)
 	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted("")
+		}
 		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
 	}
+	if ctx.Err() != nil {
+		return interrupted(dir)
+	}
 	code := printSummary(stdout, run)
+	if gate.check(stdout, run) && code == exitOK {
+		code = exitNotSatisfied
+	}
 	fmt.Fprintf(stdout, "\nevidence: %s\nsigned by: %s\nverify with: ward evidence verify %s\n",
 		dir, evidence.Fingerprint(key.Public().(ed25519.PublicKey)), dir)
 	if code != exitOK {
 		return quiet(code)
 	}
 	return nil
+}
+
+// interrupted is the exit of a check stopped by SIGINT or SIGTERM: one
+// line that says whether the evidence bundle was written (dir) or not.
+func interrupted(dir string) error {
+	if dir == "" {
+		return &exitError{code: exitInterrupted, err: errors.New("interrupted: no evidence bundle was written")}
+	}
+	return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: the evidence bundle was written to %s", dir)}
 }
 
 // progressPrinter shows progress on long runs: a live line on a terminal,
@@ -342,24 +386,25 @@ func parseShard(s string) (int, int, error) {
 }
 
 // selectControls applies --framework and --control and returns the controls
-// to assess and the procedural ones left for --attestations. Unknown ids
-// are usage errors: a typo must not silently check nothing.
-func selectControls(cat *control.Catalogue, frameworks, ids []string, procedural bool) ([]string, []string, error) {
+// to assess, procedural ones included (they are not assessed unless an
+// attestation covers them). Unknown ids are usage errors: a typo must not
+// silently check nothing.
+func selectControls(cat *control.Catalogue, frameworks, ids []string) ([]string, error) {
 	for _, fw := range frameworks {
 		if _, ok := cat.Framework(fw); !ok {
 			var known []string
 			for _, f := range cat.Frameworks {
 				known = append(known, f.ID)
 			}
-			return nil, nil, usageErr("--framework: unknown framework %q (known: %s)", fw, strings.Join(known, ", "))
+			return nil, usageErr("--framework: unknown framework %q (known: %s)", fw, strings.Join(known, ", "))
 		}
 	}
 	for _, id := range ids {
 		if _, ok := cat.Control(id); !ok {
-			return nil, nil, usageErr("--control: unknown control %q (see 'ward controls list')", id)
+			return nil, usageErr("--control: unknown control %q (see 'ward controls list')", id)
 		}
 	}
-	var out, deferred []string
+	var out []string
 	for _, c := range cat.Controls {
 		if len(frameworks) > 0 && !slices.Contains(frameworks, c.Framework) {
 			continue
@@ -367,22 +412,12 @@ func selectControls(cat *control.Catalogue, frameworks, ids []string, procedural
 		if len(ids) > 0 && !slices.Contains(ids, c.ID) {
 			continue
 		}
-		// Procedural controls need a person's attestation: assess them
-		// when attestations are given or the control is asked for by id,
-		// so the automated default run is not failed by paperwork.
-		if c.Verification.NeedsAttestation() && !procedural && !slices.Contains(ids, c.ID) {
-			deferred = append(deferred, c.ID)
-			continue
-		}
 		out = append(out, c.ID)
 	}
-	if len(out) == 0 && len(deferred) > 0 {
-		return nil, nil, usageErr("only procedural controls are selected (%s): give --attestations FILE", strings.Join(deferred, ", "))
-	}
 	if len(out) == 0 {
-		return nil, nil, usageErr("--framework and --control together select no control")
+		return nil, usageErr("--framework and --control together select no control")
 	}
-	return out, deferred, nil
+	return out, nil
 }
 
 func signingKey(path string) (ed25519.PrivateKey, error) {
@@ -424,25 +459,31 @@ func show(s string) string { return safetext.Clip(s, maxShown) }
 func printSummary(w io.Writer, run *evidence.Run) int {
 	code := exitOK
 	for _, t := range run.Targets {
-		// Identity, errors and reasons carry what the device said, and
-		// titles what the catalogue files say: every one is escaped and
-		// bounded (show), so none can forge or hide a line of the summary.
-		id := t.Identity
-		fmt.Fprintf(w, "\n%s\n  %s %s, serial %s, firmware %s\n", show(t.URI), show(id.Manufacturer), show(id.Model), show(id.Serial), show(id.Firmware))
 		if t.Error != "" {
-			fmt.Fprintf(w, "  target error: %s\n", oneLine(t.Error))
+			// One line: every control is in error for the same reason.
+			fmt.Fprintf(w, "\n%s: target error: %s (%d control(s) not checked)\n", show(t.URI), safetext.Clip(strings.TrimPrefix(t.Error, "open "+t.URI+": "), 400), len(t.Controls))
+			code = exitHarness
+			continue
+		}
+		fmt.Fprintf(w, "\n%s\n", show(t.URI))
+		if id := identityLine(t.Identity); id != "" {
+			fmt.Fprintf(w, "  %s\n", id)
 		}
 		counts := map[evidence.Outcome]int{}
 		for _, c := range t.Controls {
 			counts[c.Outcome]++
 			fmt.Fprintf(w, "  %-15s %-24s %s — %s (%s)\n", c.Outcome, show(c.ID), show(c.Title), show(c.Framework), show(strings.Join(c.Citations, "; ")))
 		}
-		fmt.Fprintf(w, "  %d satisfied, %d not satisfied, %d not applicable, %d error",
-			counts[evidence.Satisfied], counts[evidence.NotSatisfied], counts[evidence.NotApplicable], counts[evidence.Error])
+		fmt.Fprintf(w, "  %d satisfied, %d not satisfied, %d not applicable, %d not assessed, %d error",
+			counts[evidence.Satisfied], counts[evidence.NotSatisfied], counts[evidence.NotApplicable], counts[evidence.NotAssessed], counts[evidence.Error])
 		if counts[evidence.Waived] > 0 {
 			fmt.Fprintf(w, ", %d waived", counts[evidence.Waived])
 		}
 		fmt.Fprintln(w)
+		for _, cv := range evidence.CoverageOf(t.Controls) {
+			fmt.Fprintf(w, "  coverage %s\n", cv)
+		}
+		printNotApplicable(w, t.Controls)
 		for _, c := range t.Controls {
 			switch c.Outcome {
 			case evidence.NotSatisfied:

@@ -20,6 +20,7 @@ const (
 	exitNotSatisfied = 1 // also: evidence bundle altered
 	exitUsage        = 2
 	exitHarness      = 3
+	exitInterrupted  = 130 // SIGINT or SIGTERM, as shells report 128+2
 )
 
 // exitError carries an exit status through cobra. Its message, if any, is
@@ -65,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	case errors.Is(err, context.Canceled):
 		fmt.Fprintln(stderr, "ward: interrupted")
-		return exitHarness
+		return exitInterrupted
 	default:
 		// cobra's own errors (unknown flag or command) are usage errors.
 		if isCobraUsage(err) {
@@ -113,7 +114,7 @@ Then:        ward evidence verify ward-evidence/<time>
 
 Exit status: 0 all applicable controls satisfied (or bundle intact),
 1 a control is not satisfied (or the bundle was altered), 2 bad usage or
-configuration, 3 harness error.`,
+configuration, 3 harness error, 130 interrupted (SIGINT or SIGTERM).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

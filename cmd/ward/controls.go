@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wardsec/ward/pkg/control"
+	"github.com/wardsec/ward/pkg/harness"
 )
 
 func newControlsCmd() *cobra.Command {
@@ -100,7 +101,9 @@ func newControlsLintCmd() *cobra.Command {
 and every *.feature file (--features, default: the embedded features), and
 reports, with file, line, column and a source snippet: HCL syntax errors,
 missing or invalid attributes, duplicate ids, unknown frameworks, controls no
-scenario verifies, and scenario tags that name no control.
+scenario verifies, scenario tags that name no control, @touches: tags that name
+no resource, and scenarios whose steps touch device state (the clock, firmware,
+storage...) that their @touches: tags do not declare.
 
 Exit status: 0 clean (warnings may be printed); 2 errors found.`,
 		Example: `  ward controls lint
@@ -118,6 +121,19 @@ Exit status: 0 clean (warnings may be printed); 2 errors found.`,
 			cat, scns, err := lint(src, cmd.ErrOrStderr())
 			if err != nil {
 				return err
+			}
+			// Device state: a scenario declares (@touches:) all its
+			// built-in steps touch, so the tags tell auditors the truth.
+			undeclared, err := harness.CheckTouches(src.features)
+			if err != nil {
+				return usageErr("%v", err)
+			}
+			for _, u := range undeclared {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s:%d: Error: Undeclared resource: scenario %q: step %q touches %s; tag it %s%s\n",
+					u.Feature, u.Line, u.Scenario, u.Step, u.Resource, control.TouchesPrefix, u.Resource)
+			}
+			if len(undeclared) > 0 {
+				return usageErr("%d scenario step(s) touch device state their scenario does not declare", len(undeclared))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "ok: %d frameworks, %d controls, %d scenarios (%s)\n",
 				len(cat.Frameworks), len(cat.Controls), len(scns), src.label)

@@ -30,13 +30,15 @@ func newMergeCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "merge DIR... --out DIR",
 		Short: "Combine the bundles of a sharded fleet run into one signed bundle",
-		Long: `Merge verifies every input bundle (against --pubkey when given), checks that
-they used the same catalogue and Ward version, and writes one new bundle whose
+		Long: `Merge verifies every input bundle under one key: --pubkey when given, else the
+first input's own key, so inputs signed by different keys are refused. It checks
+that they used the same catalogue and Ward version, and writes one new bundle whose
 results equal those of a single unsharded run: shards written with
 'ward check --shard I/N' are put back in fleet order. The merged bundle is
-signed with --sign-key, or with a fresh key whose public half it holds.
+signed with --sign-key, or with a fresh key whose public half it holds; its
+signed manifest records each input's run id, shard and signer (merged_from).
 
-Exit status: 0 merged; 1 an input bundle was altered; 2 bad usage, or the
+Exit status: 0 merged; 1 an input bundle was altered or signed by another key; 2 bad usage, or the
 bundles do not belong together (different catalogue, missing or repeated
 shard).`,
 		Example: `  ward evidence merge shard-1/2026* shard-2/2026* --out merged --sign-key qa.pem`,
@@ -67,7 +69,7 @@ shard).`,
 			}
 			run, err := evidence.Merge(cmd.Context(), args, trusted, evidence.NewRunID())
 			switch {
-			case errors.Is(err, evidence.ErrAltered):
+			case errors.Is(err, evidence.ErrAltered), errors.Is(err, evidence.ErrSigner):
 				fmt.Fprintln(cmd.ErrOrStderr(), err.Error())
 				return quiet(exitNotSatisfied)
 			case errors.Is(err, evidence.ErrMergeMismatch):
@@ -123,6 +125,7 @@ func mergeCucumberFiles(dirs []string) ([]byte, error) {
 
 func newDiffCmd() *cobra.Command {
 	var asJSON bool
+	var pubkey string
 	cmd := &cobra.Command{
 		Use:   "diff OLD NEW",
 		Short: "List controls that regressed or recovered between two bundles (for release gates)",
@@ -132,15 +135,36 @@ control counts as satisfied only when it is satisfied on every target). A
 regression is a control that was satisfied (or waived) in OLD and is not in
 NEW, or that is new and not satisfied.
 
-Exit status: 0 no regression; 1 at least one regression; 2 bad usage.`,
+Both bundles are verified first (against --pubkey when given, else each one's
+own manifest.pub): an altered bundle is refused, since a gate must not pass on
+edited results.
+
+Exit status: 0 no regression; 1 at least one regression, or a bundle is
+altered or not signed by --pubkey; 2 bad usage or not a bundle.`,
 		Example: "  ward evidence diff release-1.4/20261101T* ward-evidence/20261123T*",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			var trusted ed25519.PublicKey
+			if pubkey != "" {
+				k, err := evidence.LoadPublicKey(pubkey)
+				if err != nil {
+					return usageErr("--pubkey: %v", err)
+				}
+				trusted = k
+			}
 			var runs [2]*evidence.Run
 			for i, d := range args {
-				r, err := evidence.ReadRun(d)
+				if st, err := os.Stat(d); err != nil || !st.IsDir() {
+					return usageErr("%s: not a directory", d)
+				}
+				r, _, err := evidence.ReadVerifiedRun(cmd.Context(), d, trusted)
 				if err != nil {
-					return usageErr("%v", err)
+					var ve *evidence.VerifyError
+					if errors.As(err, &ve) || errors.Is(err, evidence.ErrAltered) {
+						fmt.Fprintf(cmd.ErrOrStderr(), "ALTERED: %s: refusing to compare it\n%v\n", d, err)
+						return quiet(exitNotSatisfied)
+					}
+					return usageErr("%s: %v", d, err)
 				}
 				runs[i] = r
 			}
@@ -183,6 +207,7 @@ Exit status: 0 no regression; 1 at least one regression; 2 bad usage.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the changes as JSON")
+	cmd.Flags().StringVar(&pubkey, "pubkey", "", "trusted Ed25519 public key (PEM) both bundles must be signed with")
 	return cmd
 }
 

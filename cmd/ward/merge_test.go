@@ -65,10 +65,11 @@ func TestShardAndMergeEqualsSingleRun(t *testing.T) {
 	code, _, stderr := ward(t, "check", "--targets", targets, "--out", single)
 	require.Equal(t, 1, code, stderr)
 
+	key, _ := keyPair(t)
 	var shardDirs []string
 	for _, s := range []string{"2/3", "1/3", "3/3"} { // any order
 		out := t.TempDir()
-		code, _, stderr := ward(t, "check", "--targets", targets, "--shard", s, "--out", out)
+		code, _, stderr := ward(t, "check", "--targets", targets, "--shard", s, "--out", out, "--sign-key", key)
 		require.Contains(t, []int{0, 1}, code, stderr)
 		shardDirs = append(shardDirs, bundleIn(t, out))
 	}

@@ -10,6 +10,7 @@ attestation "TRAINING-2026" {
   date        = "2026-11-02"
   expires     = "2027-11-01"
   evidence    = ["evidence/training-roster-2026.txt"]
+  targets     = ["*"] # a site-wide procedure: every device
 }
 
 attestation "RETENTION-POLICY" {
@@ -18,6 +19,7 @@ attestation "RETENTION-POLICY" {
   date        = "2026-01-15"
   expires     = "2027-01-14"
   evidence    = ["evidence/retention-policy.txt"]
+  targets     = ["*"]
 }
 
 # Emergency mode operation is verified two ways: ward check's scenarios
@@ -29,6 +31,7 @@ attestation "EMERGENCY-MODE-PLAN-2026" {
   date        = "2026-11-16"
   expires     = "2027-11-15"
   evidence    = ["evidence/emergency-mode-plan.txt"]
+  targets     = ["*"] # the site's plan covers every device
 }
 
 # The biomed technician's per-device security checklist (the seeds' "a
@@ -41,6 +44,9 @@ attestation "PM-SIM-IP-000001-2026-11" {
   date        = "2026-11-20"
   expires     = "2027-05-19"
   evidence    = ["evidence/biomed-checklist-SIM-IP-000001.txt", "evidence/vulnerability-scan-summary.txt"]
+  # One unit's checklist covers that unit only: other targets of the run
+  # stay not assessed for this control.
+  targets = ["sim://infusion-pump"]
 
   # The checklist itself, item by item: an item not done leaves the control
   # not satisfied, and the report shows every item.

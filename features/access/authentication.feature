@@ -12,6 +12,7 @@ Feature: Every interface authenticates the person or entity using it
     When someone without a session tries to read the record of patient "P-1001"
     Then the device refuses the request as unauthenticated
 
+  @touches:storage
   Scenario: Patient data cannot be changed without logging in
     Given "nurse.jones" is logged in
     And "nurse.jones" reads the record of patient "P-1001"

@@ -1,4 +1,4 @@
-@HIPAA-164.312-a-2-iii
+@HIPAA-164.312-a-2-iii @touches:clock
 Feature: Idle sessions end by themselves
   HIPAA 45 CFR 164.312(a)(2)(iii) asks for electronic procedures that end a
   session after a period of inactivity, so that a pump left logged in does

@@ -1,4 +1,4 @@
-@FDA-PMC-AUTHN-1
+@FDA-PMC-AUTHN-1 @touches:accounts
 Feature: No default or hard-coded credentials
   The FDA premarket guidance (Appendix 1, authentication) expects devices to
   ship without default, hard-coded or published credentials. Attackers try

@@ -13,6 +13,7 @@ Feature: Emergency access is justified, recorded and ends by itself
     When "nurse.jones" tries to break the glass without giving a reason
     Then the emergency access is refused
 
+  @touches:clock
   Scenario: Emergency access is recorded with its reason and ends by itself
     When "nurse.jones" breaks the glass giving the reason "code blue, bed 4"
     Then "nurse.jones" performs "infusion.limits.change" in the emergency session

@@ -13,6 +13,7 @@ Feature: Failed logins are slowed down, locked out and recorded
     Then the audit trail records each of the 5 failed attempts by "nurse.jones"
     And "nurse.jones" cannot log in even with the correct password
 
+  @touches:clock
   Scenario: Slow guessing still locks the account
     When an attacker tries 5 wrong passwords for "nurse.jones", one a minute
     And 1 minute passes

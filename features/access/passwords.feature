@@ -1,4 +1,4 @@
-@HIPAA-164.308-a-5-ii-D
+@HIPAA-164.308-a-5-ii-D @touches:accounts
 Feature: Guessable passwords are refused
   HIPAA 45 CFR 164.308(a)(5)(ii)(D) asks for procedures for creating,
   changing and safeguarding passwords. The device must refuse the passwords

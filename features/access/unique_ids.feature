@@ -1,4 +1,4 @@
-@HIPAA-164.312-a-2-i
+@HIPAA-164.312-a-2-i @touches:accounts
 Feature: Every account identifies one person
   HIPAA 45 CFR 164.312(a)(2)(i) requires a unique name or number for
   identifying and tracking each user. A generic or shared account ("nurse",

@@ -1,4 +1,4 @@
-@FDA-PMC-CRYPTO-1
+@FDA-PMC-CRYPTO-1 @touches:storage
 Feature: Stored data depends only on approved cryptography
   FDA's premarket cybersecurity guidance (Appendix 1, C) asks for
   cryptography a FIPS 140-3 validated module may use, and no downgrade to

@@ -1,4 +1,4 @@
-@HIPAA-164.310-d-2-i
+@HIPAA-164.310-d-2-i @touches:storage
 Feature: Decommissioning makes stored patient data unrecoverable
   HIPAA 45 CFR 164.310(d)(2)(i)-(ii) requires ePHI to be removed before a
   device is disposed of or its media re-used. With encryption at rest, the

@@ -1,4 +1,4 @@
-@HIPAA-164.312-a-2-iv
+@HIPAA-164.312-a-2-iv @touches:storage
 Feature: Patient data and credentials are encrypted at rest
   HIPAA 45 CFR 164.312(a)(2)(iv) asks for encryption of stored ePHI, and the
   FDA premarket guidance (Appendix 1, confidentiality) expects it on by

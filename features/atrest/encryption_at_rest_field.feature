@@ -1,4 +1,4 @@
-@HIPAA-164.312-a-2-iv
+@HIPAA-164.312-a-2-iv @touches:storage
 Feature: Test data entered on a field unit is encrypted at rest
   On a field unit the harness can neither create accounts nor write
   records (an embedded-Linux device reached over SSH). The tester enters a

@@ -1,4 +1,4 @@
-@HIPAA-164.312-c-2
+@HIPAA-164.312-c-2 @touches:storage
 Feature: Stored patient data is protected against undetected change
   HIPAA 45 CFR 164.312(c)(1)-(2) asks for a mechanism that shows ePHI has not
   been altered or destroyed without authorisation. A record edited offline,

@@ -1,4 +1,4 @@
-@FDA-PMC-CRYPTO-2
+@FDA-PMC-CRYPTO-2 @touches:storage
 Feature: Every unit protects its data with its own key
   FDA premarket guidance (Appendix 1, cryptography) warns against keys shared
   across a product line: one extracted key must not open every unit. A key

@@ -19,6 +19,7 @@ Feature: Privileged activity is summarised for review
     Then the review lists "infusion.limits.change" by "ravi.patel"
     And the review flags the emergency access of "nurse.jones" as not yet reviewed
 
+  @touches:clock
   Scenario: The review singles out privileged work outside office hours
     Given a biomed account "ravi.patel"
     And an administrator account "kim.lee"

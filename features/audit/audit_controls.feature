@@ -17,6 +17,7 @@ Feature: Audit controls record who did what, when, from where and with what outc
     And the audit trail has a "login" record by "ghost" with outcome "failure"
     And every audit record states its time, actor, source, action and outcome
 
+  @touches:storage
   Scenario: Reading and changing patient data is recorded with the patient concerned
     Given "nurse.jones" is logged in
     When "nurse.jones" reads the record of patient "P-1001"

@@ -1,4 +1,4 @@
-@FDA-PMC-LOG-2
+@FDA-PMC-LOG-2 @touches:audit-log
 Feature: The stored audit trail is protected against tampering
   FDA premarket guidance (Appendix 1, event detection and logging) and
   IEC 62443-4-2 CR 3.9 ask that audit records be protected from change. An

@@ -1,4 +1,4 @@
-@HIPAA-164.308-a-7-ii-A
+@HIPAA-164.308-a-7-ii-A @touches:storage
 Feature: Backups are made, encrypted, and refused when altered
   HIPAA 45 CFR 164.308(a)(7)(ii)(A) requires retrievable exact copies of
   ePHI, and 164.310(d)(2)(iv) a backup before equipment moves. A backup that

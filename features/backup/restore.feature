@@ -1,4 +1,4 @@
-@HIPAA-164.308-a-7-ii-B
+@HIPAA-164.308-a-7-ii-B @touches:storage
 Feature: A backup restores to a clean unit, complete and in time
   HIPAA 45 CFR 164.308(a)(7)(ii)(B) and (D) require a tested disaster
   recovery plan. Restoring a unit's backup onto a clean unit of the same

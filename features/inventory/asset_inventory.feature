@@ -1,4 +1,4 @@
-@NPRM-164.308-a-1
+@NPRM-164.308-a-1 @touches:firmware
 Feature: Every device on the network is in the asset inventory
   The proposed HIPAA Security Rule (NPRM 164.308(a)(1)) asks for a written
   inventory of technology assets and a network map; HICP practice 5 and the

@@ -1,4 +1,4 @@
-@524B-b-2
+@524B-b-2 @touches:firmware
 Feature: Released critical patches are installed within the policy window
   FD&C Act section 524B(b)(2) requires makers of cyber devices to provide
   updates and patches; the proposed HIPAA rule (NPRM 164.308(a)(4)) asks

@@ -1,4 +1,4 @@
-@FDA-PMC-CONFIG-1
+@FDA-PMC-CONFIG-1 @touches:security-settings
 Feature: Security settings stay at the approved baseline
   FDA premarket guidance (Appendix 1) and IEC 62443-4-2 CR 7.6 expect a
   device to run its approved secure configuration and to return to a

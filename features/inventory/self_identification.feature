@@ -9,6 +9,7 @@ Feature: The device identifies itself to an authorised query, matching the inven
     Given a biomed account "ravi.patel"
     And "ravi.patel" is logged in
 
+  @touches:firmware
   Scenario: The authenticated identity query matches the inventory record
     When "ravi.patel" queries the device's identity
     Then the UDI, model, serial and firmware it reports equal the inventory record

@@ -1,4 +1,4 @@
-@FDA-PMC-DETECT-1
+@FDA-PMC-DETECT-1 @touches:alerts @touches:clock @touches:quarantine
 Feature: Anomalous traffic raises an alert quickly
   FDA premarket guidance (Appendix 1, F) expects anomalies to be detected:
   an injected traffic spike, or a beacon to a host the device has never

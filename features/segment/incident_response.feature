@@ -1,4 +1,4 @@
-@HIPAA-164.308-a-6-ii
+@HIPAA-164.308-a-6-ii @touches:alerts @touches:clock @touches:quarantine
 Feature: A security incident leaves a timed record
   HIPAA 45 CFR 164.308(a)(6)(ii) requires identifying and responding to
   security incidents and documenting them. A simulated incident must yield

@@ -1,4 +1,4 @@
-@FDA-PMC-AUTHZ-3
+@FDA-PMC-AUTHZ-3 @touches:alerts @touches:quarantine
 Feature: The device talks only to the peers it needs
   FDA premarket guidance (Appendix 1, D and F) expects a communication-peer
   allowlist: a connection to a host on no list is blocked and recorded,

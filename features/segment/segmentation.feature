@@ -1,4 +1,4 @@
-@NPRM-164.312-a-2-vi
+@NPRM-164.312-a-2-vi @touches:quarantine
 Feature: The device sits in its own network segment
   The proposed HIPAA rule, NPRM 164.312(a)(2)(vi), requires network
   segmentation: from guest Wi-Fi or the corporate network, a medical

@@ -1,4 +1,4 @@
-@FDA-PMC-RESIL-1
+@FDA-PMC-RESIL-1 @touches:alerts @touches:clock @touches:quarantine
 Feature: A traffic spike is contained and essential function continues
   FDA premarket guidance (Appendix 1, G) expects resilience to floods: the
   seeds ask to shut a network segment down on a spike in traffic. Ward

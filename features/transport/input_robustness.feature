@@ -1,4 +1,4 @@
-@FDA-PMC-INTEG-5
+@FDA-PMC-INTEG-5 @touches:clinical-settings
 Feature: Malformed input neither crashes the device nor changes a setting
   FDA premarket guidance Appendix 1 (integrity) and IEC 62443-4-2 CR 3.5
   (input validation): broken framing, broken structure and out-of-range

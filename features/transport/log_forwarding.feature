@@ -1,4 +1,4 @@
-@FDA-PMC-LOG-1
+@FDA-PMC-LOG-1 @touches:security-settings
 Feature: Security events leave the device for a collector
   FDA premarket guidance Appendix 1 (event detection and logging) and
   IEC 62443-4-2 CR 6.1: the device sends its security events to the site's

@@ -12,6 +12,7 @@ Feature: Both ends of a clinical data session are authenticated
   Scenario: The clinical feed authenticates itself with a certificate
     Then the clinical feed proves its identity with a certificate from the device's CA
 
+  @touches:clinical-settings
   Scenario: The clinical feed refuses peers it cannot authenticate
     Then a peer without a client certificate is refused by the clinical feed
     And a peer with a certificate from an authority the device does not trust is refused by the clinical feed

@@ -1,4 +1,4 @@
-@HIPAA-164.312-e-2-i
+@HIPAA-164.312-e-2-i @touches:clinical-settings
 Feature: A message altered in transit is rejected
   HIPAA 45 CFR 164.312(e)(2)(i) asks for integrity controls so that ePHI
   and orders are not improperly modified in transit. An attacker on the

@@ -1,4 +1,4 @@
-@FDA-PMC-UPD-2
+@FDA-PMC-UPD-2 @touches:firmware
 Feature: Expired update metadata is refused
   A mirror that keeps serving old metadata can freeze a device on
   vulnerable firmware (TUF's indefinite-freeze attack). Metadata carries

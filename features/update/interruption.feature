@@ -1,4 +1,4 @@
-@FDA-PMC-UPD-1
+@FDA-PMC-UPD-1 @touches:firmware
 Feature: An interrupted or broken update leaves a bootable, verified image
   FDA's premarket guidance (Appendix 1, H) expects updates that cannot
   brick the device: power may fail at any phase, and a new image may not

@@ -1,4 +1,4 @@
-@FDA-PMC-INTEG-2
+@FDA-PMC-INTEG-2 @touches:firmware
 Feature: Older firmware is refused even when validly signed
   FDA's premarket guidance (Appendix 1, C and D) expects anti-rollback:
   older images carry vulnerabilities that were fixed, so a device must not

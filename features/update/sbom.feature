@@ -1,4 +1,4 @@
-@524B-b-3
+@524B-b-3 @touches:firmware
 Feature: Every firmware image ships an SBOM, and the device reports it
   FD&C 524B(b)(3) requires a software bill of materials for cyber devices.
   The SBOM travels with each image as signed metadata; an image without

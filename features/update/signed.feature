@@ -1,4 +1,4 @@
-@FDA-PMC-INTEG-1
+@FDA-PMC-INTEG-1 @touches:firmware
 Feature: Only firmware the maker signed installs
   FDA's premarket guidance (Appendix 1, A and D) and FD&C 524B(b)(2) ask
   that a device install only authenticated, authorized updates. An image

@@ -2,6 +2,7 @@ package control
 
 import (
 	"fmt"
+	"path"
 	"path/filepath"
 	"strings"
 	"time"
@@ -28,8 +29,23 @@ type Attestation struct {
 	// (for example a biomed technician's per-device security checklist);
 	// an item not done means the procedure found a problem.
 	Checklist []ChecklistItem `json:"checklist,omitempty"`
+	// Targets are path.Match globs on the target URIs the attestation
+	// covers ("ssh://*@10.0.0.7*"); "*" alone covers every target, for a
+	// site-wide procedure. One unit's checklist says nothing about
+	// another unit.
+	Targets []string `json:"targets"`
 	// DeclRange is the attestation block's header in its file.
 	DeclRange hcl.Range `json:"-"`
+}
+
+// Covers reports whether the attestation speaks for the target URI.
+func (a Attestation) Covers(uri string) bool {
+	for _, g := range a.Targets {
+		if ok, _ := path.Match(g, uri); ok || g == "*" {
+			return true
+		}
+	}
+	return false
 }
 
 // Expired reports whether the attestation has lapsed at now: it holds
@@ -70,6 +86,8 @@ type attestationBody struct {
 	ExpiresRange    hcl.Range    `hcl:"expires,attr_value_range"`
 	Evidence        []string     `hcl:"evidence"`
 	EvidenceRange   hcl.Range    `hcl:"evidence,attr_value_range"`
+	Targets         []string     `hcl:"targets,optional"`
+	TargetsRange    hcl.Range    `hcl:"targets,attr_value_range"`
 	Checks          []checkBlock `hcl:"check,block"`
 }
 
@@ -92,6 +110,7 @@ func decodeAttestation(b *hcl.Block, cat *Catalogue, dir string) (Attestation, h
 		Control:    body.Control,
 		AttestedBy: strings.TrimSpace(body.AttestedBy),
 		Evidence:   body.Evidence,
+		Targets:    body.Targets,
 		DeclRange:  b.DefRange,
 	}
 	for _, c := range body.Checks {
@@ -131,6 +150,18 @@ func decodeAttestation(b *hcl.Block, cat *Catalogue, dir string) (Attestation, h
 			"The attestation expires on %s, before it was made on %s.", body.Expires, body.Date))
 	}
 	diags = append(diags, requireList(decoded, "evidence", a.Evidence, body.EvidenceRange)...)
+	if body.TargetsRange == (hcl.Range{}) {
+		diags = append(diags, errorAt(b.DefRange, "Missing targets",
+			"Attestation %q must say which targets it covers: targets = [\"ssh://*@10.0.0.7*\"] for one unit, [\"*\"] for a procedure that covers every device. A target it does not cover stays not assessed.", a.ID))
+	} else if present(decoded, body.TargetsRange) {
+		diags = append(diags, requireList(decoded, "targets", a.Targets, body.TargetsRange)...)
+		for _, g := range a.Targets {
+			if _, err := path.Match(g, ""); err != nil {
+				diags = append(diags, errorAt(body.TargetsRange, "Invalid target glob",
+					"targets[%q] is not a valid glob (path.Match syntax: *, ?, [...]); it matches target URIs such as \"sim://infusion-pump?weaken=no-auth\".", g))
+			}
+		}
+	}
 	for _, e := range a.Evidence {
 		f := e
 		if !filepath.IsAbs(f) {

@@ -45,6 +45,9 @@ func (c *Catalogue) checkTags(scns []ScenarioRef) hcl.Diagnostics {
 }
 
 func (c *Catalogue) checkTag(t Tag) *hcl.Diagnostic {
+	if strings.HasPrefix(t.Name, TouchesPrefix) {
+		return checkTouches(t)
+	}
 	id := strings.TrimPrefix(t.Name, "@")
 	if f, ok := c.FrameworkForTag(id); ok {
 		if _, ok := c.Control(id); ok {

@@ -3,6 +3,7 @@ package control_test
 import (
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -151,6 +152,14 @@ func FuzzLoadAttestations(f *testing.F) {
 			}
 			if strings.TrimSpace(a.AttestedBy) == "" || a.Date.IsZero() {
 				t.Errorf("attestation %q accepted without signer or date: %+v", a.ID, a)
+			}
+			if len(a.Targets) == 0 {
+				t.Errorf("attestation %q accepted without targets: it would cover no one, silently", a.ID)
+			}
+			for _, g := range a.Targets {
+				if _, err := path.Match(g, ""); err != nil {
+					t.Errorf("attestation %q accepted with a bad glob %q", a.ID, g)
+				}
 			}
 		}
 	})

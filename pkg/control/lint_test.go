@@ -143,7 +143,7 @@ func TestGoldenCasesCoverEveryDiagnostic(t *testing.T) {
 		"Invalid crosswalk scheme", "Duplicate crosswalk scheme", "Unsuitable value type",
 		"Duplicate framework", "Duplicate control", "Unknown framework", "Duplicate tag prefix",
 		"Control id does not match its framework", "Control id claimed by another framework",
-		"Unknown control tag", "Tag looks like a control tag", "Control has no scenario",
+		"Unknown control tag", "Tag looks like a control tag", "Control has no scenario", "Unknown resource",
 	}
 	var all strings.Builder
 	err := fs.WalkDir(os.DirFS("testdata"), ".", func(p string, d fs.DirEntry, err error) error {

@@ -132,6 +132,7 @@ func TestLoadAttestations(t *testing.T) {
   date        = "2026-06-01"
   expires     = "2027-06-01"
   evidence    = ["roster.pdf", "/abs/policy.pdf"]
+  targets     = ["ssh://*@10.0.0.7*", "sim://infusion-pump?serial=F-1"]
 }
 `)
 	as, _, diags := control.LoadAttestations([]string{p}, cat)
@@ -143,9 +144,15 @@ func TestLoadAttestations(t *testing.T) {
 	assert.True(t, a.Expired(time.Date(2027, 6, 2, 0, 0, 0, 0, time.UTC)))
 	assert.False(t, a.TooOld("365d", time.Date(2027, 5, 31, 0, 0, 0, 0, time.UTC)))
 	assert.True(t, a.TooOld("365d", time.Date(2027, 6, 3, 0, 0, 0, 0, time.UTC)))
+	assert.True(t, a.Covers("ssh://root@10.0.0.7:22?key=k"))
+	assert.True(t, a.Covers("sim://infusion-pump?serial=F-1"))
+	assert.False(t, a.Covers("sim://infusion-pump?serial=F-2"), "another unit")
+	assert.False(t, a.Covers("ssh://root@10.0.0.8:22"))
+	a.Targets = []string{"*"}
+	assert.True(t, a.Covers("ssh://root@10.0.0.8:22/x"), "* alone covers every target")
 
 	body := func(ctl, date, expires, evidence string) string {
-		return "attestation \"A\" {\n  control = \"" + ctl + "\"\n  attested_by = \"x\"\n  date = \"" + date + "\"\n  expires = \"" + expires + "\"\n  evidence = " + evidence + "\n}\n"
+		return "attestation \"A\" {\n  control = \"" + ctl + "\"\n  attested_by = \"x\"\n  date = \"" + date + "\"\n  expires = \"" + expires + "\"\n  evidence = " + evidence + "\n  targets = [\"*\"]\n}\n"
 	}
 	for name, tc := range map[string]struct {
 		text    string
@@ -157,8 +164,10 @@ func TestLoadAttestations(t *testing.T) {
 		"bad date":            {body("HIPAA-164.308-a-5", "1 Jan 2026", "2027-01-01", `["a"]`), "Invalid date", 4},
 		"expires before date": {body("HIPAA-164.308-a-5", "2026-01-01", "2025-01-01", `["a"]`), "Expires before date", 5},
 		"empty evidence":      {body("HIPAA-164.308-a-5", "2026-01-01", "2027-01-01", `[]`), "Empty evidence", 6},
-		"missing attested_by": {"attestation \"A\" {\n  control = \"HIPAA-164.308-a-5\"\n  date = \"2026-01-01\"\n  expires = \"2027-01-01\"\n  evidence = [\"a\"]\n}\n", "Missing required argument", 1},
-		"duplicate":           {body("HIPAA-164.308-a-5", "2026-01-01", "2027-01-01", `["a"]`) + body("HIPAA-164.308-a-5", "2026-01-01", "2027-01-01", `["a"]`), "Duplicate attestation", 8},
+		"missing attested_by": {"attestation \"A\" {\n  control = \"HIPAA-164.308-a-5\"\n  date = \"2026-01-01\"\n  expires = \"2027-01-01\"\n  evidence = [\"a\"]\n  targets = [\"*\"]\n}\n", "Missing required argument", 1},
+		"duplicate":           {body("HIPAA-164.308-a-5", "2026-01-01", "2027-01-01", `["a"]`) + body("HIPAA-164.308-a-5", "2026-01-01", "2027-01-01", `["a"]`), "Duplicate attestation", 9},
+		"missing targets":     {"attestation \"A\" {\n  control = \"HIPAA-164.308-a-5\"\n  attested_by = \"x\"\n  date = \"2026-01-01\"\n  expires = \"2027-01-01\"\n  evidence = [\"a\"]\n}\n", "Missing targets", 1},
+		"bad target glob":     {"attestation \"A\" {\n  control = \"HIPAA-164.308-a-5\"\n  attested_by = \"x\"\n  date = \"2026-01-01\"\n  expires = \"2027-01-01\"\n  evidence = [\"a\"]\n  targets = [\"[bad\"]\n}\n", "Invalid target glob", 7},
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := writeWaiverFile(t, "a.hcl", tc.text)

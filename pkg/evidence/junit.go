@@ -129,7 +129,7 @@ func junitSuite(t *Target) junitTSuite {
 		case NotSatisfied:
 			tc.Failure = &junitProblem{Message: xmlSafe(c.Reason), Type: string(NotSatisfied), Body: xmlSafe(scenarioReport(c, scenarios))}
 			s.Failures++
-		case NotApplicable, Waived:
+		case NotApplicable, Waived, NotAssessed:
 			tc.Skipped = &junitSkipped{Message: xmlSafe(string(c.Outcome) + ": " + c.Reason)}
 			s.Skipped++
 		case Error:

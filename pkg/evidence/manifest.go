@@ -39,6 +39,9 @@ type Manifest struct {
 	Files []FileEntry `json:"files"`
 	// KeyFingerprint is Fingerprint of the signing key.
 	KeyFingerprint string `json:"key_fingerprint"`
+	// MergedFrom is Run.MergedFrom: the input bundles of a merge and
+	// who signed each, under this manifest's signature.
+	MergedFrom []MergedBundle `json:"merged_from,omitempty"`
 }
 
 // ManifestTarget records which device and firmware a run tested.

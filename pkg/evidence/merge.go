@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,12 +19,58 @@ import (
 // different catalogues or tools, overlapping or incomplete shards.
 var ErrMergeMismatch = errors.New("evidence: bundles do not belong to one run")
 
+// ErrSigner reports an input bundle of a merge that is not signed by the
+// key the others are (the trusted key, or else the first bundle's).
+var ErrSigner = errors.New("evidence: bundle signed by another key")
+
 // ReadRun reads a bundle's results.json, with every artifact's content
-// loaded from the bundle. It does not verify the bundle: call Verify first.
+// loaded from the bundle. It does not verify the bundle: use
+// ReadVerifiedRun where the bundle is not trusted.
 func ReadRun(dir string) (*Run, error) {
+	return readRun(dir, func(string, []byte) error { return nil })
+}
+
+// ReadVerifiedRun verifies the bundle in dir (Verify, with trusted as
+// there) and reads its run, checking that every byte it reads is what the
+// verified manifest lists: a file swapped after verification is caught
+// too. Errors from verification or a mismatch match ErrAltered.
+func ReadVerifiedRun(ctx context.Context, dir string, trusted ed25519.PublicKey) (*Run, *Manifest, error) {
+	m, err := Verify(ctx, dir, trusted)
+	if err != nil {
+		return nil, nil, err
+	}
+	run, err := readListed(dir, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return run, m, nil
+}
+
+// readListed reads the run of dir, accepting only bytes m lists.
+func readListed(dir string, m *Manifest) (*Run, error) {
+	listed := make(map[string]FileEntry, len(m.Files))
+	for _, f := range m.Files {
+		listed[f.Path] = f
+	}
+	return readRun(dir, func(p string, data []byte) error {
+		f, ok := listed[p]
+		sum := sha256.Sum256(data)
+		if !ok || f.SHA256 != hex.EncodeToString(sum[:]) || f.Size != int64(len(data)) {
+			return fmt.Errorf("%w: %s: %s changed after it was verified", ErrAltered, dir, p)
+		}
+		return nil
+	})
+}
+
+// readRun reads results.json and the artifacts it names, passing each
+// file's bundle path and content to check before using it.
+func readRun(dir string, check func(path string, data []byte) error) (*Run, error) {
 	data, err := os.ReadFile(filepath.Join(dir, ResultsFile))
 	if err != nil {
 		return nil, fmt.Errorf("evidence: %w", err)
+	}
+	if err := check(ResultsFile, data); err != nil {
+		return nil, err
 	}
 	var run Run
 	if err := json.Unmarshal(data, &run); err != nil {
@@ -38,6 +86,9 @@ func ReadRun(dir string) (*Run, error) {
 				b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(arts[ai].Path)))
 				if err != nil {
 					return nil, fmt.Errorf("evidence: %w", err)
+				}
+				if err := check(arts[ai].Path, b); err != nil {
+					return nil, err
 				}
 				arts[ai].Data = b
 			}
@@ -56,15 +107,26 @@ func Merge(ctx context.Context, dirs []string, trusted ed25519.PublicKey, newID 
 		return nil, fmt.Errorf("%w: no bundle given", ErrMergeMismatch)
 	}
 	runs := make([]*Run, len(dirs))
+	var sources []MergedBundle
 	for i, d := range dirs {
-		if _, err := Verify(ctx, d, trusted); err != nil {
+		if trusted == nil {
+			// No key given: every input must be signed by the first
+			// one's, so one forged shard cannot ride along.
+			k, err := LoadPublicKey(filepath.Join(d, PublicKeyFile))
+			if err != nil {
+				return nil, fmt.Errorf("evidence: merge: %s: %w", d, err)
+			}
+			trusted = k
+		} else if k, err := LoadPublicKey(filepath.Join(d, PublicKeyFile)); err == nil && !k.Equal(trusted) {
+			return nil, fmt.Errorf("%w: %s is signed by %s, not by %s (the key every input must share; give --pubkey)",
+				ErrSigner, d, Fingerprint(k), Fingerprint(trusted))
+		}
+		r, m, err := ReadVerifiedRun(ctx, d, trusted)
+		if err != nil {
 			return nil, fmt.Errorf("evidence: merge: %s: %w", d, err)
 		}
-		r, err := ReadRun(d)
-		if err != nil {
-			return nil, err
-		}
 		runs[i] = r
+		sources = append(sources, MergedBundle{RunID: m.RunID, Shard: r.Shard, KeyFingerprint: m.KeyFingerprint})
 	}
 	first := runs[0]
 	for i, r := range runs[1:] {
@@ -79,7 +141,7 @@ func Merge(ctx context.Context, dirs []string, trusted ed25519.PublicKey, newID 
 	if err != nil {
 		return nil, err
 	}
-	out := &Run{ID: newID, Tool: first.Tool, Catalogue: first.Catalogue, Started: first.Started, Finished: first.Finished}
+	out := &Run{ID: newID, Tool: first.Tool, Catalogue: first.Catalogue, Started: first.Started, Finished: first.Finished, MergedFrom: sources}
 	for _, r := range runs {
 		if r.Started.Before(out.Started) {
 			out.Started = r.Started

@@ -16,6 +16,10 @@ const (
 	NotApplicable Outcome = "not-applicable"
 	Waived        Outcome = "waived"
 	Error         Outcome = "error"
+	// NotAssessed is a procedural control (verified by attestation) that
+	// no attestation covers on this target: nobody has said whether it is
+	// met. It is not a pass, and it is listed so it cannot go unnoticed.
+	NotAssessed Outcome = "not-assessed"
 )
 
 // ScenarioStatus is how one scenario execution ended.
@@ -43,6 +47,17 @@ type Run struct {
 	// (`ward check --shard I/N`); Merge uses it to restore target order.
 	Shard   *Shard   `json:"shard,omitempty"`
 	Targets []Target `json:"targets"`
+	// MergedFrom lists, for a bundle written by Merge, each input bundle
+	// and the key that signed it.
+	MergedFrom []MergedBundle `json:"merged_from,omitempty"`
+}
+
+// MergedBundle is one input of a merge: its run, its shard and the
+// fingerprint (Fingerprint) of the key that signed it.
+type MergedBundle struct {
+	RunID          string `json:"run_id"`
+	Shard          *Shard `json:"shard,omitempty"`
+	KeyFingerprint string `json:"key_fingerprint"`
 }
 
 // Shard says which part of a fleet a run checked: targets whose 0-based
@@ -101,6 +116,10 @@ type Control struct {
 	Reason string `json:"reason"`
 	// Scenarios are the ids (Scenario.ID) of the executions that checked it.
 	Scenarios []string `json:"scenarios"`
+	// Needs says, for a not-applicable control, what the device would
+	// have to offer for it to be checked ("exposes no account
+	// management"), so reasons can be grouped for people.
+	Needs string `json:"needs,omitempty"`
 	// Waiver is set when a waiver accepted the risk (Outcome Waived), or
 	// matched but was not used (expired, or the control was satisfied):
 	// WaiverInfo.Applied says which.

@@ -132,6 +132,8 @@ func outcomeRemarks(o Outcome) string {
 		return "Ward outcome error: the check could not establish an outcome (a harness or target fault), so the control is not shown to be satisfied."
 	case Waived:
 		return "Ward outcome waived: the control is not satisfied on this target and a waiver accepts the risk; the POA&M item records it as deviation-approved."
+	case NotAssessed:
+		return "Ward outcome not-assessed: a procedural control that no attestation covers on this target, so it was not assessed. It is not shown to be satisfied; the POA&M asks for an attestation."
 	}
 	return fmt.Sprintf("Ward outcome %q is not one Ward defines; treated as not satisfied.", string(o))
 }
@@ -546,6 +548,8 @@ func outcomeLabel(o Outcome) string {
 		return "Waived"
 	case Error:
 		return "Error (not checked)"
+	case NotAssessed:
+		return "Not assessed (no attestation)"
 	}
 	return "Unknown outcome " + strconv.Quote(string(o))
 }
@@ -701,7 +705,7 @@ func riskStatus(o Outcome) string {
 	switch o {
 	case Waived:
 		return "deviation-approved"
-	case NotApplicable:
+	case NotApplicable, NotAssessed:
 		return "investigating"
 	}
 	return "open"
@@ -716,6 +720,8 @@ func remediationText(c *Control) string {
 	switch c.Outcome {
 	case NotApplicable:
 		return "Show this control by other means: an attestation with evidence, or a target or driver that supports what the scenarios need (then run ward check again); or record why the control does not apply to this device."
+	case NotAssessed:
+		return "Assess this procedural control: supply an attestation that covers this target, with its evidence (ward check --attestations FILE), and run ward check again."
 	case Error:
 		return "Fix what kept the check from running and run ward check again; until then the control is unverified. If it then fails: " + fix
 	case Waived:

@@ -54,7 +54,7 @@ var reportCSP = "default-src 'none'; style-src " + cspHash(reportCSS) + "; scrip
 	"; img-src 'none'; base-uri 'none'; form-action 'none'"
 
 // outcomeOrder is the order the report lists outcomes in: problems first.
-var outcomeOrder = []Outcome{NotSatisfied, Error, Waived, NotApplicable, Satisfied}
+var outcomeOrder = []Outcome{NotSatisfied, Error, Waived, NotAssessed, NotApplicable, Satisfied}
 
 var outcomeHelp = map[Outcome]string{
 	Satisfied:     "every scenario that checks the control passed",
@@ -62,6 +62,7 @@ var outcomeHelp = map[Outcome]string{
 	Error:         "the check itself could not run, so nothing is proven",
 	NotApplicable: "the device or its driver lacks what the check needs, so it was not checked",
 	Waived:        "not met, and the risk is accepted by a waiver",
+	NotAssessed:   "a procedural control no attestation covers on this target, so nobody has said whether it is met",
 }
 
 // Report renders run as report.html: one self-contained HTML page for
@@ -103,10 +104,12 @@ type reportData struct {
 	Fingerprint string
 	Counts      []reportCount
 	Total       int
-	Targets     []reportTarget
-	Frameworks  []*reportFramework
-	Files       []reportFile
-	Deadlines   []reportDeadline
+	// Coverage is, per framework, how many results reached a verdict.
+	Coverage   []Coverage
+	Targets    []reportTarget
+	Frameworks []*reportFramework
+	Files      []reportFile
+	Deadlines  []reportDeadline
 	// Attention lists the results that are not satisfied, problems first,
 	// at most maxAttention of them; AttentionMore counts the rest.
 	Attention     []reportAttention
@@ -297,6 +300,11 @@ func buildReport(run *Run, fingerprint string) *reportData {
 		d.Targets = append(d.Targets, rt)
 	}
 	d.Counts = countsOf(total)
+	var all []Control
+	for _, t := range run.Targets {
+		all = append(all, t.Controls...)
+	}
+	d.Coverage = CoverageOf(all)
 	for _, n := range total {
 		d.Total += n
 	}
@@ -380,6 +388,8 @@ func outcomeLabelShort(o Outcome) string {
 		return "Waived"
 	case Error:
 		return "Error"
+	case NotAssessed:
+		return "Not assessed"
 	}
 	return "Unknown (" + string(o) + ")"
 }

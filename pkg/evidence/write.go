@@ -302,6 +302,7 @@ func writeBundle(ctx context.Context, dir string, run *Run, files []bundleFile, 
 		Targets:        make([]ManifestTarget, 0, len(run.Targets)),
 		Files:          entries,
 		KeyFingerprint: Fingerprint(pub),
+		MergedFrom:     run.MergedFrom,
 	}
 	for _, t := range run.Targets {
 		m.Targets = append(m.Targets, ManifestTarget{URI: t.URI, Identity: t.Identity, Error: t.Error})

@@ -19,7 +19,9 @@ type Attestation struct {
 }
 
 // ApplyAttestations decides the controls of run verified by attestation
-// (cat says which), in place, as of now. Such a control is satisfied only
+// (cat says which), in place, as of now. Only attestations that cover the
+// target (control.Attestation.Covers) count; with none, the control stays
+// not assessed. Such a control is satisfied only
 // by an attestation for it that has not expired, is no older than the
 // control's max_age, whose evidence files were all read and whose
 // checklist (if any) has every item done; otherwise it
@@ -50,8 +52,8 @@ func ApplyAttestations(run *evidence.Run, cat *control.Catalogue, as []Attestati
 			accepted := false
 			for i := range as {
 				a := &as[i]
-				if a.Control != c.ID {
-					continue
+				if a.Control != c.ID || !a.Covers(t.URI) {
+					continue // another control, or another unit's attestation
 				}
 				considered = a
 				switch {
@@ -71,7 +73,7 @@ func ApplyAttestations(run *evidence.Run, cat *control.Catalogue, as []Attestati
 				}
 			}
 			if considered == nil {
-				continue // decide's "no attestation was supplied" stands
+				continue // decide's not-assessed stands: nothing covers this target
 			}
 			c.Attestation = attestationInfo(considered, accepted)
 			if both && !behaved {

@@ -30,7 +30,7 @@ func TestApplyAttestations(t *testing.T) {
 	}}
 	file := evidence.Artifact{Name: "roster.pdf", Path: "attestations/A/roster.pdf", SHA256: "ab", Size: 2}
 	att := func(id, ctl, date, expires string, missing ...string) harness.Attestation {
-		return harness.Attestation{Attestation: control.Attestation{ID: id, Control: ctl, AttestedBy: "Sam", Date: day(date), Expires: day(expires)},
+		return harness.Attestation{Attestation: control.Attestation{ID: id, Control: ctl, AttestedBy: "Sam", Date: day(date), Expires: day(expires), Targets: []string{"*"}},
 			Files: []evidence.Artifact{file}, Missing: missing}
 	}
 	for name, tc := range map[string]struct {
@@ -73,4 +73,25 @@ func TestApplyAttestations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// One unit's attestation used to satisfy the control on every target of a
+// fleet. Now it covers the targets its globs match; the others stay not
+// assessed.
+func TestAttestationCoversOnlyItsTargets(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	cat := &control.Catalogue{Controls: []control.Control{
+		{ID: "P-1", Verification: control.Verification{Method: control.MethodAttestation}},
+	}}
+	a := harness.Attestation{Attestation: control.Attestation{ID: "PM-UNIT-7", Control: "P-1", AttestedBy: "Ravi",
+		Date: now.AddDate(0, 0, -3), Expires: now.AddDate(1, 0, 0), Targets: []string{"ssh://*@10.0.0.7*"}}}
+	run := &evidence.Run{}
+	for _, uri := range []string{"ssh://root@10.0.0.7:22", "ssh://root@10.0.0.8:22"} {
+		run.Targets = append(run.Targets, evidence.Target{URI: uri, Controls: []evidence.Control{
+			{ID: "P-1", Outcome: evidence.NotAssessed, Reason: harness.NotAssessedReason}}})
+	}
+	harness.ApplyAttestations(run, cat, []harness.Attestation{a}, now)
+	assert.Equal(t, evidence.Satisfied, run.Targets[0].Controls[0].Outcome)
+	assert.Equal(t, evidence.NotAssessed, run.Targets[1].Controls[0].Outcome)
+	assert.Nil(t, run.Targets[1].Controls[0].Attestation)
 }

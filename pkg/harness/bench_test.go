@@ -2,12 +2,15 @@ package harness_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"runtime"
 	"testing"
 
 	"github.com/wardsec/ward/features"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/harness"
+	"github.com/wardsec/ward/pkg/sim"
 )
 
 // BenchmarkCheckSimulator is `ward check` minus the CLI and the bundle: the
@@ -51,4 +54,52 @@ func BenchmarkHarnessOverhead(b *testing.B) {
 		scenarios = len(res.Scenarios)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(scenarios)/1e6, "ms/scenario")
+}
+
+// BenchmarkCheckKeptUnit measures what keeping scenarios that touch the
+// same state apart costs: the suite (without the destructive check) on
+// fresh sim:// units, where nothing is serialised, and on one unit that
+// keeps its state (a fresh one per iteration, so the audit trail does not
+// grow across iterations), at the default concurrency (the CPU count) and
+// at 8.
+func BenchmarkCheckKeptUnit(b *testing.B) {
+	cat := catalogue(b)
+	var ids []string
+	for _, c := range cat.Controls {
+		if c.ID != disposal {
+			ids = append(ids, c.ID)
+		}
+	}
+	for _, conc := range []int{runtime.NumCPU(), 8} {
+		for _, kept := range []bool{false, true} {
+			name := fmt.Sprintf("sim/concurrency%d", conc)
+			if kept {
+				name = fmt.Sprintf("kept/concurrency%d", conc)
+			}
+			b.Run(name, func(b *testing.B) {
+				ctx := context.Background()
+				reg := simRegistry(b)
+				var p *sim.Pump
+				if err := reg.Register("resident", func(context.Context, *url.URL) (device.Device, error) { return resident{p}, nil }); err != nil {
+					b.Fatal(err)
+				}
+				target := "sim://infusion-pump"
+				if kept {
+					target = "resident://infusion-pump"
+				}
+				r := harness.New(reg, cat, features.FS, harness.WithConcurrency(conc), harness.WithControls(ids...))
+				for b.Loop() {
+					var err error
+					if p, err = sim.New(ctx, "infusion-pump"); err != nil {
+						b.Fatal(err)
+					}
+					res, _, err := r.Check(ctx, target)
+					if err != nil || res.Error != "" {
+						b.Fatal(err, res.Error)
+					}
+					p.Close()
+				}
+			})
+		}
+	}
 }

@@ -43,7 +43,7 @@ func withPlans(t testing.TB, cat *control.Catalogue, res evidence.Target) eviden
 		if c.Verification.NeedsAttestation() {
 			as = append(as, harness.Attestation{
 				Attestation: control.Attestation{ID: "A-" + c.ID, Control: c.ID, AttestedBy: "Sam Lee",
-					Date: now.AddDate(0, -1, 0), Expires: now.AddDate(0, 6, 0)},
+					Date: now.AddDate(0, -1, 0), Expires: now.AddDate(0, 6, 0), Targets: []string{"*"}},
 				Files: []evidence.Artifact{{Name: "plan.pdf", Path: "attestations/A/plan.pdf", SHA256: "ab", Size: 2}},
 			})
 		}
@@ -91,8 +91,8 @@ func TestApplyAttestationsScenarioAndAttestation(t *testing.T) {
 		{ID: "B-1", Verification: control.Verification{Method: control.MethodScenarioAndAttestation, Evidence: []string{"plan"}, MaxAge: "365d"}},
 	}}
 	file := evidence.Artifact{Name: "plan.pdf", Path: "attestations/A/plan.pdf", SHA256: "ab", Size: 2}
-	valid := []harness.Attestation{{Attestation: control.Attestation{ID: "A", Control: "B-1", AttestedBy: "Sam", Date: day("2026-06-01"), Expires: day("2027-06-01")}, Files: []evidence.Artifact{file}}}
-	expired := []harness.Attestation{{Attestation: control.Attestation{ID: "A", Control: "B-1", AttestedBy: "Sam", Date: day("2025-06-01"), Expires: day("2026-06-01")}, Files: []evidence.Artifact{file}}}
+	valid := []harness.Attestation{{Attestation: control.Attestation{ID: "A", Control: "B-1", AttestedBy: "Sam", Date: day("2026-06-01"), Expires: day("2027-06-01"), Targets: []string{"*"}}, Files: []evidence.Artifact{file}}}
+	expired := []harness.Attestation{{Attestation: control.Attestation{ID: "A", Control: "B-1", AttestedBy: "Sam", Date: day("2025-06-01"), Expires: day("2026-06-01"), Targets: []string{"*"}}, Files: []evidence.Artifact{file}}}
 	for name, tc := range map[string]struct {
 		statuses []evidence.ScenarioStatus
 		outcome  evidence.Outcome // what decide gave

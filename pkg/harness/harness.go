@@ -47,6 +47,7 @@ type Runner struct {
 	destructive   bool                 // run @destructive scenarios on any device
 	allowHosts    []string             // hosts besides a target's own its scenarios may reach (reach.go)
 	targetTimeout time.Duration        // whole-target deadline (deadline.go)
+	locks         targetLocks          // device state in use, per target (locks.go)
 }
 
 // Option configures a Runner.
@@ -312,6 +313,19 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, open ope
 				return ctx, skip(w, fmt.Errorf("%w (it would erase the device; pass --allow-destructive for a unit whose data may be lost)", ErrDestructive))
 			}
 		}
+		// A device that keeps its state: wait until no other scenario
+		// touches what this one touches (a scratch unit is this
+		// scenario's alone).
+		if s, ok := d.(device.Scratch); !ok || !s.ScratchUnit() {
+			release, err := r.locks.get(target).acquire(ctx, scenarioResources(p), ambientResources())
+			if err != nil {
+				w.fault = fmt.Errorf("wait for the device state the scenario touches: %w", err)
+				return ctx, w.fault
+			}
+			w.mu.Lock()
+			w.release, w.started = release, r.now()
+			w.mu.Unlock()
+		}
 		return ctx, nil
 	})
 	sc.StepContext().Before(func(ctx context.Context, st *godog.Step) (context.Context, error) {
@@ -386,6 +400,13 @@ func (w *world) finish(ctx context.Context) {
 	}
 	if dev != nil {
 		_ = dev.Close()
+	}
+	w.mu.Lock()
+	release := w.release
+	w.release = nil
+	w.mu.Unlock()
+	if release != nil {
+		release() // after the cleanups: they put the shared state back
 	}
 }
 

@@ -226,3 +226,27 @@ func TestProgressReportsEveryScenario(t *testing.T) {
 	assert.Equal(t, failed, last.Failed)
 	assert.Positive(t, failed)
 }
+
+// A device without capabilities: every not-applicable control says what
+// the device would have to offer, in words, never an internal capability
+// name, and controls that lack the same thing share one phrase.
+func TestNotApplicableSaysWhatTheDeviceWouldOffer(t *testing.T) {
+	reg := device.NewRegistry()
+	require.NoError(t, reg.Register("bare", func(context.Context, *url.URL) (device.Device, error) { return bare{}, nil }))
+	res, _, err := harness.New(reg, catalogue(t), features.FS).Check(context.Background(), "bare://x")
+	require.NoError(t, err)
+	groups := map[string]int{}
+	for _, c := range res.Controls {
+		if c.Outcome != evidence.NotApplicable {
+			continue
+		}
+		require.NotEmpty(t, c.Needs, c.ID)
+		assert.NotContains(t, c.Needs, "target does not support", c.ID)
+		groups[c.Needs]++
+	}
+	assert.Greater(t, groups["exposes no login"]+groups["exposes no account management"], 5, "%v", groups)
+	assert.Less(t, len(groups), len(res.Controls)/2, "reasons are grouped: %v", groups)
+	assert.Equal(t, "exposes no account management", harness.Offer("open: target does not support account provisioning"))
+	assert.Equal(t, "offers no teleport", harness.Offer("target does not support teleport"))
+	assert.Equal(t, "the target serves one unit", harness.Offer("the target serves one unit"))
+}

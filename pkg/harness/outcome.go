@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/evidence"
@@ -29,6 +30,9 @@ func outcomes(ctrls []control.Control, scns []evidence.Scenario, targetErr error
 			}
 		}
 		ec.Outcome, ec.Reason = decide(c, mine, targetErr)
+		if ec.Outcome == evidence.NotApplicable {
+			ec.Needs = needs(mine)
+		}
 		out = append(out, ec)
 	}
 	return out
@@ -40,14 +44,14 @@ func decide(c control.Control, mine []evidence.Scenario, targetErr error) (evide
 	}
 	switch c.Verification.Method {
 	case control.MethodAttestation:
-		return evidence.NotSatisfied, "verified by attestation, and no attestation was supplied"
+		return evidence.NotAssessed, NotAssessedReason
 	case control.MethodScenarioAndAttestation:
 		// Both halves are needed: the behaviour decides first; passing
-		// scenarios still leave the written plan unattested until
-		// ApplyAttestations accepts one.
+		// scenarios still leave the written plan not assessed until
+		// ApplyAttestations accepts an attestation for it.
 		o, why := decideScenarios(mine)
 		if o == evidence.Satisfied {
-			return evidence.NotSatisfied, why + ", but the written plan is verified by attestation and no attestation was supplied"
+			return evidence.NotAssessed, why + "; " + planNotAssessed
 		}
 		return o, why
 	}
@@ -93,4 +97,90 @@ func decideScenarios(mine []evidence.Scenario) (evidence.Outcome, string) {
 	default:
 		return evidence.Satisfied, fmt.Sprintf("all %d scenarios passed", n)
 	}
+}
+
+// NotAssessedReason is the reason of a procedural control that no
+// attestation covers on a target.
+const NotAssessedReason = "procedural control: no attestation covers this target (give one with --attestations)"
+
+// planNotAssessed is why a control verified by scenarios and attestation
+// whose scenarios passed is not assessed yet.
+const planNotAssessed = "the written plan is verified by attestation, and no attestation covers this target (give one with --attestations)"
+
+// needs phrases what a control's not-applicable scenarios lacked as what
+// the device would have to offer, from the first one that says.
+func needs(mine []evidence.Scenario) string {
+	for _, s := range mine {
+		if s.Status == evidence.ScenarioNotApplicable {
+			return Offer(s.Reason)
+		}
+	}
+	return ""
+}
+
+// offer words a capability the built-in steps ask for as what a device
+// offers, for people reading why a control was not checked ("" for one
+// it does not know).
+func offer(capability string) string {
+	switch capability {
+	case "login":
+		return "exposes no login"
+	case "account provisioning":
+		return "exposes no account management"
+	case "TOTP enrolment of test accounts (test builds)":
+		return "cannot enrol test accounts in a second factor (a test build can)"
+	case "clock control (test builds)":
+		return "does not let a test move its clock (a test build can)"
+	case "raw storage access":
+		return "gives no access to its raw storage"
+	case "firmware update":
+		return "exposes no firmware update"
+	case "update publishing (development build)":
+		return "cannot be given test update releases (a development build can)"
+	case "update fault injection (development build)":
+		return "cannot have an update interrupted on purpose (a development build can)"
+	case "security configuration":
+		return "exposes no security settings"
+	case "patient data":
+		return "exposes no patient records"
+	case "operations by name":
+		return "exposes no operations to try by role"
+	case "network service endpoints":
+		return "does not list its network services"
+	case "network segmentation":
+		return "offers no view of its network segment"
+	case "log forwarding":
+		return "cannot forward its logs to a collector"
+	case "known test data":
+		return "has no test data entered on it"
+	case "emergency access":
+		return "exposes no emergency (break-glass) access"
+	case "clinical settings":
+		return "exposes no clinical settings"
+	case "client certificates for test peers (test builds)":
+		return "cannot issue certificates for test peers (a test build can)"
+	case "authenticated identity query":
+		return "answers no authenticated identity query"
+	case "audit log export":
+		return "exports no audit log"
+	case "an approved security baseline (the maker's, on test builds)":
+		return "has no approved security baseline to compare with"
+	}
+	return ""
+}
+
+// Offer rewrites a not-applicable reason ("target does not support
+// login") as what the device would have to offer ("exposes no login").
+// Reasons of another kind come back unchanged.
+func Offer(reason string) string {
+	const unsupported = "target does not support "
+	i := strings.Index(reason, unsupported)
+	if i < 0 {
+		return reason
+	}
+	capName := reason[i+len(unsupported):]
+	if o := offer(capName); o != "" {
+		return o
+	}
+	return "offers no " + capName
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"reflect"
 	"slices"
@@ -95,14 +96,18 @@ func onOneUnit(int) map[string]difference {
 }
 
 // The default catalogue runs twice against one unit that keeps its state,
-// once in process and once over the management API without units mode:
-// both runs give the fresh sim:// outcome table, except the controls that
-// need another unit (not applicable, with the reason). The beacon goes to
-// a host drawn per scenario, so it is new to the unit on every run. The
-// decommissioning check, which destroys the unit, is not run unless
-// allowed, then runs last and passes too. Before this
-// change the first run on such a unit already failed 31 of the 42
-// controls, most with "account exists".
+// once in process and once over the management API without units mode,
+// at 1, 2, 8 and 32 scenarios at once (a fresh unit for each): every run
+// gives the fresh sim:// outcome table, except the controls that need
+// another unit (not applicable, with the reason). Scenarios that touch the
+// same device state (@touches: tags and the steps' own resources) take
+// turns; the others run side by side. The beacon goes to a host drawn per
+// scenario, so it is new to the unit on every run. The decommissioning
+// check, which destroys the unit, is not run unless allowed, then runs
+// last and passes too. Before resources were declared, the first run at
+// concurrency 8 failed 20 of the 42 controls (a moved clock expired other
+// scenarios' sessions, installs raced, an audit-trail edit was undone over
+// other scenarios' records).
 func TestCatalogueTwiceOnOneUnit(t *testing.T) {
 	ctx := context.Background()
 	cat := behavioural(t)
@@ -112,54 +117,57 @@ func TestCatalogueTwiceOnOneUnit(t *testing.T) {
 	for id, o := range want {
 		require.Equal(t, evidence.Satisfied, o, id)
 	}
-
-	p, err := sim.New(ctx, "infusion-pump")
-	require.NoError(t, err)
-	t.Cleanup(func() { p.Close() })
-	reg := simRegistry(t)
-	require.NoError(t, https.Register(reg))
-	require.NoError(t, reg.Register("resident", func(context.Context, *url.URL) (device.Device, error) { return resident{p}, nil }))
 	var ids []string
 	for _, c := range cat.Controls {
 		if c.ID != disposal {
 			ids = append(ids, c.ID)
 		}
 	}
-	// One scenario at a time: scenarios on one unit share its clock,
-	// network and audit trail, as they would on a real device.
-	r := harness.New(reg, cat, features.FS, harness.WithConcurrency(1), harness.WithControls(ids...))
-	for run, target := range []string{"resident://infusion-pump", serveOne(t, p)} {
-		run++
-		res, _, err := r.Check(ctx, target)
-		require.NoError(t, err)
-		require.Empty(t, res.Error)
-		res = withPlans(t, cat, res)
-		got, why := outcomeTable(res), reasons(res)
-		expect := onOneUnit(run)
-		for _, id := range ids {
-			if d, ok := expect[id]; ok {
-				assert.Equal(t, d.outcome, got[id], "run %d, %s (%s): %s", run, id, d.why, why[id])
-				assert.Contains(t, why[id], d.reason, "run %d, %s", run, id)
-				continue
+	for _, conc := range []int{1, 2, 8, 32} {
+		t.Run(fmt.Sprintf("concurrency-%d", conc), func(t *testing.T) {
+			p, err := sim.New(ctx, "infusion-pump")
+			require.NoError(t, err)
+			t.Cleanup(func() { p.Close() })
+			reg := simRegistry(t)
+			require.NoError(t, https.Register(reg))
+			require.NoError(t, reg.Register("resident", func(context.Context, *url.URL) (device.Device, error) { return resident{p}, nil }))
+			r := harness.New(reg, cat, features.FS, harness.WithConcurrency(conc), harness.WithControls(ids...))
+			for run, target := range []string{"resident://infusion-pump", serveOne(t, p)} {
+				run++
+				res, _, err := r.Check(ctx, target)
+				require.NoError(t, err)
+				require.Empty(t, res.Error)
+				res = withPlans(t, cat, res)
+				got, why := outcomeTable(res), reasons(res)
+				expect := onOneUnit(run)
+				for _, id := range ids {
+					if d, ok := expect[id]; ok {
+						assert.Equal(t, d.outcome, got[id], "run %d, %s (%s): %s", run, id, d.why, why[id])
+						assert.Contains(t, why[id], d.reason, "run %d, %s", run, id)
+						continue
+					}
+					assert.Equal(t, want[id], got[id], "run %d, %s: %s", run, id, why[id])
+				}
 			}
-			assert.Equal(t, want[id], got[id], "run %d, %s: %s", run, id, why[id])
-		}
+			assertNoTestAccounts(t, ctx, p)
+			if conc != 1 {
+				return
+			}
+			// Last, the check that destroys the unit: not run unless allowed.
+			for _, target := range []string{"resident://infusion-pump", serveOne(t, p)} {
+				res, _, err := harness.New(reg, cat, features.FS, harness.WithControls(disposal)).Check(ctx, target)
+				require.NoError(t, err)
+				require.Len(t, res.Scenarios, 1)
+				assert.Equal(t, evidence.ScenarioNotApplicable, res.Scenarios[0].Status, "%s: %s", target, res.Scenarios[0].Reason)
+				assert.Contains(t, res.Scenarios[0].Reason, "--allow-destructive")
+			}
+			assertNotDecommissioned(t, ctx, p)
+			last := harness.New(reg, cat, features.FS, harness.WithConcurrency(1), harness.WithControls(disposal), harness.WithDestructive(true))
+			res, _, err := last.Check(ctx, "resident://infusion-pump")
+			require.NoError(t, err)
+			assert.Equal(t, evidence.Satisfied, outcomeTable(res)[disposal], reasons(res)[disposal])
+		})
 	}
-	assertNoTestAccounts(t, ctx, p)
-
-	// Last, the check that destroys the unit: not run unless allowed.
-	for _, target := range []string{"resident://infusion-pump", serveOne(t, p)} {
-		res, _, err := harness.New(reg, cat, features.FS, harness.WithControls(disposal)).Check(ctx, target)
-		require.NoError(t, err)
-		require.Len(t, res.Scenarios, 1)
-		assert.Equal(t, evidence.ScenarioNotApplicable, res.Scenarios[0].Status, "%s: %s", target, res.Scenarios[0].Reason)
-		assert.Contains(t, res.Scenarios[0].Reason, "--allow-destructive")
-	}
-	assertNotDecommissioned(t, ctx, p)
-	last := harness.New(reg, cat, features.FS, harness.WithConcurrency(1), harness.WithControls(disposal), harness.WithDestructive(true))
-	res, _, err := last.Check(ctx, "resident://infusion-pump")
-	require.NoError(t, err)
-	assert.Equal(t, evidence.Satisfied, outcomeTable(res)[disposal], reasons(res)[disposal])
 }
 
 // assertNoTestAccounts checks, from the unit's audit trail, that every

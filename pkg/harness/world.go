@@ -61,6 +61,7 @@ type world struct {
 	artifacts []evidence.Artifact
 	pending   []godog.Attachment // attachments of the step in progress
 	cleanups  []func(context.Context) error
+	release   func() // gives back the device state the scenario held (locks.go)
 	// na is set when a step found that the target lacks a capability.
 	na error
 	// fault is set when the harness itself failed (could not open the

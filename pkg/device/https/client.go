@@ -427,7 +427,7 @@ func (d *Device) transportError(method, u string, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return fmt.Errorf("https %s %s %s: %w", d.root, method, strings.TrimPrefix(u, d.root), err)
+	return fmt.Errorf("%s %s: %w", method, u, err)
 }
 
 func (d *Device) get(ctx context.Context, path, token string, out any) error {

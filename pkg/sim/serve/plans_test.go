@@ -19,7 +19,7 @@ func withPlans(cat *control.Catalogue, res evidence.Target) evidence.Target {
 		if c.Verification.NeedsAttestation() {
 			as = append(as, harness.Attestation{
 				Attestation: control.Attestation{ID: "A-" + c.ID, Control: c.ID, AttestedBy: "Sam Lee",
-					Date: now.AddDate(0, -1, 0), Expires: now.AddDate(0, 6, 0)},
+					Date: now.AddDate(0, -1, 0), Expires: now.AddDate(0, 6, 0), Targets: []string{"*"}},
 				Files: []evidence.Artifact{{Name: "plan.pdf", Path: "attestations/A/plan.pdf", SHA256: "ab", Size: 2}},
 			})
 		}
