@@ -132,13 +132,13 @@ func printNotApplicable(w io.Writer, cs []evidence.Control) {
 func identityLine(id device.Identity) string {
 	var parts []string
 	if s := strings.TrimSpace(id.Manufacturer + " " + id.Model); s != "" {
-		parts = append(parts, safetext.Clip(s, 120))
+		parts = append(parts, safetext.Clip(s, maxShown))
 	}
 	if id.Serial != "" {
-		parts = append(parts, "serial "+safetext.Clip(id.Serial, 80))
+		parts = append(parts, "serial "+safetext.Clip(id.Serial, maxShown))
 	}
 	if id.Firmware != "" {
-		parts = append(parts, "firmware "+safetext.Clip(id.Firmware, 80))
+		parts = append(parts, "firmware "+safetext.Clip(id.Firmware, maxShown))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -66,8 +66,10 @@ func TestCheckDefaultThenVerify(t *testing.T) {
 	assert.Contains(t, stderr, "junit.xml")
 }
 
-// User step 2: a weakened simulator fails exactly the audit-protection
-// control, names it and says why, in one line.
+// User step 2: a weakened simulator fails exactly the controls its
+// weakness breaks (audit protection, and the emergency-mode check that
+// verifies records against the trail), names each and says why, in one
+// line each.
 func TestCheckWeakenedNamesFailedControl(t *testing.T) {
 	out := t.TempDir()
 	code, stdout, stderr := ward(t, "check", "--out", out, "--target", "sim://infusion-pump?weaken=mutable-audit")
@@ -78,9 +80,10 @@ func TestCheckWeakenedNamesFailedControl(t *testing.T) {
 			failed = append(failed, line)
 		}
 	}
-	require.Len(t, failed, 1, stdout)
+	require.Len(t, failed, 2, stdout)
 	assert.Contains(t, failed[0], "FDA-PMC-LOG-2")
 	assert.Contains(t, failed[0], "does not verify")
+	assert.Contains(t, failed[1], "HIPAA-164.308-a-7-ii-C")
 	bundleIn(t, out) // the evidence of a failing run is written too
 }
 

@@ -1,4 +1,4 @@
-@HIPAA-164.308-a-7-ii-C
+@HIPAA-164.308-a-7-ii-C @touches:quarantine @touches:security-settings @touches:alerts @touches:clinical-settings
 Feature: Emergency mode operation
   HIPAA 164.308(a)(7)(ii)(C) asks for a plan to keep the processes that
   protect patient data running in emergency mode; FDA premarket guidance

@@ -54,7 +54,7 @@ func withPlans(t testing.TB, cat *control.Catalogue, res evidence.Target) eviden
 }
 
 // The emergency-mode control passes its scenarios on the secure simulator
-// and is still not satisfied until its written plan is attested.
+// and is still not assessed until its written plan is attested.
 func TestEmergencyModeNeedsScenariosAndPlan(t *testing.T) {
 	cat := behavioural(t)
 	const id = "HIPAA-164.308-a-7-ii-C"
@@ -63,8 +63,8 @@ func TestEmergencyModeNeedsScenariosAndPlan(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, res.Controls, 1)
 	c := res.Controls[0]
-	assert.Equal(t, evidence.NotSatisfied, c.Outcome)
-	assert.Contains(t, c.Reason, "scenarios passed, but the written plan is verified by attestation and no attestation was supplied")
+	assert.Equal(t, evidence.NotAssessed, c.Outcome)
+	assert.Contains(t, c.Reason, "scenarios passed; the written plan is verified by attestation, and no attestation covers this target")
 	require.NotEmpty(t, c.Scenarios)
 	for _, s := range res.Scenarios {
 		assert.Equal(t, evidence.ScenarioPassed, s.Status, "%s: %s", s.Name, s.Reason)
@@ -100,9 +100,9 @@ func TestApplyAttestationsScenarioAndAttestation(t *testing.T) {
 		want     evidence.Outcome
 		reason   string
 	}{
-		"passed and attested":       {[]evidence.ScenarioStatus{evidence.ScenarioPassed, evidence.ScenarioPassed}, evidence.NotSatisfied, valid, evidence.Satisfied, "all 2 scenarios passed; written plan attested by Sam"},
-		"passed, no attestation":    {[]evidence.ScenarioStatus{evidence.ScenarioPassed}, evidence.NotSatisfied, nil, evidence.NotSatisfied, "decided"},
-		"passed, expired plan":      {[]evidence.ScenarioStatus{evidence.ScenarioPassed}, evidence.NotSatisfied, expired, evidence.NotSatisfied, "all 1 scenarios passed, but the written plan is verified by attestation, and no valid attestation was supplied: attestation A expired"},
+		"passed and attested":       {[]evidence.ScenarioStatus{evidence.ScenarioPassed, evidence.ScenarioPassed}, evidence.NotAssessed, valid, evidence.Satisfied, "all 2 scenarios passed; written plan attested by Sam"},
+		"passed, no attestation":    {[]evidence.ScenarioStatus{evidence.ScenarioPassed}, evidence.NotAssessed, nil, evidence.NotAssessed, "decided"},
+		"passed, expired plan":      {[]evidence.ScenarioStatus{evidence.ScenarioPassed}, evidence.NotAssessed, expired, evidence.NotSatisfied, "all 1 scenarios passed, but the written plan is verified by attestation, and no valid attestation was supplied: attestation A expired"},
 		"failed though attested":    {[]evidence.ScenarioStatus{evidence.ScenarioPassed, evidence.ScenarioFailed}, evidence.NotSatisfied, valid, evidence.NotSatisfied, "decided"},
 		"not applicable, attested":  {[]evidence.ScenarioStatus{evidence.ScenarioNotApplicable}, evidence.NotApplicable, valid, evidence.NotApplicable, "decided"},
 		"no scenarios, attested":    {nil, evidence.Error, valid, evidence.Error, "decided"},

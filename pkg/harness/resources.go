@@ -102,6 +102,12 @@ func stepTouches() map[string][]string {
 		`^restoring the altered backup as "([^"]+)" is refused$`:                           {resStorage},
 		`^two units of the same model, each with patient data stored$`:                     {resStorage},
 
+		// An outage (steps_contingency.go) changes what the device can
+		// reach and where its records go, raises local alarms, and may
+		// touch therapy: nothing else that relies on these runs meanwhile.
+		`^an? "([^"]+)" outage begins$`: {resQuarantine, resSecuritySettings, resAlerts, resClinicalSettings},
+		`^the outage ends$`:             {resQuarantine, resSecuritySettings, resAlerts, resClinicalSettings},
+
 		// Security settings.
 		`^"([^"]+)" reads the device's security settings$`:                 {resSecuritySettings},
 		`^every baseline setting has its approved value$`:                  {resSecuritySettings},
