@@ -1,6 +1,7 @@
 package netprobe
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -74,9 +75,10 @@ func certInfo(c *x509.Certificate) CertInfo {
 	case ed25519.PublicKey:
 		ci.KeyType, ci.KeyBits = "Ed25519", 256
 	}
-	// Self-signed: issuer equals subject and the certificate's own key
-	// verifies its signature.
-	if string(c.RawIssuer) == string(c.RawSubject) && c.CheckSignatureFrom(c) == nil {
+	// Self-signed: issuer equals subject and no other key is named as the
+	// signer. (Checking the signature itself would miss SHA-1 ones, which
+	// Go refuses to verify.)
+	if bytes.Equal(c.RawIssuer, c.RawSubject) && (len(c.AuthorityKeyId) == 0 || bytes.Equal(c.AuthorityKeyId, c.SubjectKeyId)) {
 		ci.SelfSigned = true
 	}
 	return ci
@@ -199,24 +201,31 @@ func legacyHello(version uint16) []byte {
 	return append(rec, hs...)
 }
 
-// legacyAccepted offers version and reports whether the service answered
-// with a ServerHello selecting exactly that version.
-func legacyAccepted(ctx context.Context, addr string, version uint16, timeout time.Duration) bool {
+// legacyAnswer offers version and reports whether the service answered
+// with a TLS record at all (a ServerHello or an alert: it speaks TLS),
+// and whether that was a ServerHello selecting exactly that version.
+func legacyAnswer(ctx context.Context, addr string, version uint16, timeout time.Duration) (speaksTLS, accepted bool) {
 	c, err := dialTCP(ctx, addr, timeout)
 	if err != nil {
-		return false
+		return false, false
 	}
 	defer c.Close()
 	_ = c.SetWriteDeadline(time.Now().Add(timeout))
 	if _, err := c.Write(legacyHello(version)); err != nil {
-		return false
+		return false, false
 	}
 	// Record header (5) + handshake header (4) + server_version (2).
 	hdr := make([]byte, 11)
-	if err := readFull(c, hdr, timeout); err != nil {
-		return false
+	if err := readFull(c, hdr[:5], timeout); err != nil {
+		return false, false
 	}
-	return hdr[0] == 0x16 && hdr[5] == 2 && binary.BigEndian.Uint16(hdr[9:11]) == version
+	if (hdr[0] != 0x16 && hdr[0] != 0x15) || hdr[1] != 3 {
+		return false, false
+	}
+	if hdr[0] == 0x15 || readFull(c, hdr[5:], timeout) != nil {
+		return true, false
+	}
+	return true, hdr[5] == 2 && binary.BigEndian.Uint16(hdr[9:11]) == version
 }
 
 // ProbeTLS learns which TLS versions addr accepts and what certificate it
@@ -226,7 +235,24 @@ func legacyAccepted(ctx context.Context, addr string, version uint16, timeout ti
 // when the service speaks no TLS at all.
 func ProbeTLS(ctx context.Context, addr, serverName string, roots *x509.CertPool, timeout time.Duration) *TLSInfo {
 	var info TLSInfo
+	var ok bool
 	var leafChain []*x509.Certificate
+	// One hand-built TLS 1.0 hello first: a service that answers it with
+	// no TLS record at all speaks no TLS, and the other probes are skipped.
+	speaks, ok10 := legacyAnswer(ctx, addr, VersionTLS10, timeout)
+	if !speaks {
+		return nil
+	}
+	for _, v := range []uint16{VersionSSL30, VersionTLS10, VersionTLS11} {
+		if v == VersionTLS10 {
+			ok = ok10
+		} else {
+			_, ok = legacyAnswer(ctx, addr, v, timeout)
+		}
+		if ok {
+			info.Versions = append(info.Versions, v)
+		}
+	}
 	for _, v := range []uint16{VersionTLS12, VersionTLS13} {
 		st, chain, clientCert, err := probeModernTLS(ctx, addr, serverName, v, timeout)
 		if err != nil || st == nil {
@@ -236,11 +262,6 @@ func ProbeTLS(ctx context.Context, addr, serverName string, roots *x509.CertPool
 		info.ClientCertRequired = info.ClientCertRequired || clientCert
 		if leafChain == nil {
 			leafChain = chain
-		}
-	}
-	for _, v := range []uint16{VersionTLS11, VersionTLS10, VersionSSL30} {
-		if legacyAccepted(ctx, addr, v, timeout) {
-			info.Versions = append([]uint16{v}, info.Versions...)
 		}
 	}
 	if len(info.Versions) == 0 {
@@ -261,8 +282,16 @@ func ProbeTLS(ctx context.Context, addr, serverName string, roots *x509.CertPool
 		for _, c := range leafChain[1:] {
 			inter.AddCert(c)
 		}
-		_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-		info.Verified = err == nil
+		// Verified now, and for an expired leaf just before it expired:
+		// expiry is reported on its own, not twice.
+		for _, at := range []time.Time{time.Now(), leaf.NotAfter.Add(-time.Minute)} {
+			_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at,
+				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+			if err == nil {
+				info.Verified = true
+				break
+			}
+		}
 	}
 	return &info
 }
