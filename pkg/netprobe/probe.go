@@ -17,23 +17,25 @@ import (
 	"time"
 
 	xssh "golang.org/x/crypto/ssh"
+
+	"github.com/wardsec/ward/pkg/device"
 )
 
 // Kinds of finding.
 const (
 	// KindDefaultCredentials: a login mechanism accepted a vendor default.
-	KindDefaultCredentials = "default-credentials"
+	KindDefaultCredentials = device.FindingDefaultCredentials
 	// KindUnauthenticated: a clinical or management protocol grants
 	// access to any caller (DICOM association from an unknown AE title,
 	// MQTT without credentials, telnet without login, anonymous FTP,
 	// SNMP community "public").
-	KindUnauthenticated = "unauthenticated-access"
+	KindUnauthenticated = device.FindingUnauthenticated
 	// KindWeakCertificate: a certificate is expired, has a short key, a
 	// SHA-1 or MD5 signature, is self-signed and not pinned, or does not
 	// name the host.
-	KindWeakCertificate = "weak-certificate"
+	KindWeakCertificate = device.FindingWeakCertificate
 	// KindLegacyTLS: a service accepted SSL 3.0, TLS 1.0 or TLS 1.1.
-	KindLegacyTLS = "legacy-tls"
+	KindLegacyTLS = device.FindingLegacyTLS
 )
 
 // Finding is one problem a probe found on one service.
