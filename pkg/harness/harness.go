@@ -257,6 +257,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, col *col
 	registerConfigSteps(sc)
 	registerUpdateSteps(sc)
 	registerTransportSteps(sc)
+	registerNetProbeSteps(sc)
 	registerSegmentSteps(sc)
 
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {

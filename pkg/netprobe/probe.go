@@ -98,6 +98,19 @@ func WithTimeout(d time.Duration) ProbeOption {
 	}
 }
 
+// WithBannerWait bounds how long a new connection waits for a service
+// that speaks first (SSH, FTP, telnet) before probing it (default: the
+// timeout, at most 1.5 s).
+func WithBannerWait(d time.Duration) ProbeOption {
+	return func(p *Prober) error {
+		if d <= 0 {
+			return fmt.Errorf("netprobe: banner wait %v is not positive", d)
+		}
+		p.bannerWait = d
+		return nil
+	}
+}
+
 // WithCredentials adds credentials to try after the built-in defaults.
 func WithCredentials(c ...Credential) ProbeOption {
 	return func(p *Prober) error { p.creds = append(p.creds, c...); return nil }
@@ -140,7 +153,9 @@ func NewProber(opts ...ProbeOption) (*Prober, error) {
 			return nil, err
 		}
 	}
-	p.bannerWait = min(p.timeout, 1500*time.Millisecond)
+	if p.bannerWait == 0 {
+		p.bannerWait = min(p.timeout, 1500*time.Millisecond)
+	}
 	return p, nil
 }
 
@@ -243,10 +258,14 @@ func (p *Prober) ProbeTCP(ctx context.Context, addr netip.AddrPort, hint string)
 		case "dicom":
 			ok = p.dicom(ctx, a, &s)
 		case "mllp":
-			if ok = mllpTry(ctx, a, p.timeout); ok {
+			var ack string
+			if ok, ack = mllpTry(ctx, a, p.timeout); ok {
 				s.Protocol = "mllp"
 				s.NoLogin = true
-				s.check("answered an HL7 query over MLLP in cleartext; HL7 v2 has no password login")
+				s.check("answered an HL7 query over MLLP in cleartext (acknowledgement %q); HL7 v2 has no password login", ack)
+				if ack == "AA" || ack == "CA" {
+					s.find(KindUnauthenticated, "HL7 feed accepted a query from an unknown peer in cleartext (MSA %s)", ack)
+				}
 			}
 		}
 		if ok {

@@ -212,17 +212,33 @@ func mllpQuery() []byte {
 	return append(append([]byte{0x0b}, msg...), 0x1c, 0x0d)
 }
 
-func mllpTry(ctx context.Context, addr string, timeout time.Duration) bool {
+// mllpTry sends the query and reports whether an MLLP-framed HL7 answer
+// came back, and its acknowledgement code (MSA-1: AA, AE, AR...).
+func mllpTry(ctx context.Context, addr string, timeout time.Duration) (answered bool, ack string) {
 	conn, err := dialTCP(ctx, addr, timeout)
 	if err != nil {
-		return false
+		return false, ""
 	}
 	defer conn.Close()
 	if _, err := conn.Write(mllpQuery()); err != nil {
-		return false
+		return false, ""
 	}
-	b := readSome(conn, 4, timeout)
-	return len(b) >= 4 && b[0] == 0x0b && bytes.HasPrefix(b[1:], []byte("MSH"))
+	var b []byte
+	deadline := time.Now().Add(timeout)
+	for len(b) < 16<<10 && !bytes.Contains(b, []byte{0x1c}) && time.Now().Before(deadline) {
+		more := readSome(conn, 4096, time.Until(deadline))
+		if len(more) == 0 {
+			break
+		}
+		b = append(b, more...)
+	}
+	if len(b) < 4 || b[0] != 0x0b || !bytes.HasPrefix(b[1:], []byte("MSH")) {
+		return false, ""
+	}
+	if i := bytes.Index(b, []byte("\rMSA|")); i >= 0 && len(b) >= i+7 {
+		return true, printable(b[i+5:i+7], 2)
+	}
+	return true, ""
 }
 
 // Telnet (RFC 854) option negotiation: refuse every option the server

@@ -223,22 +223,32 @@ func Weaknesses() []Weakness {
 			Fails:       []string{"FDA-PMC-INTEG-5"},
 		},
 		{
+			Name: "short-feed-key",
+			Description: "serves its HL7 feed with a 1024-bit RSA key (certified by its own CA, so peers still verify it), " +
+				"under the 2048 bits NIST SP 800-131A requires (not in FIPS 140-3 mode)",
+			Fails: []string{"FDA-PMC-CRYPTO-1"},
+		},
+		{
 			Name:        "no-log-forwarding",
 			Description: "accepts a log collector in its configuration but never sends it anything",
 			Fails:       []string{"FDA-PMC-LOG-1"},
 		},
 	}
 	if fips140.Enabled() {
-		// A FIPS 140-3 build cannot be configured below TLS 1.2
-		// (crypto/tls enforces it): the weakness cannot exist there.
-		w = slices.DeleteFunc(w, func(x Weakness) bool { return x.Name == fipsImpossible })
+		// A FIPS 140-3 build cannot be configured below TLS 1.2 or with
+		// an RSA key under 2048 bits (crypto/tls enforces both): these
+		// weaknesses cannot exist there.
+		w = slices.DeleteFunc(w, func(x Weakness) bool { return fipsImpossible[x.Name] != "" })
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
 	return w
 }
 
-// fipsImpossible is the weakness a FIPS 140-3 build cannot have.
-const fipsImpossible = "tls-downgrade"
+// fipsImpossible are the weaknesses a FIPS 140-3 build cannot have, and why.
+var fipsImpossible = map[string]string{
+	"tls-downgrade":  "its TLS refuses versions below 1.2",
+	"short-feed-key": "its TLS refuses RSA keys under 2048 bits",
+}
 
 // weakSet is the set of weaknesses switched on for one device.
 type weakSet map[string]bool
@@ -251,8 +261,8 @@ func parseWeaknesses(names []string) (weakSet, error) {
 		if n == "" {
 			continue
 		}
-		if n == fipsImpossible && fips140.Enabled() {
-			return nil, fmt.Errorf("%w: weakness %q cannot exist in FIPS 140-3 mode: its TLS refuses versions below 1.2", device.ErrBadTarget, n)
+		if why := fipsImpossible[n]; why != "" && fips140.Enabled() {
+			return nil, fmt.Errorf("%w: weakness %q cannot exist in FIPS 140-3 mode: %s", device.ErrBadTarget, n, why)
 		}
 		if !slices.ContainsFunc(known, func(w Weakness) bool { return w.Name == n }) {
 			names := make([]string, len(known))
