@@ -336,7 +336,7 @@ func (p *Prober) http(ctx context.Context, a, name string, s *Service) bool {
 	if err != nil {
 		return false
 	}
-	ans, ok := httpRequest(c, name, "", p.timeout)
+	ans, ok := httpRequest(c, name, "/", "", p.timeout)
 	c.Close()
 	if !ok {
 		return false
@@ -365,7 +365,7 @@ func (p *Prober) httpsProbe(ctx context.Context, a, name string, s *Service) {
 	if err != nil {
 		return
 	}
-	ans, ok := httpRequest(c, name, "", p.timeout)
+	ans, ok := httpRequest(c, name, "/", "", p.timeout)
 	c.Close()
 	if !ok {
 		return
@@ -376,17 +376,39 @@ func (p *Prober) httpsProbe(ctx context.Context, a, name string, s *Service) {
 	p.basicLogins(ctx, s, ans, dial, name)
 }
 
-// basicLogins tries the credentials with HTTP Basic when the service
-// challenges for it.
+// adminPaths are where device web consoles commonly sit, tried for an
+// HTTP Basic challenge when / has none.
+var adminPaths = []string{"/admin/", "/admin", "/login", "/config/", "/setup/", "/cgi-bin/", "/service/"}
+
+// basicLogins tries the credentials with HTTP Basic on the first of /
+// and adminPaths that challenges for it.
 func (p *Prober) basicLogins(ctx context.Context, s *Service, first httpAnswer, dial func() (net.Conn, error), name string) {
+	path := "/"
 	if first.status != 401 || !first.basic {
+		path = ""
+		for _, ap := range adminPaths {
+			c, err := dial()
+			if err != nil {
+				break
+			}
+			a, ok := httpRequest(c, name, ap, "", p.timeout)
+			c.Close()
+			if ok && a.status == 401 && a.basic {
+				path, first = ap, a
+				break
+			}
+			first.digest = first.digest || a.digest
+		}
+	}
+	if path == "" {
 		if first.digest {
 			s.check("HTTP Digest challenge: not tried (Basic only)")
 		} else {
-			s.check("no HTTP Basic challenge at /: no password login found there")
+			s.check("no HTTP Basic challenge at / or %s: no password login found", strings.Join(adminPaths, " "))
 		}
 		return
 	}
+	s.check("HTTP Basic challenge at %s", path)
 	s.CredentialsTested = true
 	var firstDur time.Duration
 	for i, cr := range p.attempts() {
@@ -399,7 +421,7 @@ func (p *Prober) basicLogins(ctx context.Context, s *Service, first httpAnswer, 
 			s.check("HTTP Basic: stopped after %d attempts: %s", i, oneLine(err))
 			return
 		}
-		ans, ok := httpRequest(c, name, "Basic "+base64.StdEncoding.EncodeToString([]byte(cr.User+":"+cr.Password)), p.timeout)
+		ans, ok := httpRequest(c, name, path, "Basic "+base64.StdEncoding.EncodeToString([]byte(cr.User+":"+cr.Password)), p.timeout)
 		c.Close()
 		d := time.Since(start)
 		if i == 0 {

@@ -62,6 +62,9 @@ func TestProbeRecognisesServicesAndFindsWeaknesses(t *testing.T) {
 		{"ftp closed", ftpd(false, "x", "Zq8-long-unique"), "ftp", nil, true, false},
 		{"ssh root/(empty)", sshd(t, "root", ""), "ssh", []string{KindDefaultCredentials}, true, false},
 		{"ssh strong", sshd(t, "root", "Zq8-long-unique"), "ssh", nil, true, false},
+		{"http basic only under /admin/", adminOnlyHTTP("admin", "admin"), "http", []string{KindDefaultCredentials}, true, false},
+		{"mllp accepts an unknown peer", mllpFeed("AA"), "mllp", []string{KindUnauthenticated}, false, true},
+		{"mllp rejects", mllpFeed("AR"), "mllp", nil, false, true},
 		{"silent", func(c net.Conn) { time.Sleep(3 * time.Second) }, "unknown", nil, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -280,3 +283,55 @@ func TestProbeHostSurveysEveryOpenPort(t *testing.T) {
 }
 
 var _ = x509.SHA1WithRSA
+
+// adminOnlyHTTP serves / to anyone and /admin/ behind Basic.
+func adminOnlyHTTP(user, pass string) func(net.Conn) {
+	basic := basicHTTP(user, pass, 0)
+	return func(c net.Conn) {
+		buf := make([]byte, 5)
+		if _, err := io.ReadFull(c, buf); err != nil {
+			return
+		}
+		rest := make([]byte, 6)
+		io.ReadFull(c, rest)
+		if string(rest[:6]) == "admin/" {
+			basic(&prefixConn{Conn: c, pre: append(buf, rest...)})
+			return
+		}
+		readHead(c)
+		io.WriteString(c, "HTTP/1.0 200 OK\r\n\r\nhello")
+	}
+}
+
+type prefixConn struct {
+	net.Conn
+	pre []byte
+}
+
+func (p *prefixConn) Read(b []byte) (int, error) {
+	if len(p.pre) > 0 {
+		n := copy(b, p.pre)
+		p.pre = p.pre[n:]
+		return n, nil
+	}
+	return p.Conn.Read(b)
+}
+
+// mllpFeed answers every MLLP frame with an acknowledgement code.
+func mllpFeed(code string) func(net.Conn) {
+	return func(c net.Conn) {
+		buf := make([]byte, 4096)
+		n := 0
+		for n < len(buf) {
+			m, err := c.Read(buf[n:])
+			n += m
+			if err != nil || strings.Contains(string(buf[:n]), "\x1c\r") {
+				break
+			}
+		}
+		if n == 0 || buf[0] != 0x0b {
+			return
+		}
+		io.WriteString(c, "\x0bMSH|^~\\&|PUMP|X|||20260101||ACK|1|P|2.5\rMSA|"+code+"|WARDPROBE1\r\x1c\r")
+	}
+}

@@ -25,11 +25,11 @@ type httpAnswer struct {
 	digest bool
 }
 
-// httpRequest sends GET / to conn (plain or TLS) and reads the response
-// head, at most 8 KiB.
-func httpRequest(c net.Conn, host, auth string, timeout time.Duration) (httpAnswer, bool) {
+// httpRequest sends GET path to conn (plain or TLS) and reads the
+// response head, at most 8 KiB. Redirects are never followed.
+func httpRequest(c net.Conn, host, path, auth string, timeout time.Duration) (httpAnswer, bool) {
 	var a httpAnswer
-	req := "GET / HTTP/1.0\r\nHost: " + host + "\r\nUser-Agent: ward-netprobe\r\nConnection: close\r\n"
+	req := "GET " + path + " HTTP/1.0\r\nHost: " + host + "\r\nUser-Agent: ward-netprobe\r\nConnection: close\r\n"
 	if auth != "" {
 		req += "Authorization: " + auth + "\r\n"
 	}
