@@ -72,36 +72,40 @@ func TestTargetOptions(t *testing.T) {
 	assert.Len(t, c.tcp, 65535, "all ports by default")
 }
 
-// serveMQTT is an MQTT broker that lets anyone in.
-func serveMQTT(t *testing.T) int {
+// serveMQTT is an MQTT broker on loopback that lets anyone in.
+func serveMQTT(t testing.TB) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				h := make([]byte, 2)
-				if _, err := io.ReadFull(c, h); err != nil || h[0] != 0x10 {
-					return
-				}
-				io.CopyN(io.Discard, c, int64(h[1]))
-				c.Write([]byte{0x20, 2, 0, 0})
-				sub := make([]byte, 8)
-				if _, err := io.ReadFull(c, sub); err == nil {
-					c.Write([]byte{0x90, 3, 0, 1, 0})
-				}
-			}()
-		}
-	}()
+	go mqttAnonymous(ln)
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func open(t *testing.T, d *Driver, target string) *Device {
+// mqttAnonymous serves MQTT on ln, letting anyone connect and subscribe.
+func mqttAnonymous(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+			h := make([]byte, 2)
+			if _, err := io.ReadFull(c, h); err != nil || h[0] != 0x10 {
+				return
+			}
+			io.CopyN(io.Discard, c, int64(h[1]))
+			c.Write([]byte{0x20, 2, 0, 0})
+			sub := make([]byte, 8)
+			if _, err := io.ReadFull(c, sub); err == nil {
+				c.Write([]byte{0x90, 3, 0, 1, 0})
+			}
+		}()
+	}
+}
+
+func open(t testing.TB, d *Driver, target string) *Device {
 	t.Helper()
 	u, err := url.Parse(target)
 	require.NoError(t, err)
