@@ -29,7 +29,7 @@ import (
 // probeTimeout bounds each connection and read of a harness-run probe;
 // probeBannerWait is how long it waits for a service that speaks first.
 const (
-	probeTimeout    = 2 * time.Second
+	probeTimeout    = 5 * time.Second
 	probeBannerWait = 500 * time.Millisecond
 )
 
@@ -176,6 +176,9 @@ func stepNoDefaultCredentials(ctx context.Context) error {
 		return err
 	}
 	w := worldFrom(ctx)
+	// A driver that logs in (device.Authenticator) does so over the
+	// device's web service; the login scenarios try the defaults there.
+	_, authErr := device.As[device.Authenticator](w.dev, "logins")
 	var unjudged []string
 	for _, r := range reports {
 		switch {
@@ -183,6 +186,8 @@ func stepNoDefaultCredentials(ctx context.Context) error {
 			w.observe("%s (%s): login tried with default credentials", r.Address, r.Protocol)
 		case r.NoLogin:
 			w.observe("%s (%s): no password login to try", r.Address, r.Protocol)
+		case (r.Protocol == "http" || r.Protocol == "https") && authErr == nil:
+			w.observe("%s (%s): its login is the driver's; the default-credential login scenario tries the defaults there", r.Address, r.Protocol)
 		case r.Transport == "udp" && r.Protocol == "unknown":
 			// A UDP port that did not answer offers nothing to log in to.
 		default:

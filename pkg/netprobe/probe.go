@@ -287,6 +287,10 @@ func (p *Prober) judgeTLS(s *Service, name string) {
 			s.find(KindLegacyTLS, "accepts %s", VersionName(v))
 		}
 	}
+	if len(vs) == 0 {
+		s.check("answered in TLS, but no handshake completed")
+		return
+	}
 	s.check("TLS versions accepted: %s", strings.Join(vs, ", "))
 	if len(info.Chain) == 0 {
 		s.check("no certificate read (only versions below TLS 1.2 answered)")

@@ -229,7 +229,8 @@ func legacyAnswer(ctx context.Context, addr string, version uint16, timeout time
 }
 
 // ProbeTLS learns which TLS versions addr accepts and what certificate it
-// presents. serverName is the name the certificate should be valid for;
+// presents (Versions empty when it answered in TLS but no handshake
+// completed). serverName is the name the certificate should be valid for;
 // roots, when not nil, are the CA the device's owner pinned (a
 // self-signed certificate found there is not a finding). It returns nil
 // when the service speaks no TLS at all.
@@ -265,7 +266,10 @@ func ProbeTLS(ctx context.Context, addr, serverName string, roots *x509.CertPool
 		}
 	}
 	if len(info.Versions) == 0 {
-		return nil
+		// It answered in TLS but no handshake completed (it wants
+		// something this probe does not offer, or it was too slow): TLS,
+		// with nothing more known.
+		return &info
 	}
 	if len(leafChain) == 0 {
 		// Only legacy versions answered: the hand-built probe reads no
