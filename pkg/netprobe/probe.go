@@ -178,8 +178,13 @@ func portHint(port int) string {
 // ProbeTCP identifies the service at addr and probes it. hint is the
 // protocol the device declares there ("" when unknown); what the service
 // answers wins over it.
-func (p *Prober) ProbeTCP(ctx context.Context, addr netip.AddrPort, hint string) Service {
-	s := Service{Port: int(addr.Port()), Protocol: "unknown", Checked: []string{}, Findings: []Finding{}}
+func (p *Prober) ProbeTCP(ctx context.Context, addr netip.AddrPort, hint string) (s Service) {
+	s = Service{Port: int(addr.Port()), Protocol: "unknown", Checked: []string{}, Findings: []Finding{}}
+	defer func() {
+		if len(p.attempts()) == 0 {
+			s.CredentialsTested = false // nothing was tried: no claim
+		}
+	}()
 	a := addr.String()
 	name := p.serverName
 	if name == "" {
