@@ -353,6 +353,9 @@ func (p *Prober) http(ctx context.Context, a, name string, s *Service) bool {
 	s.Protocol = "http"
 	s.Banner = ans.line
 	s.check("answered HTTP in cleartext: %s", ans.line)
+	if ans.server != "" {
+		s.check("Server header: %s", ans.server)
+	}
 	p.basicLogins(ctx, s, ans, func() (net.Conn, error) { return dialTCP(ctx, a, p.timeout) }, name)
 	return true
 }
@@ -382,6 +385,9 @@ func (p *Prober) httpsProbe(ctx context.Context, a, name string, s *Service) {
 	s.Protocol = "https"
 	s.Banner = ans.line
 	s.check("answered HTTP over TLS: %s", ans.line)
+	if ans.server != "" {
+		s.check("Server header: %s", ans.server)
+	}
 	p.basicLogins(ctx, s, ans, dial, name)
 }
 

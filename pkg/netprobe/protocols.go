@@ -23,6 +23,7 @@ type httpAnswer struct {
 	line   string
 	basic  bool // WWW-Authenticate: Basic offered
 	digest bool
+	server string // the Server header, printable
 }
 
 // httpRequest sends GET path to conn (plain or TLS) and reads the
@@ -57,6 +58,9 @@ func httpRequest(c net.Conn, host, path, auth string, timeout time.Duration) (ht
 			break
 		}
 		k, v, _ := strings.Cut(h, ":")
+		if strings.EqualFold(strings.TrimSpace(k), "Server") {
+			a.server = printable([]byte(v), 80)
+		}
 		if strings.EqualFold(strings.TrimSpace(k), "WWW-Authenticate") {
 			v = strings.ToLower(strings.TrimSpace(v))
 			a.basic = a.basic || strings.HasPrefix(v, "basic")
