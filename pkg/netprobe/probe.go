@@ -3,6 +3,7 @@ package netprobe
 import (
 	"bufio"
 	"context"
+	"crypto/fips140"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
@@ -517,6 +518,13 @@ func sshTry(ctx context.Context, a string, cr Credential, timeout time.Duration)
 		// sent over it, so the host key does not matter here.
 		HostKeyCallback: xssh.InsecureIgnoreHostKey(),
 		Timeout:         timeout,
+	}
+	if fips140.Enabled() {
+		// In FIPS 140-3 mode Go refuses X25519 and GCM with counter
+		// nonces (SSH's AES-GCM): offer only approved suites.
+		cfg.KeyExchanges = []string{xssh.KeyExchangeECDHP256, xssh.KeyExchangeECDHP384, xssh.KeyExchangeECDHP521}
+		cfg.Ciphers = []string{xssh.CipherAES256CTR, xssh.CipherAES128CTR}
+		cfg.MACs = []string{xssh.HMACSHA256ETM, xssh.HMACSHA512ETM, xssh.HMACSHA256}
 	}
 	c, chans, reqs, err := xssh.NewClientConn(conn, a, cfg)
 	if err != nil {
