@@ -42,6 +42,9 @@ type ServiceReport struct {
 	// required first).
 	CredentialsTested bool `json:"credentials_tested"`
 	NoLogin           bool `json:"no_login"`
+	// AccessTested is set when the service gave a definite answer to a
+	// caller without credentials (let in, or refused).
+	AccessTested bool `json:"access_tested"`
 	// Checked lists what was tried, one line each (printable text only).
 	Checked  []string         `json:"checked"`
 	Findings []ServiceFinding `json:"findings"`

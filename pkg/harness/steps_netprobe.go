@@ -197,10 +197,6 @@ func stepNoDefaultCredentials(ctx context.Context) error {
 	return verdict(ctx, "vendor default credentials accepted", findings(reports, device.FindingDefaultCredentials), unjudged)
 }
 
-// accessJudged are the protocols whose probe decides whether an
-// unauthenticated caller is let in.
-var accessJudged = []string{"dicom", "mqtt", "telnet", "ftp", "snmp", "ssh"}
-
 func stepNoUnauthenticated(ctx context.Context) error {
 	reports, err := probeReports(ctx)
 	if err != nil {
@@ -210,12 +206,8 @@ func stepNoUnauthenticated(ctx context.Context) error {
 	var unjudged []string
 	for _, r := range reports {
 		switch {
-		case slices.Contains(accessJudged, r.Protocol):
-			w.observe("%s (%s): access without credentials tried", r.Address, r.Protocol)
-		case hasCheck(r, "requires a client certificate"):
-			w.observe("%s (%s): a client certificate is required before anything else", r.Address, r.Protocol)
-		case r.Protocol == "mllp" && hasCheck(r, "in cleartext"):
-			w.observe("%s (mllp): an HL7 query sent in cleartext by an unknown peer", r.Address)
+		case r.AccessTested:
+			w.observe("%s (%s): tried without credentials", r.Address, r.Protocol)
 		case r.Protocol == "http" || r.Protocol == "https":
 			w.observe("%s (%s): web access control is judged by the login checks, not here", r.Address, r.Protocol)
 		case r.Transport == "udp" && r.Protocol == "unknown":
@@ -224,10 +216,6 @@ func stepNoUnauthenticated(ctx context.Context) error {
 		}
 	}
 	return verdict(ctx, "services grant access without authentication", findings(reports, device.FindingUnauthenticated), unjudged)
-}
-
-func hasCheck(r device.ServiceReport, substr string) bool {
-	return slices.ContainsFunc(r.Checked, func(c string) bool { return strings.Contains(c, substr) })
 }
 
 func stepSoundCertificates(ctx context.Context) error {

@@ -64,6 +64,9 @@ type Service struct {
 	// or the protocol has none), so there was nothing to try.
 	CredentialsTested bool `json:"credentials_tested"`
 	NoLogin           bool `json:"no_login"`
+	// AccessTested is set when the service gave a definite answer to a
+	// caller without credentials (let in, or refused).
+	AccessTested bool `json:"access_tested"`
 }
 
 func (s *Service) check(format string, args ...any) {
@@ -229,7 +232,7 @@ func (p *Prober) ProbeTCP(ctx context.Context, addr netip.AddrPort, hint string)
 			s.Protocol = hint
 		}
 		if info.ClientCertRequired {
-			s.NoLogin = true
+			s.NoLogin, s.AccessTested = true, true
 			s.check("TLS requires a client certificate: no password login is reachable without one")
 			return s
 		}
@@ -267,6 +270,7 @@ func (p *Prober) ProbeTCP(ctx context.Context, addr netip.AddrPort, hint string)
 			var ack string
 			if ok, ack = mllpTry(ctx, a, p.timeout); ok {
 				s.Protocol = "mllp"
+				s.AccessTested = true
 				s.NoLogin = true
 				s.check("answered an HL7 query over MLLP in cleartext (acknowledgement %q); HL7 v2 has no password login", ack)
 				if ack == "AA" || ack == "CA" {
@@ -425,7 +429,6 @@ func (p *Prober) basicLogins(ctx context.Context, s *Service, first httpAnswer, 
 		return
 	}
 	s.check("HTTP Basic challenge at %s", path)
-	s.CredentialsTested = true
 	var firstDur time.Duration
 	for i, cr := range p.attempts() {
 		if ctx.Err() != nil {
@@ -451,10 +454,17 @@ func (p *Prober) basicLogins(ctx context.Context, s *Service, first httpAnswer, 
 			s.check("HTTP Basic: stopped after %d attempts: lockout sign (%s)", i+1, ans.line)
 			return
 		case ans.status < 400:
+			s.CredentialsTested = true
 			s.find(KindDefaultCredentials, "HTTP Basic accepted %s (%s)", cr, ans.line)
 			return
-		case lockoutSlow(firstDur, d):
-			s.check("HTTP Basic: stopped after %d attempts: answers slowing down (lockout sign)", i+1)
+		case ans.status == 401 || ans.status == 403:
+			s.CredentialsTested = true // a definite refusal
+			if lockoutSlow(firstDur, d) {
+				s.check("HTTP Basic: stopped after %d attempts: answers slowing down (lockout sign)", i+1)
+				return
+			}
+		default:
+			s.check("HTTP Basic: stopped after %d attempts: unexpected answer %s", i+1, ans.line)
 			return
 		}
 	}
@@ -462,19 +472,32 @@ func (p *Prober) basicLogins(ctx context.Context, s *Service, first httpAnswer, 
 }
 
 func (p *Prober) sshLogins(ctx context.Context, a string, s *Service) {
-	s.CredentialsTested = true
+	// First no credentials at all: a server that accepts the "none"
+	// method lets anyone in.
+	switch err := sshTry(ctx, a, nil, p.timeout); {
+	case err == nil:
+		s.AccessTested = true
+		s.find(KindUnauthenticated, "SSH opened a session without any credentials")
+		return
+	case strings.Contains(err.Error(), "unable to authenticate"):
+		s.AccessTested = true
+	default:
+		s.check("SSH: no answer to a login without credentials: %s", oneLine(err))
+		return
+	}
 	var firstDur time.Duration
 	for i, cr := range p.attempts() {
 		if ctx.Err() != nil {
 			return
 		}
 		start := time.Now()
-		err := sshTry(ctx, a, cr, p.timeout)
+		err := sshTry(ctx, a, &cr, p.timeout)
 		d := time.Since(start)
 		if i == 0 {
 			firstDur = d
 		}
 		if err == nil {
+			s.CredentialsTested = true
 			s.find(KindDefaultCredentials, "SSH password login accepted %s", cr)
 			return
 		}
@@ -484,10 +507,11 @@ func (p *Prober) sshLogins(ctx context.Context, a string, s *Service) {
 			return
 		}
 		if strings.Contains(msg, "attempted methods [none]") || strings.Contains(msg, "attempted methods [none publickey]") {
-			s.NoLogin, s.CredentialsTested = true, false
+			s.NoLogin = true
 			s.check("SSH offers no password login")
 			return
 		}
+		s.CredentialsTested = true // a definite refusal
 		if lockoutSlow(firstDur, d) {
 			s.check("SSH: stopped after %d attempts: answers slowing down (lockout sign)", i+1)
 			return
@@ -496,15 +520,23 @@ func (p *Prober) sshLogins(ctx context.Context, a string, s *Service) {
 	s.check("SSH: refused %d default credentials", len(p.attempts()))
 }
 
-func sshTry(ctx context.Context, a string, cr Credential, timeout time.Duration) error {
+// sshTry logs in with cr, or with no credentials at all when cr is nil.
+func sshTry(ctx context.Context, a string, cr *Credential, timeout time.Duration) error {
 	conn, err := dialTCP(ctx, a, timeout)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
 	cfg := &xssh.ClientConfig{
-		User: cr.User,
-		Auth: []xssh.AuthMethod{
+		User: "ward-probe",
+		// Only whether a login opens a session is asked; nothing is sent
+		// over it, so the host key does not matter here.
+		HostKeyCallback: xssh.InsecureIgnoreHostKey(),
+		Timeout:         timeout,
+	}
+	if cr != nil {
+		cfg.User = cr.User
+		cfg.Auth = []xssh.AuthMethod{
 			xssh.Password(cr.Password),
 			xssh.KeyboardInteractive(func(_, _ string, qs []string, _ []bool) ([]string, error) {
 				ans := make([]string, len(qs))
@@ -513,11 +545,7 @@ func sshTry(ctx context.Context, a string, cr Credential, timeout time.Duration)
 				}
 				return ans, nil
 			}),
-		},
-		// Only whether a password opens a session is asked; nothing is
-		// sent over it, so the host key does not matter here.
-		HostKeyCallback: xssh.InsecureIgnoreHostKey(),
-		Timeout:         timeout,
+		}
 	}
 	if fips140.Enabled() {
 		// In FIPS 140-3 mode Go refuses X25519 and GCM with counter
@@ -557,24 +585,34 @@ func (p *Prober) ftp(ctx context.Context, a string, s *Service) {
 		_, _ = c.Write([]byte("QUIT\r\n"))
 		return code, nil
 	}
-	s.CredentialsTested = true
-	if code, err := try(Credential{"anonymous", "ward-probe@example.invalid"}); err == nil && code == 230 {
+	// A definite answer to a login is 230 (in) or a 5xx refusal.
+	definite := func(code int) bool { return code == 230 || code >= 500 && code < 600 }
+	switch code, err := try(Credential{"anonymous", "ward-probe@example.invalid"}); {
+	case err == nil && code == 230:
+		s.AccessTested = true
 		s.find(KindUnauthenticated, "FTP accepts anonymous login")
-	} else {
-		s.check("FTP anonymous login refused")
+	case err == nil && definite(code):
+		s.AccessTested = true
+		s.check("FTP anonymous login refused (%d)", code)
+	default:
+		s.check("FTP anonymous login: no definite answer")
 	}
 	for i, cr := range p.attempts() {
 		code, err := try(cr)
-		if err != nil {
+		switch {
+		case err != nil:
 			s.check("FTP: stopped after %d attempts: %s", i, oneLine(err))
 			return
-		}
-		if code == 230 {
-			s.find(KindDefaultCredentials, "FTP accepted %s", cr)
+		case code == 421:
+			s.check("FTP: stopped after %d attempts: lockout sign (421)", i+1)
+			return
+		case !definite(code):
+			s.check("FTP: stopped after %d attempts: unexpected reply %d", i+1, code)
 			return
 		}
-		if code == 421 {
-			s.check("FTP: stopped after %d attempts: lockout sign (421)", i+1)
+		s.CredentialsTested = true
+		if code == 230 {
+			s.find(KindDefaultCredentials, "FTP accepted %s", cr)
 			return
 		}
 	}
@@ -591,23 +629,30 @@ func (p *Prober) telnet(ctx context.Context, a string, s *Service) {
 	s.Banner = printable([]byte(text), maxBanner)
 	switch promptRe(text) {
 	case "login", "password":
+		s.AccessTested = true
+		s.check("telnet asks for a login")
 	case "shell":
+		s.AccessTested = true
 		s.find(KindUnauthenticated, "telnet gives a shell prompt without any login")
 		return
 	default:
 		s.check("telnet: no login prompt recognised")
 		return
 	}
-	s.CredentialsTested = true
 	for i, cr := range p.attempts() {
 		if ctx.Err() != nil {
 			return
 		}
-		ok, err := p.telnetLogin(ctx, a, cr)
-		if err != nil {
+		ok, definite, err := p.telnetLogin(ctx, a, cr)
+		switch {
+		case err != nil:
 			s.check("telnet: stopped after %d attempts: %s", i, oneLine(err))
 			return
+		case !definite:
+			s.check("telnet: stopped after %d attempts: no definite answer to the login", i+1)
+			return
 		}
+		s.CredentialsTested = true
 		if ok {
 			s.find(KindDefaultCredentials, "telnet login accepted %s", cr)
 			return
@@ -616,10 +661,12 @@ func (p *Prober) telnet(ctx context.Context, a string, s *Service) {
 	s.check("telnet: refused %d default credentials", len(p.attempts()))
 }
 
-func (p *Prober) telnetLogin(ctx context.Context, a string, cr Credential) (bool, error) {
+// telnetLogin tries cr: accepted means a shell prompt and no failure
+// text; definite is false when the answer was neither.
+func (p *Prober) telnetLogin(ctx context.Context, a string, cr Credential) (accepted, definite bool, err error) {
 	c, err := dialTCP(ctx, a, p.timeout)
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	defer c.Close()
 	text := telnetRead(c, p.timeout)
@@ -628,11 +675,13 @@ func (p *Prober) telnetLogin(ctx context.Context, a string, cr Credential) (bool
 		text = telnetRead(c, p.timeout)
 	}
 	if promptRe(text) != "password" {
-		return false, nil
+		return false, deniedText(text), nil
 	}
 	_, _ = c.Write([]byte(cr.Password + "\r\n"))
 	after := telnetRead(c, p.timeout)
-	return !deniedText(after) && promptRe(after) == "shell", nil
+	denied := deniedText(after)
+	accepted = !denied && promptRe(after) == "shell"
+	return accepted, accepted || denied, nil
 }
 
 func (p *Prober) mqtt(ctx context.Context, a string, s *Service) bool {
@@ -641,6 +690,7 @@ func (p *Prober) mqtt(ctx context.Context, a string, s *Service) bool {
 		return false
 	}
 	s.Protocol = "mqtt"
+	s.AccessTested = rc == 0 || rc == 2 || rc == 4 || rc == 5
 	switch rc {
 	case 0:
 		detail := "MQTT broker accepted a CONNECT without credentials"
@@ -655,16 +705,17 @@ func (p *Prober) mqtt(ctx context.Context, a string, s *Service) bool {
 		s.check("MQTT answered CONNECT with return code %d", rc)
 		return true
 	}
-	s.CredentialsTested = true
 	for i, cr := range p.attempts() {
-		cr := cr
 		rc, _ := mqttTry(ctx, a, &cr, false, p.timeout)
 		switch {
 		case rc == 0:
+			s.CredentialsTested = true
 			s.find(KindDefaultCredentials, "MQTT accepted %s", cr)
 			return true
-		case rc < 0:
-			s.check("MQTT: stopped after %d attempts: no CONNACK", i+1)
+		case rc == 4 || rc == 5:
+			s.CredentialsTested = true // a definite refusal
+		default:
+			s.check("MQTT: stopped after %d attempts: return code %d", i+1, rc)
 			return true
 		}
 	}
@@ -678,6 +729,7 @@ func (p *Prober) dicom(ctx context.Context, a string, s *Service) bool {
 		return false
 	}
 	s.Protocol = "dicom"
+	s.AccessTested = true
 	s.NoLogin = true // DICOM associations carry no password in the base standard
 	switch {
 	case ans.PDU == dicomPDUAssocAC && ans.ContextAccepted:

@@ -45,27 +45,31 @@ func TestProbeRecognisesServicesAndFindsWeaknesses(t *testing.T) {
 		kinds    []string
 		tested   bool // credentials were tried
 		noLogin  bool
+		access   bool // a definite answer to a caller without credentials
 	}{
-		{"http open page", func(c net.Conn) { readHead(c); io.WriteString(c, "HTTP/1.0 404 Not Found\r\n\r\n") }, "http", nil, false, false},
-		{"http basic admin/admin", basicHTTP("admin", "admin", 0), "http", []string{KindDefaultCredentials}, true, false},
-		{"http basic strong password", basicHTTP("admin", "Zq8-long-unique", 0), "http", nil, true, false},
-		{"mqtt anonymous", mqttBroker(true, "", ""), "mqtt", []string{KindUnauthenticated}, false, false},
-		{"mqtt default pair", mqttBroker(false, "admin", "password"), "mqtt", []string{KindDefaultCredentials}, true, false},
-		{"mqtt closed", mqttBroker(false, "ops", "Zq8-long-unique"), "mqtt", nil, true, false},
-		{"dicom accepts anyone", dicomSCP(true), "dicom", []string{KindUnauthenticated}, false, true},
-		{"dicom rejects unknown AE", dicomSCP(false), "dicom", nil, false, true},
-		{"telnet open shell", telnetd(true, "", ""), "telnet", []string{KindUnauthenticated}, false, false},
-		{"telnet root/root", telnetd(false, "root", "root"), "telnet", []string{KindDefaultCredentials}, true, false},
-		{"telnet strong", telnetd(false, "root", "Zq8-long-unique"), "telnet", nil, true, false},
-		{"ftp anonymous", ftpd(true, "", ""), "ftp", []string{KindUnauthenticated}, true, false},
-		{"ftp service/service", ftpd(false, "service", "service"), "ftp", []string{KindDefaultCredentials}, true, false},
-		{"ftp closed", ftpd(false, "x", "Zq8-long-unique"), "ftp", nil, true, false},
-		{"ssh root/(empty)", sshd(t, "root", ""), "ssh", []string{KindDefaultCredentials}, true, false},
-		{"ssh strong", sshd(t, "root", "Zq8-long-unique"), "ssh", nil, true, false},
-		{"http basic only under /admin/", adminOnlyHTTP("admin", "admin"), "http", []string{KindDefaultCredentials}, true, false},
-		{"mllp accepts an unknown peer", mllpFeed("AA"), "mllp", []string{KindUnauthenticated}, false, true},
-		{"mllp rejects", mllpFeed("AR"), "mllp", nil, false, true},
-		{"silent", func(c net.Conn) { time.Sleep(3 * time.Second) }, "unknown", nil, false, false},
+		{"http open page", func(c net.Conn) { readHead(c); io.WriteString(c, "HTTP/1.0 404 Not Found\r\n\r\n") }, "http", nil, false, false, false},
+		{"http basic admin/admin", basicHTTP("admin", "admin", 0), "http", []string{KindDefaultCredentials}, true, false, false},
+		{"http basic strong password", basicHTTP("admin", "Zq8-long-unique", 0), "http", nil, true, false, false},
+		{"mqtt anonymous", mqttBroker(true, "", ""), "mqtt", []string{KindUnauthenticated}, false, false, true},
+		{"mqtt default pair", mqttBroker(false, "admin", "password"), "mqtt", []string{KindDefaultCredentials}, true, false, true},
+		{"mqtt closed", mqttBroker(false, "ops", "Zq8-long-unique"), "mqtt", nil, true, false, true},
+		{"dicom accepts anyone", dicomSCP(true), "dicom", []string{KindUnauthenticated}, false, true, true},
+		{"dicom rejects unknown AE", dicomSCP(false), "dicom", nil, false, true, true},
+		{"telnet open shell", telnetd(true, "", ""), "telnet", []string{KindUnauthenticated}, false, false, true},
+		{"telnet root/root", telnetd(false, "root", "root"), "telnet", []string{KindDefaultCredentials}, true, false, true},
+		{"telnet strong", telnetd(false, "root", "Zq8-long-unique"), "telnet", nil, true, false, true},
+		{"ftp anonymous", ftpd(true, "", ""), "ftp", []string{KindUnauthenticated}, true, false, true},
+		{"ftp service/service", ftpd(false, "service", "service"), "ftp", []string{KindDefaultCredentials}, true, false, true},
+		{"ftp closed", ftpd(false, "x", "Zq8-long-unique"), "ftp", nil, true, false, true},
+		{"ssh root/(empty)", sshd(t, "root", ""), "ssh", []string{KindDefaultCredentials}, true, false, true},
+		{"ssh strong", sshd(t, "root", "Zq8-long-unique"), "ssh", nil, true, false, true},
+		{"http basic only under /admin/", adminOnlyHTTP("admin", "admin"), "http", []string{KindDefaultCredentials}, true, false, false},
+		{"mllp accepts an unknown peer", mllpFeed("AA"), "mllp", []string{KindUnauthenticated}, false, true, true},
+		{"mllp rejects", mllpFeed("AR"), "mllp", nil, false, true, true},
+		// The false pass this stops: a login that never got a definite
+		// answer must not count as tried and refused.
+		{"ssh that never finishes a handshake", func(c net.Conn) { io.WriteString(c, "SSH-2.0-Broken\r\n\x00\x00\x00\x01\x00") }, "ssh", nil, false, false, false},
+		{"silent", func(c net.Conn) { time.Sleep(3 * time.Second) }, "unknown", nil, false, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -75,6 +79,7 @@ func TestProbeRecognisesServicesAndFindsWeaknesses(t *testing.T) {
 			assert.Equal(t, tc.kinds, kinds(s), "%+v", s)
 			assert.Equal(t, tc.tested, s.CredentialsTested, "credentials tested: %+v", s.Checked)
 			assert.Equal(t, tc.noLogin, s.NoLogin, "no login: %+v", s.Checked)
+			assert.Equal(t, tc.access, s.AccessTested, "access tested: %+v", s.Checked)
 			assert.Nil(t, s.TLS)
 		})
 	}

@@ -12,7 +12,7 @@ import (
 func (s Service) Report(addr netip.Addr) device.ServiceReport {
 	r := device.ServiceReport{
 		Address: netip.AddrPortFrom(addr, uint16(s.Port)).String(), Transport: "tcp", Protocol: s.Protocol,
-		CredentialsTested: s.CredentialsTested, NoLogin: s.NoLogin,
+		CredentialsTested: s.CredentialsTested, NoLogin: s.NoLogin, AccessTested: s.AccessTested,
 		Checked: append([]string{}, s.Checked...), Findings: []device.ServiceFinding{},
 	}
 	if s.Banner != "" {
@@ -35,10 +35,13 @@ func (r SNMPResult) Report(addr netip.Addr) device.ServiceReport {
 		Checked: []string{"SNMP v1 and v2c GET sysDescr.0 with community \"public\""}, Findings: []device.ServiceFinding{},
 	}
 	if len(r.Answered) == 0 {
+		// A silent UDP port: nothing can be concluded (closed, or an
+		// agent that ignores "public").
 		out.Protocol = "unknown"
 		out.Checked = append(out.Checked, "no SNMP answer on UDP port "+strconv.Itoa(r.Port))
 		return out
 	}
+	out.AccessTested = true
 	for _, v := range r.Answered {
 		out.Findings = append(out.Findings, device.ServiceFinding{Kind: KindUnauthenticated,
 			Detail: "SNMP " + v + " answered community \"public\" (sysDescr " + strconv.Quote(r.SysDescr) + ")"})
