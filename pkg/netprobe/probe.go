@@ -474,7 +474,7 @@ func (p *Prober) basicLogins(ctx context.Context, s *Service, first httpAnswer, 
 func (p *Prober) sshLogins(ctx context.Context, a string, s *Service) {
 	// First no credentials at all: a server that accepts the "none"
 	// method lets anyone in.
-	switch err := sshTry(ctx, a, nil, p.timeout); {
+	switch err := sshNone(ctx, a, p.timeout); {
 	case err == nil:
 		s.AccessTested = true
 		s.find(KindUnauthenticated, "SSH opened a session without any credentials")
@@ -485,43 +485,65 @@ func (p *Prober) sshLogins(ctx context.Context, a string, s *Service) {
 		s.check("SSH: no answer to a login without credentials: %s", oneLine(err))
 		return
 	}
+	// Up to two passwords of one user per connection, as a person
+	// retrying would: servers that penalise each failed connection
+	// (OpenSSH PerSourcePenalties) see fewer, and even a strict
+	// MaxAuthTries (the client's initial "none" counts on some servers)
+	// is not reached.
+	type batch struct {
+		user string
+		pws  []string
+	}
+	var batches []batch
+	for _, cr := range p.attempts() {
+		i := slices.IndexFunc(batches, func(b batch) bool { return b.user == cr.User && len(b.pws) < sshPerConn })
+		if i < 0 {
+			batches = append(batches, batch{user: cr.User})
+			i = len(batches) - 1
+		}
+		batches[i].pws = append(batches[i].pws, cr.Password)
+	}
 	var firstDur time.Duration
-	for i, cr := range p.attempts() {
+	tried := 0
+	for i, b := range batches {
 		if ctx.Err() != nil {
 			return
 		}
+		user := b.user
 		start := time.Now()
-		err := sshTry(ctx, a, &cr, p.timeout)
+		pw, n, err := sshPasswords(ctx, a, user, b.pws, p.timeout)
 		d := time.Since(start)
 		if i == 0 {
 			firstDur = d
 		}
 		if err == nil {
 			s.CredentialsTested = true
-			s.find(KindDefaultCredentials, "SSH password login accepted %s", cr)
+			s.find(KindDefaultCredentials, "SSH password login accepted %s", Credential{user, pw})
 			return
 		}
 		msg := strings.ToLower(err.Error())
 		if !strings.Contains(msg, "unable to authenticate") {
-			s.check("SSH: stopped after %d attempts: %s", i+1, oneLine(err))
+			s.check("SSH: stopped after %d attempts: %s", tried+n, oneLine(err))
 			return
 		}
-		if strings.Contains(msg, "attempted methods [none]") || strings.Contains(msg, "attempted methods [none publickey]") {
+		if n == 0 {
 			s.NoLogin = true
 			s.check("SSH offers no password login")
 			return
 		}
+		tried += n
 		s.CredentialsTested = true // a definite refusal
-		if lockoutSlow(firstDur, d) {
-			s.check("SSH: stopped after %d attempts: answers slowing down (lockout sign)", i+1)
+		if lockoutSlow(firstDur, d) && i > 0 {
+			s.check("SSH: stopped after %d attempts: answers slowing down (lockout sign)", tried)
 			return
 		}
 	}
 	s.check("SSH: refused %d default credentials", len(p.attempts()))
 }
 
-// sshTry logs in with cr, or with no credentials at all when cr is nil.
-func sshTry(ctx context.Context, a string, cr *Credential, timeout time.Duration) error {
+// sshNone asks for a session with no credentials at all (the "none"
+// method).
+func sshNone(ctx context.Context, a string, timeout time.Duration) error {
 	conn, err := dialTCP(ctx, a, timeout)
 	if err != nil {
 		return err
@@ -529,37 +551,64 @@ func sshTry(ctx context.Context, a string, cr *Credential, timeout time.Duration
 	defer conn.Close()
 	cfg := &xssh.ClientConfig{
 		User: "ward-probe",
-		// Only whether a login opens a session is asked; nothing is sent
-		// over it, so the host key does not matter here.
+		// Nothing is sent over a session; the host key does not matter.
 		HostKeyCallback: xssh.InsecureIgnoreHostKey(),
 		Timeout:         timeout,
 	}
-	if cr != nil {
-		cfg.User = cr.User
-		cfg.Auth = []xssh.AuthMethod{
-			xssh.Password(cr.Password),
-			xssh.KeyboardInteractive(func(_, _ string, qs []string, _ []bool) ([]string, error) {
-				ans := make([]string, len(qs))
-				for i := range ans {
-					ans[i] = cr.Password
-				}
-				return ans, nil
-			}),
-		}
-	}
-	if fips140.Enabled() {
-		// In FIPS 140-3 mode Go refuses X25519 and GCM with counter
-		// nonces (SSH's AES-GCM): offer only approved suites.
-		cfg.KeyExchanges = []string{xssh.KeyExchangeECDHP256, xssh.KeyExchangeECDHP384, xssh.KeyExchangeECDHP521}
-		cfg.Ciphers = []string{xssh.CipherAES256CTR, xssh.CipherAES128CTR}
-		cfg.MACs = []string{xssh.HMACSHA256ETM, xssh.HMACSHA512ETM, xssh.HMACSHA256}
-	}
+	fipsSuites(cfg)
 	c, chans, reqs, err := xssh.NewClientConn(conn, a, cfg)
 	if err != nil {
 		return err
 	}
 	xssh.NewClient(c, chans, reqs).Close()
 	return nil
+}
+
+// sshPerConn is how many passwords one SSH connection tries.
+const sshPerConn = 2
+
+// sshPasswords logs in as user trying each password in turn on one
+// connection. It returns the password that worked, how many the server
+// was asked, and the login error.
+func sshPasswords(ctx context.Context, a, user string, passwords []string, timeout time.Duration) (string, int, error) {
+	conn, err := dialTCP(ctx, a, timeout*time.Duration(1+len(passwords)))
+	if err != nil {
+		return "", 0, err
+	}
+	defer conn.Close()
+	asked := 0
+	next := func() (string, error) {
+		if asked >= len(passwords) {
+			return "", errors.New("no more passwords")
+		}
+		asked++
+		return passwords[asked-1], nil
+	}
+	cfg := &xssh.ClientConfig{
+		User: user,
+		Auth: []xssh.AuthMethod{xssh.RetryableAuthMethod(xssh.PasswordCallback(next), len(passwords))},
+		// Only whether a password opens a session is asked; nothing is
+		// sent over it, so the host key does not matter here.
+		HostKeyCallback: xssh.InsecureIgnoreHostKey(),
+		Timeout:         timeout,
+	}
+	fipsSuites(cfg)
+	c, chans, reqs, err := xssh.NewClientConn(conn, a, cfg)
+	if err != nil {
+		return "", asked, err
+	}
+	xssh.NewClient(c, chans, reqs).Close()
+	return passwords[asked-1], asked, nil
+}
+
+// fipsSuites restricts cfg to approved suites in FIPS 140-3 mode, where Go
+// refuses X25519 and GCM with counter nonces (SSH's AES-GCM).
+func fipsSuites(cfg *xssh.ClientConfig) {
+	if fips140.Enabled() {
+		cfg.KeyExchanges = []string{xssh.KeyExchangeECDHP256, xssh.KeyExchangeECDHP384, xssh.KeyExchangeECDHP521}
+		cfg.Ciphers = []string{xssh.CipherAES256CTR, xssh.CipherAES128CTR}
+		cfg.MACs = []string{xssh.HMACSHA256ETM, xssh.HMACSHA512ETM, xssh.HMACSHA256}
+	}
 }
 
 func (p *Prober) ftp(ctx context.Context, a string, s *Service) {
