@@ -235,20 +235,24 @@ func Weaknesses() []Weakness {
 		},
 	}
 	if fips140.Enabled() {
-		// A FIPS 140-3 build cannot be configured below TLS 1.2 or with
-		// an RSA key under 2048 bits (crypto/tls enforces both): these
-		// weaknesses cannot exist there.
-		w = slices.DeleteFunc(w, func(x Weakness) bool { return fipsImpossible[x.Name] != "" })
+		// A FIPS 140-3 build cannot be configured below TLS 1.2
+		// (crypto/tls enforces it): the weakness cannot exist there.
+		w = slices.DeleteFunc(w, func(x Weakness) bool { return x.Name == fipsImpossible })
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
+	if fips140.Enabled() {
+		// Nor with an RSA key under 2048 bits: crypto/tls refuses it.
+		w = slices.DeleteFunc(w, func(x Weakness) bool { return x.Name == shortFeedKey })
+	}
 	return w
 }
 
-// fipsImpossible are the weaknesses a FIPS 140-3 build cannot have, and why.
-var fipsImpossible = map[string]string{
-	"tls-downgrade":  "its TLS refuses versions below 1.2",
-	"short-feed-key": "its TLS refuses RSA keys under 2048 bits",
-}
+// shortFeedKey is the weakness of a 1024-bit RSA feed key, which a FIPS
+// 140-3 build cannot have either.
+const shortFeedKey = "short-feed-key"
+
+// fipsImpossible is the weakness a FIPS 140-3 build cannot have.
+const fipsImpossible = "tls-downgrade"
 
 // weakSet is the set of weaknesses switched on for one device.
 type weakSet map[string]bool
@@ -261,8 +265,8 @@ func parseWeaknesses(names []string) (weakSet, error) {
 		if n == "" {
 			continue
 		}
-		if why := fipsImpossible[n]; why != "" && fips140.Enabled() {
-			return nil, fmt.Errorf("%w: weakness %q cannot exist in FIPS 140-3 mode: %s", device.ErrBadTarget, n, why)
+		if n == fipsImpossible && fips140.Enabled() {
+			return nil, fmt.Errorf("%w: weakness %q cannot exist in FIPS 140-3 mode: its TLS refuses versions below 1.2", device.ErrBadTarget, n)
 		}
 		if !slices.ContainsFunc(known, func(w Weakness) bool { return w.Name == n }) {
 			names := make([]string, len(known))
