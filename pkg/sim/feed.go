@@ -64,6 +64,10 @@ func (p *Pump) authority() (*pki.CA, error) {
 	return n.ca, nil
 }
 
+// shortFeedKey is the weakness of a 1024-bit RSA feed key, which a FIPS
+// 140-3 build cannot have (crypto/tls refuses such keys there).
+const shortFeedKey = "short-feed-key"
+
 // feedTLS is the feed's TLS: 1.2 or newer with Go's default (AEAD,
 // forward-secret) suites, and a client certificate from the unit's CA
 // required; weakness toggles loosen it.
@@ -71,7 +75,7 @@ func (p *Pump) feedTLS(ca *pki.CA) (*tls.Config, error) {
 	now := p.now()
 	var leaf tls.Certificate
 	var err error
-	if p.weak["short-feed-key"] {
+	if p.weak[shortFeedKey] {
 		// The weakness: a key NIST SP 800-131A disallowed after 2013.
 		short, kerr := rsa.GenerateKey(rand.Reader, 1024)
 		if kerr != nil {

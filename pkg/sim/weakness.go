@@ -247,10 +247,6 @@ func Weaknesses() []Weakness {
 	return w
 }
 
-// shortFeedKey is the weakness of a 1024-bit RSA feed key, which a FIPS
-// 140-3 build cannot have either.
-const shortFeedKey = "short-feed-key"
-
 // fipsImpossible is the weakness a FIPS 140-3 build cannot have.
 const fipsImpossible = "tls-downgrade"
 
