@@ -18,8 +18,8 @@ import (
 	"github.com/wardsec/ward/pkg/harness"
 )
 
-// loopback serves handle on a fresh 127.0.0.1 port.
-func loopback(t *testing.T, handle func(net.Conn)) int {
+// probeLoopback serves handle on a fresh 127.0.0.1 port.
+func probeLoopback(t *testing.T, handle func(net.Conn)) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -100,9 +100,9 @@ func outcomesOf(res evidence.Target) map[string]evidence.Outcome {
 // credentials it does not know passes those checks; nothing is ever
 // called satisfied that was not checked.
 func TestNetTargetOutcomes(t *testing.T) {
-	open := loopback(t, mqtt(0))
-	closed := loopback(t, mqtt(5))
-	ftp := loopback(t, ftpAnonymous)
+	open := probeLoopback(t, mqtt(0))
+	closed := probeLoopback(t, mqtt(5))
+	ftp := probeLoopback(t, ftpAnonymous)
 	for _, tc := range []struct {
 		name  string
 		ports []int
