@@ -262,7 +262,8 @@ func telnetd(open bool, user, pass string) func(net.Conn) {
 		c.Write([]byte("Password: "))
 		p := readTelnetLine(r)
 		if u == user && p == pass && user != "" {
-			c.Write([]byte("\r\nWelcome\r\n# "))
+			// What Debian's login prints: "Last login:" is no failure.
+			c.Write([]byte("\r\nLast login: Mon Dec  7 21:48:05 UTC 2026 from 10.0.0.1 on pts/0\r\nroot@vm:~# "))
 		} else {
 			c.Write([]byte("\r\nLogin incorrect\r\npump login: "))
 		}

@@ -335,6 +335,11 @@ func (p *Prober) judgeTLS(s *Service, name string) {
 	}
 }
 
+// loginWait bounds the wait for the answer to a password: login
+// programs delay failures on purpose (PAM's pam_faildelay, /bin/login,
+// vsftpd), by seconds.
+func (p *Prober) loginWait() time.Duration { return 3 * p.timeout }
+
 // attempts returns the credentials to try, bounded.
 func (p *Prober) attempts() []Credential {
 	return p.creds[:min(len(p.creds), p.maxAttempts)]
@@ -630,7 +635,8 @@ func (p *Prober) ftp(ctx context.Context, a string, s *Service) {
 		if code != 331 {
 			return code, nil
 		}
-		code = ftpCommand(c, r, "PASS "+cr.Password, p.timeout)
+		// A refusal may come late: stock PAM and vsftpd delay failures.
+		code = ftpCommand(c, r, "PASS "+cr.Password, p.loginWait())
 		_, _ = c.Write([]byte("QUIT\r\n"))
 		return code, nil
 	}
@@ -727,7 +733,9 @@ func (p *Prober) telnetLogin(ctx context.Context, a string, cr Credential) (acce
 		return false, deniedText(text), nil
 	}
 	_, _ = c.Write([]byte(cr.Password + "\r\n"))
-	after := telnetRead(c, p.timeout)
+	// A refusal may come late: /bin/login delays failures by seconds.
+	_ = c.SetDeadline(time.Now().Add(p.loginWait() + p.timeout))
+	after := telnetRead(c, p.loginWait())
 	denied := deniedText(after)
 	accepted = !denied && promptRe(after) == "shell"
 	return accepted, accepted || denied, nil

@@ -336,10 +336,15 @@ func promptRe(text string) string {
 	return ""
 }
 
-// deniedText reports text that says a login failed.
+// deniedText reports text that says a login failed: failure words, or
+// a new login prompt at its end. ("Last login:" after a success is no
+// failure.)
 func deniedText(text string) bool {
+	if promptRe(text) == "login" {
+		return true
+	}
 	t := strings.ToLower(text)
-	for _, w := range []string{"incorrect", "fail", "denied", "invalid", "bad password", "login:", "username:"} {
+	for _, w := range []string{"incorrect", "failed", "failure", "denied", "invalid", "bad password"} {
 		if strings.Contains(t, w) {
 			return true
 		}
