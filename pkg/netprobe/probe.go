@@ -224,7 +224,14 @@ func (p *Prober) ProbeTCP(ctx context.Context, addr netip.AddrPort, hint string)
 		return s
 	}
 	// 2. TLS?
-	if info := ProbeTLS(ctx, a, name, p.roots, p.timeout); info != nil {
+	info, silent := probeTLS(ctx, a, name, p.roots, p.timeout)
+	if info == nil && silent && p.roots != nil {
+		// The device declares TLS here and the service said nothing: a
+		// busy device; ask once more before concluding.
+		s.check("silent to a TLS ClientHello for %v; asked again", p.timeout)
+		info, _ = probeTLS(ctx, a, name, p.roots, 2*p.timeout)
+	}
+	if info != nil {
 		s.TLS = info
 		s.Protocol = "tls"
 		p.judgeTLS(&s, name)

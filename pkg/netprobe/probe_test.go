@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -338,5 +339,38 @@ func mllpFeed(code string) func(net.Conn) {
 			return
 		}
 		io.WriteString(c, "\x0bMSH|^~\\&|PUMP|X|||20260101||ACK|1|P|2.5\rMSA|"+code+"|WARDPROBE1\r\x1c\r")
+	}
+}
+
+// A device that declares TLS on a port and is slow to answer the first
+// hello is asked again before the port is called cleartext; one that
+// declares nothing is not.
+func TestProbeAsksADeclaredTLSPortAgain(t *testing.T) {
+	cert, roots := makeCert(t, certSpec{hosts: []string{"127.0.0.1"}})
+	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	for _, declared := range []bool{true, false} {
+		var n atomic.Int64
+		addr := serve(t, func(c net.Conn) {
+			if n.Add(1) == 2 { // the first hello (after the banner wait)
+				time.Sleep(1500 * time.Millisecond)
+				return
+			}
+			tc := tls.Server(c, cfg)
+			if tc.Handshake() == nil {
+				readHead(tc)
+				io.WriteString(tc, "HTTP/1.0 200 OK\r\n\r\n")
+			}
+		})
+		opts := []ProbeOption{WithBannerWait(100 * time.Millisecond)}
+		if declared {
+			opts = append(opts, WithRoots(roots))
+		}
+		s := newProber(t, opts...).ProbeTCP(context.Background(), addr, "")
+		if declared {
+			require.NotNil(t, s.TLS, "%v", s.Checked)
+			assert.Equal(t, "https", s.Protocol)
+		} else {
+			assert.Nil(t, s.TLS)
+		}
 	}
 }

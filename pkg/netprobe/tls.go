@@ -205,27 +205,36 @@ func legacyHello(version uint16) []byte {
 // with a TLS record at all (a ServerHello or an alert: it speaks TLS),
 // and whether that was a ServerHello selecting exactly that version.
 func legacyAnswer(ctx context.Context, addr string, version uint16, timeout time.Duration) (speaksTLS, accepted bool) {
+	speaksTLS, accepted, _ = legacyAnswerSilent(ctx, addr, version, timeout)
+	return speaksTLS, accepted
+}
+
+// legacyAnswerSilent is legacyAnswer that also reports a service that
+// said nothing at all before the timeout (as opposed to one that
+// answered in something other than TLS or hung up).
+func legacyAnswerSilent(ctx context.Context, addr string, version uint16, timeout time.Duration) (speaksTLS, accepted, silent bool) {
 	c, err := dialTCP(ctx, addr, timeout)
 	if err != nil {
-		return false, false
+		return false, false, false
 	}
 	defer c.Close()
 	_ = c.SetWriteDeadline(time.Now().Add(timeout))
 	if _, err := c.Write(legacyHello(version)); err != nil {
-		return false, false
+		return false, false, false
 	}
 	// Record header (5) + handshake header (4) + server_version (2).
 	hdr := make([]byte, 11)
 	if err := readFull(c, hdr[:5], timeout); err != nil {
-		return false, false
+		var ne net.Error
+		return false, false, errors.As(err, &ne) && ne.Timeout()
 	}
 	if (hdr[0] != 0x16 && hdr[0] != 0x15) || hdr[1] != 3 {
-		return false, false
+		return false, false, false
 	}
 	if hdr[0] == 0x15 || readFull(c, hdr[5:], timeout) != nil {
-		return true, false
+		return true, false, false
 	}
-	return true, hdr[5] == 2 && binary.BigEndian.Uint16(hdr[9:11]) == version
+	return true, hdr[5] == 2 && binary.BigEndian.Uint16(hdr[9:11]) == version, false
 }
 
 // ProbeTLS learns which TLS versions addr accepts and what certificate it
@@ -235,14 +244,21 @@ func legacyAnswer(ctx context.Context, addr string, version uint16, timeout time
 // self-signed certificate found there is not a finding). It returns nil
 // when the service speaks no TLS at all.
 func ProbeTLS(ctx context.Context, addr, serverName string, roots *x509.CertPool, timeout time.Duration) *TLSInfo {
+	info, _ := probeTLS(ctx, addr, serverName, roots, timeout)
+	return info
+}
+
+// probeTLS is ProbeTLS that also reports a service silent to the first
+// hello (nil info then).
+func probeTLS(ctx context.Context, addr, serverName string, roots *x509.CertPool, timeout time.Duration) (*TLSInfo, bool) {
 	var info TLSInfo
 	var ok bool
 	var leafChain []*x509.Certificate
 	// One hand-built TLS 1.0 hello first: a service that answers it with
 	// no TLS record at all speaks no TLS, and the other probes are skipped.
-	speaks, ok10 := legacyAnswer(ctx, addr, VersionTLS10, timeout)
+	speaks, ok10, silent := legacyAnswerSilent(ctx, addr, VersionTLS10, timeout)
 	if !speaks {
-		return nil
+		return nil, silent
 	}
 	for _, v := range []uint16{VersionSSL30, VersionTLS10, VersionTLS11} {
 		if v == VersionTLS10 {
@@ -269,12 +285,12 @@ func ProbeTLS(ctx context.Context, addr, serverName string, roots *x509.CertPool
 		// It answered in TLS but no handshake completed (it wants
 		// something this probe does not offer, or it was too slow): TLS,
 		// with nothing more known.
-		return &info
+		return &info, false
 	}
 	if len(leafChain) == 0 {
 		// Only legacy versions answered: the hand-built probe reads no
 		// certificate, so the chain is unknown (an empty Chain).
-		return &info
+		return &info, false
 	}
 	for _, c := range leafChain {
 		info.Chain = append(info.Chain, certInfo(c))
@@ -297,5 +313,5 @@ func ProbeTLS(ctx context.Context, addr, serverName string, roots *x509.CertPool
 			}
 		}
 	}
-	return &info
+	return &info, false
 }
