@@ -185,7 +185,9 @@ func TestNetDriverOnRealServers(t *testing.T) {
 			delete(table, "HIPAA-164.312-e-2-ii")
 			if truthB(s.Truths, realsrv.Cleartext) {
 				// Never a pass; whether the transport scenarios call a
-				// cleartext service a CRYPTO-1 finding too is theirs.
+				// cleartext service a CRYPTO-1 finding too is theirs. (The
+				// transport checks before main's e653270 passed such
+				// servers: this subtest fails with them.)
 				t.Run("encryption in transit never satisfied", func(t *testing.T) {
 					assert.NotEqual(t, evidence.Satisfied, e2, "HIPAA-164.312-e-2-ii on a server that carries data in cleartext")
 					assert.NotEqual(t, evidence.Satisfied, table["FDA-PMC-CRYPTO-1"], "CRYPTO-1 on a cleartext server")
