@@ -200,6 +200,8 @@ func mqttBroker(anonymous bool, user, pass string) func(net.Conn) {
 		sub := make([]byte, 8)
 		if _, err := io.ReadFull(c, sub); err == nil && sub[0] == 0x82 {
 			c.Write([]byte{0x90, 3, 0, 1, 0})
+			// Two retained messages on topic "p" (QoS 0).
+			c.Write([]byte{0x30, 5, 0, 1, 'p', 'h', 'r', 0x30, 4, 0, 1, 'p', 'x'})
 		}
 	}
 }

@@ -749,7 +749,7 @@ func (p *Prober) telnetLogin(ctx context.Context, a string, cr Credential) (acce
 }
 
 func (p *Prober) mqtt(ctx context.Context, a string, s *Service) bool {
-	rc, sub := mqttTry(ctx, a, nil, true, p.timeout)
+	rc, sub, retained := mqttTryRetained(ctx, a, nil, true, p.timeout)
 	if rc < 0 {
 		return false
 	}
@@ -760,6 +760,9 @@ func (p *Prober) mqtt(ctx context.Context, a string, s *Service) bool {
 		detail := "MQTT broker accepted a CONNECT without credentials"
 		if sub {
 			detail += " and granted a subscription to every topic (#)"
+		}
+		if retained > 0 {
+			detail += fmt.Sprintf(", delivering %d retained messages to it at once", retained)
 		}
 		s.find(KindUnauthenticated, "%s", detail)
 		return true

@@ -76,6 +76,10 @@ func TestProbeRecognisesServicesAndFindsWeaknesses(t *testing.T) {
 			t.Parallel()
 			addr := serve(t, tc.handle)
 			s := newProber(t, WithMaxAttempts(6)).ProbeTCP(context.Background(), addr, "")
+			if tc.name == "mqtt anonymous" {
+				require.Len(t, s.Findings, 1)
+				assert.Contains(t, s.Findings[0].Detail, "delivering 2 retained messages")
+			}
 			assert.Equal(t, tc.protocol, s.Protocol, "%+v", s)
 			assert.Equal(t, tc.kinds, kinds(s), "%+v", s)
 			assert.Equal(t, tc.tested, s.CredentialsTested, "credentials tested: %+v", s.Checked)

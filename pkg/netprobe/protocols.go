@@ -132,17 +132,25 @@ var mqttSubscribeAll = []byte{0x82, 6, 0, 1, 0, 1, '#', 0}
 // subscribe is set, it also asks for every topic and reports whether
 // that was granted.
 func mqttTry(ctx context.Context, addr string, c *Credential, subscribe bool, timeout time.Duration) (rc int, subscribed bool) {
+	rc, subscribed, _ = mqttTryRetained(ctx, addr, c, subscribe, timeout)
+	return rc, subscribed
+}
+
+// mqttTryRetained is mqttTry that also counts the retained messages the
+// broker delivers on the subscription within a second (their content is
+// never kept: it may be patient data).
+func mqttTryRetained(ctx context.Context, addr string, c *Credential, subscribe bool, timeout time.Duration) (rc int, subscribed bool, retained int) {
 	conn, err := dialTCP(ctx, addr, timeout)
 	if err != nil {
-		return -1, false
+		return -1, false, 0
 	}
 	defer conn.Close()
 	if _, err := conn.Write(mqttConnect("ward-probe", c)); err != nil {
-		return -1, false
+		return -1, false, 0
 	}
 	ack := make([]byte, 4)
 	if err := readFull(conn, ack, timeout); err != nil || ack[0] != 0x20 || ack[1] != 2 {
-		return -1, false
+		return -1, false, 0
 	}
 	rc = int(ack[3])
 	if rc == 0 && subscribe {
@@ -150,11 +158,43 @@ func mqttTry(ctx context.Context, addr string, c *Credential, subscribe bool, ti
 			sa := make([]byte, 5)
 			if readFull(conn, sa, timeout) == nil && sa[0] == 0x90 && sa[1] == 3 && sa[4] < 0x80 {
 				subscribed = true
+				retained = mqttCountPublishes(conn, min(timeout, time.Second))
 			}
 		}
 	}
 	_, _ = conn.Write([]byte{0xe0, 0}) // DISCONNECT
-	return rc, subscribed
+	return rc, subscribed, retained
+}
+
+// mqttCountPublishes reads PUBLISH packets for d and counts them, at most
+// 64 packets and 64 KiB; bodies are discarded unread.
+func mqttCountPublishes(c net.Conn, d time.Duration) int {
+	_ = c.SetReadDeadline(time.Now().Add(d))
+	r := bufio.NewReader(&limitedConn{c, 64 << 10})
+	n := 0
+	for n < 64 {
+		h, err := r.ReadByte()
+		if err != nil || h&0xf0 != 0x30 {
+			return n
+		}
+		length, mult := 0, 1
+		for i := 0; i < 4; i++ {
+			b, err := r.ReadByte()
+			if err != nil {
+				return n
+			}
+			length += int(b&0x7f) * mult
+			mult *= 128
+			if b&0x80 == 0 {
+				break
+			}
+		}
+		if _, err := r.Discard(length); err != nil {
+			return n
+		}
+		n++
+	}
+	return n
 }
 
 // dicomTry asks for an association from an unknown AE title to an

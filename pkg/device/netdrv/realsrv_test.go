@@ -47,6 +47,11 @@ func expected(s *realsrv.Server) (finds [][2]string, outcome map[string]evidence
 			d = "granted a subscription to every topic (#)"
 		}
 		finds = append(finds, [2]string{device.FindingUnauthenticated, d})
+		if truthS(tr, realsrv.PatientData) != "" {
+			// The patient's retained message is delivered on "#"; its
+			// content is never kept.
+			finds = append(finds, [2]string{device.FindingUnauthenticated, "retained messages to it"})
+		}
 	}
 	if dc := truthS(tr, realsrv.DefaultCredentials); dc != "" {
 		switch truthS(tr, realsrv.AuthMechanism) {
