@@ -213,6 +213,12 @@ func Weaknesses() []Weakness {
 			Fails:       []string{"FDA-PMC-CRYPTO-1", "HIPAA-164.312-e-2-ii"},
 		},
 		{
+			Name: "short-feed-key",
+			Description: "serves its HL7 feed with a 1024-bit RSA key (certified by its own CA, so peers still verify it), " +
+				"under the 2048 bits NIST SP 800-131A requires (not in FIPS 140-3 mode)",
+			Fails: []string{"FDA-PMC-CRYPTO-1"},
+		},
+		{
 			Name:        "no-client-auth",
 			Description: "asks HL7 peers for no client certificate: anyone who can connect may program the pump",
 			Fails:       []string{"FDA-PMC-AUTHN-3"},
@@ -221,12 +227,6 @@ func Weaknesses() []Weakness {
 			Name:        "fragile-parser",
 			Description: "an old code path applies the rate of any RXG segment it finds, even in a message the parser rejects",
 			Fails:       []string{"FDA-PMC-INTEG-5"},
-		},
-		{
-			Name: "short-feed-key",
-			Description: "serves its HL7 feed with a 1024-bit RSA key (certified by its own CA, so peers still verify it), " +
-				"under the 2048 bits NIST SP 800-131A requires (not in FIPS 140-3 mode)",
-			Fails: []string{"FDA-PMC-CRYPTO-1"},
 		},
 		{
 			Name:        "no-log-forwarding",
