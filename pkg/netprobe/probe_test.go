@@ -152,7 +152,7 @@ func TestProbeTLSCertificates(t *testing.T) {
 	if !fips140.Enabled() {
 		cases = append(cases,
 			tcase{"RSA 1024", certSpec{rsaBits: 1024, hosts: []string{"127.0.0.1"}, selfSign: true}, false, false, []string{"RSA key of 1024 bits", "self-signed"}},
-			tcase{"SHA-1 signature", certSpec{rsaBits: 2048, sigAlg: 3 /* SHA1WithRSA */, hosts: []string{"127.0.0.1"}, selfSign: true}, false, false, []string{"signed with SHA1-RSA", "self-signed"}},
+			tcase{"SHA-1 signature", certSpec{rsaBits: 2048, sigAlg: x509.SHA1WithRSA, hosts: []string{"127.0.0.1"}, selfSign: true}, false, false, []string{"signed with SHA1-RSA", "self-signed"}},
 		)
 	}
 	for _, tc := range cases {
@@ -291,8 +291,6 @@ func TestProbeHostSurveysEveryOpenPort(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{"mqtt": int(a.Port()), "dicom": int(b.Port())}, got)
 }
-
-var _ = x509.SHA1WithRSA
 
 // adminOnlyHTTP serves / to anyone and /admin/ behind Basic.
 func adminOnlyHTTP(user, pass string) func(net.Conn) {
