@@ -27,6 +27,7 @@ import (
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/device/https"
+	"github.com/wardsec/ward/pkg/device/netdrv"
 	wssh "github.com/wardsec/ward/pkg/device/ssh"
 	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
@@ -106,7 +107,8 @@ written); 3 harness error (a check could not be evaluated); 130 interrupted.`,
   ward check --control HIPAA-164.312-b --out /tmp/evidence
   ward check --target 'sim://infusion-pump?weaken=no-audit,no-auth'
   ward check --targets fleet.txt --shard 2/4 --sign-key ward-signing.pem
-  ward check --target 'ssh://root@10.0.0.7:22?key=id_ed25519&known_hosts=known_hosts&profile=pump.json'`,
+  ward check --target 'ssh://root@10.0.0.7:22?key=id_ed25519&known_hosts=known_hosts&profile=pump.json'
+  ward check --target 'net://10.0.0.9?udp=161&documented=tcp/443,tcp/2575'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runCheck(cmd, f) },
 	}
@@ -194,6 +196,9 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return err
 	}
 	if err := https.Register(reg); err != nil {
+		return err
+	}
+	if err := netdrv.Register(reg); err != nil {
 		return err
 	}
 	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets))}

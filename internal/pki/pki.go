@@ -5,6 +5,7 @@
 package pki
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -118,6 +119,12 @@ func (ca *CA) Issue(name string, hosts []string, client bool, notBefore, notAfte
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("pki: key: %w", err)
 	}
+	return ca.IssueKey(name, hosts, client, key, notBefore, notAfter)
+}
+
+// IssueKey is Issue for a key the caller made (a simulator weakness
+// serves a deliberately short RSA key).
+func (ca *CA) IssueKey(name string, hosts []string, client bool, key crypto.Signer, notBefore, notAfter time.Time) (tls.Certificate, error) {
 	usage := x509.ExtKeyUsageServerAuth
 	if client {
 		usage = x509.ExtKeyUsageClientAuth
@@ -137,7 +144,7 @@ func (ca *CA) Issue(name string, hosts []string, client bool, notBefore, notAfte
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("pki: issue %s: %w", name, err)
 	}

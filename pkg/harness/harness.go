@@ -272,6 +272,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, open ope
 	registerConfigSteps(sc)
 	registerUpdateSteps(sc)
 	registerTransportSteps(sc)
+	registerNetProbeSteps(sc)
 	registerSegmentSteps(sc)
 	registerHostSteps(sc)
 	registerContingencySteps(sc)

@@ -49,6 +49,7 @@ type world struct {
 	inv       *inventoryWorld           // the inventory checked against (steps_inventory.go)
 	upd       *updateWorld              // firmware-update state (steps_update.go)
 	tx        *transportWorld           // transport checks (steps_transport.go)
+	np        []device.ServiceReport    // network probe reports (steps_netprobe.go)
 	seg       *segmentWorld             // network segmentation state (steps_segment.go)
 	acct      *accountWorld             // test account names on the device (accounts.go)
 	reach     *reach                    // hosts the scenario may connect to (reach.go)

@@ -2,6 +2,8 @@ package sim
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -63,12 +65,27 @@ func (p *Pump) authority() (*pki.CA, error) {
 	return n.ca, nil
 }
 
+// shortFeedKey is the weakness of a 1024-bit RSA feed key, which a FIPS
+// 140-3 build cannot have (crypto/tls refuses such keys there).
+const shortFeedKey = "short-feed-key"
+
 // feedTLS is the feed's TLS: 1.2 or newer with Go's default (AEAD,
 // forward-secret) suites, and a client certificate from the unit's CA
 // required; weakness toggles loosen it.
 func (p *Pump) feedTLS(ca *pki.CA) (*tls.Config, error) {
 	now := p.now()
-	leaf, err := ca.Issue("hl7-feed "+p.id.Serial, pki.Localhost, false, now.Add(-time.Hour), now.AddDate(1, 0, 0))
+	var leaf tls.Certificate
+	var err error
+	if p.weak[shortFeedKey] {
+		// The weakness: a key NIST SP 800-131A disallowed after 2013.
+		short, kerr := rsa.GenerateKey(rand.Reader, 1024)
+		if kerr != nil {
+			return nil, fmt.Errorf("sim: short feed key: %w", kerr)
+		}
+		leaf, err = ca.IssueKey("hl7-feed "+p.id.Serial, pki.Localhost, false, short, now.Add(-time.Hour), now.AddDate(1, 0, 0))
+	} else {
+		leaf, err = ca.Issue("hl7-feed "+p.id.Serial, pki.Localhost, false, now.Add(-time.Hour), now.AddDate(1, 0, 0))
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"crypto/fips140"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"net"
@@ -160,6 +161,30 @@ func TestFeedWeaknesses(t *testing.T) {
 			} else {
 				assert.Error(t, err, "TLS 1.0 refused")
 			}
+			p.Close()
+		}
+	})
+	t.Run("short-feed-key", func(t *testing.T) {
+		if fips140.Enabled() {
+			t.Skip("FIPS 140-3 mode: TLS refuses RSA keys under 2048 bits")
+		}
+		for _, weak := range []bool{false, true} {
+			var opts []Option
+			if weak {
+				opts = append(opts, WithWeaknesses("short-feed-key"))
+			}
+			p, err := New(context.Background(), "infusion-pump", opts...)
+			require.NoError(t, err)
+			ep := feedOf(t, p)
+			c, err := tls.Dial("tcp", ep.Address, peerTLS(t, p, ep, true))
+			require.NoError(t, err, "a peer still verifies the feed")
+			leaf := c.ConnectionState().PeerCertificates[0]
+			rsaKey, isRSA := leaf.PublicKey.(*rsa.PublicKey)
+			assert.Equal(t, weak, isRSA)
+			if weak {
+				assert.Equal(t, 1024, rsaKey.N.BitLen())
+			}
+			c.Close()
 			p.Close()
 		}
 	})

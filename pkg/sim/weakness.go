@@ -237,6 +237,12 @@ func Weaknesses() []Weakness {
 			Fails:       []string{"FDA-PMC-CRYPTO-1", "HIPAA-164.312-e-2-ii"},
 		},
 		{
+			Name: "short-feed-key",
+			Description: "serves its HL7 feed with a 1024-bit RSA key (certified by its own CA, so peers still verify it), " +
+				"under the 2048 bits NIST SP 800-131A requires (not in FIPS 140-3 mode)",
+			Fails: []string{"FDA-PMC-CRYPTO-1"},
+		},
+		{
 			Name:        "no-client-auth",
 			Description: "asks HL7 peers for no client certificate: anyone who can connect may program the pump",
 			Fails:       []string{"FDA-PMC-AUTHN-3"},
@@ -298,6 +304,10 @@ func Weaknesses() []Weakness {
 		w = slices.DeleteFunc(w, func(x Weakness) bool { return fipsImpossible(x.Name) })
 	}
 	sort.Slice(w, func(i, j int) bool { return w[i].Name < w[j].Name })
+	if fips140.Enabled() {
+		// Nor with an RSA key under 2048 bits: crypto/tls refuses it.
+		w = slices.DeleteFunc(w, func(x Weakness) bool { return x.Name == shortFeedKey })
+	}
 	return w
 }
 

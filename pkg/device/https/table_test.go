@@ -79,6 +79,9 @@ func TestEveryDeviceCapabilityIsForwarded(t *testing.T) {
 		switch name {
 		case "Device", "CapabilitySet": // the core, and how drivers say what they have
 			continue
+		case "ServiceProber": // probes come from the network, never through a device's own API
+			assert.False(t, reflect.TypeFor[*Device]().Implements(reflect.TypeFor[device.ServiceProber]()))
+			continue
 		case "Scratch": // the driver answers it: true on a simulator's unit
 			assert.True(t, reflect.TypeFor[*Device]().Implements(reflect.TypeFor[interface{ ScratchUnit() bool }]()))
 			continue
