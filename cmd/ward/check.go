@@ -201,6 +201,10 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err := netdrv.Register(reg); err != nil {
 		return err
 	}
+	// One device judged from a login and from the network at once.
+	if err := reg.RegisterCombined("ssh+net", wssh.Scheme, netdrv.Scheme); err != nil {
+		return err
+	}
 	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets))}
 	opts = append(opts, invOpts...)
 	parallel := f.parallel

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wardsec/ward/pkg/device"
@@ -63,9 +64,17 @@ func tlsProbe(ctx context.Context, addr string) (tlsKind, string) {
 		return tlsYes, "answered in TLS (" + oneLineErr(err) + ")"
 	case len(rec.first) > 0:
 		return tlsNo, "answered a TLS ClientHello with non-TLS bytes " + quoteBytes(rec.first)
+	case errors.Is(err, syscall.ECONNRESET):
+		return tlsNo, resetNotTLS
 	}
 	return tlsUnknown, "did not answer a TLS ClientHello (" + oneLineErr(err) + ")"
 }
+
+// resetNotTLS is why a reset says "not TLS": a TLS server reads the whole
+// ClientHello record before it answers or refuses, so a connection reset
+// before any answer means the service dropped a ClientHello it did not
+// read (DICOM and MQTT servers do, on a first byte they do not know).
+const resetNotTLS = "reset the connection on a TLS ClientHello without reading it, as no TLS server does"
 
 // firstBytes remembers the first bytes a connection reads.
 type firstBytes struct {
@@ -306,6 +315,9 @@ func legacyProbe(ctx context.Context, addr string) legacyAnswer {
 	hdr := make([]byte, 11)
 	n, err := io.ReadFull(c, hdr)
 	if n == 0 {
+		if errors.Is(err, syscall.ECONNRESET) {
+			return legacyAnswer{legacyNotTLS, resetNotTLS}
+		}
 		return legacyAnswer{legacySilent, "closed without answering (" + oneLineErr(err) + ")"}
 	}
 	hdr = hdr[:n]

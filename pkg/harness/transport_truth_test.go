@@ -104,6 +104,12 @@ func TestEncryptionInTransitJudgesWhatServicesDo(t *testing.T) {
 		_, _ = bufio.NewReader(c).ReadString('\n')
 	})
 	silent := listenLoop(t, loopback(t), func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	// A DICOM or MQTT server reads one byte it does not know and hangs
+	// up; the unread rest of the ClientHello makes the kernel reset.
+	dropper := listenLoop(t, loopback(t), func(c net.Conn) {
+		_, _ = c.Read(make([]byte, 1))
+		time.Sleep(50 * time.Millisecond) // the rest of the hello has arrived
+	})
 	closed := loopback(t)
 	closedAddr := closed.Addr().String()
 	closed.Close()
@@ -124,6 +130,7 @@ func TestEncryptionInTransitJudgesWhatServicesDo(t *testing.T) {
 		{"plain HTTP claiming TLS", device.Endpoint{Name: "api", Protocol: "https", Address: notFound, CA: ca.CertPEM()}, evidence.NotSatisfied},
 		{"vendor protocol in cleartext", device.Endpoint{Name: "svc", Protocol: "vendor", Address: banner}, evidence.NotSatisfied},
 		{"vendor protocol claiming TLS", device.Endpoint{Name: "svc", Protocol: "vendor", Address: banner, CA: ca.CertPEM()}, evidence.NotSatisfied},
+		{"binary protocol that drops a ClientHello unread", device.Endpoint{Name: "pacs", Protocol: "dicom", Address: dropper}, evidence.NotSatisfied},
 		// What cannot be observed is never satisfied.
 		{"service that says nothing", device.Endpoint{Name: "svc", Protocol: "vendor", Address: silent}, evidence.NotApplicable},
 		{"service that is not there", device.Endpoint{Name: "svc", Protocol: "https", Address: closedAddr}, evidence.NotApplicable},
