@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -276,36 +275,6 @@ func undetermined(w *world, t *transportWorld) error {
 		return nil
 	}
 	return skip(w, &device.UnsupportedError{Capability: "services the harness can observe (" + strings.Join(t.unknown, "; ") + ")"})
-}
-
-// legacyClientHello is a TLS 1.0 ClientHello offering only CBC suites
-// (ECDHE and RSA key exchange, AES-CBC-SHA and 3DES), written byte by
-// byte: the harness's own TLS stack refuses to speak TLS 1.0 (and in FIPS
-// mode could not), and a device must be tested whatever the checker runs.
-func legacyClientHello() []byte {
-	suites := []uint16{0xc009, 0xc00a, 0xc013, 0xc014, 0x002f, 0x0035, 0x000a}
-	var body []byte
-	body = append(body, 0x03, 0x01) // client_version TLS 1.0
-	random := make([]byte, 32)
-	_, _ = rand.Read(random)
-	body = append(body, random...)
-	body = append(body, 0) // no session id
-	body = binary.BigEndian.AppendUint16(body, uint16(2*len(suites)))
-	for _, s := range suites {
-		body = binary.BigEndian.AppendUint16(body, s)
-	}
-	body = append(body, 1, 0) // null compression
-	ext := []byte{
-		0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x17, 0x00, 0x18, // supported_groups: P-256, P-384
-		0x00, 0x0b, 0x00, 0x02, 0x01, 0x00, // ec_point_formats: uncompressed
-		0xff, 0x01, 0x00, 0x01, 0x00, // renegotiation_info
-	}
-	body = binary.BigEndian.AppendUint16(body, uint16(len(ext)))
-	body = append(body, ext...)
-	hs := append([]byte{1, byte(len(body) >> 16), byte(len(body) >> 8), byte(len(body))}, body...)
-	rec := []byte{0x16, 0x03, 0x01}
-	rec = binary.BigEndian.AppendUint16(rec, uint16(len(hs)))
-	return append(rec, hs...)
 }
 
 func stepLegacyTLSProbe(ctx context.Context) error {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/netprobe"
 )
 
 // What a service does with a TLS ClientHello, judged from the bytes it
@@ -299,7 +300,9 @@ type legacyAnswer struct {
 	what string
 }
 
-// legacyProbe offers TLS 1.0 (legacyClientHello) and reads the answer's
+// legacyProbe offers TLS 1.0 with legacy suites only (built by hand, so the
+// check works from a FIPS 140-3 build, whose TLS stack cannot speak 1.0)
+// and reads the answer's
 // record header.
 func legacyProbe(ctx context.Context, addr string) legacyAnswer {
 	c, err := (&net.Dialer{Timeout: netTimeout}).DialContext(ctx, "tcp", addr)
@@ -308,7 +311,7 @@ func legacyProbe(ctx context.Context, addr string) legacyAnswer {
 	}
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(netTimeout))
-	if _, err := c.Write(legacyClientHello()); err != nil {
+	if _, err := c.Write(netprobe.LegacyClientHello(tls.VersionTLS10)); err != nil {
 		return legacyAnswer{legacySilent, "the connection closed: " + oneLineErr(err)}
 	}
 	// Record header (5), handshake header (4), server_version (2).

@@ -167,6 +167,11 @@ func probeModernTLS(ctx context.Context, addr, serverName string, version uint16
 	return &st, seen, askedForCert && err != nil, nil
 }
 
+// LegacyClientHello is a ClientHello record for SSL 3.0, TLS 1.0 or 1.1
+// (VersionSSL30, tls.VersionTLS10, tls.VersionTLS11) offering only legacy
+// suites; the harness's downgrade check sends it too.
+func LegacyClientHello(version uint16) []byte { return legacyHello(version) }
+
 // legacyHello is a ClientHello for SSL 3.0, TLS 1.0 or 1.1 offering the
 // suites such services still accept (CBC with SHA-1, 3DES, RC4), built by
 // hand: Go's TLS stack does not speak these versions, and a device must
