@@ -14,7 +14,8 @@ import (
 	"github.com/wardsec/ward/pkg/harness"
 )
 
-// Exit statuses, as DESIGN.md's CLI contract fixes them.
+// Exit statuses, as the CLI contract fixes them (README, "Exit statuses";
+// `ward check --help`).
 const (
 	exitOK           = 0
 	exitNotSatisfied = 1 // also: evidence bundle altered
