@@ -217,7 +217,7 @@ func startNginx(ctx context.Context, s *Server, httpTLS, listen, serverExtra str
 	if err := os.MkdirAll(filepath.Join(s.Dir, "tmp"), 0o755); err != nil {
 		return "", err
 	}
-	hash, err := run(ctx, s.Dir, "openssl", "passwd", "-apr1", s.Password)
+	hash, err := hashPassword(ctx, s.Dir, "-apr1", s.Password)
 	if err != nil {
 		return "", err
 	}
@@ -263,7 +263,7 @@ func startNginxStrongTLS(ctx context.Context, s *Server) error {
 	if _, err := rand.Read(pw); err != nil {
 		return err
 	}
-	s.User, s.Password = AdminUser, base64.RawURLEncoding.EncodeToString(pw)
+	s.User, s.Password = AdminUser, "pw"+base64.RawURLEncoding.EncodeToString(pw) // never a leading "-" a tool would read as an option
 	listen := fmt.Sprintf("listen %d ssl default_server;\n\t\tssl_certificate %s;\n\t\tssl_certificate_key %s;", HTTPSPort, cert, key)
 	if _, err := startNginx(ctx, s, strongTLS, listen, fmt.Sprintf(strongSite, s.Dir)); err != nil {
 		return err

@@ -95,7 +95,7 @@ func startMosquittoSecure(ctx context.Context, s *Server) error {
 	if _, err := rand.Read(pw); err != nil {
 		return err
 	}
-	s.User, s.Password = "monitor-01", base64.RawURLEncoding.EncodeToString(pw)
+	s.User, s.Password = "monitor-01", "pw"+base64.RawURLEncoding.EncodeToString(pw) // never a leading "-" a tool would read as an option
 	passwd := filepath.Join(s.Dir, "passwd")
 	if _, err := run(ctx, s.Dir, "mosquitto_passwd", "-c", "-b", passwd, s.User, s.Password); err != nil {
 		return err

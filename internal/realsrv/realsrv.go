@@ -541,6 +541,20 @@ func run(ctx context.Context, dir, name string, args ...string) (string, error) 
 	return string(out), nil
 }
 
+// hashPassword runs `openssl passwd SCHEME -stdin`: a password on the
+// command line that starts with "-" would be read as an option (a random
+// one does, one time in 64).
+func hashPassword(ctx context.Context, dir, scheme, pw string) (string, error) {
+	cmd := exec.CommandContext(ctx, "openssl", "passwd", scheme, "-stdin")
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(pw + "\n")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("openssl passwd %s -stdin: %w: %s", scheme, err, bytes.TrimSpace(out))
+	}
+	return string(out), nil
+}
+
 // waitPorts waits until every TCP port accepts a connection from the test
 // process, the process exits, or ctx ends.
 func (s *Server) waitPorts(ctx context.Context, p *proc) error {

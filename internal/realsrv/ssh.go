@@ -176,7 +176,7 @@ func writeAccounts(ctx context.Context, s *Server) (string, error) {
 		}
 	}
 	hash := func(pw string) (string, error) {
-		out, err := run(ctx, s.Dir, "openssl", "passwd", "-6", pw)
+		out, err := hashPassword(ctx, s.Dir, "-6", pw)
 		return strings.TrimSpace(out), err
 	}
 	userHash, err := hash(SSHPassword)
