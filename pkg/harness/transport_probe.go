@@ -24,80 +24,14 @@ import (
 // a CA for a service that speaks plain HTTP, or list none for one that
 // speaks TLS 1.0.
 
-// tlsKind is the verdict on whether a service speaks TLS.
-type tlsKind int
-
-const (
-	// tlsUnknown: the service said nothing either way (it closed the
-	// connection or stayed silent): nothing can be concluded.
-	tlsUnknown tlsKind = iota
-	// tlsYes: it answered with a TLS record (a ServerHello or an alert).
-	tlsYes
-	// tlsNo: it answered with bytes that are not TLS.
-	tlsNo
-	// tlsUnreachable: no TCP connection.
-	tlsUnreachable
-)
-
-// tlsProbe offers a modern TLS handshake and says whether the service
-// speaks TLS. The handshake verifies nothing and nothing is sent over it:
-// it only observes.
-func tlsProbe(ctx context.Context, addr string) (tlsKind, string) {
-	raw, err := (&net.Dialer{Timeout: netTimeout}).DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return tlsUnreachable, "no TCP connection: " + oneLineErr(err)
-	}
-	defer raw.Close()
-	_ = raw.SetDeadline(time.Now().Add(netTimeout))
-	rec := &firstBytes{Conn: raw}
-	host, _, _ := net.SplitHostPort(addr)
-	c := tls.Client(rec, &tls.Config{InsecureSkipVerify: true, ServerName: host}) // observation only
-	err = c.HandshakeContext(ctx)
-	if err == nil {
-		return tlsYes, "completed a TLS handshake (" + tls.VersionName(c.ConnectionState().Version) + ")"
-	}
-	var rh tls.RecordHeaderError
-	if errors.As(err, &rh) {
-		return tlsNo, "answered a TLS ClientHello with non-TLS bytes " + quoteBytes(rh.RecordHeader[:])
-	}
-	switch {
-	case len(rec.first) >= 3 && (rec.first[0] == 0x15 || rec.first[0] == 0x16) && rec.first[1] == 0x03:
-		return tlsYes, "answered in TLS (" + oneLineErr(err) + ")"
-	case len(rec.first) > 0:
-		return tlsNo, "answered a TLS ClientHello with non-TLS bytes " + quoteBytes(rec.first)
-	case errors.Is(err, syscall.ECONNRESET):
-		return tlsNo, resetNotTLS
-	}
-	return tlsUnknown, "did not answer a TLS ClientHello (" + oneLineErr(err) + ")"
-}
-
-// resetNotTLS is why a reset says "not TLS": a TLS server reads the whole
-// ClientHello record before it answers or refuses, so a connection reset
-// before any answer means the service dropped a ClientHello it did not
-// read (DICOM and MQTT servers do, on a first byte they do not know).
-const resetNotTLS = "reset the connection on a TLS ClientHello without reading it, as no TLS server does"
-
-// firstBytes remembers the first bytes a connection reads.
-type firstBytes struct {
-	net.Conn
-	first []byte
-}
-
-func (f *firstBytes) Read(p []byte) (int, error) {
-	n, err := f.Conn.Read(p)
-	if len(f.first) < 16 && n > 0 {
-		f.first = append(f.first, p[:min(n, 16-len(f.first))]...)
-	}
-	return n, err
+// tlsProbe says whether the service at addr speaks TLS
+// (netprobe.SpeaksTLS, shared with the https driver and the net driver).
+func tlsProbe(ctx context.Context, addr string) (netprobe.TLSAnswer, string) {
+	return netprobe.SpeaksTLS(ctx, addr, netTimeout)
 }
 
 // quoteBytes shows bytes a device sent, escaped, at most 16.
-func quoteBytes(b []byte) string {
-	if len(b) > 16 {
-		b = b[:16]
-	}
-	return strconv.QuoteToASCII(string(b))
-}
+func quoteBytes(b []byte) string { return netprobe.QuoteBytes(b) }
 
 // cleartextProbe speaks the service's protocol without TLS and says
 // whether the service answered in kind. Protocols without a probe of their
@@ -210,9 +144,9 @@ func judgeCleartext(ctx context.Context, ep device.Endpoint) transportVerdict {
 	}
 	kind, tlsWhat := tlsProbe(ctx, ep.Address)
 	answered, clearWhat := false, ""
-	if kind != tlsUnreachable {
+	if kind != netprobe.TLSUnreachable {
 		answered, clearWhat = cleartextProbe(ctx, ep)
-		if answered && kind == tlsYes && strings.HasPrefix(clearWhat, "answered HTTP 400 ") {
+		if answered && kind == netprobe.TLSSpoken && strings.HasPrefix(clearWhat, "answered HTTP 400 ") {
 			// A TLS server's standard refusal of a plain request
 			// ("client sent an HTTP request to an HTTPS server").
 			answered, clearWhat = false, "refused plain HTTP with 400, as TLS servers do"
@@ -228,11 +162,11 @@ func judgeCleartext(ctx context.Context, ep device.Endpoint) transportVerdict {
 		// Browsers sent on to HTTPS: nothing crosses in cleartext.
 	case answered:
 		v.finding = label + " " + clearWhat
-	case kind == tlsNo:
+	case kind == netprobe.TLSNotSpoken:
 		v.finding = label + " does not speak TLS: it " + tlsWhat
-	case kind == tlsUnreachable:
+	case kind == netprobe.TLSUnreachable:
 		v.unknown = label + ": " + tlsWhat
-	case kind == tlsUnknown:
+	case kind == netprobe.TLSSilent:
 		v.unknown = label + " " + tlsWhat + " and did not answer in cleartext"
 	}
 	return v
@@ -276,8 +210,8 @@ func judgeLegacy(ctx context.Context, ep device.Endpoint) transportVerdict {
 	kind, what := tlsProbe(ctx, ep.Address)
 	v.observe += "; modern TLS: " + what
 	switch kind {
-	case tlsYes:
-	case tlsNo:
+	case netprobe.TLSSpoken:
+	case netprobe.TLSNotSpoken:
 		v.finding = label + " speaks no TLS at all: it " + what
 	default:
 		v.unknown = label + ": " + what
@@ -319,7 +253,7 @@ func legacyProbe(ctx context.Context, addr string) legacyAnswer {
 	n, err := io.ReadFull(c, hdr)
 	if n == 0 {
 		if errors.Is(err, syscall.ECONNRESET) {
-			return legacyAnswer{legacyNotTLS, resetNotTLS}
+			return legacyAnswer{legacyNotTLS, netprobe.ResetNotTLS}
 		}
 		return legacyAnswer{legacySilent, "closed without answering (" + oneLineErr(err) + ")"}
 	}
