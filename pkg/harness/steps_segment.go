@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -262,16 +263,44 @@ func stepTryConnect(ctx context.Context, peer string, port int) error {
 // that the host is new to a device that keeps what it learnt between
 // scenarios and between runs (a fixed address is new only once).
 func stepTryConnectNew(ctx context.Context, port int) error {
-	b := make([]byte, 1)
-	for b[0] == 0 || b[0] == 255 {
-		if _, err := rand.Read(b); err != nil {
-			return err
+	w := worldFrom(ctx)
+	n, err := network(w)
+	if err != nil {
+		return err
+	}
+	// On a unit that keeps its state an earlier run may have drawn the
+	// same address: never draw one the device's events already name.
+	evs, err := events(ctx, w, n)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, e := range evs {
+		for _, m := range testNet2.FindAllString(e.Peer+" "+e.Detail, -1) {
+			seen[m] = true
 		}
 	}
-	host := fmt.Sprintf("198.51.100.%d", b[0])
-	segWorld(worldFrom(ctx)).newHost = host
+	var free []string
+	for i := 1; i < 255; i++ {
+		if h := fmt.Sprintf("198.51.100.%d", i); !seen[h] {
+			free = append(free, h)
+		}
+	}
+	if len(free) == 0 {
+		return skip(w, &device.UnsupportedError{Capability: "a TEST-NET-2 host it never contacted (its events name all 254)"})
+	}
+	b := make([]byte, 2)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	host := free[(int(b[0])<<8|int(b[1]))%len(free)]
+	segWorld(w).newHost = host
 	return stepTryConnect(ctx, host, port)
 }
+
+// testNet2 matches a TEST-NET-2 address, whole (198.51.100.1, not the
+// 198.51.100.1 in 198.51.100.17).
+var testNet2 = regexp.MustCompile(`198\.51\.100\.\d{1,3}\b`)
 
 func stepAlertNewHost(ctx context.Context, kind string, secs int) error {
 	host := segWorld(worldFrom(ctx)).newHost
