@@ -30,12 +30,19 @@ var (
 	controlIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
 
+// MDS2FormBlock is the block type of an MDS2 mapping (package mds2). A
+// catalogue file may hold such blocks; Load skips them.
+const MDS2FormBlock = "mds2_form"
+
 // topSchema is what a catalogue file may hold.
 func topSchema() *hcl.BodySchema {
 	return &hcl.BodySchema{
 		Blocks: []hcl.BlockHeaderSchema{
 			{Type: "framework", LabelNames: []string{"id"}},
 			{Type: "control", LabelNames: []string{"id"}},
+			// The MDS2 mapping (controls/mds2.hcl) lives beside the
+			// catalogue; pkg/mds2 decodes and lints it.
+			{Type: MDS2FormBlock, LabelNames: []string{"id"}},
 		},
 	}
 }
