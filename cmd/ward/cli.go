@@ -123,5 +123,6 @@ configuration, 3 harness error, 130 interrupted (SIGINT or SIGTERM).`,
 	root.SetErr(stderr)
 	root.AddCommand(newCheckCmd(), newControlsCmd(), newEvidenceCmd(), newAtRestCmd(), newBackupCmd(), newUpdateCmd(),
 		newSegmentCmd(), newInventoryCmd(), newSimCmd(), newVersionCmd())
+	root.AddCommand(newMDS2Cmd())
 	return root
 }

@@ -276,12 +276,12 @@ func observe(t *evidence.Target) map[string][]string {
 				}
 				for _, p := range ports["listening"] {
 					if p.Port > 0 && p.Port < 65536 {
-						add(ObserveNetworkService, portName(p)+" listening ("+art.Path+")")
+						add(ObserveNetworkService, portName(p)+" listening"+where(art))
 					}
 				}
 				for _, p := range ports["documented"] {
 					if p.Port > 0 && p.Port < 65536 {
-						add(ObserveDocumentedPorts, portName(p)+" documented ("+art.Path+")")
+						add(ObserveDocumentedPorts, portName(p)+" documented"+where(art))
 					}
 				}
 			case "services.json":
@@ -295,13 +295,22 @@ func observe(t *evidence.Target) map[string][]string {
 						continue
 					}
 					addr := safetext.Clip(r.Address, 80)
-					add(ObserveNetworkService, "service at "+addr+" ("+art.Path+")")
+					add(ObserveNetworkService, "service at "+addr+where(art))
 					if r.Certificates > 0 {
-						add(ObserveTLSService, "TLS service at "+addr+" ("+art.Path+")")
+						add(ObserveTLSService, "TLS service at "+addr+where(art))
 					}
 				}
 			}
 		}
 	}
 	return out
+}
+
+// where names the artifact an observation comes from: its bundle path,
+// or nothing for a run that was not written to a bundle.
+func where(a evidence.Artifact) string {
+	if a.Path == "" {
+		return ""
+	}
+	return " (" + a.Path + ")"
 }
