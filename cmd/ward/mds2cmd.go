@@ -382,4 +382,3 @@ Exit status: 0 clean; 2 errors found.`,
 		},
 	}
 }
-
