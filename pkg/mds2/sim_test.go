@@ -2,6 +2,8 @@ package mds2_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"crypto/fips140"
 	"slices"
 	"sync"
@@ -30,7 +32,20 @@ type simRun struct {
 var (
 	simRunsMu sync.Mutex
 	simRuns   = map[string]*simRun{}
+	// bundles outlives every test: runs are shared between tests.
+	bundles string
 )
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ward-mds2-test-")
+	if err != nil {
+		panic(err)
+	}
+	bundles = dir
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // checkSim runs the whole embedded catalogue against uri once per test
 // binary (a check costs a couple of CPU seconds). Controls that need a
@@ -64,7 +79,7 @@ func checkSim(t *testing.T, uri string) *simRun {
 	run := &evidence.Run{ID: "run-" + uri, Tool: evidence.Tool{Name: "ward", Version: "test"}, Started: now, Finished: now,
 		Targets: []evidence.Target{res}}
 	harness.ApplyAttestations(run, cat, as, now)
-	dir, err := evidence.Write(context.Background(), t.TempDir(), run)
+	dir, err := evidence.Write(context.Background(), bundles, run, evidence.WithName(fmt.Sprintf("run-%d", len(simRuns))))
 	require.NoError(t, err)
 	read, _, err := evidence.ReadVerifiedRun(context.Background(), dir, nil)
 	require.NoError(t, err)
