@@ -2,9 +2,9 @@ package mds2_test
 
 import (
 	"context"
+	"crypto/fips140"
 	"fmt"
 	"os"
-	"crypto/fips140"
 	"slices"
 	"sync"
 	"testing"
