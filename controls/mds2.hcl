@@ -17,6 +17,10 @@
 #                 there, so Yes is the secure answer);
 #     inverted    the question asks whether a weakness is there: No when
 #                 every control is satisfied, Yes when any is not satisfied;
+#     sufficient  the controls check more than the question asks, so their
+#                 success shows Yes but their failure may have another
+#                 cause: Yes when every control is satisfied, otherwise
+#                 unanswered (with the failing control, for the maker);
 #     present     the question asks whether the device has a function:
 #                 Yes when every control was assessed (satisfied or not
 #                 satisfied: the checks exercised the function), never No.
@@ -256,11 +260,13 @@ mds2_form "hn1-2019" {
     question "AUDT-1" {
       text     = "Can the device keep audit logs or reports of its own, beyond those of its operating system?"
       controls = ["HIPAA-164.312-b"]
+      rule     = "sufficient"
     }
 
     question "AUDT-1.1" {
       text     = "Does the audit log record a user id?"
       controls = ["HIPAA-164.312-b"]
+      rule     = "sufficient"
       note     = "The audit-controls check requires every record to name its actor"
     }
 
@@ -272,31 +278,37 @@ mds2_form "hn1-2019" {
     question "AUDT-2" {
       text     = "Are events recorded in an audit log?"
       controls = ["HIPAA-164.312-b"]
+      rule     = "sufficient"
     }
 
     question "AUDT-2.1" {
       text     = "Are successful logins and logouts recorded?"
       controls = ["HIPAA-164.312-b"]
+      rule     = "sufficient"
     }
 
     question "AUDT-2.2" {
       text     = "Are unsuccessful logins recorded?"
       controls = ["HIPAA-164.308-a-5-ii-C"]
+      rule     = "sufficient"
     }
 
     question "AUDT-2.3" {
       text     = "Are changes to user privileges recorded?"
       controls = ["HIPAA-164.312-b"]
+      rule     = "sufficient"
     }
 
     question "AUDT-2.4" {
       text     = "Are the creation, change and deletion of users recorded?"
       controls = ["HIPAA-164.312-b"]
+      rule     = "sufficient"
     }
 
     question "AUDT-2.5" {
       text     = "Is the presentation of clinical or personal data (display, print) recorded?"
       controls = ["HIPAA-164.312-b"]
+      rule     = "sufficient"
       note     = "The audit-controls check reads a patient record and looks for its record"
     }
 
@@ -328,12 +340,14 @@ mds2_form "hn1-2019" {
     question "AUDT-2.9" {
       text     = "Is emergency access recorded?"
       controls = ["HIPAA-164.312-a-2-ii"]
+      rule     = "sufficient"
       note     = "The emergency-access check finds the break-glass record carrying its reason"
     }
 
     question "AUDT-2.10" {
       text     = "Are other events, such as software updates, recorded?"
       controls = ["HIPAA-164.312-b", "FDA-PMC-INTEG-1"]
+      rule     = "sufficient"
     }
 
     question "AUDT-2.11" {
@@ -354,6 +368,7 @@ mds2_form "hn1-2019" {
     question "AUDT-3.1" {
       text     = "Does the audit log record the date and time?"
       controls = ["HIPAA-164.312-b"]
+      rule     = "sufficient"
     }
 
     question "AUDT-3.1.1" {
@@ -364,6 +379,7 @@ mds2_form "hn1-2019" {
     question "AUDT-4" {
       text     = "Can the audit log be exported?"
       controls = ["FDA-PMC-LOG-1"]
+      rule     = "sufficient"
       note     = "The check has the device send its records to a syslog collector"
     }
 
@@ -385,12 +401,14 @@ mds2_form "hn1-2019" {
     question "AUDT-4.4" {
       text     = "Are audit logs encrypted in transit or on storage media?"
       controls = ["FDA-PMC-LOG-1"]
+      rule     = "sufficient"
       note     = "FDA-PMC-LOG-1 requires the records to arrive over TLS"
     }
 
     question "AUDT-5" {
       text     = "Can the owner monitor or review the audit logs?"
       controls = ["HIPAA-164.308-a-1-ii-D"]
+      rule     = "sufficient"
     }
 
     question "AUDT-6" {
@@ -406,6 +424,7 @@ mds2_form "hn1-2019" {
     question "AUDT-7" {
       text     = "Can the device analyse its audit logs?"
       controls = ["HIPAA-164.308-a-1-ii-D"]
+      rule     = "sufficient"
       note     = "The device summarises privileged activity and flags unreviewed emergency access"
     }
   }
@@ -618,6 +637,7 @@ mds2_form "hn1-2019" {
     question "CSUP-11" {
       text     = "Does the maker have a process to assess the device's vulnerabilities and updates?"
       controls = ["NPRM-164.312-h-2"]
+      rule     = "sufficient"
       note     = "Answered only from an accepted attestation (ward check --attestations)"
     }
 
@@ -679,6 +699,7 @@ mds2_form "hn1-2019" {
     question "DTBK-6" {
       text     = "Can the device check the integrity and authenticity of a backup?"
       controls = ["HIPAA-164.308-a-7-ii-A"]
+      rule     = "sufficient"
       note     = "The check alters a backup and confirms the restore refuses it"
     }
   }
@@ -774,6 +795,7 @@ mds2_form "hn1-2019" {
     question "MLDP-5" {
       text     = "Does the device use a host-based intrusion detection or prevention system?"
       controls = ["FDA-PMC-DETECT-1"]
+      rule     = "sufficient"
       note     = "FDA-PMC-DETECT-1: the device raises an alert on a traffic spike and on a beacon to an unknown host"
     }
 
@@ -799,6 +821,7 @@ mds2_form "hn1-2019" {
     question "NAUT-2" {
       text     = "Does the device support network access control (an internal firewall, a connection allowlist)?"
       controls = ["FDA-PMC-AUTHZ-2", "FDA-PMC-AUTHZ-3"]
+      rule     = "sufficient"
     }
 
     question "NAUT-2.1" {
@@ -935,6 +958,7 @@ mds2_form "hn1-2019" {
     question "PAUT-3" {
       text     = "Can the device lock a user out after a number of failed logins?"
       controls = ["HIPAA-164.308-a-5-ii-C"]
+      rule     = "sufficient"
     }
 
     question "PAUT-4" {
@@ -1056,11 +1080,13 @@ mds2_form "hn1-2019" {
     question "SBOM-1" {
       text     = "Is the product's SBOM available?"
       controls = ["524B-b-3"]
+      rule     = "sufficient"
     }
 
     question "SBOM-2" {
       text     = "Does the SBOM follow a standard or common format?"
       controls = ["524B-b-3"]
+      rule     = "sufficient"
       note     = "524B-b-3 requires a CycloneDX SBOM"
     }
 
@@ -1087,12 +1113,14 @@ mds2_form "hn1-2019" {
     question "SBOM-3" {
       text     = "Can the device produce a list of the software installed on it?"
       controls = ["524B-b-3"]
+      rule     = "sufficient"
       note     = "The device reports the SBOM of the firmware it runs"
     }
 
     question "SBOM-4" {
       text     = "Is there a process to update the SBOM?"
       controls = ["524B-b-3"]
+      rule     = "sufficient"
       note     = "A newer image comes with its own SBOM, which the device then reports"
     }
   }
@@ -1123,6 +1151,7 @@ mds2_form "hn1-2019" {
     question "SAHD-3.2" {
       text     = "Does the device ensure that software updates are authorised by the maker?"
       controls = ["FDA-PMC-INTEG-1"]
+      rule     = "sufficient"
     }
 
     question "SAHD-4" {
@@ -1315,6 +1344,7 @@ mds2_form "hn1-2019" {
     question "TXCF-5" {
       text     = "Are secure transmission methods (DICOM, HL7, IEEE 11073) supported or used?"
       controls = ["HIPAA-164.312-e-2-ii"]
+      rule     = "sufficient"
       note     = "HL7 is checked over TLS 1.2 or newer"
     }
   }

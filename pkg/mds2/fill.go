@@ -195,6 +195,18 @@ func answerFromControls(a *Answer, q Question, ctls map[string]*evidence.Control
 		} else {
 			unanswered()
 		}
+	case RuleSufficient:
+		switch {
+		case len(failed) > 0:
+			a.Present = true
+			doubt = append([]string{"not satisfied: " + strings.Join(failed, ", ") + ", which checks more than this question asks"}, doubt...)
+			unanswered()
+		case len(doubt) > 0:
+			unanswered()
+		default:
+			a.Answer, a.Answered = Yes, true
+			a.Reason = "satisfied: " + strings.Join(q.Controls, ", ")
+		}
 	case RuleProtection, RuleInverted:
 		yes, no := Yes, No
 		if q.Rule == RuleInverted {

@@ -80,7 +80,8 @@ func TestSecureSimulatorFillsTheSecureAnswers(t *testing.T) {
 
 // Under each weakness toggle the form changes exactly the answers tied to
 // the controls the weakness fails: protection questions turn to No,
-// inverted ones to Yes, and no other answer moves (questions asking
+// inverted ones to Yes, sufficient ones to unanswered (their control checks
+// more than they ask), and no other answer moves (questions asking
 // whether a function exists stay Yes: a failed check still exercised it).
 func TestEachWeaknessChangesExactlyItsAnswers(t *testing.T) {
 	m := mapping(t)
@@ -107,9 +108,13 @@ func TestEachWeaknessChangesExactlyItsAnswers(t *testing.T) {
 				if a.Answer != b.Answer || a.Answered != b.Answered {
 					changed = append(changed, id)
 					q, _ := m.Question(id)
-					if q.Rule == mds2.RuleInverted {
+					switch q.Rule {
+					case mds2.RuleInverted:
 						assert.Equal(t, mds2.Yes, a.Answer, id)
-					} else {
+					case mds2.RuleSufficient:
+						assert.False(t, a.Answered, id)
+						assert.Contains(t, a.Reason, "for the maker", id)
+					default:
 						assert.Equal(t, mds2.No, a.Answer, id)
 					}
 					assert.Contains(t, a.Reason, "not satisfied", id)
@@ -122,26 +127,38 @@ func TestEachWeaknessChangesExactlyItsAnswers(t *testing.T) {
 	}
 }
 
-// The derived weak run above is what a real check produces: a real
-// check under plaintext-storage fills the same answers.
-func TestRealWeakRunMatchesTheDerivedOne(t *testing.T) {
+// The derived weak runs above are what real checks produce: real checks
+// under plaintext-storage and unsigned-updates fill the same answers.
+func TestRealWeakRunsMatchTheDerivedOnes(t *testing.T) {
 	m := mapping(t)
-	var w sim.Weakness
-	for _, x := range sim.Weaknesses() {
-		if x.Name == "plaintext-storage" {
-			w = x
-		}
+	for _, tc := range []struct {
+		weakness string
+		want     map[string]string // question -> answer
+	}{
+		{"plaintext-storage", map[string]string{"STCF-1": mds2.No, "PAUT-14.1": mds2.No, "ALOF-1": mds2.Yes}},
+		{"unsigned-updates", map[string]string{"SAHD-12": mds2.Yes, "SAHD-3": mds2.No, "SAHD-3.2": "", "CSUP-1": mds2.Yes}},
+	} {
+		t.Run(tc.weakness, func(t *testing.T) {
+			var w sim.Weakness
+			for _, x := range sim.Weaknesses() {
+				if x.Name == tc.weakness {
+					w = x
+				}
+			}
+			require.NotEmpty(t, w.Fails)
+			real, err := mds2.Fill(checkSim(t, "sim://infusion-pump?weaken="+w.Name).run, m)
+			require.NoError(t, err)
+			derived, err := mds2.Fill(weakened(checkSim(t, "sim://infusion-pump").run, w), m)
+			require.NoError(t, err)
+			ra, da := answers(real), answers(derived)
+			for id := range da {
+				assert.Equal(t, da[id].Answer, ra[id].Answer, id)
+			}
+			for id, want := range tc.want {
+				assert.Equal(t, want, ra[id].Answer, "%s: %s", id, ra[id].Reason)
+			}
+		})
 	}
-	require.NotEmpty(t, w.Fails)
-	real, err := mds2.Fill(checkSim(t, "sim://infusion-pump?weaken=plaintext-storage").run, m)
-	require.NoError(t, err)
-	derived, err := mds2.Fill(weakened(checkSim(t, "sim://infusion-pump").run, w), m)
-	require.NoError(t, err)
-	ra, da := answers(real), answers(derived)
-	for id := range da {
-		assert.Equal(t, da[id].Answer, ra[id].Answer, id)
-	}
-	assert.Equal(t, mds2.No, ra["STCF-1"].Answer)
 }
 
 // Never Yes from a doubt: a question whose controls are not applicable,

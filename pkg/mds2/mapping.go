@@ -28,6 +28,10 @@ const (
 	// RuleInverted: the question asks whether a weakness is there. No
 	// when every control is satisfied, Yes when any is not satisfied.
 	RuleInverted Rule = "inverted"
+	// RuleSufficient: the controls check more than the question asks, so
+	// their success shows Yes but their failure may have another cause.
+	// Yes when every control is satisfied; otherwise unanswered.
+	RuleSufficient Rule = "sufficient"
 	// RulePresent: the question asks whether the device has a function.
 	// Yes when every control was assessed (satisfied or not satisfied),
 	// since the checks exercised the function; never No.
@@ -295,8 +299,8 @@ func decodeForm(b *hcl.Block) (*Mapping, hcl.Diagnostics) {
 			case len(q.Controls) == 0 && q.Rule != "":
 				errAt(qb.RuleRange, "Rule without controls", "Question %q sets a rule but names no controls.", q.ID)
 			}
-			if q.Rule != "" && !slices.Contains([]Rule{RuleProtection, RuleInverted, RulePresent}, q.Rule) {
-				errAt(qb.RuleRange, "Unknown rule", "Rule %q is not one of protection, inverted, present.", q.Rule)
+			if q.Rule != "" && !slices.Contains([]Rule{RuleProtection, RuleInverted, RuleSufficient, RulePresent}, q.Rule) {
+				errAt(qb.RuleRange, "Unknown rule", "Rule %q is not one of protection, inverted, sufficient, present.", q.Rule)
 			}
 			if q.Observe != "" && !slices.Contains(observations, q.Observe) {
 				errAt(qb.DeclRange, "Unknown observation", "Question %q: observe %q is not one of %s.", q.ID, q.Observe, strings.Join(observations, ", "))
