@@ -3,7 +3,9 @@ package mds2_test
 import (
 	"bytes"
 	"errors"
+	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/wardsec/ward/pkg/mds2"
 )
@@ -49,5 +51,36 @@ func FuzzReadClaimsXLSX(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		claims, err := mds2.ReadClaimsXLSX(bytes.NewReader(data), m)
 		checkClaims(t, m, claims, err)
+	})
+}
+
+// FuzzLoadMapping: a hostile catalogue directory (--controls) never
+// panics the mapping loader, and whatever it accepts is well-formed.
+func FuzzLoadMapping(f *testing.F) {
+	f.Add([]byte("mds2_form \"f\" {\n  standard = \"s\"\n  title = \"t\"\n  section \"AUTH\" {\n    title = \"A\"\n    question \"AUTH-1\" {\n      text = \"x\"\n      controls = [\"X-1\"]\n      rule = \"inverted\"\n    }\n  }\n}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, diags := mds2.LoadMapping(fstest.MapFS{"m.hcl": {Data: data}})
+		if diags.HasErrors() {
+			if m != nil {
+				t.Fatal("a mapping returned with errors")
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, q := range m.Questions() {
+			if seen[q.ID] || !strings.HasPrefix(q.ID, q.Section+"-") {
+				t.Fatalf("bad or repeated question id %q", q.ID)
+			}
+			seen[q.ID] = true
+			ways := 0
+			for _, set := range []bool{len(q.Controls) > 0, q.Observe != "", q.Identity != "", q.Manual != ""} {
+				if set {
+					ways++
+				}
+			}
+			if ways != 1 {
+				t.Fatalf("question %q answered %d ways", q.ID, ways)
+			}
+		}
 	})
 }
