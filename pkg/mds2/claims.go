@@ -201,7 +201,8 @@ func checkZip(data []byte) error {
 // ReadClaimsXLSX reads a completed form from an xlsx workbook: sheet
 // "MDS2" with a header row (in its first rows) holding "Question ID" and
 // "Answer" (or the NEMA heading "Yes, No, N/A, or See Note") columns.
-// Merged cells in those columns, formulas instead of values, unknown
+// Merged cells over a question row in those columns (a merged section
+// heading is allowed), formulas instead of values, unknown
 // question ids and a missing sheet are errors naming the sheet and cell:
 // there is no partial read.
 func ReadClaimsXLSX(r io.Reader, m *Mapping) ([]Claim, error) {
@@ -272,24 +273,32 @@ func ReadClaimsXLSX(r io.Reader, m *Mapping) ([]Claim, error) {
 	if h < 0 {
 		return nil, badForm(qsheet, "no header row with a \"Question ID\" and an \"Answer\" column in the first %d rows (another layout?)", maxHeaderRow)
 	}
-	// Merged cells would hide which row an answer belongs to.
+	// Merged cells would hide which row an answer belongs to. A merge
+	// within one heading row (its id cell holds no question id, as the
+	// form's section titles do) hides nothing and is allowed.
 	merged, err := x.GetMergeCells(sheet)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadForm, err)
 	}
 	for _, mc := range merged {
-		c1, _, err1 := excelize.CellNameToCoordinates(mc.GetStartAxis())
+		c1, r1, err1 := excelize.CellNameToCoordinates(mc.GetStartAxis())
 		c2, r2, err2 := excelize.CellNameToCoordinates(mc.GetEndAxis())
 		if err1 != nil || err2 != nil {
 			return nil, badForm(qsheet, "unreadable merged range")
 		}
-		if r2 < h+1 {
-			continue // above the header: titles
+		if r2 <= h+1 {
+			continue // the header and the titles above it
 		}
+		covers := false
 		for _, c := range []int{idCol, ansCol, noteCol} {
-			if c >= 0 && c+1 >= c1 && c+1 <= c2 {
-				return nil, badForm(qsheet+"!"+mc.GetStartAxis()+":"+mc.GetEndAxis(), "merged cells; unmerge them so each question has its own id and answer cell")
-			}
+			covers = covers || (c >= 0 && c+1 >= c1 && c+1 <= c2)
+		}
+		if !covers {
+			continue
+		}
+		heading := r1 == r2 && r1 > h+1 && r1 <= len(rows) && !questionRe.MatchString(strings.TrimSpace(cellAt(rows[r1-1], idCol)))
+		if !heading {
+			return nil, badForm(qsheet+"!"+mc.GetStartAxis()+":"+mc.GetEndAxis(), "merged cells over a question row; unmerge them so each question has its own id and answer cell")
 		}
 	}
 	// Formulas: the cached value may be stale or absent; a claim must be
@@ -307,4 +316,11 @@ func ReadClaimsXLSX(r io.Reader, m *Mapping) ([]Claim, error) {
 		}
 	}
 	return claimRows(rows[h+1:], h+2, idCol, ansCol, noteCol, m, cell)
+}
+
+func cellAt(r []string, c int) string {
+	if c < 0 || c >= len(r) {
+		return ""
+	}
+	return r[c]
 }

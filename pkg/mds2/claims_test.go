@@ -62,6 +62,19 @@ func TestReadClaimsXLSX(t *testing.T) {
 	}, claims)
 }
 
+// A merged section heading (as the NEMA form has) hides no answer and is
+// read past.
+func TestMergedHeadingRowIsAllowed(t *testing.T) {
+	data := workbook(t, "MDS2", func(f *excelize.File) {
+		setRows(t, f, "MDS2", goodRows)
+		require.NoError(t, f.MergeCell("MDS2", "B2", "D2"))
+		require.NoError(t, f.MergeCell("MDS2", "A1", "A1"))
+	})
+	claims, err := mds2.ReadClaimsXLSX(bytes.NewReader(data), mapping(t))
+	require.NoError(t, err)
+	assert.Len(t, claims, 3)
+}
+
 // What Ward writes, Ward reads back: the filled secure form, imported as
 // a vendor's claims, is confirmed by the secure evidence and contradicted
 // at the at-rest encryption claim by the plaintext-storage device.
@@ -134,6 +147,8 @@ func TestBadWorkbooksAreRefused(t *testing.T) {
 		}), []string{"MDS2", "no header row"}},
 		{"merged cells", with(func(f *excelize.File) { require.NoError(t, f.MergeCell("MDS2", "A4", "C4")) }),
 			[]string{"MDS2!A4:C4", "merged"}},
+		{"merged over two rows", with(func(f *excelize.File) { require.NoError(t, f.MergeCell("MDS2", "D3", "D4")) }),
+			[]string{"MDS2!D3:D4", "merged"}},
 		{"formula", with(func(f *excelize.File) { require.NoError(t, f.SetCellFormula("MDS2", "C3", `IF(1,"Yes","No")`)) }),
 			[]string{"MDS2!C3", "formula"}},
 		{"other version", with(func(f *excelize.File) { require.NoError(t, f.SetCellStr("MDS2", "A3", "ALOF-9")) }),
