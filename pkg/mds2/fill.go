@@ -114,12 +114,14 @@ func fillTarget(index int, t *evidence.Target, m *Mapping) TargetForm {
 		scns[t.Scenarios[i].ID] = &t.Scenarios[i]
 	}
 	obs := observe(t)
+	// Many questions cite the same control: gather its evidence once.
+	cited := map[string]ControlEvidence{}
 	for _, q := range m.Questions() {
 		a := Answer{ID: q.ID, Section: q.Section, Question: q.Text, Rule: q.Rule, Note: q.Note}
 		switch {
 		case len(q.Controls) > 0:
 			a.Basis = "controls"
-			answerFromControls(&a, q, ctls, scns)
+			answerFromControls(&a, q, ctls, scns, cited)
 		case q.Observe != "":
 			a.Basis = "observed"
 			if seen := obs[q.Observe]; len(seen) > 0 {
@@ -148,7 +150,7 @@ func fillTarget(index int, t *evidence.Target, m *Mapping) TargetForm {
 	return tf
 }
 
-func answerFromControls(a *Answer, q Question, ctls map[string]*evidence.Control, scns map[string]*evidence.Scenario) {
+func answerFromControls(a *Answer, q Question, ctls map[string]*evidence.Control, scns map[string]*evidence.Scenario, cited map[string]ControlEvidence) {
 	var failed, doubt []string
 	assessed := true
 	for _, id := range q.Controls {
@@ -159,15 +161,21 @@ func answerFromControls(a *Answer, q Question, ctls map[string]*evidence.Control
 			assessed = false
 			continue
 		}
-		ce := ControlEvidence{ID: id, Outcome: c.Outcome, Reason: c.Reason, Scenarios: c.Scenarios}
-		for _, sid := range c.Scenarios {
-			if s, ok := scns[sid]; ok {
-				for _, art := range s.Artifacts {
-					if art.Path != "" && !slices.Contains(ce.Artifacts, art.Path) {
-						ce.Artifacts = append(ce.Artifacts, art.Path)
+		ce, ok := cited[id]
+		if !ok {
+			ce = ControlEvidence{ID: id, Outcome: c.Outcome, Reason: c.Reason, Scenarios: c.Scenarios}
+			seen := map[string]bool{}
+			for _, sid := range c.Scenarios {
+				if s, ok := scns[sid]; ok {
+					for _, art := range s.Artifacts {
+						if art.Path != "" && !seen[art.Path] {
+							seen[art.Path] = true
+							ce.Artifacts = append(ce.Artifacts, art.Path)
+						}
 					}
 				}
 			}
+			cited[id] = ce
 		}
 		a.Controls = append(a.Controls, ce)
 		switch c.Outcome {

@@ -199,3 +199,16 @@ func TestFillRefusesAnEmptyRun(t *testing.T) {
 	_, err := mds2.Fill(&evidence.Run{}, mapping(t))
 	assert.ErrorIs(t, err, mds2.ErrNoTargets)
 }
+
+// BenchmarkFill measures filling the form for one target of a real run
+// of the secure simulator (its 46 controls and their artifacts).
+func BenchmarkFill(b *testing.B) {
+	m := mapping(b)
+	sr := checkSim(b, "sim://infusion-pump")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := mds2.Fill(sr.run, m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

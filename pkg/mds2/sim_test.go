@@ -53,7 +53,7 @@ func TestMain(m *testing.M) {
 // pkg/harness's weakness matrix, so the secure simulator satisfies every
 // control that scenarios verify; purely procedural controls stay not
 // assessed.
-func checkSim(t *testing.T, uri string) *simRun {
+func checkSim(t testing.TB, uri string) *simRun {
 	t.Helper()
 	simRunsMu.Lock()
 	defer simRunsMu.Unlock()
