@@ -138,6 +138,9 @@ Exit status: 0 written; 1 the bundle does not verify; 2 bad usage; 3 other error
 					return usageErr("--format: %q is not xlsx or json", f)
 				}
 			}
+			if inside(out, args[0]) {
+				return usageErr("-o %s: inside the bundle, where an unlisted file would break its signature; write the form elsewhere", out)
+			}
 			trusted, err := loadPubkey(pubkey)
 			if err != nil {
 				return err
@@ -201,6 +204,17 @@ Exit status: 0 written; 1 the bundle does not verify; 2 bad usage; 3 other error
 	cmd.Flags().StringVar(&pubkey, "pubkey", "", "require the bundle to be signed by this public key (PEM)")
 	cmd.Flags().StringVar(&controlsDir, "controls", "", "catalogue directory holding the MDS2 mapping (default: the embedded one)")
 	return cmd
+}
+
+// inside reports whether path is dir or lies under it.
+func inside(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 func newMDS2CheckCmd() *cobra.Command {

@@ -42,6 +42,11 @@ func TestMDS2FillThenCheckPlaintextStorage(t *testing.T) {
 	defer x.Close()
 	assert.Equal(t, []string{"MDS2", "Ward"}, x.GetSheetList())
 
+	// Writing the form into the bundle would break its signature.
+	code, _, stderr = ward(t, "mds2", "fill", bundle, "-o", filepath.Join(bundle, "mds2"))
+	assert.Equal(t, 2, code)
+	assert.Contains(t, stderr, "inside the bundle")
+
 	// The bundle still verifies: fill wrote nothing into it.
 	code, _, _ = ward(t, "evidence", "verify", bundle)
 	assert.Equal(t, 0, code)
