@@ -59,6 +59,18 @@ func TestMDS2FillThenCheckPlaintextStorage(t *testing.T) {
 	code, stdout, _ = ward(t, "mds2", "check", "--form", filepath.Join(out, "mds2.xlsx"), bundle)
 	assert.Equal(t, 0, code, stdout)
 	assert.Contains(t, stdout, " 0 contradicted")
+
+	code, stdout, _ = ward(t, "mds2", "check", "--form", filepath.Join(out, "mds2.xlsx"), "--format", "json", bundle)
+	assert.Equal(t, 0, code, stdout)
+	var cmps []struct {
+		Target       string
+		Contradicted []any
+		Confirmed    []struct{ ID, Claimed, Measured string }
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &cmps))
+	require.Len(t, cmps, 1)
+	assert.Empty(t, cmps[0].Contradicted)
+	assert.NotEmpty(t, cmps[0].Confirmed)
 }
 
 // An altered bundle is refused before anything is written.
