@@ -29,7 +29,7 @@
 #                 reason, for the maker: never Yes from a doubt.
 #   observe = "..."   Yes when the evidence shows it ("network-service": Ward
 #                     reached a network service; "tls-service": a service
-#                     completed a TLS handshake; "documented-ports": the
+#                     presented a certificate in a TLS handshake; "documented-ports": the
 #                     device documents its ports); otherwise unanswered,
 #                     since not seeing something does not prove it absent.
 #   identity = "..."  the text the device reported ("manufacturer", "model").
@@ -923,7 +923,7 @@ mds2_form "hn1-2019" {
     question "CONN-7" {
       text    = "Does the device support TLS?"
       observe = "tls-service"
-      note    = "Yes when a service of the device completed a TLS handshake with Ward"
+      note    = "Yes when a service of the device presented a certificate in a TLS handshake with Ward"
     }
 
     question "CONN-7.1" {
