@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/wardsec/ward/pkg/audit"
 	"github.com/wardsec/ward/pkg/device"
 )

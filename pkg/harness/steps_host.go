@@ -10,7 +10,6 @@ import (
 	"strings"
 	"unicode"
 
-
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/osv"
 )

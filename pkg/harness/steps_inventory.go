@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/inventory"
 )

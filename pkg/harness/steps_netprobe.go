@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/netprobe"
 )

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/inventory"
 )

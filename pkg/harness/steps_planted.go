@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"strings"
 
-
 	"github.com/wardsec/ward/pkg/device"
 )
 

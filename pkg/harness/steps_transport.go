@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-
 	"github.com/wardsec/ward/internal/pki"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/hl7"
