@@ -177,6 +177,10 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 	if err != nil {
 		return res, nil, err
 	}
+	steps, err := r.stepTable()
+	if err != nil {
+		return res, nil, err
+	}
 	open := r.reg.Open
 	id, err := r.Probe(ctx, target)
 	var clear *device.CleartextError
@@ -203,10 +207,6 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 	res.Identity = boundIdentity(id)
 
 	index, err := r.index()
-	if err != nil {
-		return res, nil, err
-	}
-	steps, err := r.stepTable()
 	if err != nil {
 		return res, nil, err
 	}
