@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"strings"
 
@@ -87,7 +88,7 @@ func TestCheckAttestation(t *testing.T) {
 
 	t.Run("none supplied: procedural controls are listed as not assessed", func(t *testing.T) {
 		out := t.TempDir()
-		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat)
+		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--replace-catalogue")
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		assert.Regexp(t, `not-assessed\s+HIPAA-164\.308-a-5\s`, stdout)
 		c := controlIn(t, readRun(t, bundleIn(t, out)), "HIPAA-164.308-a-5")
@@ -97,16 +98,16 @@ func TestCheckAttestation(t *testing.T) {
 
 	t.Run("none supplied for a control asked for by id", func(t *testing.T) {
 		out := t.TempDir()
-		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--control", "HIPAA-164.308-a-5,HIPAA-164.312-b")
+		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--replace-catalogue", "--control", "HIPAA-164.308-a-5,HIPAA-164.312-b")
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		assert.Regexp(t, `not-assessed\s+HIPAA-164\.308-a-5\s`, stdout)
-		code, stdout, stderr = ward(t, "check", "--out", out, "--controls", cat, "--control", "HIPAA-164.308-a-5,HIPAA-164.312-b", "--fail-on", "not-assessed")
+		code, stdout, stderr = ward(t, "check", "--out", out, "--controls", cat, "--replace-catalogue", "--control", "HIPAA-164.308-a-5,HIPAA-164.312-b", "--fail-on", "not-assessed")
 		require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 	})
 
 	t.Run("valid", func(t *testing.T) {
 		out := t.TempDir()
-		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", attestationFile(t, recent, "2999-01-01", true))
+		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--replace-catalogue", "--attestations", attestationFile(t, recent, "2999-01-01", true))
 		require.Equal(t, 0, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		dir := bundleIn(t, out)
 		c := controlIn(t, readRun(t, dir), "HIPAA-164.308-a-5")
@@ -137,7 +138,7 @@ func TestCheckAttestation(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			out := t.TempDir()
-			code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", attestationFile(t, tc.date, tc.expires, tc.evidence))
+			code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--replace-catalogue", "--attestations", attestationFile(t, tc.date, tc.expires, tc.evidence))
 			require.Equal(t, 1, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 			assert.Contains(t, stdout, tc.reason)
 			c := controlIn(t, readRun(t, bundleIn(t, out)), "HIPAA-164.308-a-5")
@@ -151,7 +152,7 @@ func TestCheckAttestation(t *testing.T) {
 		p := filepath.Join(t.TempDir(), "bad.hcl")
 		require.NoError(t, os.WriteFile(p, []byte("attestation \"A\" {\n  control = \"HIPAA-164.312-d\"\n  attested_by = \"x\"\n  date = \"2026-01-01\"\n  expires = \"2027-01-01\"\n  evidence = [\"a.pdf\"]\n}\n"), 0o644))
 		out := t.TempDir()
-		code, _, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", p)
+		code, _, stderr := ward(t, "check", "--out", out, "--controls", cat, "--replace-catalogue", "--attestations", p)
 		assert.Equal(t, 2, code, stderr)
 		assert.Contains(t, stderr, p+":2:")
 		assert.Contains(t, stderr, "Control not verified by attestation")
@@ -170,7 +171,7 @@ func TestMergeKeepsAttestationFiles(t *testing.T) {
 	var dirs []string
 	for _, shard := range []string{"1/2", "2/2"} {
 		out := t.TempDir()
-		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--attestations", att, "--targets", targets, "--shard", shard, "--sign-key", key)
+		code, stdout, stderr := ward(t, "check", "--out", out, "--controls", cat, "--replace-catalogue", "--attestations", att, "--targets", targets, "--shard", shard, "--sign-key", key)
 		require.Contains(t, []int{0, 1}, code, "stdout:\n%s\nstderr:\n%s", stdout, stderr)
 		dirs = append(dirs, bundleIn(t, out))
 	}
@@ -190,7 +191,7 @@ func TestMergeKeepsAttestationFiles(t *testing.T) {
 // (Whether it is still current depends on today's date, so that is not
 // asserted.)
 func TestExampleAttestationsCoverProceduralControls(t *testing.T) {
-	src, err := pickSources("", "")
+	src, err := pickSources(context.Background(), sourceFlags{})
 	require.NoError(t, err)
 	cat, _, err := lint(src, io.Discard)
 	require.NoError(t, err)

@@ -47,8 +47,7 @@ type checkFlags struct {
 	destructive bool
 	parallel    int
 	shard       string
-	controlsDir string
-	featuresDir string
+	src         sourceFlags
 	waivers     []string
 	attests     []string
 	inventory   checkInventory
@@ -123,8 +122,7 @@ written); 3 harness error (a check could not be evaluated); 130 interrupted.`,
 	fl.BoolVar(&f.destructive, "allow-destructive", false, "also run @destructive scenarios (decommissioning erases the device) on targets that are not simulator units; only for a device whose data may be lost")
 	fl.IntVar(&f.parallel, "parallel-targets", 0, "targets checked at once (default: twice the number of CPUs)")
 	fl.StringVar(&f.shard, "shard", "", "check only shard I of N of the targets, as I/N (for splitting a fleet across CI jobs)")
-	fl.StringVar(&f.controlsDir, "controls", "", "directory of *.hcl controls to use instead of the embedded catalogue")
-	fl.StringVar(&f.featuresDir, "features", "", "directory of *.feature files to use instead of the embedded ones")
+	f.src.add(fl)
 	fl.StringArrayVar(&f.attests, "attestations", nil, "HCL file of attestation blocks for procedural controls, with evidence files copied into the bundle (repeatable)")
 	fl.StringVar(&f.inventory.file, "inventory", "", "site asset inventory (.json or records .csv) to match targets against")
 	fl.BoolVar(&f.inventory.update, "update-inventory", false, "write back to --inventory when each target was seen and its reported firmware")
@@ -148,7 +146,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if f.concurrency < 0 || f.parallel < 0 {
 		return usageErr("--concurrency and --parallel-targets must be at least 1")
 	}
-	src, err := pickSources(f.controlsDir, f.featuresDir)
+	src, err := pickSources(ctx, f.src)
 	if err != nil {
 		return err
 	}
@@ -205,7 +203,12 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err := reg.RegisterCombined("ssh+net", wssh.Scheme, netdrv.Scheme); err != nil {
 		return err
 	}
-	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets))}
+	for _, register := range src.drivers {
+		if err := register(reg); err != nil {
+			return err
+		}
+	}
+	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets)), harness.WithSteps(src.steps...)}
 	opts = append(opts, invOpts...)
 	parallel := f.parallel
 	if parallel == 0 {

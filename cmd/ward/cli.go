@@ -49,6 +49,25 @@ func quiet(code int) error { return &exitError{code: code} }
 // run is the whole CLI, testable without a process: it returns the exit
 // status instead of calling os.Exit.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return runWith(ctx, args, stdout, stderr, options{})
+}
+
+// options are what a program built on Ward's CLI adds to it: its own step
+// definitions and drivers. They travel in the command's context.
+type options struct {
+	steps   []harness.StepSet
+	drivers []func(*device.Registry) error
+}
+
+type optionsKey struct{}
+
+func optionsFrom(ctx context.Context) options {
+	o, _ := ctx.Value(optionsKey{}).(options)
+	return o
+}
+
+func runWith(ctx context.Context, args []string, stdout, stderr io.Writer, o options) int {
+	ctx = context.WithValue(ctx, optionsKey{}, o)
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -122,6 +141,6 @@ configuration, 3 harness error, 130 interrupted (SIGINT or SIGTERM).`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newCheckCmd(), newControlsCmd(), newEvidenceCmd(), newAtRestCmd(), newBackupCmd(), newUpdateCmd(),
-		newSegmentCmd(), newInventoryCmd(), newSimCmd(), newVersionCmd())
+		newSegmentCmd(), newInventoryCmd(), newSimCmd(), newStepsCmd(), newVersionCmd())
 	return root
 }

@@ -23,7 +23,8 @@ func newControlsCmd() *cobra.Command {
 }
 
 func newControlsListCmd() *cobra.Command {
-	var framework, controlsDir, featuresDir string
+	var framework string
+	var srcFlags sourceFlags
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -33,7 +34,7 @@ func newControlsListCmd() *cobra.Command {
   ward controls list --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			src, err := pickSources(controlsDir, featuresDir)
+			src, err := pickSources(cmd.Context(), srcFlags)
 			if err != nil {
 				return err
 			}
@@ -77,8 +78,7 @@ func newControlsListCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&framework, "framework", "", "only this framework's controls")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON instead of a table")
-	cmd.Flags().StringVar(&controlsDir, "controls", "", "directory of *.hcl controls instead of the embedded catalogue")
-	cmd.Flags().StringVar(&featuresDir, "features", "", "directory of *.feature files instead of the embedded ones")
+	srcFlags.add(cmd.Flags())
 	return cmd
 }
 
@@ -93,7 +93,7 @@ func countScenarios(scns []control.ScenarioRef, id string) int {
 }
 
 func newControlsLintCmd() *cobra.Command {
-	var featuresDir string
+	var srcFlags sourceFlags
 	cmd := &cobra.Command{
 		Use:   "lint [DIR]",
 		Short: "Check control files and their link to feature scenarios; print problems with file, line and column",
@@ -102,19 +102,27 @@ and every *.feature file (--features, default: the embedded features), and
 reports, with file, line, column and a source snippet: HCL syntax errors,
 missing or invalid attributes, duplicate ids, unknown frameworks, controls no
 scenario verifies, scenario tags that name no control, @touches: tags that name
-no resource, and scenarios whose steps touch device state (the clock, firmware,
-storage...) that their @touches: tags do not declare.
+no resource, scenario steps that no step definition matches (or more than one
+does; see 'ward steps list'), and scenarios whose steps touch device state
+(the clock, firmware, storage...) that their @touches: tags do not declare.
+
+DIR (or --controls DIR) and --features DIR are added to the embedded
+catalogue and features, as 'ward check' adds them; --replace-catalogue lints
+them alone.
 
 Exit status: 0 clean (warnings may be printed); 2 errors found.`,
 		Example: `  ward controls lint
-  ward controls lint ./controls --features ./features`,
+  ward controls lint ./my-controls --features ./my-features
+  ward controls lint ./controls --features ./features --replace-catalogue`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir := ""
 			if len(args) == 1 {
-				dir = args[0]
+				if srcFlags.controlsDir != "" {
+					return usageErr("give the controls directory once: as DIR or as --controls")
+				}
+				srcFlags.controlsDir = args[0]
 			}
-			src, err := pickSources(dir, featuresDir)
+			src, err := pickSources(cmd.Context(), srcFlags)
 			if err != nil {
 				return err
 			}
@@ -140,6 +148,6 @@ Exit status: 0 clean (warnings may be printed); 2 errors found.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&featuresDir, "features", "", "directory of *.feature files (default: the embedded features)")
+	srcFlags.add(cmd.Flags())
 	return cmd
 }

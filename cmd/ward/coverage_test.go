@@ -254,7 +254,7 @@ Feature: Idle sessions end
     When 16 minutes pass without any request
     Then "nurse.jones" can no longer perform "phi.read" in that session
 `)
-	code, _, stderr := ward(t, "controls", "lint", "--features", missing)
+	code, _, stderr := ward(t, "controls", "lint", "--replace-catalogue", "--features", missing)
 	assert.Equal(t, 2, code, stderr)
 	assert.Contains(t, stderr, `access/automatic_logoff.feature:4: Error: Undeclared resource: scenario "The session ends": step "16 minutes pass without any request" touches clock; tag it @touches:clock`)
 
@@ -267,7 +267,7 @@ Feature: Idle sessions end
     When 16 minutes pass without any request
     Then "nurse.jones" can no longer perform "phi.read" in that session
 `)
-	code, _, stderr = ward(t, "controls", "lint", "--features", unknown)
+	code, _, stderr = ward(t, "controls", "lint", "--replace-catalogue", "--features", unknown)
 	assert.Equal(t, 2, code, stderr)
 	assert.Contains(t, stderr, "Unknown resource")
 	assert.Contains(t, stderr, "Did you mean @touches:clock?")

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/cucumber/godog"
+
+	"github.com/wardsec/ward/internal/safetext"
 )
 
 // StepInfo is one step definition in the step catalogue.
@@ -38,14 +40,16 @@ type StepProblem struct {
 	Matches  []string `json:"matches,omitempty"` // the expressions, when ambiguous
 }
 
-// String is the problem as lint prints it: file:line first.
+// String is the problem as lint prints it, file:line first; what came
+// from the feature file is escaped (safetext), so it is safe on a terminal.
 func (p StepProblem) String() string {
+	e := safetext.Escape
 	if p.Kind == "ambiguous" {
-		return fmt.Sprintf("%s:%d: Error: Ambiguous step: scenario %q: step %q matches %d step definitions: %s",
-			p.Feature, p.Line, p.Scenario, p.Text, len(p.Matches), strings.Join(p.Matches, " | "))
+		return fmt.Sprintf(`%s:%d: Error: Ambiguous step: scenario "%s": step "%s" matches %d step definitions: %s`,
+			e(p.Feature), p.Line, e(p.Scenario), e(p.Text), len(p.Matches), e(strings.Join(p.Matches, " | ")))
 	}
-	return fmt.Sprintf("%s:%d: Error: Undefined step: scenario %q: step %q matches no step definition (see 'ward steps list')",
-		p.Feature, p.Line, p.Scenario, p.Text)
+	return fmt.Sprintf(`%s:%d: Error: Undefined step: scenario "%s": step "%s" matches no step definition (see 'ward steps list')`,
+		e(p.Feature), p.Line, e(p.Scenario), e(p.Text))
 }
 
 // StepReport is the step catalogue: every definition with what uses it,
