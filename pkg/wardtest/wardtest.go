@@ -32,6 +32,7 @@ type config struct {
 	features fs.FS
 	steps    []harness.StepSet
 	ids      []string
+	expect   map[string]evidence.Outcome
 	harness  []harness.Option
 }
 
@@ -52,6 +53,21 @@ func WithSteps(sets ...harness.StepSet) Option {
 // by scenarios alone; a go test cannot attest to procedural ones).
 func WithControls(ids ...string) Option {
 	return func(c *config) { c.ids = append(c.ids, ids...) }
+}
+
+// WithExpected states the outcome a control must have, instead of
+// satisfied: a discrimination test (a build with a protection switched off
+// must fail its control) or a known gap being fixed. A control with
+// another outcome fails the test.
+func WithExpected(want map[string]evidence.Outcome) Option {
+	return func(c *config) {
+		if c.expect == nil {
+			c.expect = map[string]evidence.Outcome{}
+		}
+		for id, o := range want {
+			c.expect[id] = o
+		}
+	}
 }
 
 // WithHarness passes options to the harness Runner (concurrency, clock,
@@ -146,6 +162,14 @@ func Check(t T, reg *device.Registry, target string, opts ...Option) evidence.Ta
 		t.Errorf("wardtest: %s: %s", target, res.Error)
 	}
 	for _, c := range res.Controls {
+		if want, ok := cfg.expect[c.ID]; ok {
+			if c.Outcome != want {
+				t.Errorf("%s %s, want %s: %s", c.ID, c.Outcome, want, c.Reason)
+			} else {
+				t.Logf("%s %s (as expected): %s", c.ID, c.Outcome, c.Reason)
+			}
+			continue
+		}
 		switch c.Outcome {
 		case evidence.NotSatisfied, evidence.Error:
 			t.Errorf("%s %s: %s", c.ID, c.Outcome, c.Reason)

@@ -147,6 +147,16 @@ func TestCheckWithTheMakersCatalogueAndSteps(t *testing.T) {
 	require.Len(t, bad.errors, 1)
 	assert.Contains(t, bad.errors[0], "ACME-BEEP-1 not-satisfied: ")
 	assert.Contains(t, bad.errors[0], "the pump did not beep")
+
+	// Expected outcomes: a discrimination test passes on the bad pump and
+	// fails on the good one.
+	expect := append(opts, wardtest.WithExpected(map[string]evidence.Outcome{"ACME-BEEP-1": evidence.NotSatisfied}))
+	var expectBad, expectGood recorder
+	wardtest.Check(&expectBad, acmeRegistry(t), "acme://bad", expect...)
+	assert.Empty(t, expectBad.errors)
+	wardtest.Check(&expectGood, acmeRegistry(t), "acme://good", expect...)
+	require.Len(t, expectGood.errors, 1)
+	assert.Contains(t, expectGood.errors[0], "ACME-BEEP-1 satisfied, want not-satisfied")
 }
 
 func TestCheckStopsOnABrokenCatalogue(t *testing.T) {
