@@ -86,3 +86,14 @@ func TestPhrase(t *testing.T) {
 		assert.Equal(t, want, harness.Phrase(expr))
 	}
 }
+
+// BenchmarkCheckSteps is what lint (and so every ward check) adds to find
+// undefined steps: the embedded features against every definition.
+func BenchmarkCheckSteps(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := harness.CheckSteps(features.FS); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
