@@ -201,3 +201,34 @@ func TestUnusableStepDefinitionIsAConfigError(t *testing.T) {
 func TestScenarioFromOutsideARunIsNil(t *testing.T) {
 	assert.Nil(t, harness.ScenarioFrom(context.Background()))
 }
+
+// A step that cannot observe what it needs says so: the scenario is not
+// applicable with that reason, and the steps after it do not run.
+func TestStepNotApplicableWithReason(t *testing.T) {
+	cat, feats := alarmCatalogue(t)
+	reg := device.NewRegistry()
+	require.NoError(t, reg.Register("acme", func(context.Context, *url.URL) (device.Device, error) { return bare{}, nil }))
+	for name, reason := range map[string]error{
+		"with a reason": errors.New("the pump is in service mode: alarms are muted"),
+		"without one":   nil,
+	} {
+		t.Run(name, func(t *testing.T) {
+			ran := false
+			set := harness.StepSet{Name: "acme-service"}
+			set.Step(`^the infusion line is occluded$`, func(ctx context.Context) error {
+				return harness.ScenarioFrom(ctx).NotApplicable(reason)
+			})
+			set.Step(`^the occlusion alarm sounds within (\d+) seconds$`, func(context.Context, int) error { ran = true; return nil })
+			res, _, err := harness.New(reg, cat, feats, harness.WithSteps(set)).Check(context.Background(), "acme://x")
+			require.NoError(t, err)
+			c := res.Controls[0]
+			assert.Equal(t, evidence.NotApplicable, c.Outcome)
+			want := "no reason given"
+			if reason != nil {
+				want = reason.Error()
+			}
+			assert.Contains(t, c.Reason, want)
+			assert.False(t, ran, "the steps after it are skipped")
+		})
+	}
+}
