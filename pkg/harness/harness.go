@@ -50,6 +50,7 @@ type Runner struct {
 	extraSteps    []StepSet            // a device maker's steps (WithSteps)
 	steps         *stepTable           // built-in and extra steps, compiled by New
 	stepsErr      error                // why they did not compile
+	touches       []touchRule          // device state the extra steps touch
 }
 
 // Option configures a Runner.
@@ -123,6 +124,9 @@ func New(reg *device.Registry, cat *control.Catalogue, features fs.FS, opts ...O
 		r.targets = 1
 	}
 	r.steps, r.stepsErr = compileSteps(r.extraSteps)
+	if r.steps != nil {
+		r.touches = r.steps.extraTouches()
+	}
 	return r
 }
 
@@ -310,7 +314,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, open ope
 		// touches what this one touches (a scratch unit is this
 		// scenario's alone).
 		if s, ok := d.(device.Scratch); !ok || !s.ScratchUnit() {
-			release, err := r.locks.get(target).acquire(ctx, scenarioResources(p), ambientResources())
+			release, err := r.locks.get(target).acquire(ctx, scenarioResources(p, r.touches), ambientResources())
 			if err != nil {
 				w.fault = fmt.Errorf("wait for the device state the scenario touches: %w", err)
 				return ctx, w.fault

@@ -74,6 +74,9 @@ func CheckSteps(features fs.FS, extra ...StepSet) (*StepReport, error) {
 		d := &table.defs[i]
 		at[d] = i
 		rep.Steps[i] = StepInfo{Set: d.set, Expr: d.expr.String(), Phrase: Phrase(d.expr.String()), Func: d.name, Touches: touches[d.expr.String()]}
+		if len(d.touches) > 0 {
+			rep.Steps[i].Touches = d.touches
+		}
 	}
 	if features == nil {
 		return rep, nil

@@ -7,9 +7,12 @@ import (
 	"reflect"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 
 	"github.com/cucumber/godog"
+
+	"github.com/wardsec/ward/pkg/control"
 )
 
 // ErrStepDefinition reports a step definition that cannot be used: an
@@ -37,6 +40,12 @@ type StepDef struct {
 	// (string, int, float64, ...), returning error, context.Context or
 	// (context.Context, error). ScenarioFrom(ctx) gives it the scenario.
 	Func any
+	// Touches names the device state the step changes or needs unchanged
+	// (control.Resources: "clock", "accounts", ...). On a device that
+	// keeps its state, scenarios with such a step never run alongside
+	// others touching the same state, and lint requires the scenario's
+	// @touches: tag for it, as for Ward's own steps.
+	Touches []string
 }
 
 // Step adds a definition to the set.
@@ -86,8 +95,9 @@ func BuiltinSteps() []StepSet {
 type compiledStep struct {
 	set  string
 	expr *regexp.Regexp
-	fn   any
-	name string // the Go function, for the step catalogue
+	fn      any
+	name    string   // the Go function, for the step catalogue
+	touches []string // StepDef.Touches (Ward's own: stepTouches)
 }
 
 // stepTable is every definition a Runner uses, compiled once when the
@@ -185,11 +195,16 @@ func compileStep(set string, d StepDef) (compiledStep, error) {
 			}
 		}
 	}
+	for _, res := range d.Touches {
+		if _, ok := control.LookupResource(res); !ok {
+			return bad("touches %q, which is not a resource (see control.Resources)", res)
+		}
+	}
 	name := "?"
 	if f := runtime.FuncForPC(reflect.ValueOf(d.Func).Pointer()); f != nil {
 		name = f.Name()
 	}
-	return compiledStep{set: set, expr: re, fn: d.Func, name: name}, nil
+	return compiledStep{set: set, expr: re, fn: d.Func, name: name, touches: slices.Clone(d.Touches)}, nil
 }
 
 // register hands the table to one godog suite. It runs once per target
@@ -207,6 +222,18 @@ func (t *stepTable) match(text string) []*compiledStep {
 	for i := range t.defs {
 		if t.defs[i].expr.MatchString(text) {
 			out = append(out, &t.defs[i])
+		}
+	}
+	return out
+}
+
+// extraTouches are the rules of the steps beyond Ward's own that touch
+// device state (Ward's own are touchRules).
+func (t *stepTable) extraTouches() []touchRule {
+	var out []touchRule
+	for _, d := range t.defs {
+		if len(d.touches) > 0 {
+			out = append(out, touchRule{d.expr, d.touches})
 		}
 	}
 	return out

@@ -132,7 +132,7 @@ Exit status: 0 clean (warnings may be printed); 2 errors found.`,
 			}
 			// Device state: a scenario declares (@touches:) all its
 			// built-in steps touch, so the tags tell auditors the truth.
-			undeclared, err := harness.CheckTouches(src.features)
+			undeclared, err := harness.CheckTouches(src.features, src.steps...)
 			if err != nil {
 				return usageErr("%v", err)
 			}

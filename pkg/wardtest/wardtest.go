@@ -136,7 +136,7 @@ func Check(t T, reg *device.Registry, target string, opts ...Option) evidence.Ta
 		t.Fatalf("wardtest: %d scenario step(s) match no step definition or more than one:\n%s", len(rep.Problems), b.String())
 		return evidence.Target{}
 	}
-	undeclared, err := harness.CheckTouches(featFS)
+	undeclared, err := harness.CheckTouches(featFS, cfg.steps...)
 	if err != nil {
 		t.Fatalf("wardtest: %v", err)
 		return evidence.Target{}
