@@ -93,8 +93,8 @@ func BuiltinSteps() []StepSet {
 
 // compiledStep is one definition ready for godog.
 type compiledStep struct {
-	set  string
-	expr *regexp.Regexp
+	set     string
+	expr    *regexp.Regexp
 	fn      any
 	name    string   // the Go function, for the step catalogue
 	touches []string // StepDef.Touches (Ward's own: stepTouches)
