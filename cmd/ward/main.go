@@ -4,18 +4,11 @@
 // Run `ward --help` for the commands. Exit status: 0 all applicable controls
 // satisfied (or the bundle is intact); 1 some control not satisfied (or the
 // bundle was altered); 2 bad usage or configuration; 3 harness error.
+//
+// The command line itself is the package pkg/wardcli, so that a device
+// maker can build the same command with their own steps and drivers.
 package main
 
-import (
-	"context"
-	"os"
-	"os/signal"
-	"syscall"
-)
+import "github.com/wardsec/ward/pkg/wardcli"
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { wardcli.Exit() }

@@ -18,13 +18,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/wardsec/ward/controls"
-	"github.com/wardsec/ward/features"
-	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/device/https"
 	"github.com/wardsec/ward/pkg/evidence"
-	"github.com/wardsec/ward/pkg/harness"
+	"github.com/wardsec/ward/pkg/wardtest"
 )
 
 // serve starts the example device and returns its target.
@@ -43,25 +40,17 @@ func serve(t *testing.T, args ...string) string {
 	return target
 }
 
+// check runs Ward's catalogue against the thermometer, as a device maker's
+// own test does (pkg/wardtest), and returns the outcomes by control.
 func check(t *testing.T, target string) map[string]evidence.Control {
 	t.Helper()
-	cat, _, _, diags := control.Lint(controls.FS, features.FS)
-	require.False(t, diags.HasErrors())
 	reg := device.NewRegistry()
 	require.NoError(t, https.Register(reg))
-	var ids []string
-	for _, c := range cat.Controls {
-		if c.Verification.Method == control.MethodScenario {
-			ids = append(ids, c.ID)
-		}
-	}
-	res, _, err := harness.New(reg, cat, features.FS, harness.WithControls(ids...)).Check(context.Background(), target)
-	require.NoError(t, err)
+	res := wardtest.Check(t, reg, target)
 	require.Empty(t, res.Error)
 	out := map[string]evidence.Control{}
 	for _, c := range res.Controls {
 		out[c.ID] = c
-		t.Logf("%-24s %-14s %s", c.ID, c.Outcome, c.Reason)
 	}
 	return out
 }
@@ -164,8 +153,6 @@ func TestExampleProductionBuildIsNotApplicable(t *testing.T) {
 // control, and the same build with a bug, a plain debug copy of its test
 // patient's reading beside the sealed one, fails it.
 func TestPlantedPatientDiscriminates(t *testing.T) {
-	cat, _, _, diags := control.Lint(controls.FS, features.FS)
-	require.False(t, diags.HasErrors())
 	for name, leak := range map[string]bool{"sealed": false, "leaky": true} {
 		t.Run(name, func(t *testing.T) {
 			reg := device.NewRegistry()
@@ -184,17 +171,17 @@ func TestPlantedPatientDiscriminates(t *testing.T) {
 				}
 				return d, nil
 			}))
-			res, _, err := harness.New(reg, cat, features.FS, harness.WithControls("HIPAA-164.312-a-2-iv")).Check(context.Background(), "thermo://t-200")
-			require.NoError(t, err)
+			want := evidence.Satisfied
+			if leak {
+				want = evidence.NotSatisfied
+			}
+			res := wardtest.Check(t, reg, "thermo://t-200", wardtest.WithControls("HIPAA-164.312-a-2-iv"),
+				wardtest.WithExpected(map[string]evidence.Outcome{"HIPAA-164.312-a-2-iv": want}))
 			require.Empty(t, res.Error)
 			require.Len(t, res.Controls, 1)
-			c := res.Controls[0]
-			if !leak {
-				assert.Equal(t, evidence.Satisfied, c.Outcome, c.Reason)
-				return
+			if leak {
+				assert.Contains(t, res.Controls[0].Reason, syntheticName)
 			}
-			assert.Equal(t, evidence.NotSatisfied, c.Outcome, c.Reason)
-			assert.Contains(t, c.Reason, syntheticName)
 		})
 	}
 }
@@ -237,12 +224,10 @@ func TestWeakTLSFailsTransportChecks(t *testing.T) {
 	go func() { done <- https.Serve(ctx, ln, srv, cfg) }()
 	t.Cleanup(func() { cancel(); require.NoError(t, <-done); require.NoError(t, srv.Close()) })
 	target := "https://" + ln.Addr().String() + "?ca-sha256=" + ca.fingerprint()
-	cat, _, _, diags := control.Lint(controls.FS, features.FS)
-	require.False(t, diags.HasErrors())
 	reg := device.NewRegistry()
 	require.NoError(t, https.Register(reg))
-	res, _, err := harness.New(reg, cat, features.FS, harness.WithControls("HIPAA-164.312-e-2-ii", "FDA-PMC-CRYPTO-1")).Check(ctx, target)
-	require.NoError(t, err)
+	weak := map[string]evidence.Outcome{"HIPAA-164.312-e-2-ii": evidence.NotSatisfied, "FDA-PMC-CRYPTO-1": evidence.NotSatisfied}
+	res := wardtest.Check(t, reg, target, wardtest.WithContext(ctx), wardtest.WithControls("HIPAA-164.312-e-2-ii", "FDA-PMC-CRYPTO-1"), wardtest.WithExpected(weak))
 	require.Empty(t, res.Error)
 	require.Len(t, res.Controls, 2)
 	for _, c := range res.Controls {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -48,6 +47,10 @@ type Runner struct {
 	allowHosts    []string             // hosts besides a target's own its scenarios may reach (reach.go)
 	targetTimeout time.Duration        // whole-target deadline (deadline.go)
 	locks         targetLocks          // device state in use, per target (locks.go)
+	extraSteps    []StepSet            // a device maker's steps (WithSteps)
+	steps         *stepTable           // built-in and extra steps, compiled by New
+	stepsErr      error                // why they did not compile
+	touches       []touchRule          // device state the extra steps touch
 }
 
 // Option configures a Runner.
@@ -120,7 +123,19 @@ func New(reg *device.Registry, cat *control.Catalogue, features fs.FS, opts ...O
 	if r.targets < 1 {
 		r.targets = 1
 	}
+	r.steps, r.stepsErr = compileSteps(r.extraSteps)
+	if r.steps != nil {
+		r.touches = r.steps.extraTouches()
+	}
 	return r
+}
+
+// stepTable returns the Runner's compiled steps, or why they are unusable.
+func (r *Runner) stepTable() (*stepTable, error) {
+	if r.stepsErr != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, r.stepsErr)
+	}
+	return r.steps, nil
 }
 
 // selected returns the controls this run reports on.
@@ -166,6 +181,10 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 	if err != nil {
 		return res, nil, err
 	}
+	steps, err := r.stepTable()
+	if err != nil {
+		return res, nil, err
+	}
 	open := r.reg.Open
 	id, err := r.Probe(ctx, target)
 	var clear *device.CleartextError
@@ -199,6 +218,9 @@ func (r *Runner) Check(ctx context.Context, target string) (evidence.Target, []b
 	var report bytes.Buffer
 	suite := godog.TestSuite{
 		Name: "ward",
+		TestSuiteInitializer: func(ts *godog.TestSuiteContext) {
+			steps.register(ts.ScenarioContext())
+		},
 		ScenarioInitializer: func(sc *godog.ScenarioContext) {
 			r.initScenario(sc, target, open, col)
 		},
@@ -246,37 +268,11 @@ func tagFilter(ctrls []control.Control) string {
 	return strings.Join(tags, ",")
 }
 
-// stepExprs caches compiled step expressions. godog would compile each
-// expression again for every scenario it registers steps for, which was
-// the largest single cost of a run; a *regexp.Regexp is safe to share.
-var stepExprs sync.Map // string -> *regexp.Regexp
-
-// step registers a step definition with its expression compiled once.
-func step(sc *godog.ScenarioContext, expr string, fn any) {
-	re, ok := stepExprs.Load(expr)
-	if !ok {
-		re, _ = stepExprs.LoadOrStore(expr, regexp.MustCompile(expr))
-	}
-	sc.Step(re.(*regexp.Regexp), fn)
-}
-
+// initScenario binds one scenario to the target: its world (the state
+// the step functions reach through the context) and the hooks that record
+// its steps. The step definitions themselves are registered once per
+// target (stepTable.register), not here.
 func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, open opener, col *collector) {
-	registerAccessSteps(sc)
-	registerAuditSteps(sc)
-	registerAtRestSteps(sc)
-	registerBackupSteps(sc)
-	registerMFASteps(sc)
-	registerPlantedSteps(sc)
-	registerInventorySteps(sc)
-	registerPatchSteps(sc)
-	registerConfigSteps(sc)
-	registerUpdateSteps(sc)
-	registerTransportSteps(sc)
-	registerNetProbeSteps(sc)
-	registerSegmentSteps(sc)
-	registerHostSteps(sc)
-	registerContingencySteps(sc)
-
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{
 			target:    target,
@@ -318,7 +314,7 @@ func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, open ope
 		// touches what this one touches (a scratch unit is this
 		// scenario's alone).
 		if s, ok := d.(device.Scratch); !ok || !s.ScratchUnit() {
-			release, err := r.locks.get(target).acquire(ctx, scenarioResources(p), ambientResources())
+			release, err := r.locks.get(target).acquire(ctx, scenarioResources(p, r.touches), ambientResources())
 			if err != nil {
 				w.fault = fmt.Errorf("wait for the device state the scenario touches: %w", err)
 				return ctx, w.fault

@@ -153,11 +153,16 @@ var touchRules = sync.OnceValue(func() []touchRule {
 
 // StepResources returns the device state the built-in step whose text is
 // step touches, sorted (none for a step that touches nothing shared).
-func StepResources(step string) []string {
+func StepResources(step string) []string { return stepResources(step, nil) }
+
+// stepResources is StepResources with the rules of extra steps too.
+func stepResources(step string, extra []touchRule) []string {
 	var out []string
-	for _, r := range touchRules() {
-		if r.re.MatchString(step) {
-			out = append(out, r.res...)
+	for _, rules := range [][]touchRule{touchRules(), extra} {
+		for _, r := range rules {
+			if r.re.MatchString(step) {
+				out = append(out, r.res...)
+			}
 		}
 	}
 	slices.Sort(out)
@@ -167,14 +172,15 @@ func StepResources(step string) []string {
 // scenarioResources is what a scenario touches: the resources its tags
 // declare and those its steps touch, sorted. Unknown resource names (the
 // lint reports them) are kept too: they still keep scenarios apart.
-func scenarioResources(p *godog.Scenario) []string {
+// extra are the rules of steps besides Ward's own (StepDef.Touches).
+func scenarioResources(p *godog.Scenario, extra []touchRule) []string {
 	tags := tagNames(p.Tags)
 	names, unknown := control.TouchedResources(tags)
 	for _, u := range unknown {
 		names = append(names, u[len(control.TouchesPrefix):])
 	}
 	for _, st := range p.Steps {
-		names = append(names, StepResources(st.Text)...)
+		names = append(names, stepResources(st.Text, extra)...)
 	}
 	slices.Sort(names)
 	return slices.Compact(names)
@@ -207,10 +213,18 @@ func (u Undeclared) String() string {
 }
 
 // CheckTouches lists, for every scenario of features, each resource one
-// of its built-in steps touches that its tags do not declare. The runner
-// keeps such a scenario apart anyway; the finding is for the people who
-// read the tags.
-func CheckTouches(features fs.FS) ([]Undeclared, error) {
+// of its steps (Ward's, or extra's with StepDef.Touches) touches that its
+// tags do not declare. The runner keeps such a scenario apart anyway; the
+// finding is for the people who read the tags.
+func CheckTouches(features fs.FS, extra ...StepSet) ([]Undeclared, error) {
+	var rules []touchRule
+	if len(extra) > 0 {
+		t, err := compileSteps(extra)
+		if err != nil {
+			return nil, err
+		}
+		rules = t.extraTouches()
+	}
 	r := &Runner{features: features}
 	idx, err := r.index()
 	if err != nil {
@@ -227,7 +241,7 @@ func CheckTouches(features fs.FS) ([]Undeclared, error) {
 			declared, _ := control.TouchedResources(tagNames(p.Tags))
 			seen := map[string]bool{}
 			for _, st := range p.Steps {
-				for _, res := range StepResources(st.Text) {
+				for _, res := range stepResources(st.Text, rules) {
 					if slices.Contains(declared, res) || seen[res] {
 						continue
 					}

@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"context"
 	"regexp"
 	"slices"
 	"testing"
@@ -12,11 +11,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/wardsec/ward/controls"
 	"github.com/wardsec/ward/features"
 	"github.com/wardsec/ward/pkg/control"
-	"github.com/wardsec/ward/pkg/device"
-	"github.com/wardsec/ward/pkg/sim"
 )
 
 // Every scenario of the catalogue declares, with @touches: tags an auditor
@@ -68,15 +64,12 @@ Feature: F
 // registers: a step renamed without its entry would lose its protection
 // silently.
 func TestStepResourceTableNamesRegisteredSteps(t *testing.T) {
-	cat, _, _, diags := control.Lint(controls.FS, features.FS)
-	require.False(t, diags.HasErrors())
-	reg := device.NewRegistry()
-	require.NoError(t, sim.Register(reg))
-	// One scenario registers every step.
-	_, _, err := New(reg, cat, features.FS, WithControls("NPRM-164.308-a-1")).Check(context.Background(), "sim://infusion-pump")
-	require.NoError(t, err)
 	var registered []string
-	stepExprs.Range(func(k, _ any) bool { registered = append(registered, k.(string)); return true })
+	for _, set := range BuiltinSteps() {
+		for _, d := range set.Steps {
+			registered = append(registered, d.Expr)
+		}
+	}
 	require.Greater(t, len(registered), 100)
 	for expr, res := range stepTouches() {
 		assert.Contains(t, registered, expr)
@@ -93,8 +86,35 @@ func TestScenarioResourcesJoinsTagsAndSteps(t *testing.T) {
 		Tags:  []*messages.PickleTag{{Name: "@HIPAA-164.312-b"}, {Name: "@touches:storage"}, {Name: "@touches:bogus"}},
 		Steps: []*messages.PickleStep{{Text: "16 minutes pass without any request"}, {Text: `"kim.lee" is logged in`}},
 	}
-	got := scenarioResources(p)
+	got := scenarioResources(p, nil)
 	assert.Equal(t, []string{"bogus", "clock", "storage"}, got, "an unknown name still keeps scenarios apart")
 	assert.True(t, slices.IsSorted(got))
 	assert.Empty(t, StepResources(`"kim.lee" is logged in`))
+}
+
+// A device maker's step that declares what it touches keeps its scenario
+// apart like Ward's own, and lint holds the scenario's tags to it.
+func TestExtraStepTouches(t *testing.T) {
+	set := StepSet{Name: "acme"}
+	set.Steps = append(set.Steps, StepDef{Expr: `^the pump's clock is set back a day$`, Func: func() {}, Touches: []string{"clock"}})
+	table, err := compileSteps([]StepSet{set})
+	require.NoError(t, err)
+	p := &godog.Scenario{Steps: []*messages.PickleStep{{Text: "the pump's clock is set back a day"}}}
+	assert.Equal(t, []string{"clock"}, scenarioResources(p, table.extraTouches()))
+	assert.Empty(t, scenarioResources(p, nil))
+
+	feats := fstest.MapFS{"a/clock.feature": {Data: []byte("Feature: Clock\n\n  Scenario: Back a day\n    Given the pump's clock is set back a day\n")}}
+	found, err := CheckTouches(feats, set)
+	require.NoError(t, err)
+	require.Len(t, found, 1)
+	assert.Equal(t, "clock", found[0].Resource)
+
+	rep, err := CheckSteps(nil, set)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"clock"}, rep.Steps[len(rep.Steps)-1].Touches)
+
+	bad := StepSet{Name: "acme", Steps: []StepDef{{Expr: `^x$`, Func: func() {}, Touches: []string{"clocks"}}}}
+	_, err = compileSteps([]StepSet{bad})
+	assert.ErrorIs(t, err, ErrStepDefinition)
+	assert.ErrorContains(t, err, `touches "clocks"`)
 }

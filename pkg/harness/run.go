@@ -27,6 +27,9 @@ func (r *Runner) Run(ctx context.Context, info RunInfo, targets []string) (*evid
 	if _, err := r.selected(); err != nil {
 		return nil, nil, err
 	}
+	if _, err := r.stepTable(); err != nil {
+		return nil, nil, err
+	}
 	for _, t := range targets {
 		if _, err := r.Probe(ctx, t); err != nil && errors.Is(err, ErrConfig) {
 			return nil, nil, err

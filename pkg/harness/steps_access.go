@@ -18,23 +18,23 @@ import (
 // world.source).
 const harnessSource = "ward-harness"
 
-func registerAccessSteps(sc *godog.ScenarioContext) {
-	step(sc, `^an? `+roles+` account "([^"]+)"$`, stepAccount)
-	step(sc, `^"([^"]+)" logs in with the correct password$`, stepLogin)
-	step(sc, `^"([^"]+)" is logged in$`, stepLogin)
-	step(sc, `^"([^"]+)" has logged in and out (\d+) times$`, stepLoginLogoutTimes)
-	step(sc, `^"([^"]+)" tries to log in with a wrong password$`, stepWrongPassword)
-	step(sc, `^someone tries to log in as the unknown user "([^"]+)"$`, stepUnknownUser)
-	step(sc, `^"([^"]+)" logs out$`, stepLogout)
-	step(sc, `^"([^"]+)" reads the record of patient "([^"]+)"$`, stepRead)
-	step(sc, `^"([^"]+)" updates the record of patient "([^"]+)"$`, stepUpdate)
-	step(sc, `^someone without a session tries to read the record of patient "([^"]+)"$`, stepAnonRead)
-	step(sc, `^someone without a session tries to update the record of patient "([^"]+)"$`, stepAnonUpdate)
-	step(sc, `^someone presents a made-up session token to read the record of patient "([^"]+)"$`, stepForgedToken)
-	step(sc, `^someone reuses the session "([^"]+)" had to read the record of patient "([^"]+)"$`, stepReuseSession)
-	step(sc, `^the device refuses the request as unauthenticated$`, stepRefusedUnauthenticated)
-	step(sc, `^the login is refused$`, stepLoginRefused)
-	step(sc, `^the record of patient "([^"]+)" is as "([^"]+)" last read it$`, stepRecordUnchanged)
+func registerAccessSteps(s *StepSet) {
+	s.Step(`^an? `+roles+` account "([^"]+)"$`, stepAccount)
+	s.Step(`^"([^"]+)" logs in with the correct password$`, stepLogin)
+	s.Step(`^"([^"]+)" is logged in$`, stepLogin)
+	s.Step(`^"([^"]+)" has logged in and out (\d+) times$`, stepLoginLogoutTimes)
+	s.Step(`^"([^"]+)" tries to log in with a wrong password$`, stepWrongPassword)
+	s.Step(`^someone tries to log in as the unknown user "([^"]+)"$`, stepUnknownUser)
+	s.Step(`^"([^"]+)" logs out$`, stepLogout)
+	s.Step(`^"([^"]+)" reads the record of patient "([^"]+)"$`, stepRead)
+	s.Step(`^"([^"]+)" updates the record of patient "([^"]+)"$`, stepUpdate)
+	s.Step(`^someone without a session tries to read the record of patient "([^"]+)"$`, stepAnonRead)
+	s.Step(`^someone without a session tries to update the record of patient "([^"]+)"$`, stepAnonUpdate)
+	s.Step(`^someone presents a made-up session token to read the record of patient "([^"]+)"$`, stepForgedToken)
+	s.Step(`^someone reuses the session "([^"]+)" had to read the record of patient "([^"]+)"$`, stepReuseSession)
+	s.Step(`^the device refuses the request as unauthenticated$`, stepRefusedUnauthenticated)
+	s.Step(`^the login is refused$`, stepLoginRefused)
+	s.Step(`^the record of patient "([^"]+)" is as "([^"]+)" last read it$`, stepRecordUnchanged)
 }
 
 func stepAccount(ctx context.Context, role, user string) error {

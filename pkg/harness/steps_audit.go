@@ -9,8 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/pkg/audit"
 	"github.com/wardsec/ward/pkg/device"
 )
@@ -19,22 +17,22 @@ import (
 // record's time is called implausible.
 const clockSkew = 5 * time.Minute
 
-func registerAuditSteps(sc *godog.ScenarioContext) {
-	step(sc, `^the audit trail has an? "([^"]+)" record by "([^"]+)" with outcome "([^"]+)"$`,
+func registerAuditSteps(s *StepSet) {
+	s.Step(`^the audit trail has an? "([^"]+)" record by "([^"]+)" with outcome "([^"]+)"$`,
 		func(ctx context.Context, action, actor, outcome string) error {
 			return stepHasRecord(ctx, action, actor, "", outcome)
 		})
-	step(sc, `^the audit trail has an? "([^"]+)" record by "([^"]+)" on "([^"]+)" with outcome "([^"]+)"$`, stepHasRecord)
-	step(sc, `^every audit record states its time, actor, source, action and outcome$`, stepRecordsComplete)
-	step(sc, `^the device has recorded at least (\d+) audit records$`, stepAtLeastRecords)
-	step(sc, `^the device's audit trail verifies as intact$`, stepTrailIntact)
-	step(sc, `^an attacker with storage access (changes the (outcome|actor) of audit record (\d+)( and recomputes the chain)?)$`, stepTamperEdit)
-	step(sc, `^an attacker with storage access deletes audit record (\d+)$`, stepTamperDelete)
-	step(sc, `^an attacker with storage access swaps audit records (\d+) and (\d+)$`, stepTamperSwap)
-	step(sc, `^an attacker with storage access inserts a forged audit record after record (\d+)$`, stepTamperInsert)
-	step(sc, `^an attacker with storage access removes the last audit record$`, stepTamperTruncate)
-	step(sc, `^verifying the audit trail reports "([^"]+)" at record (\d+)$`, stepVerifyReports)
-	step(sc, `^verifying the audit trail fails$`, stepVerifyFails)
+	s.Step(`^the audit trail has an? "([^"]+)" record by "([^"]+)" on "([^"]+)" with outcome "([^"]+)"$`, stepHasRecord)
+	s.Step(`^every audit record states its time, actor, source, action and outcome$`, stepRecordsComplete)
+	s.Step(`^the device has recorded at least (\d+) audit records$`, stepAtLeastRecords)
+	s.Step(`^the device's audit trail verifies as intact$`, stepTrailIntact)
+	s.Step(`^an attacker with storage access (changes the (outcome|actor) of audit record (\d+)( and recomputes the chain)?)$`, stepTamperEdit)
+	s.Step(`^an attacker with storage access deletes audit record (\d+)$`, stepTamperDelete)
+	s.Step(`^an attacker with storage access swaps audit records (\d+) and (\d+)$`, stepTamperSwap)
+	s.Step(`^an attacker with storage access inserts a forged audit record after record (\d+)$`, stepTamperInsert)
+	s.Step(`^an attacker with storage access removes the last audit record$`, stepTamperTruncate)
+	s.Step(`^verifying the audit trail reports "([^"]+)" at record (\d+)$`, stepVerifyReports)
+	s.Step(`^verifying the audit trail fails$`, stepVerifyFails)
 }
 
 // exportAudit reads the device's audit trail and attaches it as evidence.

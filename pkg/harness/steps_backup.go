@@ -10,19 +10,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/pkg/device"
 )
 
-func registerBackupSteps(sc *godog.ScenarioContext) {
-	step(sc, `^"([^"]+)" makes a backup of the device$`, stepMakeBackup)
-	step(sc, `^the marker appears nowhere in the backup$`, stepMarkerNotInBackup)
-	step(sc, `^an attacker alters the backup$`, stepAlterBackup)
-	step(sc, `^restoring the altered backup as "([^"]+)" is refused$`, stepRestoreRefused)
-	step(sc, `^the backup is restored onto a clean unit of the same model$`, stepRestoreOnClean)
-	step(sc, `^the restore finished within (\d+) seconds$`, stepRestoreWithin)
-	step(sc, `^on the clean unit "([^"]+)" reads the same record of patient "([^"]+)"$`, stepCleanUnitSameRecord)
+func registerBackupSteps(s *StepSet) {
+	s.Step(`^"([^"]+)" makes a backup of the device$`, stepMakeBackup)
+	s.Step(`^the marker appears nowhere in the backup$`, stepMarkerNotInBackup)
+	s.Step(`^an attacker alters the backup$`, stepAlterBackup)
+	s.Step(`^restoring the altered backup as "([^"]+)" is refused$`, stepRestoreRefused)
+	s.Step(`^the backup is restored onto a clean unit of the same model$`, stepRestoreOnClean)
+	s.Step(`^the restore finished within (\d+) seconds$`, stepRestoreWithin)
+	s.Step(`^on the clean unit "([^"]+)" reads the same record of patient "([^"]+)"$`, stepCleanUnitSameRecord)
 }
 
 func stepMakeBackup(ctx context.Context, user string) error {

@@ -8,20 +8,18 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/pkg/device"
 )
 
 // Secure baseline and configuration drift (FDA-PMC-CONFIG-1).
-func registerConfigSteps(sc *godog.ScenarioContext) {
-	step(sc, `^the approved security baseline for the device$`, stepBaseline)
-	step(sc, `^"([^"]+)" reads the device's security settings$`, stepReadSettings)
-	step(sc, `^every baseline setting has its approved value$`, stepSettingsMatchBaseline)
-	step(sc, `^"([^"]+)" changes a security setting away from the baseline$`, stepDriftSetting)
-	step(sc, `^"([^"]+)" resets the security settings$`, stepResetSettings)
-	step(sc, `^someone without a session tries to reset the security settings$`, stepResetNoSession)
-	step(sc, `^the reset is refused as unauthenticated$`, stepResetRefused)
+func registerConfigSteps(s *StepSet) {
+	s.Step(`^the approved security baseline for the device$`, stepBaseline)
+	s.Step(`^"([^"]+)" reads the device's security settings$`, stepReadSettings)
+	s.Step(`^every baseline setting has its approved value$`, stepSettingsMatchBaseline)
+	s.Step(`^"([^"]+)" changes a security setting away from the baseline$`, stepDriftSetting)
+	s.Step(`^"([^"]+)" resets the security settings$`, stepResetSettings)
+	s.Step(`^someone without a session tries to reset the security settings$`, stepResetNoSession)
+	s.Step(`^the reset is refused as unauthenticated$`, stepResetRefused)
 }
 
 // configState is a scenario's view of the configuration.

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/pkg/audit"
 	"github.com/wardsec/ward/pkg/device"
 )
@@ -28,17 +26,17 @@ const (
 	actionEmergencyExit  = "emergency-mode.exit"
 )
 
-func registerContingencySteps(sc *godog.ScenarioContext) {
-	step(sc, `^an? "([^"]+)" outage begins$`, stepOutageBegins)
-	step(sc, `^the outage ends$`, stepOutageEnds)
-	step(sc, `^the device is in emergency mode because of "([^"]+)"$`, stepInEmergency)
-	step(sc, `^the pump still infuses at ([0-9.]+) mL/h$`, stepStillInfuses)
-	step(sc, `^the device shows a local "([^"]+)" alarm$`, stepLocalAlarm)
-	step(sc, `^the device leaves emergency mode by itself within (\d+) seconds$`, stepLeavesEmergency)
-	step(sc, `^its local alarms are cleared$`, stepAlarmsCleared)
-	step(sc, `^the audit trail records the device entering and then leaving emergency mode$`, stepEmergencyModeRecorded)
-	step(sc, `^within (\d+) seconds the collector receives every audit record the device made during the outage, in order$`, stepOutageRecordsForwarded)
-	step(sc, `^the records the collector received from the outage verify against the device's signed audit trail$`, stepOutageRecordsVerify)
+func registerContingencySteps(s *StepSet) {
+	s.Step(`^an? "([^"]+)" outage begins$`, stepOutageBegins)
+	s.Step(`^the outage ends$`, stepOutageEnds)
+	s.Step(`^the device is in emergency mode because of "([^"]+)"$`, stepInEmergency)
+	s.Step(`^the pump still infuses at ([0-9.]+) mL/h$`, stepStillInfuses)
+	s.Step(`^the device shows a local "([^"]+)" alarm$`, stepLocalAlarm)
+	s.Step(`^the device leaves emergency mode by itself within (\d+) seconds$`, stepLeavesEmergency)
+	s.Step(`^its local alarms are cleared$`, stepAlarmsCleared)
+	s.Step(`^the audit trail records the device entering and then leaving emergency mode$`, stepEmergencyModeRecorded)
+	s.Step(`^within (\d+) seconds the collector receives every audit record the device made during the outage, in order$`, stepOutageRecordsForwarded)
+	s.Step(`^the records the collector received from the outage verify against the device's signed audit trail$`, stepOutageRecordsVerify)
 }
 
 // outageControl is the device's outage control; its absence (every

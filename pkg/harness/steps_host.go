@@ -10,8 +10,6 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/osv"
 )
@@ -19,15 +17,15 @@ import (
 // Host configuration checks on a device's operating system (embedded
 // Linux over SSH; a simulator's model of one): remote-login settings,
 // accounts, private key files.
-func registerHostSteps(sc *godog.ScenarioContext) {
-	step(sc, `^the device's host configuration$`, stepHostFacts)
-	step(sc, `^its SSH server accepts no password logins and no root login with a password$`, stepSSHDNoPasswords)
-	step(sc, `^its SSH server offers no weak cipher, MAC or key exchange$`, stepSSHDNoWeakCrypto)
-	step(sc, `^no local account has an empty password$`, stepNoEmptyPasswords)
-	step(sc, `^no private key file is readable by every user$`, stepNoExposedKeys)
-	step(sc, `^no installed package is affected by an advisory supplied for it$`, stepNoAdvisoryApplies)
-	step(sc, `^no network service runs as root unless the target allows it$`, stepNoRootServices)
-	step(sc, `^its logs hold no private key and none of the secrets the target names$`, stepNoLogSecrets)
+func registerHostSteps(s *StepSet) {
+	s.Step(`^the device's host configuration$`, stepHostFacts)
+	s.Step(`^its SSH server accepts no password logins and no root login with a password$`, stepSSHDNoPasswords)
+	s.Step(`^its SSH server offers no weak cipher, MAC or key exchange$`, stepSSHDNoWeakCrypto)
+	s.Step(`^no local account has an empty password$`, stepNoEmptyPasswords)
+	s.Step(`^no private key file is readable by every user$`, stepNoExposedKeys)
+	s.Step(`^no installed package is affected by an advisory supplied for it$`, stepNoAdvisoryApplies)
+	s.Step(`^no network service runs as root unless the target allows it$`, stepNoRootServices)
+	s.Step(`^its logs hold no private key and none of the secrets the target names$`, stepNoLogSecrets)
 }
 
 type hostKey struct{}

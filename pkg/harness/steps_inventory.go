@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/inventory"
 )
@@ -29,13 +27,13 @@ type inventoryWorld struct {
 	ref  *inventory.Inventory // what the scenario checks against
 }
 
-func registerInventorySteps(sc *godog.ScenarioContext) {
-	step(sc, `^the harness identifies the device on the network$`, stepIdentifyOnNetwork)
-	step(sc, `^the device matches exactly one inventory record$`, stepMatchesOneRecord)
-	step(sc, `^"([^"]+)" queries the device's identity$`, stepQueryIdentity)
-	step(sc, `^the UDI, model, serial and firmware it reports equal the inventory record$`, stepIdentityEqualsRecord)
-	step(sc, `^someone without a session queries the device's identity$`, stepQueryIdentityNoSession)
-	step(sc, `^the query is refused as unauthenticated$`, stepQueryRefused)
+func registerInventorySteps(s *StepSet) {
+	s.Step(`^the harness identifies the device on the network$`, stepIdentifyOnNetwork)
+	s.Step(`^the device matches exactly one inventory record$`, stepMatchesOneRecord)
+	s.Step(`^"([^"]+)" queries the device's identity$`, stepQueryIdentity)
+	s.Step(`^the UDI, model, serial and firmware it reports equal the inventory record$`, stepIdentityEqualsRecord)
+	s.Step(`^someone without a session queries the device's identity$`, stepQueryIdentityNoSession)
+	s.Step(`^the query is refused as unauthenticated$`, stepQueryRefused)
 }
 
 // reference returns the inventory to check against: the site's, or one

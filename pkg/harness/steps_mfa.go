@@ -23,64 +23,64 @@ import (
 
 const roles = `(patient|clinician|biomed|administrator|service)`
 
-func registerMFASteps(sc *godog.ScenarioContext) {
+func registerMFASteps(s *StepSet) {
 	// Accounts and passwords.
-	step(sc, `^the provisioner tries to create an? `+roles+` account "([^"]+)"$`, stepTryCreate)
-	step(sc, `^the provisioner tries to create an? `+roles+` account "([^"]+)" with the password "([^"]*)"$`, stepTryCreateWith)
-	step(sc, `^the device refuses to create the account$`, stepCreateRefused)
-	step(sc, `^nobody can log in as "([^"]+)" with that password$`, stepNobodyLogsIn)
-	step(sc, `^someone tries to log in as "([^"]+)" with the password "([^"]*)"$`, stepTryCredentials)
+	s.Step(`^the provisioner tries to create an? `+roles+` account "([^"]+)"$`, stepTryCreate)
+	s.Step(`^the provisioner tries to create an? `+roles+` account "([^"]+)" with the password "([^"]*)"$`, stepTryCreateWith)
+	s.Step(`^the device refuses to create the account$`, stepCreateRefused)
+	s.Step(`^nobody can log in as "([^"]+)" with that password$`, stepNobodyLogsIn)
+	s.Step(`^someone tries to log in as "([^"]+)" with the password "([^"]*)"$`, stepTryCredentials)
 
 	// Second factor and replay.
-	step(sc, `^"([^"]+)" tries to log in with the correct password but no code$`, stepPasswordOnly)
-	step(sc, `^"([^"]+)" logs in with the password and a code from the authenticator app$`, stepLoginWithCode)
-	step(sc, `^an attacker who saw that code replays it with the password of "([^"]+)"$`, stepReplayCode)
-	step(sc, `^the audit trail records a refused attempt by "([^"]+)" after its successful login$`, stepRefusedAfterLogin)
+	s.Step(`^"([^"]+)" tries to log in with the correct password but no code$`, stepPasswordOnly)
+	s.Step(`^"([^"]+)" logs in with the password and a code from the authenticator app$`, stepLoginWithCode)
+	s.Step(`^an attacker who saw that code replays it with the password of "([^"]+)"$`, stepReplayCode)
+	s.Step(`^the audit trail records a refused attempt by "([^"]+)" after its successful login$`, stepRefusedAfterLogin)
 
 	// Guessing and lockout.
-	step(sc, `^an attacker tries (\d+) wrong passwords for "([^"]+)"$`, func(ctx context.Context, n int, user string) error {
+	s.Step(`^an attacker tries (\d+) wrong passwords for "([^"]+)"$`, func(ctx context.Context, n int, user string) error {
 		return stepGuess(ctx, n, user, 0)
 	})
-	step(sc, `^an attacker tries (\d+) wrong passwords for "([^"]+)", one a minute$`, func(ctx context.Context, n int, user string) error {
+	s.Step(`^an attacker tries (\d+) wrong passwords for "([^"]+)", one a minute$`, func(ctx context.Context, n int, user string) error {
 		return stepGuess(ctx, n, user, time.Minute)
 	})
-	step(sc, `^"([^"]+)" cannot log in even with the correct password$`, stepCannotLogIn)
-	step(sc, `^the audit trail records each of the (\d+) failed attempts by "([^"]+)"$`, stepFailuresRecorded)
+	s.Step(`^"([^"]+)" cannot log in even with the correct password$`, stepCannotLogIn)
+	s.Step(`^the audit trail records each of the (\d+) failed attempts by "([^"]+)"$`, stepFailuresRecorded)
 
 	// Time.
-	step(sc, `^(\d+) (second|minute|hour)s? pass(?:es)?(?: without any request)?$`, stepTimePasses)
+	s.Step(`^(\d+) (second|minute|hour)s? pass(?:es)?(?: without any request)?$`, stepTimePasses)
 
 	// Operations.
-	step(sc, `^"([^"]+)" performs "([^"]+)"$`, func(ctx context.Context, user, op string) error {
+	s.Step(`^"([^"]+)" performs "([^"]+)"$`, func(ctx context.Context, user, op string) error {
 		return stepPerforms(ctx, user, op, false)
 	})
-	step(sc, `^"([^"]+)" tries to perform "([^"]+)"$`, stepTriesToPerform)
-	step(sc, `^the operation is refused as forbidden$`, stepRefusedForbidden)
-	step(sc, `^"([^"]+)" can no longer perform "([^"]+)" in that session$`, func(ctx context.Context, user, op string) error {
+	s.Step(`^"([^"]+)" tries to perform "([^"]+)"$`, stepTriesToPerform)
+	s.Step(`^the operation is refused as forbidden$`, stepRefusedForbidden)
+	s.Step(`^"([^"]+)" can no longer perform "([^"]+)" in that session$`, func(ctx context.Context, user, op string) error {
 		return stepNoLonger(ctx, user, op, false)
 	})
 
 	// Emergency access.
-	step(sc, `^"([^"]+)" breaks the glass giving the reason "([^"]+)"$`, stepBreakGlass)
-	step(sc, `^"([^"]+)" tries to break the glass giving the reason "([^"]*)"$`, stepTryBreakGlass)
-	step(sc, `^"([^"]+)" tries to break the glass without giving a reason$`, func(ctx context.Context, user string) error {
+	s.Step(`^"([^"]+)" breaks the glass giving the reason "([^"]+)"$`, stepBreakGlass)
+	s.Step(`^"([^"]+)" tries to break the glass giving the reason "([^"]*)"$`, stepTryBreakGlass)
+	s.Step(`^"([^"]+)" tries to break the glass without giving a reason$`, func(ctx context.Context, user string) error {
 		return stepTryBreakGlass(ctx, user, "")
 	})
-	step(sc, `^the emergency access is refused$`, stepEmergencyRefused)
-	step(sc, `^"([^"]+)" performs "([^"]+)" in the emergency session$`, func(ctx context.Context, user, op string) error {
+	s.Step(`^the emergency access is refused$`, stepEmergencyRefused)
+	s.Step(`^"([^"]+)" performs "([^"]+)" in the emergency session$`, func(ctx context.Context, user, op string) error {
 		return stepPerforms(ctx, user, op, true)
 	})
-	step(sc, `^"([^"]+)" can no longer perform "([^"]+)" in the emergency session$`, func(ctx context.Context, user, op string) error {
+	s.Step(`^"([^"]+)" can no longer perform "([^"]+)" in the emergency session$`, func(ctx context.Context, user, op string) error {
 		return stepNoLonger(ctx, user, op, true)
 	})
-	step(sc, `^the audit trail records the emergency access of "([^"]+)" with its reason$`, stepEmergencyRecorded)
+	s.Step(`^the audit trail records the emergency access of "([^"]+)" with its reason$`, stepEmergencyRecorded)
 
 	// Activity review.
-	step(sc, `^"([^"]+)" requests the privileged-activity review$`, stepRequestReview)
-	step(sc, `^the review lists "([^"]+)" by "([^"]+)"$`, stepReviewLists)
-	step(sc, `^the review flags the emergency access of "([^"]+)" as not yet reviewed$`, stepReviewFlags)
-	step(sc, `^the device's clock reaches the next Sunday at 03:00 UTC$`, stepClockToSundayNight)
-	step(sc, `^the review flags "([^"]+)" by "([^"]+)" as outside office hours$`, stepReviewOffHours)
+	s.Step(`^"([^"]+)" requests the privileged-activity review$`, stepRequestReview)
+	s.Step(`^the review lists "([^"]+)" by "([^"]+)"$`, stepReviewLists)
+	s.Step(`^the review flags the emergency access of "([^"]+)" as not yet reviewed$`, stepReviewFlags)
+	s.Step(`^the device's clock reaches the next Sunday at 03:00 UTC$`, stepClockToSundayNight)
+	s.Step(`^the review flags "([^"]+)" by "([^"]+)" as outside office hours$`, stepReviewOffHours)
 }
 
 // authenticator is the TOTP app the harness holds for a test account it

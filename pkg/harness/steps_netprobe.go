@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/netprobe"
 )
@@ -33,11 +31,11 @@ const (
 	probeBannerWait = 500 * time.Millisecond
 )
 
-func registerNetProbeSteps(sc *godog.ScenarioContext) {
-	step(sc, `^the harness probes every network service of the device$`, stepProbeServices)
-	step(sc, `^no login found on the device's services accepts vendor default credentials$`, stepNoDefaultCredentials)
-	step(sc, `^no recognised service grants access to an unauthenticated caller$`, stepNoUnauthenticated)
-	step(sc, `^no network service presents a weak certificate or accepts TLS below 1\.2$`, stepSoundCertificates)
+func registerNetProbeSteps(s *StepSet) {
+	s.Step(`^the harness probes every network service of the device$`, stepProbeServices)
+	s.Step(`^no login found on the device's services accepts vendor default credentials$`, stepNoDefaultCredentials)
+	s.Step(`^no recognised service grants access to an unauthenticated caller$`, stepNoUnauthenticated)
+	s.Step(`^no network service presents a weak certificate or accepts TLS below 1\.2$`, stepSoundCertificates)
 }
 
 func stepProbeServices(ctx context.Context) error {

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/inventory"
 )
@@ -16,10 +14,10 @@ import (
 // Patch currency (FD&C 524B(b)(2)): released patches come from the site
 // inventory when one is given, else from the maker's bulletin a simulator
 // or test build carries; installed ones from the device.
-func registerPatchSteps(sc *godog.ScenarioContext) {
-	step(sc, `^the patches released for the device's model$`, stepReleasedPatches)
-	step(sc, `^"([^"]+)" reads the patches installed on the device$`, stepInstalledPatches)
-	step(sc, `^no critical patch is missing past the policy window$`, stepNoOverdueCritical)
+func registerPatchSteps(s *StepSet) {
+	s.Step(`^the patches released for the device's model$`, stepReleasedPatches)
+	s.Step(`^"([^"]+)" reads the patches installed on the device$`, stepInstalledPatches)
+	s.Step(`^no critical patch is missing past the policy window$`, stepNoOverdueCritical)
 }
 
 // patchState is the scenario's view: the device as an inventory record

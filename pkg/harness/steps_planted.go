@@ -7,17 +7,15 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/pkg/device"
 )
 
 // Steps for devices whose records the harness cannot write (field units
 // reached over SSH): the tester entered test data on the device, the
 // target says which values, and raw storage must not show them.
-func registerPlantedSteps(sc *godog.ScenarioContext) {
-	step(sc, `^the test data the tester entered on the device$`, stepPlantedData)
-	step(sc, `^none of the test data appears in the dump$`, stepPlantedNotInDump)
+func registerPlantedSteps(s *StepSet) {
+	s.Step(`^the test data the tester entered on the device$`, stepPlantedData)
+	s.Step(`^none of the test data appears in the dump$`, stepPlantedNotInDump)
 }
 
 // plantedKey keeps the scenario's planted values in the context, so the

@@ -14,8 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/pkg/device"
 )
 
@@ -27,21 +25,21 @@ type segmentWorld struct {
 	newHost  string // the host "never contacted" of this scenario
 }
 
-func registerSegmentSteps(sc *godog.ScenarioContext) {
-	step(sc, `^from the "([^"]+)" zone (every|no) documented port of the device is reachable$`, stepProbeDocumented)
-	step(sc, `^from the "([^"]+)" zone none of the device's ports ([0-9, ]+) is reachable$`, stepProbePorts)
-	step(sc, `^the device listens on exactly its documented ports$`, stepExactPorts)
-	step(sc, `^the device tries to connect to "([^"]+)" port (\d+)$`, stepTryConnect)
-	step(sc, `^the device tries to connect to a host it never contacted, port (\d+)$`, stepTryConnectNew)
-	step(sc, `^the connection is (blocked|allowed)$`, stepConnectionIs)
-	step(sc, `^the device recorded the blocked connection to "([^"]+)"$`, stepRecordedBlock)
-	step(sc, `^a traffic spike of (\d+) connections leaves the device$`, stepSpike)
-	step(sc, `^the device's (segment|device) is quarantined$`, stepQuarantined)
-	step(sc, `^the device's quarantine is lifted$`, stepQuarantineLifted)
-	step(sc, `^the device (can|can still|cannot) reach "([^"]+)" port (\d+)$`, stepCanReach)
-	step(sc, `^a "([^"]+)" alert (?:naming "([^"]+)" )?is raised within (\d+) seconds$`, stepAlertWithin)
-	step(sc, `^a "([^"]+)" alert naming that host is raised within (\d+) seconds$`, stepAlertNewHost)
-	step(sc, `^the incident record shows when it was detected, contained and notified$`, stepIncidentRecord)
+func registerSegmentSteps(s *StepSet) {
+	s.Step(`^from the "([^"]+)" zone (every|no) documented port of the device is reachable$`, stepProbeDocumented)
+	s.Step(`^from the "([^"]+)" zone none of the device's ports ([0-9, ]+) is reachable$`, stepProbePorts)
+	s.Step(`^the device listens on exactly its documented ports$`, stepExactPorts)
+	s.Step(`^the device tries to connect to "([^"]+)" port (\d+)$`, stepTryConnect)
+	s.Step(`^the device tries to connect to a host it never contacted, port (\d+)$`, stepTryConnectNew)
+	s.Step(`^the connection is (blocked|allowed)$`, stepConnectionIs)
+	s.Step(`^the device recorded the blocked connection to "([^"]+)"$`, stepRecordedBlock)
+	s.Step(`^a traffic spike of (\d+) connections leaves the device$`, stepSpike)
+	s.Step(`^the device's (segment|device) is quarantined$`, stepQuarantined)
+	s.Step(`^the device's quarantine is lifted$`, stepQuarantineLifted)
+	s.Step(`^the device (can|can still|cannot) reach "([^"]+)" port (\d+)$`, stepCanReach)
+	s.Step(`^a "([^"]+)" alert (?:naming "([^"]+)" )?is raised within (\d+) seconds$`, stepAlertWithin)
+	s.Step(`^a "([^"]+)" alert naming that host is raised within (\d+) seconds$`, stepAlertNewHost)
+	s.Step(`^the incident record shows when it was detected, contained and notified$`, stepIncidentRecord)
 }
 
 func network(w *world) (device.Network, error) {

@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cucumber/godog"
-
 	"github.com/wardsec/ward/internal/pki"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/hl7"
@@ -55,21 +53,21 @@ func tx(w *world) *transportWorld {
 	return w.tx
 }
 
-func registerTransportSteps(sc *godog.ScenarioContext) {
-	step(sc, `^the harness connects in cleartext to each network service of the device$`, stepCleartextProbe)
-	step(sc, `^no service answers in cleartext$`, stepNoCleartextAnswer)
-	step(sc, `^the harness offers TLS 1\.0 with legacy cipher suites to each TLS service of the device$`, stepLegacyTLSProbe)
-	step(sc, `^no service accepts TLS below 1\.2$`, stepNoLegacyTLS)
-	step(sc, `^the harness is a trusted peer of the clinical feed$`, stepTrustedPeer)
-	step(sc, `^the pump is programmed over the clinical feed at ([0-9.]+) mL/h$`, stepProgram)
-	step(sc, `^an attacker on the path alters a programming message for ([0-9.]+) mL/h in transit$`, stepAlterInTransit)
-	step(sc, `^the pump did not act on the altered message$`, stepSettingsUnchanged)
-	step(sc, `^the pump's settings are unchanged$`, stepSettingsUnchanged)
-	step(sc, `^the clinical feed proves its identity with a certificate from the device's CA$`, stepFeedIdentity)
-	step(sc, `^a peer without a client certificate is refused by the clinical feed$`, func(ctx context.Context) error {
+func registerTransportSteps(s *StepSet) {
+	s.Step(`^the harness connects in cleartext to each network service of the device$`, stepCleartextProbe)
+	s.Step(`^no service answers in cleartext$`, stepNoCleartextAnswer)
+	s.Step(`^the harness offers TLS 1\.0 with legacy cipher suites to each TLS service of the device$`, stepLegacyTLSProbe)
+	s.Step(`^no service accepts TLS below 1\.2$`, stepNoLegacyTLS)
+	s.Step(`^the harness is a trusted peer of the clinical feed$`, stepTrustedPeer)
+	s.Step(`^the pump is programmed over the clinical feed at ([0-9.]+) mL/h$`, stepProgram)
+	s.Step(`^an attacker on the path alters a programming message for ([0-9.]+) mL/h in transit$`, stepAlterInTransit)
+	s.Step(`^the pump did not act on the altered message$`, stepSettingsUnchanged)
+	s.Step(`^the pump's settings are unchanged$`, stepSettingsUnchanged)
+	s.Step(`^the clinical feed proves its identity with a certificate from the device's CA$`, stepFeedIdentity)
+	s.Step(`^a peer without a client certificate is refused by the clinical feed$`, func(ctx context.Context) error {
 		return stepPeerRefused(ctx, "no client certificate", nil)
 	})
-	step(sc, `^a peer with a certificate from an authority the device does not trust is refused by the clinical feed$`, func(ctx context.Context) error {
+	s.Step(`^a peer with a certificate from an authority the device does not trust is refused by the clinical feed$`, func(ctx context.Context) error {
 		now := time.Now()
 		ca, err := pki.NewCA("ward harness rogue CA", now)
 		if err != nil {
@@ -81,7 +79,7 @@ func registerTransportSteps(sc *godog.ScenarioContext) {
 		}
 		return stepPeerRefused(ctx, "a certificate from an untrusted CA", &c)
 	})
-	step(sc, `^a peer with an expired certificate from the device's own authority is refused by the clinical feed$`, func(ctx context.Context) error {
+	s.Step(`^a peer with an expired certificate from the device's own authority is refused by the clinical feed$`, func(ctx context.Context) error {
 		w := worldFrom(ctx)
 		c, err := issueClientCert(ctx, w, "expired interface engine", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2000, 1, 2, 0, 0, 0, 0, time.UTC))
 		if err != nil {
@@ -89,12 +87,12 @@ func registerTransportSteps(sc *godog.ScenarioContext) {
 		}
 		return stepPeerRefused(ctx, "an expired certificate", c)
 	})
-	step(sc, `^the harness sends malformed HL7 messages to the clinical feed$`, stepSendMalformed)
-	step(sc, `^none of the malformed messages was accepted$`, stepNoneAccepted)
-	step(sc, `^the clinical feed still accepts a well-formed programming message$`, stepFeedStillWorks)
-	step(sc, `^the harness runs a syslog collector over TLS$`, stepStartCollector)
-	step(sc, `^"([^"]+)" points the device's log forwarding at the collector$`, stepForwardLogs)
-	step(sc, `^within (\d+) seconds the collector receives an RFC 5424 message recording the login attempt of "([^"]+)"$`, stepCollectorReceived)
+	s.Step(`^the harness sends malformed HL7 messages to the clinical feed$`, stepSendMalformed)
+	s.Step(`^none of the malformed messages was accepted$`, stepNoneAccepted)
+	s.Step(`^the clinical feed still accepts a well-formed programming message$`, stepFeedStillWorks)
+	s.Step(`^the harness runs a syslog collector over TLS$`, stepStartCollector)
+	s.Step(`^"([^"]+)" points the device's log forwarding at the collector$`, stepForwardLogs)
+	s.Step(`^within (\d+) seconds the collector receives an RFC 5424 message recording the login attempt of "([^"]+)"$`, stepCollectorReceived)
 }
 
 // endpoints returns the device's network services.

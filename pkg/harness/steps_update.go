@@ -7,7 +7,6 @@ import (
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
-	"github.com/cucumber/godog"
 
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/update"
@@ -22,32 +21,32 @@ type updateWorld struct {
 	tried  bool
 }
 
-func registerUpdateSteps(sc *godog.ScenarioContext) {
+func registerUpdateSteps(s *StepSet) {
 	publish := func(r device.Release, words string) func(context.Context) error {
 		return func(ctx context.Context) error { return stepPublish(ctx, r, words) }
 	}
-	step(sc, `^the maker publishes a newer signed image$`, publish(device.Release{Newer: true}, "the maker published a newer signed image"))
-	step(sc, `^the maker publishes a newer signed image without an SBOM$`, publish(device.Release{Newer: true, NoSBOM: true}, "the maker published a newer signed image without an SBOM"))
-	step(sc, `^the maker publishes a newer signed image that fails its self-test$`, publish(device.Release{Newer: true, FailsHealthCheck: true}, "the maker published a newer signed image that fails its self-test"))
-	step(sc, `^the maker publishes an older signed image$`, publish(device.Release{}, "the maker published an older signed image"))
-	step(sc, `^an attacker publishes a newer unsigned image$`, publish(device.Release{Newer: true, Signer: "none"}, "an attacker published unsigned metadata for a newer image"))
-	step(sc, `^an attacker publishes a newer image signed with the attacker's own key$`, publish(device.Release{Newer: true, Signer: "attacker"}, "an attacker published a newer image signed with their own keys"))
-	step(sc, `^an attacker alters a newer signed image on the mirror$`, publish(device.Release{Newer: true, Tampered: true}, "the maker signed a newer image; the mirror serves it with one bit flipped"))
-	step(sc, `^a frozen mirror serves a newer signed image with metadata that expired an hour ago$`, publish(device.Release{Newer: true, Expired: true}, "the mirror serves a newer signed image with timestamp metadata that expired an hour ago (device clock)"))
-	step(sc, `^power will be cut during the ([a-z-]+) phase of the next update$`, stepInterruptNext)
-	step(sc, `^"([^"]+)" installs the update$`, stepInstall)
-	step(sc, `^"([^"]+)" tries to install the update$`, stepTryInstall)
-	step(sc, `^"([^"]+)" can complete the update$`, stepCompleteUpdate)
-	step(sc, `^the device refuses the update as "([^"]+)"$`, stepUpdateRefused)
-	step(sc, `^the update was interrupted$`, stepUpdateInterrupted)
-	step(sc, `^the device restarts$`, stepRestart)
-	step(sc, `^the device runs the new firmware$`, stepRunsNew)
-	step(sc, `^the device still runs the firmware it ran before$`, stepRunsOld)
-	step(sc, `^the device runs a verified image$`, func(ctx context.Context) error { _, err := runsVerified(ctx); return err })
-	step(sc, `^the device runs a verified image of the old or the new firmware$`, stepRunsOldOrNew)
-	step(sc, `^the device reports that it could not update because "([^"]+)"$`, stepReportsCannotUpdate)
-	step(sc, `^the refused update is in the audit trail$`, stepRefusalAudited)
-	step(sc, `^the device reports a CycloneDX SBOM for its running firmware, with its end of support$`, stepReportsSBOM)
+	s.Step(`^the maker publishes a newer signed image$`, publish(device.Release{Newer: true}, "the maker published a newer signed image"))
+	s.Step(`^the maker publishes a newer signed image without an SBOM$`, publish(device.Release{Newer: true, NoSBOM: true}, "the maker published a newer signed image without an SBOM"))
+	s.Step(`^the maker publishes a newer signed image that fails its self-test$`, publish(device.Release{Newer: true, FailsHealthCheck: true}, "the maker published a newer signed image that fails its self-test"))
+	s.Step(`^the maker publishes an older signed image$`, publish(device.Release{}, "the maker published an older signed image"))
+	s.Step(`^an attacker publishes a newer unsigned image$`, publish(device.Release{Newer: true, Signer: "none"}, "an attacker published unsigned metadata for a newer image"))
+	s.Step(`^an attacker publishes a newer image signed with the attacker's own key$`, publish(device.Release{Newer: true, Signer: "attacker"}, "an attacker published a newer image signed with their own keys"))
+	s.Step(`^an attacker alters a newer signed image on the mirror$`, publish(device.Release{Newer: true, Tampered: true}, "the maker signed a newer image; the mirror serves it with one bit flipped"))
+	s.Step(`^a frozen mirror serves a newer signed image with metadata that expired an hour ago$`, publish(device.Release{Newer: true, Expired: true}, "the mirror serves a newer signed image with timestamp metadata that expired an hour ago (device clock)"))
+	s.Step(`^power will be cut during the ([a-z-]+) phase of the next update$`, stepInterruptNext)
+	s.Step(`^"([^"]+)" installs the update$`, stepInstall)
+	s.Step(`^"([^"]+)" tries to install the update$`, stepTryInstall)
+	s.Step(`^"([^"]+)" can complete the update$`, stepCompleteUpdate)
+	s.Step(`^the device refuses the update as "([^"]+)"$`, stepUpdateRefused)
+	s.Step(`^the update was interrupted$`, stepUpdateInterrupted)
+	s.Step(`^the device restarts$`, stepRestart)
+	s.Step(`^the device runs the new firmware$`, stepRunsNew)
+	s.Step(`^the device still runs the firmware it ran before$`, stepRunsOld)
+	s.Step(`^the device runs a verified image$`, func(ctx context.Context) error { _, err := runsVerified(ctx); return err })
+	s.Step(`^the device runs a verified image of the old or the new firmware$`, stepRunsOldOrNew)
+	s.Step(`^the device reports that it could not update because "([^"]+)"$`, stepReportsCannotUpdate)
+	s.Step(`^the refused update is in the audit trail$`, stepRefusalAudited)
+	s.Step(`^the device reports a CycloneDX SBOM for its running firmware, with its end of support$`, stepReportsSBOM)
 }
 
 func updWorld(w *world) *updateWorld {
