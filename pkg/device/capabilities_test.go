@@ -148,7 +148,9 @@ func TestLabelNamesTheCapabilityInErrors(t *testing.T) {
 
 	// An interface the table does not know (a maker's own) is named by
 	// its Go name and found by no label.
-	type thermostat interface{ SetPoint(context.Context) (float64, error) }
+	type thermostat interface {
+		SetPoint(context.Context) (float64, error)
+	}
 	assert.Equal(t, "device_test.thermostat", device.Label[thermostat]())
 	_, ok = device.CapabilityOf[thermostat]()
 	assert.False(t, ok)
