@@ -128,4 +128,7 @@ func TestOfferUsesTheTable(t *testing.T) {
 		err := &device.UnsupportedError{Capability: c.Label()}
 		assert.Equal(t, c.Needs(), harness.Offer("scenario: "+err.Error()), c.Type.Name())
 	}
+	// A check that can learn what it needs in two ways says both.
+	assert.Equal(t, "does not state the identity it was provisioned with (a test build can), and no site inventory (ward check --inventory FILE) was given",
+		harness.Offer("target does not support "+device.LabelOr[device.ProvisionedIdentity]("a site inventory (ward check --inventory FILE)")))
 }

@@ -126,6 +126,12 @@ func offer(label string) string {
 	if c, ok := device.CapabilityLabelled(label); ok {
 		return c.Needs()
 	}
+	// device.LabelOr: "ALTERNATIVE or LABEL", neither of which was there.
+	for _, c := range device.Capabilities() {
+		if alt, ok := strings.CutSuffix(label, " or "+c.Label()); ok && alt != "" {
+			return c.Needs() + ", and no " + strings.TrimPrefix(alt, "a ") + " was given"
+		}
+	}
 	return ""
 }
 
