@@ -175,3 +175,23 @@ func ExampleLabel() {
 	// clock-control true
 	// does not let a test move its clock (a test build can)
 }
+
+// The capabilities production firmware must not implement: a check that
+// needs one is not applicable on a production unit.
+func ExampleCapabilities() {
+	for _, c := range device.Capabilities() {
+		if c.TestBuild {
+			fmt.Printf("%s (%s)\n", c.Type.Name(), c.Wire)
+		}
+	}
+	// Output:
+	// KeyCustodian (key-custodian)
+	// MFAProvisioner (mfa-provisioner)
+	// ClockControl (clock-control)
+	// ClientCertIssuer (client-cert-issuer)
+	// UpdatePublisher (update-publisher)
+	// ProvisionedIdentity (provisioned-identity)
+	// PatchBulletin (patch-bulletin)
+	// SecureBaseline (secure-baseline)
+	// OutageControl (outage-control)
+}
