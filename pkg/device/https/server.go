@@ -652,7 +652,7 @@ func (s *Server) testBuildRoutes() {
 func (s *Server) transportRoutes() {
 	s.route("GET", "/transport/endpoints", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
 		eps := []device.Endpoint{}
-		if t, ok := d.(device.Transport); ok {
+		if t, err := capOf[device.Transport](d); err == nil {
 			got, err := t.Endpoints(r.Context())
 			if err != nil {
 				return err
