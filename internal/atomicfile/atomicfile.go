@@ -136,16 +136,24 @@ func WriteBytes(name string, data []byte, perm fs.FileMode, opts ...Option) erro
 }
 
 // SyncDir fsyncs a directory, so that renames and creations in it survive
-// a crash. File systems that cannot fsync a directory (EINVAL) need
-// nothing more.
+// a crash. File systems that cannot fsync a directory (EINVAL: /proc,
+// some FUSE and network file systems; ENOTSUP) have nothing more to
+// offer, and SyncDir returns nil there: every package that syncs a
+// directory goes through here, so they all treat those alike.
 func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+	if err := d.Sync(); err != nil && !cannotSyncDir(err) {
 		return fmt.Errorf("fsync %s: %w", dir, err)
 	}
 	return nil
+}
+
+// cannotSyncDir reports whether err from fsync on a directory means the
+// file system does not sync directories, rather than that it failed to.
+func cannotSyncDir(err error) bool {
+	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EOPNOTSUPP)
 }

@@ -9,7 +9,8 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-	"syscall"
+
+	"github.com/wardsec/ward/internal/atomicfile"
 )
 
 // Store persists the two files of a log: the record lines and the signed
@@ -200,9 +201,9 @@ func (s *FileStore) Append(_ context.Context, line []byte) error {
 			return fmt.Errorf("audit: filestore: %w", err)
 		}
 		if errors.Is(statErr, fs.ErrNotExist) {
-			if err := syncDir(s.dir); err != nil {
+			if err := atomicfile.SyncDir(s.dir); err != nil {
 				f.Close()
-				return err
+				return fmt.Errorf("audit: filestore: %w", err)
 			}
 		}
 		s.f = f
@@ -247,7 +248,10 @@ func (s *FileStore) SaveCheckpoint(ctx context.Context, cp []byte) error {
 		return fmt.Errorf("audit: filestore: checkpoint: %w", err)
 	}
 	done = true
-	return syncDir(s.dir)
+	if err := atomicfile.SyncDir(s.dir); err != nil {
+		return fmt.Errorf("audit: filestore: checkpoint: %w", err)
+	}
+	return nil
 }
 
 // Truncate implements Truncater.
@@ -279,18 +283,4 @@ func (s *FileStore) Close() error {
 	err := s.f.Close()
 	s.f = nil
 	return err
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("audit: filestore: %w", err)
-	}
-	defer d.Close()
-	// Some file systems cannot fsync a directory (EINVAL); there is
-	// nothing more to do on them.
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("audit: filestore: fsync dir: %w", err)
-	}
-	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/wardsec/ward/internal/atomicfile"
 	"github.com/wardsec/ward/pkg/atrest"
 )
 
@@ -90,7 +91,7 @@ func RestoreDir(ctx context.Context, src io.Reader, dir string, unwrappers ...at
 			return Manifest{}, RestoreStats{}, err
 		}
 	}
-	if err := syncDir(stage); err != nil {
+	if err := atomicfile.SyncDir(stage); err != nil {
 		return Manifest{}, RestoreStats{}, err
 	}
 	// Swap: the old directory moves aside, the new one takes its name, and
@@ -109,7 +110,7 @@ func RestoreDir(ctx context.Context, src io.Reader, dir string, unwrappers ...at
 		return Manifest{}, RestoreStats{}, fmt.Errorf("backup: restore: %w", err)
 	}
 	ok = true
-	if err := syncDir(parent); err != nil {
+	if err := atomicfile.SyncDir(parent); err != nil {
 		return Manifest{}, RestoreStats{}, err
 	}
 	if old != "" {
@@ -132,13 +133,4 @@ func writeSynced(p string, data []byte) error {
 		return err
 	}
 	return f.Close()
-}
-
-func syncDir(p string) error {
-	d, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

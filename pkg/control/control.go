@@ -47,24 +47,30 @@ var severities = []Severity{Critical, High, Medium, Low}
 // Valid reports whether s is one of the declared severities.
 func (s Severity) Valid() bool { return slices.Contains(severities, s) }
 
-// Verification methods (Verification.Method).
+// Method is how a control is shown to be satisfied (Verification.Method).
+type Method string
+
+// The verification methods.
 const (
 	// MethodScenario: verified by the Gherkin scenarios tagged with the
 	// control id.
-	MethodScenario = "scenario"
+	MethodScenario Method = "scenario"
 	// MethodAttestation: a procedural control, verified by evidence files
 	// a person supplies (training records, policies), no younger than
 	// MaxAge.
-	MethodAttestation = "attestation"
+	MethodAttestation Method = "attestation"
 	// MethodScenarioAndAttestation: both at once, for a control with a
 	// behaviour the device must show and a written plan a person must
 	// keep (emergency mode operation): the tagged scenarios must pass AND
 	// an attestation must be accepted. Without an attestation it is never
 	// satisfied.
-	MethodScenarioAndAttestation = "scenario+attestation"
+	MethodScenarioAndAttestation Method = "scenario+attestation"
 )
 
-var methods = []string{MethodScenario, MethodAttestation, MethodScenarioAndAttestation}
+var methods = []Method{MethodScenario, MethodAttestation, MethodScenarioAndAttestation}
+
+// Valid reports whether m is one of the declared methods.
+func (m Method) Valid() bool { return slices.Contains(methods, m) }
 
 // NeedsScenarios reports whether the control is verified (also) by the
 // scenarios tagged with its id.
@@ -104,7 +110,7 @@ type Reference struct {
 type Verification struct {
 	// Method is MethodScenario, MethodAttestation or
 	// MethodScenarioAndAttestation.
-	Method string `json:"method"`
+	Method Method `json:"method"`
 	// Evidence names the kinds of evidence an attestation needs
 	// (attestation only).
 	Evidence []string `json:"evidence,omitempty"`

@@ -332,7 +332,7 @@ func decodeControl(b *hcl.Block) (declaredControl, hcl.Diagnostics) {
 			Requirement: reflow(body.Requirement),
 			Remediation: reflow(body.Remediation),
 			Verification: Verification{
-				Method:   body.Verification.Method,
+				Method:   Method(body.Verification.Method),
 				Evidence: body.Verification.Evidence,
 				MaxAge:   body.Verification.MaxAge,
 			},
@@ -375,7 +375,7 @@ func decodeControl(b *hcl.Block) (declaredControl, hcl.Diagnostics) {
 
 	v := body.Verification
 	if present(decoded, v.MethodRange) {
-		switch v.Method {
+		switch Method(v.Method) {
 		case MethodScenario:
 			if present(decoded, v.EvidenceRange) {
 				diags = append(diags, errorAt(v.EvidenceRange, "Evidence without attestation",

@@ -34,7 +34,7 @@ func ExampleRegistry() {
 	fmt.Println(errors.Is(err, device.ErrBadTarget))
 
 	// A capability the driver lacks is an ErrUnsupported, never a pass.
-	_, err = device.As[device.PatientData](d, "patient data")
+	_, err = device.As[device.PatientData](d, device.Label[device.PatientData]())
 	fmt.Println(errors.Is(err, device.ErrUnsupported), err)
 	// Output:
 	// T-1 T1-0042

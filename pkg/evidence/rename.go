@@ -3,6 +3,8 @@ package evidence
 import (
 	"errors"
 	"os"
+
+	"github.com/wardsec/ward/internal/atomicfile"
 )
 
 // renameFallback checks that newpath does not exist and renames. Between the
@@ -16,3 +18,7 @@ func renameFallback(oldpath, newpath string) error {
 	}
 	return os.Rename(oldpath, newpath)
 }
+
+// syncDir makes a rename in dir durable (atomicfile.SyncDir: one
+// implementation for every package).
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }

@@ -388,15 +388,3 @@ func writeFileSync(name string, data []byte) error {
 	}
 	return err
 }
-
-func syncDir(name string) error {
-	d, err := os.Open(name)
-	if err != nil {
-		return err
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	return err
-}

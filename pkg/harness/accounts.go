@@ -190,7 +190,7 @@ func (w *world) removeAccounts(ctx context.Context, m *madeOn) {
 	if len(names) == 0 {
 		return
 	}
-	r, err := device.As[device.AccountRemover](m.dev, "account removal")
+	r, err := device.As[device.AccountRemover](m.dev, device.Label[device.AccountRemover]())
 	if err != nil {
 		w.note("after the scenario: the device offers no account removal, so the test accounts %s remain on it", quoteAll(names))
 		return
@@ -279,7 +279,7 @@ func quoteAll(names []string) string {
 // answer, a refusal or an error, counts as a different unit. One attempt,
 // so a real other unit sees one failed login.
 func knowsAccounts(ctx context.Context, w *world, other device.Device) (string, bool) {
-	a, err := device.As[device.Authenticator](other, "login")
+	a, err := device.As[device.Authenticator](other, device.Label[device.Authenticator]())
 	if err != nil || len(w.passwords) == 0 {
 		return "", false
 	}

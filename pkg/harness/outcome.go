@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wardsec/ward/pkg/control"
+	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/evidence"
 )
 
@@ -118,53 +119,18 @@ func needs(mine []evidence.Scenario) string {
 	return ""
 }
 
-// offer words a capability the built-in steps ask for as what a device
-// offers, for people reading why a control was not checked ("" for one
-// it does not know).
-func offer(capability string) string {
-	switch capability {
-	case "login":
-		return "exposes no login"
-	case "account provisioning":
-		return "exposes no account management"
-	case "TOTP enrolment of test accounts (test builds)":
-		return "cannot enrol test accounts in a second factor (a test build can)"
-	case "clock control (test builds)":
-		return "does not let a test move its clock (a test build can)"
-	case "raw storage access":
-		return "gives no access to its raw storage"
-	case "firmware update":
-		return "exposes no firmware update"
-	case "update publishing (development build)":
-		return "cannot be given test update releases (a development build can)"
-	case "update fault injection (development build)":
-		return "cannot have an update interrupted on purpose (a development build can)"
-	case "security configuration":
-		return "exposes no security settings"
-	case "patient data":
-		return "exposes no patient records"
-	case "operations by name":
-		return "exposes no operations to try by role"
-	case "network service endpoints":
-		return "does not list its network services"
-	case "network segmentation":
-		return "offers no view of its network segment"
-	case "log forwarding":
-		return "cannot forward its logs to a collector"
-	case "known test data":
-		return "has no test data entered on it"
-	case "emergency access":
-		return "exposes no emergency (break-glass) access"
-	case "clinical settings":
-		return "exposes no clinical settings"
-	case "client certificates for test peers (test builds)":
-		return "cannot issue certificates for test peers (a test build can)"
-	case "authenticated identity query":
-		return "answers no authenticated identity query"
-	case "audit log export":
-		return "exports no audit log"
-	case "an approved security baseline (the maker's, on test builds)":
-		return "has no approved security baseline to compare with"
+// offer words a capability the built-in steps ask for (its label in
+// pkg/device's capability table) as what a device offers, for people
+// reading why a control was not checked ("" for one it does not know).
+func offer(label string) string {
+	if c, ok := device.CapabilityLabelled(label); ok {
+		return c.Needs()
+	}
+	// device.LabelOr: "ALTERNATIVE or LABEL", neither of which was there.
+	for _, c := range device.Capabilities() {
+		if alt, ok := strings.CutSuffix(label, " or "+c.Label()); ok && alt != "" {
+			return c.Needs() + ", and no " + strings.TrimPrefix(alt, "a ") + " was given"
+		}
 	}
 	return ""
 }

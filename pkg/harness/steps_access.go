@@ -55,7 +55,7 @@ func stepAccount(ctx context.Context, role, user string) error {
 }
 
 func login(ctx context.Context, w *world, user, password string) (string, error) {
-	a, err := capability[device.Authenticator](w, "login")
+	a, err := capability[device.Authenticator](w, device.Label[device.Authenticator]())
 	if err != nil {
 		return "", err
 	}
@@ -93,7 +93,7 @@ func stepLogin(ctx context.Context, user string) error {
 
 func stepLoginLogoutTimes(ctx context.Context, user string, n int) error {
 	w := worldFrom(ctx)
-	a, err := capability[device.Authenticator](w, "login")
+	a, err := capability[device.Authenticator](w, device.Label[device.Authenticator]())
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func stepUnknownUser(ctx context.Context, user string) error {
 
 func stepLogout(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	a, err := capability[device.Authenticator](w, "login")
+	a, err := capability[device.Authenticator](w, device.Label[device.Authenticator]())
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func session(w *world, user string) (string, error) {
 
 func stepRead(ctx context.Context, user, patient string) error {
 	w := worldFrom(ctx)
-	pd, tok, err := withSession[device.PatientData](w, "patient data", user)
+	pd, tok, err := withSession[device.PatientData](w, device.Label[device.PatientData](), user)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func stepRead(ctx context.Context, user, patient string) error {
 
 func stepUpdate(ctx context.Context, user, patient string) error {
 	w := worldFrom(ctx)
-	pd, tok, err := withSession[device.PatientData](w, "patient data", user)
+	pd, tok, err := withSession[device.PatientData](w, device.Label[device.PatientData](), user)
 	if err != nil {
 		return err
 	}
@@ -199,7 +199,7 @@ func stepUpdate(ctx context.Context, user, patient string) error {
 
 func anonymous(ctx context.Context, token, patient string, write bool) error {
 	w := worldFrom(ctx)
-	pd, err := capability[device.PatientData](w, "patient data")
+	pd, err := capability[device.PatientData](w, device.Label[device.PatientData]())
 	if err != nil {
 		return err
 	}
@@ -274,7 +274,7 @@ func stepRecordUnchanged(ctx context.Context, patient, user string) error {
 	if !ok {
 		return fmt.Errorf("scenario bug: patient %q was not read earlier", patient)
 	}
-	pd, tok, err := withSession[device.PatientData](w, "patient data", user)
+	pd, tok, err := withSession[device.PatientData](w, device.Label[device.PatientData](), user)
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func withMarker(record []byte, marker string) []byte {
 // storeMarker writes a fresh marker into a patient record through the
 // device's normal interface and returns it.
 func storeMarker(ctx context.Context, w *world, dev device.Device, token, patient string) (string, []byte, error) {
-	pd, err := device.As[device.PatientData](dev, "patient data")
+	pd, err := device.As[device.PatientData](dev, device.Label[device.PatientData]())
 	if err != nil {
 		return "", nil, skip(w, err)
 	}
@@ -106,7 +106,7 @@ func stepStoreMarker(ctx context.Context, user, patient string) error {
 
 // dumpStorage reads every stored file, as an attacker with the flash chip.
 func dumpStorage(ctx context.Context, w *world, dev device.Device) (map[string][]byte, error) {
-	st, err := device.As[device.RawStorage](dev, "raw storage access")
+	st, err := device.As[device.RawStorage](dev, device.Label[device.RawStorage]())
 	if err != nil {
 		return nil, skip(w, err)
 	}
@@ -231,7 +231,7 @@ func stepPasswordNotInDump(ctx context.Context, user string) error {
 
 func stepAlterStoredRecord(ctx context.Context, patient string) error {
 	w := worldFrom(ctx)
-	st, err := capability[device.RawStorage](w, "raw storage access")
+	st, err := capability[device.RawStorage](w, device.Label[device.RawStorage]())
 	if err != nil {
 		return err
 	}
@@ -273,7 +273,7 @@ func stepAlterStoredRecord(ctx context.Context, patient string) error {
 
 func stepReadFailsIntegrity(ctx context.Context, patient, user string) error {
 	w := worldFrom(ctx)
-	pd, tok, err := withSession[device.PatientData](w, "patient data", user)
+	pd, tok, err := withSession[device.PatientData](w, device.Label[device.PatientData](), user)
 	if err != nil {
 		return err
 	}
@@ -342,7 +342,7 @@ func stepTwoUnits(ctx context.Context) error {
 // storageKey asks a unit for its storage key; ok is false after a
 // crypto-erase.
 func storageKey(ctx context.Context, w *world, dev device.Device) (string, []byte, bool, error) {
-	kc, err := device.As[device.KeyCustodian](dev, "storage key export (test builds)")
+	kc, err := device.As[device.KeyCustodian](dev, device.Label[device.KeyCustodian]())
 	if err != nil {
 		return "", nil, false, skip(w, err)
 	}
@@ -410,7 +410,7 @@ func stepUnit2MarkerHidden(ctx context.Context) error {
 
 func stepDecommission(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	d, tok, err := withSession[device.Decommissioner](w, "decommissioning", user)
+	d, tok, err := withSession[device.Decommissioner](w, device.Label[device.Decommissioner](), user)
 	if err != nil {
 		return err
 	}
@@ -470,7 +470,7 @@ func stepCollectOutputs(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	ce, tok, err := withSession[device.ConfigExporter](w, "configuration export", user)
+	ce, tok, err := withSession[device.ConfigExporter](w, device.Label[device.ConfigExporter](), user)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func registerAuditSteps(s *StepSet) {
 
 // exportAudit reads the device's audit trail and attaches it as evidence.
 func exportAudit(ctx context.Context, w *world, name string) (device.AuditExport, []audit.Record, error) {
-	src, err := capability[device.AuditSource](w, "audit log export")
+	src, err := capability[device.AuditSource](w, device.Label[device.AuditSource]())
 	if err != nil {
 		return device.AuditExport{}, nil, err
 	}
@@ -166,7 +166,7 @@ func stepTrailIntact(ctx context.Context) error {
 // cleanup that puts the original back.
 func tamper(ctx context.Context, edit func(lines [][]byte) ([][]byte, error)) error {
 	w := worldFrom(ctx)
-	st, err := capability[device.RawStorage](w, "raw storage access")
+	st, err := capability[device.RawStorage](w, device.Label[device.RawStorage]())
 	if err != nil {
 		return err
 	}

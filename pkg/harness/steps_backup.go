@@ -25,7 +25,7 @@ func registerBackupSteps(s *StepSet) {
 
 func stepMakeBackup(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	b, tok, err := withSession[device.Backupper](w, "backup and restore", user)
+	b, tok, err := withSession[device.Backupper](w, device.Label[device.Backupper](), user)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func stepAlterBackup(ctx context.Context) error {
 
 func stepRestoreRefused(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	b, tok, err := withSession[device.Backupper](w, "backup and restore", user)
+	b, tok, err := withSession[device.Backupper](w, device.Label[device.Backupper](), user)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func stepRestoreOnClean(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("open a clean unit: %w", err)
 	}
-	b, err := device.As[device.Backupper](d, "backup and restore")
+	b, err := device.As[device.Backupper](d, device.Label[device.Backupper]())
 	if err != nil {
 		return skip(w, err)
 	}
@@ -166,7 +166,7 @@ func stepCleanUnitSameRecord(ctx context.Context, user, patient string) error {
 	if err != nil {
 		return err
 	}
-	a, err := device.As[device.Authenticator](w.unit2.dev, "login")
+	a, err := device.As[device.Authenticator](w.unit2.dev, device.Label[device.Authenticator]())
 	if err != nil {
 		return skip(w, err)
 	}
@@ -174,7 +174,7 @@ func stepCleanUnitSameRecord(ctx context.Context, user, patient string) error {
 	if err != nil {
 		return fmt.Errorf("%q cannot log in on the clean unit after the restore: %w", user, err)
 	}
-	pd, err := device.As[device.PatientData](w.unit2.dev, "patient data")
+	pd, err := device.As[device.PatientData](w.unit2.dev, device.Label[device.PatientData]())
 	if err != nil {
 		return skip(w, err)
 	}

@@ -41,7 +41,7 @@ func configFrom(ctx context.Context) (*configState, error) {
 
 func stepBaseline(ctx context.Context) (context.Context, error) {
 	w := worldFrom(ctx)
-	b, err := capability[device.SecureBaseline](w, "an approved security baseline (the maker's, on test builds)")
+	b, err := capability[device.SecureBaseline](w, device.Label[device.SecureBaseline]())
 	if err != nil {
 		return ctx, err
 	}
@@ -65,7 +65,7 @@ func formatSettings(m map[string]string) string {
 }
 
 func readSettings(ctx context.Context, w *world, user string) (map[string]string, error) {
-	sc, tok, err := withSession[device.SecurityConfig](w, "security configuration", user)
+	sc, tok, err := withSession[device.SecurityConfig](w, device.Label[device.SecurityConfig](), user)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +132,7 @@ func stepDriftSetting(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	sc, tok, err := withSession[device.SecurityConfig](w, "security configuration", user)
+	sc, tok, err := withSession[device.SecurityConfig](w, device.Label[device.SecurityConfig](), user)
 	if err != nil {
 		return err
 	}
@@ -171,7 +171,7 @@ func stepResetSettings(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	sc, tok, err := withSession[device.SecurityConfig](w, "security configuration", user)
+	sc, tok, err := withSession[device.SecurityConfig](w, device.Label[device.SecurityConfig](), user)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func stepResetSettings(ctx context.Context, user string) error {
 
 func stepResetNoSession(ctx context.Context) (context.Context, error) {
 	w := worldFrom(ctx)
-	sc, err := capability[device.SecurityConfig](w, "security configuration")
+	sc, err := capability[device.SecurityConfig](w, device.Label[device.SecurityConfig]())
 	if err != nil {
 		return ctx, err
 	}

@@ -43,7 +43,7 @@ func registerContingencySteps(s *StepSet) {
 // production device, the ssh and net drivers) makes the scenario
 // not-applicable with the reason.
 func outageControl(w *world) (device.OutageControl, error) {
-	return capability[device.OutageControl](w, "outage control (test builds: simulated network cut, quarantine, collector outage)")
+	return capability[device.OutageControl](w, device.Label[device.OutageControl]())
 }
 
 func emergencyStatus(ctx context.Context, w *world) (device.EmergencyStatus, error) {

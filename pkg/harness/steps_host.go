@@ -32,7 +32,7 @@ type hostKey struct{}
 
 func stepHostFacts(ctx context.Context) (context.Context, error) {
 	w := worldFrom(ctx)
-	hc, err := capability[device.HostConfig](w, "host configuration")
+	hc, err := capability[device.HostConfig](w, device.Label[device.HostConfig]())
 	if err != nil {
 		return ctx, err
 	}

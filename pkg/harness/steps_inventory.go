@@ -46,7 +46,7 @@ func (iw *inventoryWorld) reference(ctx context.Context, w *world) (*inventory.I
 	if iw.ref != nil {
 		return iw.ref, true, nil
 	}
-	pi, err := device.As[device.ProvisionedIdentity](w.dev, "a site inventory (ward check --inventory FILE) or a provisioned identity (test builds)")
+	pi, err := device.As[device.ProvisionedIdentity](w.dev, device.LabelOr[device.ProvisionedIdentity]("a site inventory (ward check --inventory FILE)"))
 	if err != nil {
 		return nil, false, skip(w, err)
 	}
@@ -131,7 +131,7 @@ type queriedKey struct{}
 
 func stepQueryIdentity(ctx context.Context, user string) (context.Context, error) {
 	w := worldFrom(ctx)
-	q, tok, err := withSession[device.IdentityQuerier](w, "authenticated identity query", user)
+	q, tok, err := withSession[device.IdentityQuerier](w, device.Label[device.IdentityQuerier](), user)
 	if err != nil {
 		return ctx, err
 	}
@@ -178,7 +178,7 @@ type queryErrKey struct{}
 
 func stepQueryIdentityNoSession(ctx context.Context) (context.Context, error) {
 	w := worldFrom(ctx)
-	q, err := capability[device.IdentityQuerier](w, "authenticated identity query")
+	q, err := capability[device.IdentityQuerier](w, device.Label[device.IdentityQuerier]())
 	if err != nil {
 		return ctx, err
 	}

@@ -114,7 +114,7 @@ func (a *authenticator) next(ctx context.Context, dev device.Device) (string, er
 		period = 30
 	}
 	now := time.Now()
-	cc, clockErr := device.As[device.ClockControl](dev, "clock control")
+	cc, clockErr := device.As[device.ClockControl](dev, device.Label[device.ClockControl]())
 	hasClock := clockErr == nil
 	if hasClock {
 		t, err := cc.DeviceTime(ctx)
@@ -155,7 +155,7 @@ func isPrivileged(role string) bool {
 // TOTP authenticator when dev is a test build that allows it
 // (device.MFAProvisioner); app is nil otherwise.
 func provision(ctx context.Context, w *world, dev device.Device, user, role string) (pw string, app *authenticator, err error) {
-	p, err := device.As[device.Provisioner](dev, "account provisioning")
+	p, err := device.As[device.Provisioner](dev, device.Label[device.Provisioner]())
 	if err != nil {
 		return "", nil, skip(w, err)
 	}
@@ -168,7 +168,7 @@ func provision(ctx context.Context, w *world, dev device.Device, user, role stri
 	if !isPrivileged(role) {
 		return pw, nil, nil
 	}
-	mp, err := device.As[device.MFAProvisioner](dev, "TOTP enrolment of test accounts")
+	mp, err := device.As[device.MFAProvisioner](dev, device.Label[device.MFAProvisioner]())
 	if err != nil {
 		return pw, nil, nil
 	}
@@ -187,7 +187,7 @@ func provision(ctx context.Context, w *world, dev device.Device, user, role stri
 // second factor the harness cannot provide (no MFAProvisioner) makes the
 // scenario not-applicable.
 func signIn(ctx context.Context, w *world, dev device.Device, user, pw string, app *authenticator) (string, error) {
-	a, err := device.As[device.Authenticator](dev, "login")
+	a, err := device.As[device.Authenticator](dev, device.Label[device.Authenticator]())
 	if err != nil {
 		return "", skip(w, err)
 	}
@@ -199,14 +199,14 @@ func signIn(ctx context.Context, w *world, dev device.Device, user, pw string, a
 	}
 	tok, err := a.Login(ctx, c)
 	if errors.Is(err, device.ErrSecondFactorRequired) && app == nil {
-		return "", skip(w, &device.UnsupportedError{Capability: "TOTP enrolment of test accounts (test builds)"})
+		return "", skip(w, &device.UnsupportedError{Capability: device.Label[device.MFAProvisioner]()})
 	}
 	return tok, err
 }
 
 // clock returns the device's test-build clock control.
 func clock(w *world) (device.ClockControl, error) {
-	return capability[device.ClockControl](w, "clock control (test builds)")
+	return capability[device.ClockControl](w, device.Label[device.ClockControl]())
 }
 
 func stepTryCreate(ctx context.Context, role, user string) error {
@@ -215,7 +215,7 @@ func stepTryCreate(ctx context.Context, role, user string) error {
 
 func stepTryCreateWith(ctx context.Context, role, user, pw string) error {
 	w := worldFrom(ctx)
-	p, err := capability[device.Provisioner](w, "account provisioning")
+	p, err := capability[device.Provisioner](w, device.Label[device.Provisioner]())
 	if err != nil {
 		return err
 	}
@@ -309,7 +309,7 @@ func appFor(w *world, user string) (*authenticator, error) {
 	}
 	app := w.otp[user]
 	if app == nil {
-		if _, err := capability[device.MFAProvisioner](w, "TOTP enrolment of test accounts (test builds)"); err != nil {
+		if _, err := capability[device.MFAProvisioner](w, device.Label[device.MFAProvisioner]()); err != nil {
 			return nil, err
 		}
 		return nil, fmt.Errorf("scenario bug: no authenticator was enrolled for %q (only privileged accounts get one)", user)
@@ -341,7 +341,7 @@ func stepReplayCode(ctx context.Context, user string) error {
 	if app.code == "" {
 		return fmt.Errorf("scenario bug: %q has not used a code yet", user)
 	}
-	a, err := capability[device.Authenticator](w, "login")
+	a, err := capability[device.Authenticator](w, device.Label[device.Authenticator]())
 	if err != nil {
 		return err
 	}
@@ -506,7 +506,7 @@ func sessionFor(w *world, user string, emergency bool) (string, error) {
 // device's answer in w.lastErr; the error returned is the step's own (a
 // missing capability or operation, a scenario bug).
 func perform(ctx context.Context, w *world, user, op string, emergency bool) error {
-	o, err := capability[device.Operator](w, "operations by name")
+	o, err := capability[device.Operator](w, device.Label[device.Operator]())
 	if err != nil {
 		return err
 	}
@@ -585,7 +585,7 @@ func stepNoLonger(ctx context.Context, user, op string, emergency bool) error {
 // breakGlass asks for emergency access as user, leaving the device's
 // answer in w.lastErr and the session in w.emergency.
 func breakGlass(ctx context.Context, w *world, user, reason string) error {
-	ea, err := capability[device.EmergencyAccess](w, "emergency access")
+	ea, err := capability[device.EmergencyAccess](w, device.Label[device.EmergencyAccess]())
 	if err != nil {
 		return err
 	}
@@ -673,7 +673,7 @@ func stepEmergencyRecorded(ctx context.Context, user string) error {
 
 func stepRequestReview(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	ar, tok, err := withSession[device.ActivityReviewer](w, "privileged-activity review", user)
+	ar, tok, err := withSession[device.ActivityReviewer](w, device.Label[device.ActivityReviewer](), user)
 	if err != nil {
 		return err
 	}
@@ -719,7 +719,7 @@ func stepReviewLists(ctx context.Context, action, user string) error {
 // then is what an activity review must single out.
 func stepClockToSundayNight(ctx context.Context) error {
 	w := worldFrom(ctx)
-	cc, err := capability[device.ClockControl](w, "clock control (test builds)")
+	cc, err := capability[device.ClockControl](w, device.Label[device.ClockControl]())
 	if err != nil {
 		return err
 	}

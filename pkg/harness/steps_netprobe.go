@@ -41,7 +41,7 @@ func registerNetProbeSteps(s *StepSet) {
 func stepProbeServices(ctx context.Context) error {
 	w := worldFrom(ctx)
 	var reports []device.ServiceReport
-	if sp, err := device.As[device.ServiceProber](w.dev, "service probes"); err == nil {
+	if sp, err := device.As[device.ServiceProber](w.dev, device.Label[device.ServiceProber]()); err == nil {
 		if reports, err = sp.ProbeServices(ctx); err != nil {
 			if errors.Is(err, device.ErrUnsupported) {
 				return skip(w, err)
@@ -56,7 +56,7 @@ func stepProbeServices(ctx context.Context) error {
 		now := time.Now
 		// A test build whose clock the harness moves lives on that
 		// clock: its certificates are judged at the time it believes.
-		if cc, err := device.As[device.ClockControl](w.dev, "clock"); err == nil {
+		if cc, err := device.As[device.ClockControl](w.dev, device.Label[device.ClockControl]()); err == nil {
 			if t, err := cc.DeviceTime(ctx); err == nil {
 				now = func() time.Time { return t }
 				w.observe("certificates judged at the device's clock, %s", t.UTC().Format(time.RFC3339))
@@ -181,7 +181,7 @@ func stepNoDefaultCredentials(ctx context.Context) error {
 	w := worldFrom(ctx)
 	// A driver that logs in (device.Authenticator) does so over the
 	// device's web service; the login scenarios try the defaults there.
-	_, authErr := device.As[device.Authenticator](w.dev, "logins")
+	_, authErr := device.As[device.Authenticator](w.dev, device.Label[device.Authenticator]())
 	var judged, unjudged []string
 	for _, r := range reports {
 		switch {

@@ -49,7 +49,7 @@ func stepReleasedPatches(ctx context.Context) (context.Context, error) {
 		}
 		w.observe("%d patch(es) released for %s %s, from the site inventory", len(released), rec.Manufacturer, rec.Model)
 	} else {
-		b, err := capability[device.PatchBulletin](w, "a site inventory with released patches (ward check --inventory FILE) or the maker's bulletin (test builds)")
+		b, err := capability[device.PatchBulletin](w, device.LabelOr[device.PatchBulletin]("a site inventory with released patches (ward check --inventory FILE)"))
 		if err != nil {
 			return ctx, err
 		}
@@ -82,7 +82,7 @@ func stepInstalledPatches(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	pr, tok, err := withSession[device.PatchReporter](w, "installed-patch report", user)
+	pr, tok, err := withSession[device.PatchReporter](w, device.Label[device.PatchReporter](), user)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,7 @@ type plantedKey struct{}
 
 func stepPlantedData(ctx context.Context) (context.Context, error) {
 	w := worldFrom(ctx)
-	pd, err := capability[device.PlantedData](w, "known test data")
+	pd, err := capability[device.PlantedData](w, device.Label[device.PlantedData]())
 	if err != nil {
 		return ctx, err
 	}

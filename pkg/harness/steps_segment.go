@@ -43,7 +43,7 @@ func registerSegmentSteps(s *StepSet) {
 }
 
 func network(w *world) (device.Network, error) {
-	return capability[device.Network](w, "network segmentation")
+	return capability[device.Network](w, device.Label[device.Network]())
 }
 
 func segWorld(w *world) *segmentWorld {
@@ -58,7 +58,7 @@ func segWorld(w *world) *segmentWorld {
 // deviceNow is the device's clock when it has one a check can read, the
 // harness's otherwise.
 func deviceNow(ctx context.Context, w *world) time.Time {
-	if cc, ok := w.dev.(device.ClockControl); ok {
+	if cc, err := device.As[device.ClockControl](w.dev, device.Label[device.ClockControl]()); err == nil {
 		if t, err := cc.DeviceTime(ctx); err == nil {
 			return t
 		}
@@ -139,7 +139,7 @@ func portKey(p device.Port) string { return fmt.Sprintf("%s/%d", p.Proto, p.Port
 // Sockets bound to loopback only are left out (and named in an
 // observation): nothing on the network reaches them.
 func portLists(ctx context.Context, w *world) (open, doc map[string]string, err error) {
-	if pl, perr := device.As[device.PortLister](w.dev, "port listing"); perr == nil {
+	if pl, perr := device.As[device.PortLister](w.dev, device.Label[device.PortLister]()); perr == nil {
 		listening, err := pl.ListeningPorts(ctx)
 		if errors.Is(err, device.ErrUnsupported) {
 			return nil, nil, skip(w, err)
@@ -391,7 +391,7 @@ func liftQuarantine(ctx context.Context, w *world, dev device.Device, n device.N
 	if err != nil || (!q.Device && !q.Segment) {
 		return
 	}
-	cc, err := device.As[device.ClockControl](dev, "clock control")
+	cc, err := device.As[device.ClockControl](dev, device.Label[device.ClockControl]())
 	if err != nil {
 		w.note("after the scenario: the device stays quarantined until its calm period passes")
 		return

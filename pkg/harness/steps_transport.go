@@ -97,7 +97,7 @@ func registerTransportSteps(s *StepSet) {
 
 // endpoints returns the device's network services.
 func endpoints(ctx context.Context, w *world) ([]device.Endpoint, error) {
-	t, err := capability[device.Transport](w, "network service endpoints")
+	t, err := capability[device.Transport](w, device.Label[device.Transport]())
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func dialResume(ctx context.Context, ep device.Endpoint, cert *tls.Certificate, 
 	host, _, _ := net.SplitHostPort(ep.Address)
 	cfg := &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12, ClientSessionCache: cache}
 	if w := worldFrom(ctx); w != nil && w.dev != nil {
-		if cc, err := device.As[device.ClockControl](w.dev, "clock control"); err == nil {
+		if cc, err := device.As[device.ClockControl](w.dev, device.Label[device.ClockControl]()); err == nil {
 			// A test build whose clock the harness moves (this scenario or,
 			// on a unit that is kept, an earlier one) issues and checks
 			// certificates on that clock, as its peers then would: judge
@@ -308,7 +308,7 @@ func stepNoLegacyTLS(ctx context.Context) error {
 
 // issueClientCert asks a test build for a client certificate it trusts.
 func issueClientCert(ctx context.Context, w *world, name string, notBefore, notAfter time.Time) (*tls.Certificate, error) {
-	ci, err := capability[device.ClientCertIssuer](w, "client certificates for test peers (test builds)")
+	ci, err := capability[device.ClientCertIssuer](w, device.Label[device.ClientCertIssuer]())
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +324,7 @@ func issueClientCert(ctx context.Context, w *world, name string, notBefore, notA
 }
 
 func settings(ctx context.Context, w *world) (map[string]string, error) {
-	cs, err := capability[device.ClinicalSettings](w, "clinical settings")
+	cs, err := capability[device.ClinicalSettings](w, device.Label[device.ClinicalSettings]())
 	if err != nil {
 		return nil, err
 	}
@@ -634,7 +634,7 @@ func stepPeerRefused(ctx context.Context, what string, cert *tls.Certificate) er
 // readClinicalSettings is settings for steps that can do without: nil when the
 // device has no clinical settings.
 func readClinicalSettings(ctx context.Context, w *world) (map[string]string, error) {
-	cs, err := device.As[device.ClinicalSettings](w.dev, "clinical settings")
+	cs, err := device.As[device.ClinicalSettings](w.dev, device.Label[device.ClinicalSettings]())
 	if err != nil {
 		return nil, nil
 	}
@@ -809,7 +809,7 @@ func (c *collector5424) serve() {
 
 func stepStartCollector(ctx context.Context) error {
 	w := worldFrom(ctx)
-	if _, err := capability[device.LogForwarder](w, "log forwarding"); err != nil {
+	if _, err := capability[device.LogForwarder](w, device.Label[device.LogForwarder]()); err != nil {
 		return err
 	}
 	c, err := newCollector()
@@ -824,7 +824,7 @@ func stepStartCollector(ctx context.Context) error {
 
 func stepForwardLogs(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	f, tok, err := withSession[device.LogForwarder](w, "log forwarding", user)
+	f, tok, err := withSession[device.LogForwarder](w, device.Label[device.LogForwarder](), user)
 	if err != nil {
 		return err
 	}

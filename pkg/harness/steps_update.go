@@ -57,7 +57,7 @@ func updWorld(w *world) *updateWorld {
 }
 
 func updateStatus(ctx context.Context, w *world) (device.UpdateStatus, error) {
-	u, err := capability[device.Updater](w, "firmware update")
+	u, err := capability[device.Updater](w, device.Label[device.Updater]())
 	if err != nil {
 		return device.UpdateStatus{}, err
 	}
@@ -86,7 +86,7 @@ func rememberBefore(ctx context.Context, w *world) error {
 
 func stepPublish(ctx context.Context, r device.Release, words string) error {
 	w := worldFrom(ctx)
-	pub, err := capability[device.UpdatePublisher](w, "update publishing (development build)")
+	pub, err := capability[device.UpdatePublisher](w, device.Label[device.UpdatePublisher]())
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func stepPublish(ctx context.Context, r device.Release, words string) error {
 
 func stepInterruptNext(ctx context.Context, phase string) error {
 	w := worldFrom(ctx)
-	pub, err := capability[device.UpdatePublisher](w, "update fault injection (development build)")
+	pub, err := capability[device.UpdatePublisher](w, device.Label[device.UpdatePublisher]())
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func install(ctx context.Context, user string) error {
 	if err := needRelease(w); err != nil {
 		return err
 	}
-	u, tok, err := withSession[device.Updater](w, "firmware update", user)
+	u, tok, err := withSession[device.Updater](w, device.Label[device.Updater](), user)
 	if err != nil {
 		return err
 	}
@@ -206,7 +206,7 @@ func stepUpdateInterrupted(ctx context.Context) error {
 
 func stepRestart(ctx context.Context) error {
 	w := worldFrom(ctx)
-	u, err := capability[device.Updater](w, "firmware update")
+	u, err := capability[device.Updater](w, device.Label[device.Updater]())
 	if err != nil {
 		return err
 	}
@@ -340,7 +340,7 @@ func stepReportsSBOM(ctx context.Context) error {
 		return fmt.Errorf("the SBOM of firmware %s: %w", st.Firmware, err)
 	}
 	now := time.Now()
-	if cc, ok := w.dev.(device.ClockControl); ok {
+	if cc, err := device.As[device.ClockControl](w.dev, device.Label[device.ClockControl]()); err == nil {
 		if t, err := cc.DeviceTime(ctx); err == nil {
 			now = t
 		}

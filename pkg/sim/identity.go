@@ -8,15 +8,25 @@ import (
 	"github.com/wardsec/ward/pkg/device"
 )
 
-// factoryIdentity is what a unit whose identity query is weakened
-// (identity-mismatch) reports: the reference unit's identity, burnt into the
-// firmware image, instead of its own.
-var factoryIdentity = device.Identity{
-	Manufacturer: "Ward Simulated Devices",
-	Model:        "SIM-IP-100 infusion pump",
-	Serial:       "SIM-IP-000000",
-	Firmware:     "1.4.2",
-	UDI:          "(01)00000000000000(21)SIM-IP-000000",
+// unitIdentity is the identity of the profile's unit number n: its
+// model, and a serial number with the profile's prefix (SIM-IP- for the
+// infusion pump, SIM-PM- for the patient monitor). Unit 0 is the
+// profile's reference unit, whose identity is burnt into the firmware
+// image: a unit whose identity query is weakened (identity-mismatch)
+// reports it instead of its own.
+func unitIdentity(profile string, n int) device.Identity {
+	model, prefix := "SIM-IP-100 infusion pump", "SIM-IP-"
+	if profile == "patient-monitor" {
+		model, prefix = "SIM-PM-200 patient monitor", "SIM-PM-"
+	}
+	serial := fmt.Sprintf("%s%06d", prefix, n)
+	return device.Identity{
+		Manufacturer: "Ward Simulated Devices",
+		Model:        model,
+		Serial:       serial,
+		Firmware:     "1.4.2",
+		UDI:          "(01)00000000000000(21)" + serial,
+	}
 }
 
 // discoveryIdentity is what Identify reports: the unit's identity, or,
@@ -42,7 +52,7 @@ func (p *Pump) QueryIdentity(ctx context.Context, token string) (device.Identity
 		return device.Identity{}, err
 	}
 	if p.weak["identity-mismatch"] {
-		return factoryIdentity, nil
+		return p.factory, nil
 	}
 	return p.id, nil
 }

@@ -102,6 +102,7 @@ func WithAuditSink(s audit.Sink) Option {
 // is safe for concurrent use.
 type Pump struct {
 	id      device.Identity
+	factory device.Identity // its profile's reference unit (identity.go)
 	weak    weakSet
 	now     func() time.Time
 	offset  atomic.Int64 // ClockControl: nanoseconds added to the clock
@@ -147,7 +148,7 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 	if !slices.Contains(Profiles(), profile) {
 		return nil, fmt.Errorf("%w: unknown simulator profile %q (known: %v)", device.ErrBadTarget, profile, Profiles())
 	}
-	c := config{serial: "SIM-IP-000001", now: time.Now, hashing: simHashing}
+	c := config{now: time.Now, hashing: simHashing}
 	for _, o := range opts {
 		if err := o(&c); err != nil {
 			return nil, err
@@ -157,18 +158,13 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 	if err != nil {
 		return nil, err
 	}
-	model := "SIM-IP-100 infusion pump"
-	if profile == "patient-monitor" {
-		model = "SIM-PM-200 patient monitor"
+	id := unitIdentity(profile, 1)
+	if c.serial != "" {
+		id.Serial, id.UDI = c.serial, "(01)00000000000000(21)"+c.serial
 	}
 	p := &Pump{
-		id: device.Identity{
-			Manufacturer: "Ward Simulated Devices",
-			Model:        model,
-			Serial:       c.serial,
-			Firmware:     "1.4.2",
-			UDI:          "(01)00000000000000(21)" + c.serial,
-		},
+		id:       id,
+		factory:  unitIdentity(profile, 0),
 		weak:     weak,
 		hashing:  c.hashing,
 		storage:  map[string][]byte{},

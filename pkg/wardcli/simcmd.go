@@ -125,7 +125,7 @@ Profiles: ` + strings.Join(sim.Profiles(), ", ") + `.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&cfg.Profile, "profile", "", "device to simulate: "+strings.Join(sim.Profiles(), ", "))
-	fl.StringSliceVar(&weaken, "weaken", nil, "weakness toggles to switch on (comma-separated, see sim.Weaknesses)")
+	fl.StringSliceVar(&weaken, "weaken", nil, "weakness toggles to switch on (comma-separated; 'ward sim weaknesses' lists them)")
 	fl.StringVar(&cfg.Listen, "listen", "127.0.0.1:0", "address of the management API")
 	fl.StringVar(&caCert, "ca-cert", "", "PEM CA certificate to issue the server certificate from (default: a fresh CA)")
 	fl.StringVar(&caKey, "ca-key", "", "PKCS#8 PEM key of --ca-cert")

@@ -17,9 +17,8 @@ type outageReq struct {
 
 // outageRoutes serve device.OutageControl.
 func (s *Server) outageRoutes() {
-	const what = "outage control"
 	s.route("POST", "/outage", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		o, err := capOf[device.OutageControl](d, what)
+		o, err := capOf[device.OutageControl](d)
 		if err != nil {
 			return err
 		}
@@ -34,7 +33,7 @@ func (s *Server) outageRoutes() {
 		return nil
 	})
 	s.route("DELETE", "/outage", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		o, err := capOf[device.OutageControl](d, what)
+		o, err := capOf[device.OutageControl](d)
 		if err != nil {
 			return err
 		}
@@ -45,7 +44,7 @@ func (s *Server) outageRoutes() {
 		return nil
 	})
 	s.route("GET", "/emergency", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		o, err := capOf[device.OutageControl](d, what)
+		o, err := capOf[device.OutageControl](d)
 		if err != nil {
 			return err
 		}

@@ -254,8 +254,9 @@ func bearer(r *http.Request) string {
 	return tok
 }
 
-// capOf returns d's capability C by its API name.
-func capOf[C any](d device.Device, name string) (C, error) { return device.As[C](d, name) }
+// capOf returns d's capability C, or an error naming it as pkg/device's
+// table labels it (device.Label), which the client reports.
+func capOf[C any](d device.Device) (C, error) { return device.As[C](d, device.Label[C]()) }
 
 // capsOf lists the capabilities d offers: the interfaces its type
 // implements, less those it says it lacks (device.CapabilitySet), so a
@@ -355,7 +356,7 @@ func (s *Server) deleteUnit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) authRoutes() {
 	s.route("POST", "/login", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		a, err := capOf[device.Authenticator](d, "login")
+		a, err := capOf[device.Authenticator](d)
 		if err != nil {
 			return err
 		}
@@ -371,7 +372,7 @@ func (s *Server) authRoutes() {
 		return nil
 	})
 	s.route("POST", "/logout", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		a, err := capOf[device.Authenticator](d, "login")
+		a, err := capOf[device.Authenticator](d)
 		if err != nil {
 			return err
 		}
@@ -382,7 +383,7 @@ func (s *Server) authRoutes() {
 		return nil
 	})
 	s.route("POST", "/break-glass", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		e, err := capOf[device.EmergencyAccess](d, "emergency access")
+		e, err := capOf[device.EmergencyAccess](d)
 		if err != nil {
 			return err
 		}
@@ -399,7 +400,7 @@ func (s *Server) authRoutes() {
 		return nil
 	})
 	s.route("POST", "/operations/{op}", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		o, err := capOf[device.Operator](d, "operations by name")
+		o, err := capOf[device.Operator](d)
 		if err != nil {
 			return err
 		}
@@ -410,7 +411,7 @@ func (s *Server) authRoutes() {
 		return nil
 	})
 	s.route("GET", "/activity", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		a, err := capOf[device.ActivityReviewer](d, "activity review")
+		a, err := capOf[device.ActivityReviewer](d)
 		if err != nil {
 			return err
 		}
@@ -433,7 +434,7 @@ func (s *Server) authRoutes() {
 
 func (s *Server) dataRoutes() {
 	s.route("GET", "/patients/{id}", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.PatientData](d, "patient data")
+		p, err := capOf[device.PatientData](d)
 		if err != nil {
 			return err
 		}
@@ -445,7 +446,7 @@ func (s *Server) dataRoutes() {
 		return nil
 	})
 	s.route("PUT", "/patients/{id}", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.PatientData](d, "patient data")
+		p, err := capOf[device.PatientData](d)
 		if err != nil {
 			return err
 		}
@@ -460,7 +461,7 @@ func (s *Server) dataRoutes() {
 		return nil
 	})
 	s.route("GET", "/audit", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		a, err := capOf[device.AuditSource](d, "audit log")
+		a, err := capOf[device.AuditSource](d)
 		if err != nil {
 			return err
 		}
@@ -472,7 +473,7 @@ func (s *Server) dataRoutes() {
 		return nil
 	})
 	s.route("POST", "/backups", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		b, err := capOf[device.Backupper](d, "backup and restore")
+		b, err := capOf[device.Backupper](d)
 		if err != nil {
 			return err
 		}
@@ -484,7 +485,7 @@ func (s *Server) dataRoutes() {
 		return nil
 	})
 	s.route("POST", "/restore", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		b, err := capOf[device.Backupper](d, "backup and restore")
+		b, err := capOf[device.Backupper](d)
 		if err != nil {
 			return err
 		}
@@ -499,7 +500,7 @@ func (s *Server) dataRoutes() {
 		return nil
 	})
 	s.route("GET", "/config", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		c, err := capOf[device.ConfigExporter](d, "configuration export")
+		c, err := capOf[device.ConfigExporter](d)
 		if err != nil {
 			return err
 		}
@@ -511,7 +512,7 @@ func (s *Server) dataRoutes() {
 		return nil
 	})
 	s.route("POST", "/decommission", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		c, err := capOf[device.Decommissioner](d, "decommissioning")
+		c, err := capOf[device.Decommissioner](d)
 		if err != nil {
 			return err
 		}
@@ -527,7 +528,7 @@ func (s *Server) dataRoutes() {
 // raw storage, provisioning, key export, TOTP enrolment, clock control.
 func (s *Server) testBuildRoutes() {
 	s.route("GET", "/storage", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		st, err := capOf[device.RawStorage](d, "raw storage access")
+		st, err := capOf[device.RawStorage](d)
 		if err != nil {
 			return err
 		}
@@ -539,7 +540,7 @@ func (s *Server) testBuildRoutes() {
 		return nil
 	})
 	s.route("GET", "/storage/{name...}", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		st, err := capOf[device.RawStorage](d, "raw storage access")
+		st, err := capOf[device.RawStorage](d)
 		if err != nil {
 			return err
 		}
@@ -551,7 +552,7 @@ func (s *Server) testBuildRoutes() {
 		return nil
 	})
 	s.route("PUT", "/storage/{name...}", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		st, err := capOf[device.RawStorage](d, "raw storage access")
+		st, err := capOf[device.RawStorage](d)
 		if err != nil {
 			return err
 		}
@@ -566,7 +567,7 @@ func (s *Server) testBuildRoutes() {
 		return nil
 	})
 	s.route("POST", "/users", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.Provisioner](d, "account provisioning")
+		p, err := capOf[device.Provisioner](d)
 		if err != nil {
 			return err
 		}
@@ -581,7 +582,7 @@ func (s *Server) testBuildRoutes() {
 		return nil
 	})
 	s.route("DELETE", "/users/{user}", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		rm, err := capOf[device.AccountRemover](d, "account removal")
+		rm, err := capOf[device.AccountRemover](d)
 		if err != nil {
 			return err
 		}
@@ -592,7 +593,7 @@ func (s *Server) testBuildRoutes() {
 		return nil
 	})
 	s.route("POST", "/storage-key", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		k, err := capOf[device.KeyCustodian](d, "storage key export (test builds)")
+		k, err := capOf[device.KeyCustodian](d)
 		if err != nil {
 			return err
 		}
@@ -604,7 +605,7 @@ func (s *Server) testBuildRoutes() {
 		return nil
 	})
 	s.route("POST", "/totp", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		m, err := capOf[device.MFAProvisioner](d, "TOTP enrolment of test accounts")
+		m, err := capOf[device.MFAProvisioner](d)
 		if err != nil {
 			return err
 		}
@@ -620,7 +621,7 @@ func (s *Server) testBuildRoutes() {
 		return nil
 	})
 	s.route("GET", "/clock", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		c, err := capOf[device.ClockControl](d, "clock control")
+		c, err := capOf[device.ClockControl](d)
 		if err != nil {
 			return err
 		}
@@ -632,7 +633,7 @@ func (s *Server) testBuildRoutes() {
 		return nil
 	})
 	s.route("POST", "/clock/advance", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		c, err := capOf[device.ClockControl](d, "clock control")
+		c, err := capOf[device.ClockControl](d)
 		if err != nil {
 			return err
 		}
@@ -651,20 +652,20 @@ func (s *Server) testBuildRoutes() {
 func (s *Server) transportRoutes() {
 	s.route("GET", "/transport/endpoints", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
 		eps := []device.Endpoint{}
-		if t, ok := d.(device.Transport); ok {
+		if t, err := capOf[device.Transport](d); err == nil {
 			got, err := t.Endpoints(r.Context())
 			if err != nil {
 				return err
 			}
 			eps = append(eps, got...)
 		} else if len(s.self) == 0 {
-			return &device.UnsupportedError{Capability: "transport endpoints"}
+			return &device.UnsupportedError{Capability: device.Label[device.Transport]()}
 		}
 		writeJSON(w, 200, endpointsInfo{Endpoints: append(eps, s.self...)})
 		return nil
 	})
 	s.route("POST", "/transport/client-certificate", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		c, err := capOf[device.ClientCertIssuer](d, "client certificates (test builds)")
+		c, err := capOf[device.ClientCertIssuer](d)
 		if err != nil {
 			return err
 		}
@@ -680,7 +681,7 @@ func (s *Server) transportRoutes() {
 		return nil
 	})
 	s.route("GET", "/settings", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		c, err := capOf[device.ClinicalSettings](d, "clinical settings")
+		c, err := capOf[device.ClinicalSettings](d)
 		if err != nil {
 			return err
 		}
@@ -692,7 +693,7 @@ func (s *Server) transportRoutes() {
 		return nil
 	})
 	s.route("PUT", "/log-forwarding", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		f, err := capOf[device.LogForwarder](d, "log forwarding")
+		f, err := capOf[device.LogForwarder](d)
 		if err != nil {
 			return err
 		}
@@ -712,7 +713,7 @@ func (s *Server) transportRoutes() {
 // builds and simulators only) the test release pipeline and power cuts.
 func (s *Server) updateRoutes() {
 	s.route("GET", "/update", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		u, err := capOf[device.Updater](d, "firmware updates")
+		u, err := capOf[device.Updater](d)
 		if err != nil {
 			return err
 		}
@@ -727,7 +728,7 @@ func (s *Server) updateRoutes() {
 		return nil
 	})
 	s.route("POST", "/update/install", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		u, err := capOf[device.Updater](d, "firmware updates")
+		u, err := capOf[device.Updater](d)
 		if err != nil {
 			return err
 		}
@@ -742,7 +743,7 @@ func (s *Server) updateRoutes() {
 		return nil
 	})
 	s.route("POST", "/update/restart", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		u, err := capOf[device.Updater](d, "firmware updates")
+		u, err := capOf[device.Updater](d)
 		if err != nil {
 			return err
 		}
@@ -753,7 +754,7 @@ func (s *Server) updateRoutes() {
 		return nil
 	})
 	s.route("POST", "/update/releases", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.UpdatePublisher](d, "test release publishing (development builds)")
+		p, err := capOf[device.UpdatePublisher](d)
 		if err != nil {
 			return err
 		}
@@ -770,7 +771,7 @@ func (s *Server) updateRoutes() {
 		return nil
 	})
 	s.route("POST", "/update/interrupt", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.UpdatePublisher](d, "power-cut injection (development builds)")
+		p, err := capOf[device.UpdatePublisher](d)
 		if err != nil {
 			return err
 		}
@@ -791,7 +792,7 @@ func (s *Server) updateRoutes() {
 // secure-baseline and planted-data belong to test builds and simulators.
 func (s *Server) inventoryRoutes() {
 	s.route("GET", "/identity/session", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		q, err := capOf[device.IdentityQuerier](d, "authenticated identity query")
+		q, err := capOf[device.IdentityQuerier](d)
 		if err != nil {
 			return err
 		}
@@ -803,7 +804,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("GET", "/identity/provisioned", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.ProvisionedIdentity](d, "provisioned identity (test builds)")
+		p, err := capOf[device.ProvisionedIdentity](d)
 		if err != nil {
 			return err
 		}
@@ -815,7 +816,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("GET", "/ports", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.PortLister](d, "listening ports")
+		p, err := capOf[device.PortLister](d)
 		if err != nil {
 			return err
 		}
@@ -827,7 +828,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("GET", "/ports/documented", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.PortLister](d, "listening ports")
+		p, err := capOf[device.PortLister](d)
 		if err != nil {
 			return err
 		}
@@ -839,7 +840,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("GET", "/patches", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.PatchReporter](d, "installed-patch report")
+		p, err := capOf[device.PatchReporter](d)
 		if err != nil {
 			return err
 		}
@@ -851,7 +852,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("GET", "/patches/released", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.PatchBulletin](d, "patch bulletin (test builds)")
+		p, err := capOf[device.PatchBulletin](d)
 		if err != nil {
 			return err
 		}
@@ -867,7 +868,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("GET", "/security-settings", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		c, err := capOf[device.SecurityConfig](d, "security configuration")
+		c, err := capOf[device.SecurityConfig](d)
 		if err != nil {
 			return err
 		}
@@ -879,7 +880,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("PUT", "/security-settings/{name}", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		c, err := capOf[device.SecurityConfig](d, "security configuration")
+		c, err := capOf[device.SecurityConfig](d)
 		if err != nil {
 			return err
 		}
@@ -894,7 +895,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("POST", "/security-settings/reset", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		c, err := capOf[device.SecurityConfig](d, "security configuration")
+		c, err := capOf[device.SecurityConfig](d)
 		if err != nil {
 			return err
 		}
@@ -905,7 +906,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("GET", "/security-baseline", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		b, err := capOf[device.SecureBaseline](d, "secure baseline (test builds)")
+		b, err := capOf[device.SecureBaseline](d)
 		if err != nil {
 			return err
 		}
@@ -917,7 +918,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("GET", "/planted", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		p, err := capOf[device.PlantedData](d, "planted test data (test builds)")
+		p, err := capOf[device.PlantedData](d)
 		if err != nil {
 			return err
 		}
@@ -929,7 +930,7 @@ func (s *Server) inventoryRoutes() {
 		return nil
 	})
 	s.route("GET", "/host-config", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		h, err := capOf[device.HostConfig](d, "host configuration")
+		h, err := capOf[device.HostConfig](d)
 		if err != nil {
 			return err
 		}
@@ -954,9 +955,8 @@ func nonNil[T any](s []T) []T {
 // network only (it makes the device send traffic bursts and answers probes
 // from the modelled site zones).
 func (s *Server) networkRoutes() {
-	const what = "network segmentation (simulators and test networks)"
 	s.route("POST", "/network/probe", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		n, err := capOf[device.Network](d, what)
+		n, err := capOf[device.Network](d)
 		if err != nil {
 			return err
 		}
@@ -972,7 +972,7 @@ func (s *Server) networkRoutes() {
 		return nil
 	})
 	s.route("POST", "/network/connect", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		n, err := capOf[device.Network](d, what)
+		n, err := capOf[device.Network](d)
 		if err != nil {
 			return err
 		}
@@ -988,7 +988,7 @@ func (s *Server) networkRoutes() {
 	})
 	ports := func(documented bool) handler {
 		return func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-			n, err := capOf[device.Network](d, what)
+			n, err := capOf[device.Network](d)
 			if err != nil {
 				return err
 			}
@@ -1011,7 +1011,7 @@ func (s *Server) networkRoutes() {
 	s.route("GET", "/network/ports", ports(false))
 	s.route("GET", "/network/ports/documented", ports(true))
 	s.route("POST", "/network/traffic", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		n, err := capOf[device.Network](d, what)
+		n, err := capOf[device.Network](d)
 		if err != nil {
 			return err
 		}
@@ -1026,7 +1026,7 @@ func (s *Server) networkRoutes() {
 		return nil
 	})
 	s.route("GET", "/network/events", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		n, err := capOf[device.Network](d, what)
+		n, err := capOf[device.Network](d)
 		if err != nil {
 			return err
 		}
@@ -1042,7 +1042,7 @@ func (s *Server) networkRoutes() {
 		return nil
 	})
 	s.route("GET", "/network/quarantine", func(w http.ResponseWriter, r *http.Request, d device.Device) error {
-		n, err := capOf[device.Network](d, what)
+		n, err := capOf[device.Network](d)
 		if err != nil {
 			return err
 		}

@@ -13,47 +13,27 @@ import (
 // (docs/management-api.md).
 const APIVersion = "ward-management/1"
 
-// capabilities maps the API's capability names to pkg/device's interfaces.
-// Adding a capability is one line here, one handler (server.go) and one
-// client method (client.go).
-var capabilities = []struct {
+// capabilities are pkg/device's capabilities that the API carries, under
+// their wire names (device.Capability.Wire): the table in pkg/device names
+// them. Adding a capability is a row there with a wire name, one handler
+// (server.go) and one client method (client.go). The driver's
+// *NetworkDevice implements "network" (its port methods differ from
+// "port-lister"'s), see client.go.
+var capabilities = wireCapabilities()
+
+type wireCapability struct {
 	name string
 	typ  reflect.Type
-}{
-	{"authenticator", reflect.TypeFor[device.Authenticator]()},
-	{"patient-data", reflect.TypeFor[device.PatientData]()},
-	{"audit-source", reflect.TypeFor[device.AuditSource]()},
-	{"raw-storage", reflect.TypeFor[device.RawStorage]()},
-	{"provisioner", reflect.TypeFor[device.Provisioner]()},
-	{"account-remover", reflect.TypeFor[device.AccountRemover]()},
-	{"key-custodian", reflect.TypeFor[device.KeyCustodian]()},
-	{"decommissioner", reflect.TypeFor[device.Decommissioner]()},
-	{"backupper", reflect.TypeFor[device.Backupper]()},
-	{"config-exporter", reflect.TypeFor[device.ConfigExporter]()},
-	{"mfa-provisioner", reflect.TypeFor[device.MFAProvisioner]()},
-	{"operator", reflect.TypeFor[device.Operator]()},
-	{"emergency-access", reflect.TypeFor[device.EmergencyAccess]()},
-	{"clock-control", reflect.TypeFor[device.ClockControl]()},
-	{"activity-reviewer", reflect.TypeFor[device.ActivityReviewer]()},
-	{"transport", reflect.TypeFor[device.Transport]()},
-	{"client-cert-issuer", reflect.TypeFor[device.ClientCertIssuer]()},
-	{"clinical-settings", reflect.TypeFor[device.ClinicalSettings]()},
-	{"log-forwarder", reflect.TypeFor[device.LogForwarder]()},
-	{"updater", reflect.TypeFor[device.Updater]()},
-	{"update-publisher", reflect.TypeFor[device.UpdatePublisher]()},
-	{"planted-data", reflect.TypeFor[device.PlantedData]()},
-	{"port-lister", reflect.TypeFor[device.PortLister]()},
-	{"identity-querier", reflect.TypeFor[device.IdentityQuerier]()},
-	{"provisioned-identity", reflect.TypeFor[device.ProvisionedIdentity]()},
-	{"patch-reporter", reflect.TypeFor[device.PatchReporter]()},
-	{"patch-bulletin", reflect.TypeFor[device.PatchBulletin]()},
-	{"security-config", reflect.TypeFor[device.SecurityConfig]()},
-	{"secure-baseline", reflect.TypeFor[device.SecureBaseline]()},
-	{"host-config", reflect.TypeFor[device.HostConfig]()},
-	{"outage-control", reflect.TypeFor[device.OutageControl]()},
-	// network: the driver's *NetworkDevice implements it (its port
-	// methods differ from port-lister's), see client.go.
-	{"network", reflect.TypeFor[device.Network]()},
+}
+
+func wireCapabilities() []wireCapability {
+	var out []wireCapability
+	for _, c := range device.Capabilities() {
+		if c.Wire != "" {
+			out = append(out, wireCapability{c.Wire, c.Type})
+		}
+	}
+	return out
 }
 
 // Capabilities lists the capability names of the API, in order.
