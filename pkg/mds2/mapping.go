@@ -214,7 +214,7 @@ func LoadMapping(fsys fs.FS) (*Mapping, hcl.Diagnostics) {
 	}
 	switch len(forms) {
 	case 0:
-		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No MDS2 mapping",
+		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: NoMappingSummary,
 			Detail: "No " + control.MDS2FormBlock + " block was found in the catalogue's *.hcl files."})
 	case 1:
 	default:
@@ -228,6 +228,10 @@ func LoadMapping(fsys fs.FS) (*Mapping, hcl.Diagnostics) {
 	}
 	return m, diags
 }
+
+// NoMappingSummary is the summary of the diagnostic LoadMapping returns
+// for a catalogue that holds no mds2_form block.
+const NoMappingSummary = "No MDS2 mapping"
 
 func readBounded(fsys fs.FS, name string) ([]byte, error) {
 	f, err := fsys.Open(name)

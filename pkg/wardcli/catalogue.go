@@ -17,6 +17,7 @@ import (
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/harness"
+	"github.com/wardsec/ward/pkg/mds2"
 )
 
 // sources are the control and feature files a command works on, and the
@@ -143,7 +144,33 @@ func lint(s sources, stderr io.Writer) (*control.Catalogue, []control.ScenarioRe
 	if err := lintSteps(s, stderr); err != nil {
 		return nil, nil, err
 	}
+	if err := lintMDS2(s, cat, src, stderr); err != nil {
+		return nil, nil, err
+	}
 	return cat, scns, nil
+}
+
+// lintMDS2 checks the catalogue's MDS2 mapping, when it has one, against
+// the controls it names: a question answered from a control that does not
+// exist would be a form Ward fills wrongly. A catalogue without a mapping
+// (--replace-catalogue) is fine; `ward mds2` then says so.
+func lintMDS2(s sources, cat *control.Catalogue, src *control.Sources, stderr io.Writer) error {
+	m, diags := mds2.LoadMapping(s.controls)
+	if m == nil && len(diags) == 1 && diags[0].Summary == mds2.NoMappingSummary {
+		return nil
+	}
+	if m != nil {
+		diags = append(diags, m.Lint(cat)...)
+	}
+	if len(diags) > 0 {
+		if err := control.WriteDiagnostics(stderr, src, diags, 100, false); err != nil {
+			return err
+		}
+	}
+	if diags.HasErrors() {
+		return &exitError{code: exitUsage, err: fmt.Errorf("MDS2 mapping has %d error(s)", countErrors(diags))}
+	}
+	return nil
 }
 
 func hasDuplicate(d hcl.Diagnostics) bool {
