@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/fips140"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"mime"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -168,7 +163,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
-	attests, attestFiles, err := loadAttestations(f.attests, cat, stderr)
+	attests, err := loadAttestations(f.attests, cat, stderr)
 	if err != nil {
 		return err
 	}
@@ -187,25 +182,15 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
+	reg, err := checkRegistry()
+	if err != nil {
+		return err
+	}
 
-	reg := device.NewRegistry()
-	if err := sim.Register(reg); err != nil {
-		return err
-	}
-	if err := wssh.Register(reg); err != nil {
-		return err
-	}
-	if err := https.Register(reg); err != nil {
-		return err
-	}
-	if err := netdrv.Register(reg); err != nil {
-		return err
-	}
-	// One device judged from a login and from the network at once.
-	if err := reg.RegisterCombined("ssh+net", wssh.Scheme, netdrv.Scheme); err != nil {
-		return err
-	}
-	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets))}
+	// The pipeline (attestations, waivers, inventory) runs in the runner,
+	// so the Go API gives these results too (pkg/harness/pipeline.go).
+	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets)),
+		harness.WithAttestations(attests...), harness.WithWaivers(waivers...)}
 	opts = append(opts, invOpts...)
 	parallel := f.parallel
 	if parallel == 0 {
@@ -226,7 +211,6 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if f.concurrency > 0 {
 		opts = append(opts, harness.WithConcurrency(f.concurrency))
 	}
-	runner := harness.New(reg, cat, src.features, opts...)
 	info := harness.RunInfo{
 		Tool: evidence.Tool{Name: "ward", Version: version(), FIPS: fips140.Enabled()},
 		Catalogue: evidence.Catalogue{
@@ -235,28 +219,37 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 			Controls: len(ids),
 		},
 	}
+	if f.shard != "" {
+		i, n, _ := parseShard(f.shard)
+		info.Shard = &evidence.Shard{Index: i, Count: n}
+	}
+	// The bundle is started before the run and each target streams into
+	// it as it finishes: the CLI keeps only the slim summary it prints.
+	head := harness.New(reg, cat, src.features).Header(info)
+	info.ID, info.Started = head.ID, head.Started
+	bundle, err := newBundleSink(ctx, f.out, head, key)
+	if err != nil {
+		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
+	}
+	opts = append(opts, harness.WithTargetSink(bundle.AddTarget))
+	runner := harness.New(reg, cat, src.features, opts...)
+
 	fmt.Fprintf(stderr, "ward: checking %d control(s) on %d target(s)\n", len(ids), len(targets))
-	run, cucumber, err := runner.Run(ctx, info, targets)
+	res, err := runner.Execute(ctx, info, targets)
 	if ctx.Err() != nil {
 		// Whatever the run holds was cut short: it is not evidence.
+		_ = bundle.Abort()
 		return interrupted("")
 	}
 	if err != nil {
+		_ = bundle.Abort()
 		return err
 	}
-	if f.shard != "" {
-		i, n, _ := parseShard(f.shard)
-		run.Shard = &evidence.Shard{Index: i, Count: n}
-	}
-	harness.ApplyAttestations(run, cat, attests, run.Started)
-	harness.ApplyWaivers(run, waivers, run.Started)
-	flagWaivers(stderr, run, waivers)
-	invFiles, err := f.inventory.afterRun(stderr, run)
+	flagWaivers(stderr, res.Waivers)
+	printInventory(stderr, res.Inventory)
+	dir, err := bundle.Close(ctx, res.Run.Finished, res.Files...)
 	if err != nil {
-		return err
-	}
-	dir, err := writeBundle(ctx, f.out, run, key, cucumber, append(attestFiles, invFiles...)...)
-	if err != nil {
+		_ = bundle.Abort()
 		if ctx.Err() != nil {
 			return interrupted("")
 		}
@@ -265,6 +258,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if ctx.Err() != nil {
 		return interrupted(dir)
 	}
+	run := bundle.Summary()
 	code := printSummary(stdout, run)
 	if gate.check(stdout, run) && code == exitOK {
 		code = exitNotSatisfied
@@ -275,6 +269,21 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return quiet(code)
 	}
 	return nil
+}
+
+// checkRegistry is the registry of the built-in drivers.
+func checkRegistry() (*device.Registry, error) {
+	reg := device.NewRegistry()
+	for _, register := range []func(*device.Registry) error{sim.Register, wssh.Register, https.Register, netdrv.Register} {
+		if err := register(reg); err != nil {
+			return nil, err
+		}
+	}
+	// One device judged from a login and from the network at once.
+	if err := reg.RegisterCombined("ssh+net", wssh.Scheme, netdrv.Scheme); err != nil {
+		return nil, err
+	}
+	return reg, nil
 }
 
 // interrupted is the exit of a check stopped by SIGINT or SIGTERM: one
@@ -324,23 +333,6 @@ func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 			} else {
 				fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", next, total, show(f.Target), f.Done, f.Failed)
 			}
-		}
-	}
-}
-
-// writeBundle writes the evidence under out/<UTC start time>, adding -2, -3...
-// when runs started in the same second: a bundle is never overwritten.
-func writeBundle(ctx context.Context, out string, run *evidence.Run, key ed25519.PrivateKey, cucumber []byte, extra ...evidence.WriteOption) (string, error) {
-	base := run.Started.UTC().Format("20060102T150405Z")
-	for i := 1; ; i++ {
-		name := base
-		if i > 1 {
-			name = fmt.Sprintf("%s-%d", base, i)
-		}
-		opts := append([]evidence.WriteOption{evidence.WithName(name), evidence.WithSigner(key), evidence.WithDescribedFile("cucumber.json", "every scenario and step as Cucumber JSON, for CI dashboards", cucumber)}, extra...)
-		dir, err := evidence.Write(ctx, out, run, opts...)
-		if err == nil || !errors.Is(err, fs.ErrExist) || i >= 100 {
-			return dir, err
 		}
 	}
 }
@@ -532,73 +524,32 @@ func loadWaivers(paths []string, cat *control.Catalogue, stderr io.Writer) ([]co
 // loadAttestations reads the --attestations files and their evidence
 // files. Diagnostics are printed like lint's and are usage errors; an
 // evidence file that cannot be read is not: it leaves the control not
-// satisfied. Each file read is stored in the bundle under
-// attestations/<attestation id>/.
-func loadAttestations(paths []string, cat *control.Catalogue, stderr io.Writer) ([]harness.Attestation, []evidence.WriteOption, error) {
+// satisfied (harness.ReadAttestations).
+func loadAttestations(paths []string, cat *control.Catalogue, stderr io.Writer) ([]harness.Attestation, error) {
 	if len(paths) == 0 {
-		return nil, nil, nil
+		return nil, nil
 	}
 	as, src, diags := control.LoadAttestations(paths, cat)
 	if len(diags) > 0 {
 		if err := control.WriteDiagnostics(stderr, src, diags, 100, false); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if diags.HasErrors() {
-		return nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("--attestations: %d error(s)", countErrors(diags))}
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("--attestations: %d error(s)", countErrors(diags))}
 	}
-	var out []harness.Attestation
-	var files []evidence.WriteOption
-	for _, a := range as {
-		ha := harness.Attestation{Attestation: a}
-		used := map[string]bool{}
-		for i, p := range a.Files {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				ha.Missing = append(ha.Missing, a.Evidence[i])
-				continue
-			}
-			name := filepath.Base(p)
-			for k := 2; used[name]; k++ {
-				name = fmt.Sprintf("%d-%s", k, filepath.Base(p))
-			}
-			used[name] = true
-			sum := sha256.Sum256(data)
-			art := evidence.Artifact{
-				Name: name, Path: "attestations/" + a.ID + "/" + name,
-				MediaType: mediaType(name), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)),
-			}
-			ha.Files = append(ha.Files, art)
-			files = append(files, evidence.WithFile(art.Path, data))
-		}
-		out = append(out, ha)
-	}
-	return out, files, nil
-}
-
-func mediaType(name string) string {
-	if t := mime.TypeByExtension(filepath.Ext(name)); t != "" {
-		return t
-	}
-	return "application/octet-stream"
+	return harness.ReadAttestations(as), nil
 }
 
 // flagWaivers warns about waivers that expired or matched nothing in the
 // run, so a lapsed acceptance of risk is not missed.
-func flagWaivers(w io.Writer, run *evidence.Run, ws []control.Waiver) {
-	for _, wv := range ws {
-		matched := false
-		for _, t := range run.Targets {
-			for _, c := range t.Controls {
-				if c.Waiver != nil && c.Waiver.ID == wv.ID {
-					matched = true
-				}
-			}
-		}
+func flagWaivers(w io.Writer, uses []harness.WaiverUse) {
+	for _, u := range uses {
+		wv := u.Waiver
 		switch {
-		case wv.Expired(run.Started):
+		case u.Expired:
 			fmt.Fprintf(w, "ward: warning: waiver %s (%s) expired on %s and was ignored\n", wv.ID, wv.Control, wv.Expires.Format(control.DateLayout))
-		case !matched:
+		case !u.Matched:
 			fmt.Fprintf(w, "ward: warning: waiver %s (%s) matched no control checked on these targets\n", wv.ID, wv.Control)
 		}
 	}

@@ -48,6 +48,10 @@ type Runner struct {
 	allowHosts    []string             // hosts besides a target's own its scenarios may reach (reach.go)
 	targetTimeout time.Duration        // whole-target deadline (deadline.go)
 	locks         targetLocks          // device state in use, per target (locks.go)
+	sink          TargetSink           // where finished targets go (pipeline.go)
+	attests       []Attestation        // WithAttestations
+	waivers       []control.Waiver     // WithWaivers
+	invSave       string               // WithInventoryWriteBack
 }
 
 // Option configures a Runner.
