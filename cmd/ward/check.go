@@ -52,6 +52,8 @@ type checkFlags struct {
 	failOn      []string
 	minCoverage string
 	require     []string
+	verbose     bool
+	format      string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -128,6 +130,8 @@ written); 3 harness error (a check could not be evaluated); 130 interrupted.`,
 	fl.StringArrayVar(&f.waivers, "waivers", nil, "HCL file of waiver blocks accepting the risk of unsatisfied controls (repeatable)")
 	fl.StringSliceVar(&f.failOn, "fail-on", nil, "also fail (exit 1) when a control has one of these outcomes: not-applicable, not-assessed, waived (comma-separated)")
 	fl.StringVar(&f.minCoverage, "min-coverage", "", "fail (exit 1) when a target has fewer than this share of the selected controls assessed, e.g. 90%")
+	fl.BoolVar(&f.verbose, "verbose", false, fmt.Sprintf("print every control of every target even for more than %d targets (default: one line per target and a fleet summary)", compactAbove))
+	fl.StringVar(&f.format, "format", "text", "summary on stdout: text, or json (a versioned machine-readable summary for CI, docs/check-output.md)")
 	fl.StringSliceVar(&f.require, "require-control", nil, "fail (exit 1) unless these controls are satisfied or waived on every target (comma-separated ids, repeatable)")
 	return cmd
 }
@@ -136,6 +140,9 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	ctx := cmd.Context()
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 
+	if f.format != "text" && f.format != "json" {
+		return usageErr("--format %q: want text or json", f.format)
+	}
 	targets, err := collectTargets(f)
 	if err != nil {
 		return err
@@ -259,12 +266,26 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return interrupted(dir)
 	}
 	run := bundle.Summary()
-	code := printSummary(stdout, run)
-	if gate.check(stdout, run) && code == exitOK {
+	code := exitFor(run)
+	var gates strings.Builder
+	if gate.check(&gates, run) && code == exitOK {
 		code = exitNotSatisfied
 	}
-	fmt.Fprintf(stdout, "\nevidence: %s\nsigned by: %s\nverify with: ward evidence verify %s\n",
-		dir, evidence.Fingerprint(key.Public().(ed25519.PublicKey)), dir)
+	signedBy := evidence.Fingerprint(key.Public().(ed25519.PublicKey))
+	switch {
+	case f.format == "json":
+		if err := writeJSONSummary(stdout, run, dir, signedBy, code, gates.String()); err != nil {
+			return err
+		}
+	case len(run.Targets) > compactAbove && !f.verbose:
+		printCompact(stdout, run)
+	default:
+		printSummary(stdout, run)
+	}
+	if f.format != "json" {
+		io.WriteString(stdout, gates.String())
+		fmt.Fprintf(stdout, "\nevidence: %s\nsigned by: %s\nverify with: ward evidence verify %s\n", dir, signedBy, dir)
+	}
 	if code != exitOK {
 		return quiet(code)
 	}
@@ -295,15 +316,28 @@ func interrupted(dir string) error {
 	return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: the evidence bundle was written to %s", dir)}
 }
 
+// progressAll is the largest run whose progress names every target; a
+// larger fleet gets at most progressLines lines, so a 1,000-unit run does
+// not print 1,000 lines on stderr.
+const (
+	progressAll   = 20
+	progressLines = 20
+)
+
 // progressPrinter shows progress on long runs: a live line on a terminal,
-// one plain line per finished target otherwise (CI logs). Targets run in
-// parallel; their lines still come out in the order the targets were given.
+// plain lines otherwise (CI logs). Up to progressAll targets, one line per
+// finished target, in the order the targets were given (targets run in
+// parallel); above, a line each time another 1/progressLines of the fleet
+// is done.
 func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 	live := false
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			live = true
 		}
+	}
+	if len(targets) > progressAll {
+		return fleetProgress(w, len(targets), live)
 	}
 	total := len(targets)
 	slots := map[string][]int{} // target -> its positions not yet finished
@@ -334,6 +368,41 @@ func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 				fmt.Fprintf(w, "ward: [%d/%d] %s: %d scenarios, %d failed\n", next, total, show(f.Target), f.Done, f.Failed)
 			}
 		}
+	}
+}
+
+// fleetProgress counts finished targets and prints a line each time
+// another 1/progressLines of the fleet is done; on a terminal it also
+// redraws a live line, at most four times a second.
+func fleetProgress(w io.Writer, total int, live bool) func(harness.Progress) {
+	step := max(1, (total+progressLines-1)/progressLines)
+	var (
+		mu                  sync.Mutex
+		done, failing, scen int
+		drawn               time.Time
+	)
+	return func(p harness.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !p.TargetDone {
+			scen++
+			if live && time.Since(drawn) >= 250*time.Millisecond {
+				drawn = time.Now()
+				fmt.Fprintf(w, "\r\x1b[K[%d/%d] targets done, %d scenarios run", done, total, scen)
+			}
+			return
+		}
+		done++
+		if p.Failed > 0 {
+			failing++
+		}
+		if done%step != 0 && done != total {
+			return
+		}
+		if live {
+			fmt.Fprintf(w, "\r\x1b[K")
+		}
+		fmt.Fprintf(w, "ward: [%d/%d] targets done, %d with failed or broken scenarios\n", done, total, failing)
 	}
 }
 
@@ -455,15 +524,13 @@ func combinedDigest(controls, features string) string {
 // show escapes and bounds one field for the terminal.
 func show(s string) string { return safetext.Clip(s, maxShown) }
 
-// printSummary prints one block per target and returns the exit status the
-// outcomes call for.
+// printSummary prints one block per target, every control on its own line,
+// and returns the exit status the outcomes call for (exitFor).
 func printSummary(w io.Writer, run *evidence.Run) int {
-	code := exitOK
 	for _, t := range run.Targets {
 		if t.Error != "" {
 			// One line: every control is in error for the same reason.
 			fmt.Fprintf(w, "\n%s: target error: %s (%d control(s) not checked)\n", show(t.URI), safetext.Clip(strings.TrimPrefix(t.Error, "open "+t.URI+": "), 400), len(t.Controls))
-			code = exitHarness
 			continue
 		}
 		fmt.Fprintf(w, "\n%s\n", show(t.URI))
@@ -489,18 +556,14 @@ func printSummary(w io.Writer, run *evidence.Run) int {
 			switch c.Outcome {
 			case evidence.NotSatisfied:
 				fmt.Fprintf(w, "  FAILED %s: %s\n", show(c.ID), oneLine(c.Reason))
-				code = exitNotSatisfied
 			case evidence.Waived:
 				fmt.Fprintf(w, "  WAIVED %s: %s\n", show(c.ID), oneLine(c.Reason))
 			case evidence.Error:
 				fmt.Fprintf(w, "  ERROR  %s: %s\n", show(c.ID), oneLine(c.Reason))
-				if code == exitOK {
-					code = exitHarness
-				}
 			}
 		}
 	}
-	return code
+	return exitFor(run)
 }
 
 // loadWaivers reads the --waivers files; their diagnostics are printed

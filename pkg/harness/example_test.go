@@ -3,11 +3,13 @@ package harness_test
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/wardsec/ward/controls"
 	"github.com/wardsec/ward/features"
 	"github.com/wardsec/ward/pkg/control"
 	"github.com/wardsec/ward/pkg/device"
+	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
 	"github.com/wardsec/ward/pkg/sim"
 )
@@ -46,4 +48,42 @@ func ExampleParseAllowHost() {
 	// Output:
 	// feed.example.org:2575 <nil>
 	// configuration error: --allow-host "user@host": want HOST or HOST:PORT
+}
+
+// Stream a fleet: each finished unit goes to the sink (here printed; in
+// ward check, the evidence bundle being written), and the runner keeps
+// none of them, so memory does not grow with the fleet. A waiver accepts
+// the risk of the weakened unit's failure: the pipeline applies it before
+// the sink sees the target.
+func ExampleWithTargetSink() {
+	cat, _, _, diags := control.Lint(controls.FS, features.FS)
+	if diags.HasErrors() {
+		panic(diags)
+	}
+	reg := device.NewRegistry()
+	if err := sim.Register(reg); err != nil {
+		panic(err)
+	}
+	waiver := control.Waiver{
+		ID: "W-1", Control: "FDA-PMC-LOG-2", Targets: []string{"sim://infusion-pump?weaken=*"},
+		Justification: "unit on an isolated bench until replaced", Approver: "CISO",
+		Expires: time.Date(2999, 1, 1, 0, 0, 0, 0, time.UTC),
+	}
+	sink := func(_ context.Context, i int, t *evidence.Target, _ []byte) error {
+		for _, c := range t.Controls {
+			fmt.Println(i, t.URI, c.ID, c.Outcome)
+		}
+		return nil
+	}
+	r := harness.New(reg, cat, features.FS, harness.WithControls("FDA-PMC-LOG-2"),
+		harness.WithWaivers(waiver), harness.WithTargetSink(sink), harness.WithTargetConcurrency(1))
+	res, err := r.Execute(context.Background(), harness.RunInfo{}, []string{"sim://infusion-pump", "sim://infusion-pump?weaken=mutable-audit"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("kept:", len(res.Run.Targets), "waiver matched:", res.Waivers[0].Matched)
+	// Output:
+	// 0 sim://infusion-pump FDA-PMC-LOG-2 satisfied
+	// 1 sim://infusion-pump?weaken=mutable-audit FDA-PMC-LOG-2 waived
+	// kept: 0 waiver matched: true
 }
