@@ -82,7 +82,12 @@ Every selected control appears in every output with its outcome. After the
 per-control lines, a coverage line per framework says how many controls were
 assessed (satisfied, not satisfied or waived), applicable, not applicable and
 not assessed, and the not-applicable ones are grouped by what the device would
-have to offer for them to be checked.
+have to offer for them to be checked. With more than 3 targets the summary is
+one line per target (counts, the controls not satisfied or in error named)
+and a fleet summary (outcome totals, and per control how many targets fail
+it); --verbose prints the per-control lines for every target, and
+--format json prints a versioned machine-readable summary instead
+(docs/check-output.md).
 
 CI gates (each failing gate prints a GATE line and makes the exit status 1):
   --fail-on not-applicable,not-assessed   fail if any control has one of these outcomes
