@@ -27,7 +27,14 @@ type bundleSink interface {
 
 // newBundleSink starts the bundle of the run head under out. It is the one
 // place that chooses the implementation: bufferedBundle below stands in
-// for evidence.NewBundleWriter until it exists.
+// for evidence.NewBundleWriter until it exists. With it, this body becomes
+//
+//	bw, err := evidence.NewBundleWriter(ctx, out, head, evidence.WithName(head.Started.UTC().Format("20060102T150405Z")), evidence.WithSigner(key))
+//	return closeWithFiles{bw}, err
+//
+// where closeWithFiles adapts Close to take the extra files, which the
+// BundleWriter must then accept at Close (or through an AddFile method):
+// inventory.html exists only once every target is done.
 func newBundleSink(_ context.Context, out string, head *evidence.Run, key ed25519.PrivateKey) (bundleSink, error) {
 	return &bufferedBundle{out: out, head: head, key: key}, nil
 }

@@ -3,6 +3,8 @@ package harness_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/wardsec/ward/controls"
@@ -86,4 +88,44 @@ func ExampleWithTargetSink() {
 	// 0 sim://infusion-pump FDA-PMC-LOG-2 satisfied
 	// 1 sim://infusion-pump?weaken=mutable-audit FDA-PMC-LOG-2 waived
 	// kept: 0 waiver matched: true
+}
+
+// A procedural control is decided by an attestation: ReadAttestations
+// reads its evidence files, WithAttestations applies it to each target,
+// and Result.Files carries the files into the bundle (evidence.Write).
+func ExampleWithAttestations() {
+	cat, _, _, diags := control.Lint(controls.FS, features.FS)
+	if diags.HasErrors() {
+		panic(diags)
+	}
+	reg := device.NewRegistry()
+	if err := sim.Register(reg); err != nil {
+		panic(err)
+	}
+	dir, err := os.MkdirTemp("", "attest")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	plan := filepath.Join(dir, "workforce-clearance.pdf")
+	if err := os.WriteFile(plan, []byte("%PDF-1.4 clearance procedure"), 0o600); err != nil {
+		panic(err)
+	}
+	now := time.Now().UTC()
+	as := harness.ReadAttestations([]control.Attestation{{
+		ID: "A-1", Control: "HIPAA-164.308-a-3-ii", AttestedBy: "Sam Lee, security officer",
+		Date: now.AddDate(0, -1, 0), Expires: now.AddDate(1, 0, 0),
+		Evidence: []string{"workforce-clearance.pdf"}, Files: []string{plan}, Targets: []string{"*"},
+	}})
+	r := harness.New(reg, cat, features.FS, harness.WithControls("HIPAA-164.308-a-3-ii"), harness.WithAttestations(as...))
+	res, err := r.Execute(context.Background(), harness.RunInfo{}, []string{"sim://infusion-pump"})
+	if err != nil {
+		panic(err)
+	}
+	c := res.Run.Targets[0].Controls[0]
+	fmt.Println(c.ID, c.Outcome, c.Attestation.Evidence[0].Path)
+	fmt.Println("files for the bundle:", len(res.Files))
+	// Output:
+	// HIPAA-164.308-a-3-ii satisfied attestations/A-1/workforce-clearance.pdf
+	// files for the bundle: 1
 }
