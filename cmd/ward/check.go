@@ -199,30 +199,14 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 		return err
 	}
 
+	opts, err := runnerOptions(f, ids, targets, stderr)
+	if err != nil {
+		return err
+	}
 	// The pipeline (attestations, waivers, inventory) runs in the runner,
 	// so the Go API gives these results too (pkg/harness/pipeline.go).
-	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets)),
-		harness.WithAttestations(attests...), harness.WithWaivers(waivers...)}
+	opts = append(opts, harness.WithAttestations(attests...), harness.WithWaivers(waivers...))
 	opts = append(opts, invOpts...)
-	parallel := f.parallel
-	if parallel == 0 {
-		parallel = 2 * runtime.NumCPU()
-	}
-	opts = append(opts, harness.WithTargetConcurrency(min(parallel, len(targets))))
-	if f.destructive {
-		opts = append(opts, harness.WithDestructive(true))
-	}
-	opts = append(opts, harness.WithTargetTimeout(f.targetTime))
-	for _, h := range f.allowHosts {
-		a, err := harness.ParseAllowHost(h)
-		if err != nil {
-			return usageErr("%v", err)
-		}
-		opts = append(opts, harness.WithAllowHosts(a))
-	}
-	if f.concurrency > 0 {
-		opts = append(opts, harness.WithConcurrency(f.concurrency))
-	}
 	info := harness.RunInfo{
 		Tool: evidence.Tool{Name: "ward", Version: version(), FIPS: fips140.Enabled()},
 		Catalogue: evidence.Catalogue{
@@ -270,31 +254,61 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if ctx.Err() != nil {
 		return interrupted(dir)
 	}
-	run := bundle.Summary()
-	code := exitFor(run)
-	var gates strings.Builder
-	if gate.check(&gates, run) && code == exitOK {
-		code = exitNotSatisfied
-	}
-	signedBy := evidence.Fingerprint(key.Public().(ed25519.PublicKey))
-	switch {
-	case f.format == "json":
-		if err := writeJSONSummary(stdout, run, dir, signedBy, code, gates.String()); err != nil {
-			return err
-		}
-	case len(run.Targets) > compactAbove && !f.verbose:
-		printCompact(stdout, run)
-	default:
-		printSummary(stdout, run)
-	}
-	if f.format != "json" {
-		io.WriteString(stdout, gates.String())
-		fmt.Fprintf(stdout, "\nevidence: %s\nsigned by: %s\nverify with: ward evidence verify %s\n", dir, signedBy, dir)
+	code, err := printResults(stdout, f, bundle.Summary(), gate, dir, evidence.Fingerprint(key.Public().(ed25519.PublicKey)))
+	if err != nil {
+		return err
 	}
 	if code != exitOK {
 		return quiet(code)
 	}
 	return nil
+}
+
+// runnerOptions turns the flags that shape the run into runner options.
+func runnerOptions(f checkFlags, ids, targets []string, stderr io.Writer) ([]harness.Option, error) {
+	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets))}
+	parallel := f.parallel
+	if parallel == 0 {
+		parallel = 2 * runtime.NumCPU()
+	}
+	opts = append(opts, harness.WithTargetConcurrency(min(parallel, len(targets))))
+	if f.destructive {
+		opts = append(opts, harness.WithDestructive(true))
+	}
+	opts = append(opts, harness.WithTargetTimeout(f.targetTime))
+	for _, h := range f.allowHosts {
+		a, err := harness.ParseAllowHost(h)
+		if err != nil {
+			return nil, usageErr("%v", err)
+		}
+		opts = append(opts, harness.WithAllowHosts(a))
+	}
+	if f.concurrency > 0 {
+		opts = append(opts, harness.WithConcurrency(f.concurrency))
+	}
+	return opts, nil
+}
+
+// printResults prints the run's summary from the bundle's slim run (text,
+// compact above compactAbove targets unless --verbose, or --format json)
+// with the gates' verdicts, and returns the exit status.
+func printResults(stdout io.Writer, f checkFlags, run *evidence.Run, gate gates, dir, signedBy string) (int, error) {
+	code := exitFor(run)
+	var gateLines strings.Builder
+	if gate.check(&gateLines, run) && code == exitOK {
+		code = exitNotSatisfied
+	}
+	switch {
+	case f.format == "json":
+		return code, writeJSONSummary(stdout, run, dir, signedBy, code, gateLines.String())
+	case len(run.Targets) > compactAbove && !f.verbose:
+		printCompact(stdout, run)
+	default:
+		printSummary(stdout, run)
+	}
+	io.WriteString(stdout, gateLines.String())
+	fmt.Fprintf(stdout, "\nevidence: %s\nsigned by: %s\nverify with: ward evidence verify %s\n", dir, signedBy, dir)
+	return code, nil
 }
 
 // checkRegistry is the registry of the built-in drivers.
