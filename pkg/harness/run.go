@@ -183,34 +183,58 @@ func prefixIDs(t *evidence.Target, prefix string) {
 	}
 }
 
-// tagCucumber tags each feature of one target's cucumber JSON report with
-// the target, as mergeCucumber does, so that reports of several targets
-// can be concatenated.
+// tagCucumber tags each feature of one target's cucumber JSON report (an
+// array of features) with "@target:<target>", so dashboards can tell the
+// targets apart and reports of several targets can be concatenated. Only
+// each feature's top level is decoded: its scenarios, steps and embedded
+// artifacts are copied as they are.
 func tagCucumber(target string, rep []byte) ([]byte, error) {
 	if len(rep) == 0 {
 		return nil, nil
 	}
-	return mergeCucumber([]string{target}, [][]byte{rep})
+	feats, err := tagFeatures(target, rep)
+	if err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(feats, "", "  ")
+}
+
+func tagFeatures(target string, rep []byte) ([]map[string]json.RawMessage, error) {
+	var feats []map[string]json.RawMessage
+	if err := json.Unmarshal(rep, &feats); err != nil {
+		return nil, fmt.Errorf("cucumber report of %s: %w", target, err)
+	}
+	tag, err := json.Marshal(map[string]any{"name": "@target:" + target, "line": 0})
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range feats {
+		var tags []json.RawMessage
+		if raw, ok := f["tags"]; ok {
+			if err := json.Unmarshal(raw, &tags); err != nil {
+				return nil, fmt.Errorf("cucumber report of %s: tags: %w", target, err)
+			}
+		}
+		if f["tags"], err = json.Marshal(append(tags, tag)); err != nil {
+			return nil, err
+		}
+	}
+	return feats, nil
 }
 
 // mergeCucumber joins per-target cucumber JSON reports (arrays of features)
-// into one, tagging each feature with its target so dashboards can tell
-// the runs apart.
+// into one, each feature tagged with its target (tagCucumber).
 func mergeCucumber(targets []string, reports [][]byte) ([]byte, error) {
-	all := []map[string]any{}
+	all := []map[string]json.RawMessage{}
 	for i, rep := range reports {
 		if len(rep) == 0 {
 			continue
 		}
-		var feats []map[string]any
-		if err := json.Unmarshal(rep, &feats); err != nil {
-			return nil, fmt.Errorf("cucumber report of %s: %w", targets[i], err)
+		feats, err := tagFeatures(targets[i], rep)
+		if err != nil {
+			return nil, err
 		}
-		for _, f := range feats {
-			tags, _ := f["tags"].([]any)
-			f["tags"] = append(tags, map[string]any{"name": "@target:" + targets[i], "line": 0})
-			all = append(all, f)
-		}
+		all = append(all, feats...)
 	}
 	return json.MarshalIndent(all, "", "  ")
 }
