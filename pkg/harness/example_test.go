@@ -129,3 +129,28 @@ func ExampleWithAttestations() {
 	// HIPAA-164.308-a-3-ii satisfied attestations/A-1/workforce-clearance.pdf
 	// files for the bundle: 1
 }
+
+// A caller that writes evidence while the run goes on needs the run's
+// header first: Header makes it, and the run then carries the same id and
+// start time.
+func ExampleRunner_Header() {
+	cat, _, _, diags := control.Lint(controls.FS, features.FS)
+	if diags.HasErrors() {
+		panic(diags)
+	}
+	reg := device.NewRegistry()
+	if err := sim.Register(reg); err != nil {
+		panic(err)
+	}
+	r := harness.New(reg, cat, features.FS, harness.WithControls("HIPAA-164.312-b"))
+	info := harness.RunInfo{Tool: evidence.Tool{Name: "my-line-test", Version: "1.0"}}
+	head := r.Header(info) // start the bundle with head here
+	info.ID, info.Started = head.ID, head.Started
+	run, _, err := r.Run(context.Background(), info, []string{"sim://infusion-pump"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(run.ID == head.ID, run.Started.Equal(head.Started), run.Tool.Name)
+	// Output:
+	// true true my-line-test
+}
