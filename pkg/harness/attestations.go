@@ -35,68 +35,72 @@ type Attestation struct {
 // attestation is only recorded.
 func ApplyAttestations(run *evidence.Run, cat *control.Catalogue, as []Attestation, now time.Time) {
 	for ti := range run.Targets {
-		t := &run.Targets[ti]
-		for ci := range t.Controls {
-			c := &t.Controls[ci]
-			ctl, ok := cat.Control(c.ID)
-			if !ok || !ctl.Verification.NeedsAttestation() || c.Outcome == evidence.Error {
-				continue
+		applyAttestations(&run.Targets[ti], cat, as, now)
+	}
+}
+
+// applyAttestations is ApplyAttestations for one target.
+func applyAttestations(t *evidence.Target, cat *control.Catalogue, as []Attestation, now time.Time) {
+	for ci := range t.Controls {
+		c := &t.Controls[ci]
+		ctl, ok := cat.Control(c.ID)
+		if !ok || !ctl.Verification.NeedsAttestation() || c.Outcome == evidence.Error {
+			continue
+		}
+		// A control that needs scenarios too is satisfied only when
+		// every one of them passed here; otherwise the scenarios'
+		// verdict (failed, not applicable) stands whatever is attested.
+		both := ctl.Verification.NeedsScenarios()
+		behaved := both && scenariosPassed(t, c.Scenarios)
+		var problems []string
+		var considered *Attestation
+		accepted := false
+		for i := range as {
+			a := &as[i]
+			if a.Control != c.ID || !a.Covers(t.URI) {
+				continue // another control, or another unit's attestation
 			}
-			// A control that needs scenarios too is satisfied only when
-			// every one of them passed here; otherwise the scenarios'
-			// verdict (failed, not applicable) stands whatever is attested.
-			both := ctl.Verification.NeedsScenarios()
-			behaved := both && scenariosPassed(t, c.Scenarios)
-			var problems []string
-			var considered *Attestation
-			accepted := false
-			for i := range as {
-				a := &as[i]
-				if a.Control != c.ID || !a.Covers(t.URI) {
-					continue // another control, or another unit's attestation
-				}
-				considered = a
-				switch {
-				case a.Expired(now):
-					problems = append(problems, fmt.Sprintf("attestation %s expired on %s", a.ID, a.Expires.Format(control.DateLayout)))
-				case a.TooOld(ctl.Verification.MaxAge, now):
-					problems = append(problems, fmt.Sprintf("attestation %s of %s is older than the control's max_age %s", a.ID, a.Date.Format(control.DateLayout), ctl.Verification.MaxAge))
-				case len(a.Missing) > 0:
-					problems = append(problems, fmt.Sprintf("attestation %s: evidence missing: %s", a.ID, strings.Join(a.Missing, ", ")))
-				case len(undone(a.Checklist)) > 0:
-					problems = append(problems, fmt.Sprintf("attestation %s: checklist items not done: %s", a.ID, strings.Join(undone(a.Checklist), "; ")))
-				default:
-					accepted = true
-				}
-				if accepted {
-					break
-				}
-			}
-			if considered == nil {
-				continue // decide's not-assessed stands: nothing covers this target
-			}
-			c.Attestation = attestationInfo(considered, accepted)
-			if both && !behaved {
-				continue // decide's verdict on the behaviour stands
+			considered = a
+			switch {
+			case a.Expired(now):
+				problems = append(problems, fmt.Sprintf("attestation %s expired on %s", a.ID, a.Expires.Format(control.DateLayout)))
+			case a.TooOld(ctl.Verification.MaxAge, now):
+				problems = append(problems, fmt.Sprintf("attestation %s of %s is older than the control's max_age %s", a.ID, a.Date.Format(control.DateLayout), ctl.Verification.MaxAge))
+			case len(a.Missing) > 0:
+				problems = append(problems, fmt.Sprintf("attestation %s: evidence missing: %s", a.ID, strings.Join(a.Missing, ", ")))
+			case len(undone(a.Checklist)) > 0:
+				problems = append(problems, fmt.Sprintf("attestation %s: checklist items not done: %s", a.ID, strings.Join(undone(a.Checklist), "; ")))
+			default:
+				accepted = true
 			}
 			if accepted {
-				var names []string
-				for _, f := range considered.Files {
-					names = append(names, f.Name)
-				}
-				c.Outcome = evidence.Satisfied
-				c.Reason = fmt.Sprintf("attested by %s on %s, valid until %s; evidence: %s",
-					considered.AttestedBy, considered.Date.Format(control.DateLayout), considered.Expires.Format(control.DateLayout), strings.Join(names, ", "))
-				if both {
-					c.Reason = fmt.Sprintf("all %d scenarios passed; written plan %s", len(c.Scenarios), c.Reason)
-				}
-				continue
+				break
 			}
-			c.Outcome = evidence.NotSatisfied
-			c.Reason = "verified by attestation, and no valid attestation was supplied: " + strings.Join(problems, "; ")
+		}
+		if considered == nil {
+			continue // decide's not-assessed stands: nothing covers this target
+		}
+		c.Attestation = attestationInfo(considered, accepted)
+		if both && !behaved {
+			continue // decide's verdict on the behaviour stands
+		}
+		if accepted {
+			var names []string
+			for _, f := range considered.Files {
+				names = append(names, f.Name)
+			}
+			c.Outcome = evidence.Satisfied
+			c.Reason = fmt.Sprintf("attested by %s on %s, valid until %s; evidence: %s",
+				considered.AttestedBy, considered.Date.Format(control.DateLayout), considered.Expires.Format(control.DateLayout), strings.Join(names, ", "))
 			if both {
-				c.Reason = fmt.Sprintf("all %d scenarios passed, but the written plan is %s", len(c.Scenarios), c.Reason)
+				c.Reason = fmt.Sprintf("all %d scenarios passed; written plan %s", len(c.Scenarios), c.Reason)
 			}
+			continue
+		}
+		c.Outcome = evidence.NotSatisfied
+		c.Reason = "verified by attestation, and no valid attestation was supplied: " + strings.Join(problems, "; ")
+		if both {
+			c.Reason = fmt.Sprintf("all %d scenarios passed, but the written plan is %s", len(c.Scenarios), c.Reason)
 		}
 	}
 }

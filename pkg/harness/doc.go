@@ -8,6 +8,14 @@
 // satisfied only when every scenario that verifies it passed on that target,
 // and not-applicable when the target lacks a capability the checks need.
 //
+// Runner.Execute checks a list of targets and takes each finished target
+// through the check pipeline, in a fixed order (pipeline.go): outcomes,
+// attestations (WithAttestations), waivers (WithWaivers), the site
+// inventory (WithInventory). `ward check` is this plus flags and printing,
+// so a Go program gets the CLI's results. With WithTargetSink each
+// finished target is handed over and not kept, so a fleet's memory follows
+// the targets checked at once (docs/check-pipeline.md).
+//
 // Step definitions live here, one file per area (steps_audit.go,
 // steps_access.go, ...). They reach devices only through pkg/device and
 // record what they observed, and the raw data they captured, as evidence.

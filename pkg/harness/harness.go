@@ -51,6 +51,10 @@ type Runner struct {
 	steps         *stepTable           // built-in and extra steps, compiled by New
 	stepsErr      error                // why they did not compile
 	touches       []touchRule          // device state the extra steps touch
+	sink          TargetSink           // where finished targets go (pipeline.go)
+	attests       []Attestation        // WithAttestations
+	waivers       []control.Waiver     // WithWaivers
+	invSave       string               // WithInventoryWriteBack
 }
 
 // Option configures a Runner.

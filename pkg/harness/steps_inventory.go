@@ -15,7 +15,10 @@ import (
 // that can state its provisioned identity (device.ProvisionedIdentity:
 // simulators and test builds) is checked against a one-record inventory of
 // that identity; on any other target those scenarios are not-applicable.
-// The evidence says which inventory was used.
+// The evidence says which inventory was used. After the last target, the
+// run records in inv what it saw of each reachable target (Inventory.Observe:
+// last seen, reported firmware; see the pipeline in pipeline.go and
+// WithInventoryWriteBack).
 func WithInventory(inv *inventory.Inventory) Option {
 	return func(r *Runner) { r.inv = inv }
 }

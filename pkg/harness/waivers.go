@@ -20,39 +20,43 @@ import (
 // tried in order.
 func ApplyWaivers(run *evidence.Run, ws []control.Waiver, now time.Time) {
 	for ti := range run.Targets {
-		t := &run.Targets[ti]
-		for ci := range t.Controls {
-			c := &t.Controls[ci]
-			var expired *control.Waiver
-			var use *control.Waiver
-			for i := range ws {
-				w := &ws[i]
-				if w.Control != c.ID || !w.Matches(t.URI) {
-					continue
-				}
-				if w.Expired(now) {
-					if expired == nil {
-						expired = w
-					}
-					continue
-				}
-				use = w
-				break
+		applyWaivers(&run.Targets[ti], ws, now)
+	}
+}
+
+// applyWaivers is ApplyWaivers for one target.
+func applyWaivers(t *evidence.Target, ws []control.Waiver, now time.Time) {
+	for ci := range t.Controls {
+		c := &t.Controls[ci]
+		var expired *control.Waiver
+		var use *control.Waiver
+		for i := range ws {
+			w := &ws[i]
+			if w.Control != c.ID || !w.Matches(t.URI) {
+				continue
 			}
-			switch {
-			case use != nil && c.Outcome == evidence.NotSatisfied:
-				c.Outcome = evidence.Waived
-				c.Waiver = waiverInfo(use, true, "")
-				c.Reason = fmt.Sprintf("waived by %s (approved by %s, until %s): %s; finding: %s",
-					use.ID, use.Approver, use.Expires.Format(control.DateLayout), strings.TrimRight(use.Justification, ". "), c.Reason)
-			case use != nil:
-				c.Waiver = waiverInfo(use, false, fmt.Sprintf("not used: the control is %s", c.Outcome))
-			case expired != nil:
-				note := fmt.Sprintf("waiver %s expired on %s and was ignored", expired.ID, expired.Expires.Format(control.DateLayout))
-				c.Waiver = waiverInfo(expired, false, note)
-				if c.Outcome == evidence.NotSatisfied {
-					c.Reason += "; " + note
+			if w.Expired(now) {
+				if expired == nil {
+					expired = w
 				}
+				continue
+			}
+			use = w
+			break
+		}
+		switch {
+		case use != nil && c.Outcome == evidence.NotSatisfied:
+			c.Outcome = evidence.Waived
+			c.Waiver = waiverInfo(use, true, "")
+			c.Reason = fmt.Sprintf("waived by %s (approved by %s, until %s): %s; finding: %s",
+				use.ID, use.Approver, use.Expires.Format(control.DateLayout), strings.TrimRight(use.Justification, ". "), c.Reason)
+		case use != nil:
+			c.Waiver = waiverInfo(use, false, fmt.Sprintf("not used: the control is %s", c.Outcome))
+		case expired != nil:
+			note := fmt.Sprintf("waiver %s expired on %s and was ignored", expired.ID, expired.Expires.Format(control.DateLayout))
+			c.Waiver = waiverInfo(expired, false, note)
+			if c.Outcome == evidence.NotSatisfied {
+				c.Reason += "; " + note
 			}
 		}
 	}

@@ -151,9 +151,10 @@ func lint(s sources, stderr io.Writer) (*control.Catalogue, []control.ScenarioRe
 }
 
 // lintMDS2 checks the catalogue's MDS2 mapping, when it has one, against
-// the controls it names: a question answered from a control that does not
-// exist would be a form Ward fills wrongly. A catalogue without a mapping
-// (--replace-catalogue) is fine; `ward mds2` then says so.
+// the controls it names. Its findings are warnings here: the mapping does
+// not change any verdict, and a trimmed catalogue (--replace-catalogue)
+// may drop controls it names; `ward mds2 lint`, `fill` and `check`, which
+// answer from it, refuse the same findings as errors.
 func lintMDS2(s sources, cat *control.Catalogue, src *control.Sources, stderr io.Writer) error {
 	m, diags := mds2.LoadMapping(s.controls)
 	if m == nil && len(diags) == 1 && diags[0].Summary == mds2.NoMappingSummary {
@@ -162,15 +163,13 @@ func lintMDS2(s sources, cat *control.Catalogue, src *control.Sources, stderr io
 	if m != nil {
 		diags = append(diags, m.Lint(cat)...)
 	}
-	if len(diags) > 0 {
-		if err := control.WriteDiagnostics(stderr, src, diags, 100, false); err != nil {
-			return err
-		}
+	for _, d := range diags {
+		d.Severity = hcl.DiagWarning
 	}
-	if diags.HasErrors() {
-		return &exitError{code: exitUsage, err: fmt.Errorf("MDS2 mapping has %d error(s)", countErrors(diags))}
+	if len(diags) == 0 {
+		return nil
 	}
-	return nil
+	return control.WriteDiagnostics(stderr, src, diags, 100, false)
 }
 
 func hasDuplicate(d hcl.Diagnostics) bool {

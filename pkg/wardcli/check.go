@@ -1,17 +1,12 @@
 package wardcli
 
 import (
-	"context"
 	"crypto/ed25519"
 	"crypto/fips140"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"mime"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -56,6 +51,8 @@ type checkFlags struct {
 	failOn      []string
 	minCoverage string
 	require     []string
+	verbose     bool
+	format      string
 }
 
 func newCheckCmd() *cobra.Command {
@@ -84,7 +81,12 @@ Every selected control appears in every output with its outcome. After the
 per-control lines, a coverage line per framework says how many controls were
 assessed (satisfied, not satisfied or waived), applicable, not applicable and
 not assessed, and the not-applicable ones are grouped by what the device would
-have to offer for them to be checked.
+have to offer for them to be checked. With more than 3 targets the summary is
+one line per target (counts, the controls not satisfied or in error named)
+and a fleet summary (outcome totals, and per control how many targets fail
+it); --verbose prints the per-control lines for every target, and
+--format json prints a versioned machine-readable summary instead
+(docs/check-output.md).
 
 CI gates (each failing gate prints a GATE line and makes the exit status 1):
   --fail-on not-applicable,not-assessed   fail if any control has one of these outcomes
@@ -131,6 +133,8 @@ written); 3 harness error (a check could not be evaluated); 130 interrupted.`,
 	fl.StringArrayVar(&f.waivers, "waivers", nil, "HCL file of waiver blocks accepting the risk of unsatisfied controls (repeatable)")
 	fl.StringSliceVar(&f.failOn, "fail-on", nil, "also fail (exit 1) when a control has one of these outcomes: not-applicable, not-assessed, waived (comma-separated)")
 	fl.StringVar(&f.minCoverage, "min-coverage", "", "fail (exit 1) when a target has fewer than this share of the selected controls assessed, e.g. 90%")
+	fl.BoolVar(&f.verbose, "verbose", false, fmt.Sprintf("print every control of every target even for more than %d targets (default: one line per target and a fleet summary)", compactAbove))
+	fl.StringVar(&f.format, "format", "text", "summary on stdout: text, or json (a versioned machine-readable summary for CI, docs/check-output.md)")
 	fl.StringSliceVar(&f.require, "require-control", nil, "fail (exit 1) unless these controls are satisfied or waived on every target (comma-separated ids, repeatable)")
 	return cmd
 }
@@ -139,6 +143,9 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	ctx := cmd.Context()
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 
+	if f.format != "text" && f.format != "json" {
+		return usageErr("--format %q: want text or json", f.format)
+	}
 	targets, err := collectTargets(f)
 	if err != nil {
 		return err
@@ -166,7 +173,7 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
-	attests, attestFiles, err := loadAttestations(f.attests, cat, stderr)
+	attests, err := loadAttestations(f.attests, cat, stderr)
 	if err != nil {
 		return err
 	}
@@ -185,22 +192,13 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	if err != nil {
 		return err
 	}
+	reg, err := checkRegistry()
+	if err != nil {
+		return err
+	}
 
-	reg := device.NewRegistry()
-	if err := sim.Register(reg); err != nil {
-		return err
-	}
-	if err := wssh.Register(reg); err != nil {
-		return err
-	}
-	if err := https.Register(reg); err != nil {
-		return err
-	}
-	if err := netdrv.Register(reg); err != nil {
-		return err
-	}
-	// One device judged from a login and from the network at once.
-	if err := reg.RegisterCombined("ssh+net", wssh.Scheme, netdrv.Scheme); err != nil {
+	opts, err := runnerOptions(f, ids, targets, stderr)
+	if err != nil {
 		return err
 	}
 	for _, register := range src.drivers {
@@ -208,8 +206,71 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 			return err
 		}
 	}
-	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets)), harness.WithSteps(src.steps...)}
+	opts = append(opts, harness.WithSteps(src.steps...))
+	// The pipeline (attestations, waivers, inventory) runs in the runner,
+	// so the Go API gives these results too (pkg/harness/pipeline.go).
+	opts = append(opts, harness.WithAttestations(attests...), harness.WithWaivers(waivers...))
 	opts = append(opts, invOpts...)
+	info := harness.RunInfo{
+		Tool: evidence.Tool{Name: "ward", Version: version(), FIPS: fips140.Enabled()},
+		Catalogue: evidence.Catalogue{
+			Digest:   combinedDigest(cat.Digest, featDigest),
+			Source:   src.label,
+			Controls: len(ids),
+		},
+	}
+	if f.shard != "" {
+		i, n, _ := parseShard(f.shard)
+		info.Shard = &evidence.Shard{Index: i, Count: n}
+	}
+	// The bundle is started before the run and each target streams into
+	// it as it finishes: the CLI keeps only the slim summary it prints.
+	head := harness.New(reg, cat, src.features).Header(info)
+	info.ID, info.Started = head.ID, head.Started
+	bundle, err := newBundleSink(ctx, f.out, head, key)
+	if err != nil {
+		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
+	}
+	opts = append(opts, harness.WithTargetSink(bundle.AddTarget))
+	runner := harness.New(reg, cat, src.features, opts...)
+
+	fmt.Fprintf(stderr, "ward: checking %d control(s) on %d target(s)\n", len(ids), len(targets))
+	res, err := runner.Execute(ctx, info, targets)
+	if ctx.Err() != nil {
+		// Whatever the run holds was cut short: it is not evidence.
+		_ = bundle.Abort()
+		return interrupted("")
+	}
+	if err != nil {
+		_ = bundle.Abort()
+		return err
+	}
+	flagWaivers(stderr, res.Waivers)
+	printInventory(stderr, res.Inventory)
+	dir, err := bundle.Close(ctx, res.Run.Finished, res.Files...)
+	if err != nil {
+		_ = bundle.Abort()
+		if ctx.Err() != nil {
+			return interrupted("")
+		}
+		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
+	}
+	if ctx.Err() != nil {
+		return interrupted(dir)
+	}
+	code, err := printResults(stdout, f, bundle.Summary(), gate, dir, evidence.Fingerprint(key.Public().(ed25519.PublicKey)))
+	if err != nil {
+		return err
+	}
+	if code != exitOK {
+		return quiet(code)
+	}
+	return nil
+}
+
+// runnerOptions turns the flags that shape the run into runner options.
+func runnerOptions(f checkFlags, ids, targets []string, stderr io.Writer) ([]harness.Option, error) {
+	opts := []harness.Option{harness.WithControls(ids...), harness.WithProgressFunc(progressPrinter(stderr, targets))}
 	parallel := f.parallel
 	if parallel == 0 {
 		parallel = 2 * runtime.NumCPU()
@@ -222,62 +283,51 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	for _, h := range f.allowHosts {
 		a, err := harness.ParseAllowHost(h)
 		if err != nil {
-			return usageErr("%v", err)
+			return nil, usageErr("%v", err)
 		}
 		opts = append(opts, harness.WithAllowHosts(a))
 	}
 	if f.concurrency > 0 {
 		opts = append(opts, harness.WithConcurrency(f.concurrency))
 	}
-	runner := harness.New(reg, cat, src.features, opts...)
-	info := harness.RunInfo{
-		Tool: evidence.Tool{Name: "ward", Version: version(), FIPS: fips140.Enabled()},
-		Catalogue: evidence.Catalogue{
-			Digest:   combinedDigest(cat.Digest, featDigest),
-			Source:   src.label,
-			Controls: len(ids),
-		},
-	}
-	fmt.Fprintf(stderr, "ward: checking %d control(s) on %d target(s)\n", len(ids), len(targets))
-	run, cucumber, err := runner.Run(ctx, info, targets)
-	if ctx.Err() != nil {
-		// Whatever the run holds was cut short: it is not evidence.
-		return interrupted("")
-	}
-	if err != nil {
-		return err
-	}
-	if f.shard != "" {
-		i, n, _ := parseShard(f.shard)
-		run.Shard = &evidence.Shard{Index: i, Count: n}
-	}
-	harness.ApplyAttestations(run, cat, attests, run.Started)
-	harness.ApplyWaivers(run, waivers, run.Started)
-	flagWaivers(stderr, run, waivers)
-	invFiles, err := f.inventory.afterRun(stderr, run)
-	if err != nil {
-		return err
-	}
-	dir, err := writeBundle(ctx, f.out, run, key, cucumber, append(attestFiles, invFiles...)...)
-	if err != nil {
-		if ctx.Err() != nil {
-			return interrupted("")
-		}
-		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
-	}
-	if ctx.Err() != nil {
-		return interrupted(dir)
-	}
-	code := printSummary(stdout, run)
-	if gate.check(stdout, run) && code == exitOK {
+	return opts, nil
+}
+
+// printResults prints the run's summary from the bundle's slim run (text,
+// compact above compactAbove targets unless --verbose, or --format json)
+// with the gates' verdicts, and returns the exit status.
+func printResults(stdout io.Writer, f checkFlags, run *evidence.Run, gate gates, dir, signedBy string) (int, error) {
+	code := exitFor(run)
+	var gateLines strings.Builder
+	if gate.check(&gateLines, run) && code == exitOK {
 		code = exitNotSatisfied
 	}
-	fmt.Fprintf(stdout, "\nevidence: %s\nsigned by: %s\nverify with: ward evidence verify %s\n",
-		dir, evidence.Fingerprint(key.Public().(ed25519.PublicKey)), dir)
-	if code != exitOK {
-		return quiet(code)
+	switch {
+	case f.format == "json":
+		return code, writeJSONSummary(stdout, run, dir, signedBy, code, gateLines.String())
+	case len(run.Targets) > compactAbove && !f.verbose:
+		printCompact(stdout, run)
+	default:
+		printSummary(stdout, run)
 	}
-	return nil
+	io.WriteString(stdout, gateLines.String())
+	fmt.Fprintf(stdout, "\nevidence: %s\nsigned by: %s\nverify with: ward evidence verify %s\n", dir, signedBy, dir)
+	return code, nil
+}
+
+// checkRegistry is the registry of the built-in drivers.
+func checkRegistry() (*device.Registry, error) {
+	reg := device.NewRegistry()
+	for _, register := range []func(*device.Registry) error{sim.Register, wssh.Register, https.Register, netdrv.Register} {
+		if err := register(reg); err != nil {
+			return nil, err
+		}
+	}
+	// One device judged from a login and from the network at once.
+	if err := reg.RegisterCombined("ssh+net", wssh.Scheme, netdrv.Scheme); err != nil {
+		return nil, err
+	}
+	return reg, nil
 }
 
 // interrupted is the exit of a check stopped by SIGINT or SIGTERM: one
@@ -289,15 +339,28 @@ func interrupted(dir string) error {
 	return &exitError{code: exitInterrupted, err: fmt.Errorf("interrupted: the evidence bundle was written to %s", dir)}
 }
 
+// progressAll is the largest run whose progress names every target; a
+// larger fleet gets at most progressLines lines, so a 1,000-unit run does
+// not print 1,000 lines on stderr.
+const (
+	progressAll   = 20
+	progressLines = 20
+)
+
 // progressPrinter shows progress on long runs: a live line on a terminal,
-// one plain line per finished target otherwise (CI logs). Targets run in
-// parallel; their lines still come out in the order the targets were given.
+// plain lines otherwise (CI logs). Up to progressAll targets, one line per
+// finished target, in the order the targets were given (targets run in
+// parallel); above, a line each time another 1/progressLines of the fleet
+// is done.
 func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 	live := false
 	if f, ok := w.(*os.File); ok {
 		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
 			live = true
 		}
+	}
+	if len(targets) > progressAll {
+		return fleetProgress(w, len(targets), live)
 	}
 	total := len(targets)
 	slots := map[string][]int{} // target -> its positions not yet finished
@@ -331,20 +394,38 @@ func progressPrinter(w io.Writer, targets []string) func(harness.Progress) {
 	}
 }
 
-// writeBundle writes the evidence under out/<UTC start time>, adding -2, -3...
-// when runs started in the same second: a bundle is never overwritten.
-func writeBundle(ctx context.Context, out string, run *evidence.Run, key ed25519.PrivateKey, cucumber []byte, extra ...evidence.WriteOption) (string, error) {
-	base := run.Started.UTC().Format("20060102T150405Z")
-	for i := 1; ; i++ {
-		name := base
-		if i > 1 {
-			name = fmt.Sprintf("%s-%d", base, i)
+// fleetProgress counts finished targets and prints a line each time
+// another 1/progressLines of the fleet is done; on a terminal it also
+// redraws a live line, at most four times a second.
+func fleetProgress(w io.Writer, total int, live bool) func(harness.Progress) {
+	step := max(1, (total+progressLines-1)/progressLines)
+	var (
+		mu                  sync.Mutex
+		done, failing, scen int
+		drawn               time.Time
+	)
+	return func(p harness.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !p.TargetDone {
+			scen++
+			if live && time.Since(drawn) >= 250*time.Millisecond {
+				drawn = time.Now()
+				fmt.Fprintf(w, "\r\x1b[K[%d/%d] targets done, %d scenarios run", done, total, scen)
+			}
+			return
 		}
-		opts := append([]evidence.WriteOption{evidence.WithName(name), evidence.WithSigner(key), evidence.WithDescribedFile("cucumber.json", "every scenario and step as Cucumber JSON, for CI dashboards", cucumber)}, extra...)
-		dir, err := evidence.Write(ctx, out, run, opts...)
-		if err == nil || !errors.Is(err, fs.ErrExist) || i >= 100 {
-			return dir, err
+		done++
+		if p.Failed > 0 {
+			failing++
 		}
+		if done%step != 0 && done != total {
+			return
+		}
+		if live {
+			fmt.Fprintf(w, "\r\x1b[K")
+		}
+		fmt.Fprintf(w, "ward: [%d/%d] targets done, %d with failed or broken scenarios\n", done, total, failing)
 	}
 }
 
@@ -466,15 +547,13 @@ func combinedDigest(controls, features string) string {
 // show escapes and bounds one field for the terminal.
 func show(s string) string { return safetext.Clip(s, maxShown) }
 
-// printSummary prints one block per target and returns the exit status the
-// outcomes call for.
+// printSummary prints one block per target, every control on its own line,
+// and returns the exit status the outcomes call for (exitFor).
 func printSummary(w io.Writer, run *evidence.Run) int {
-	code := exitOK
 	for _, t := range run.Targets {
 		if t.Error != "" {
 			// One line: every control is in error for the same reason.
 			fmt.Fprintf(w, "\n%s: target error: %s (%d control(s) not checked)\n", show(t.URI), safetext.Clip(strings.TrimPrefix(t.Error, "open "+t.URI+": "), 400), len(t.Controls))
-			code = exitHarness
 			continue
 		}
 		fmt.Fprintf(w, "\n%s\n", show(t.URI))
@@ -500,18 +579,14 @@ func printSummary(w io.Writer, run *evidence.Run) int {
 			switch c.Outcome {
 			case evidence.NotSatisfied:
 				fmt.Fprintf(w, "  FAILED %s: %s\n", show(c.ID), oneLine(c.Reason))
-				code = exitNotSatisfied
 			case evidence.Waived:
 				fmt.Fprintf(w, "  WAIVED %s: %s\n", show(c.ID), oneLine(c.Reason))
 			case evidence.Error:
 				fmt.Fprintf(w, "  ERROR  %s: %s\n", show(c.ID), oneLine(c.Reason))
-				if code == exitOK {
-					code = exitHarness
-				}
 			}
 		}
 	}
-	return code
+	return exitFor(run)
 }
 
 // loadWaivers reads the --waivers files; their diagnostics are printed
@@ -535,73 +610,32 @@ func loadWaivers(paths []string, cat *control.Catalogue, stderr io.Writer) ([]co
 // loadAttestations reads the --attestations files and their evidence
 // files. Diagnostics are printed like lint's and are usage errors; an
 // evidence file that cannot be read is not: it leaves the control not
-// satisfied. Each file read is stored in the bundle under
-// attestations/<attestation id>/.
-func loadAttestations(paths []string, cat *control.Catalogue, stderr io.Writer) ([]harness.Attestation, []evidence.WriteOption, error) {
+// satisfied (harness.ReadAttestations).
+func loadAttestations(paths []string, cat *control.Catalogue, stderr io.Writer) ([]harness.Attestation, error) {
 	if len(paths) == 0 {
-		return nil, nil, nil
+		return nil, nil
 	}
 	as, src, diags := control.LoadAttestations(paths, cat)
 	if len(diags) > 0 {
 		if err := control.WriteDiagnostics(stderr, src, diags, 100, false); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 	}
 	if diags.HasErrors() {
-		return nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("--attestations: %d error(s)", countErrors(diags))}
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("--attestations: %d error(s)", countErrors(diags))}
 	}
-	var out []harness.Attestation
-	var files []evidence.WriteOption
-	for _, a := range as {
-		ha := harness.Attestation{Attestation: a}
-		used := map[string]bool{}
-		for i, p := range a.Files {
-			data, err := os.ReadFile(p)
-			if err != nil {
-				ha.Missing = append(ha.Missing, a.Evidence[i])
-				continue
-			}
-			name := filepath.Base(p)
-			for k := 2; used[name]; k++ {
-				name = fmt.Sprintf("%d-%s", k, filepath.Base(p))
-			}
-			used[name] = true
-			sum := sha256.Sum256(data)
-			art := evidence.Artifact{
-				Name: name, Path: "attestations/" + a.ID + "/" + name,
-				MediaType: mediaType(name), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)),
-			}
-			ha.Files = append(ha.Files, art)
-			files = append(files, evidence.WithFile(art.Path, data))
-		}
-		out = append(out, ha)
-	}
-	return out, files, nil
-}
-
-func mediaType(name string) string {
-	if t := mime.TypeByExtension(filepath.Ext(name)); t != "" {
-		return t
-	}
-	return "application/octet-stream"
+	return harness.ReadAttestations(as), nil
 }
 
 // flagWaivers warns about waivers that expired or matched nothing in the
 // run, so a lapsed acceptance of risk is not missed.
-func flagWaivers(w io.Writer, run *evidence.Run, ws []control.Waiver) {
-	for _, wv := range ws {
-		matched := false
-		for _, t := range run.Targets {
-			for _, c := range t.Controls {
-				if c.Waiver != nil && c.Waiver.ID == wv.ID {
-					matched = true
-				}
-			}
-		}
+func flagWaivers(w io.Writer, uses []harness.WaiverUse) {
+	for _, u := range uses {
+		wv := u.Waiver
 		switch {
-		case wv.Expired(run.Started):
+		case u.Expired:
 			fmt.Fprintf(w, "ward: warning: waiver %s (%s) expired on %s and was ignored\n", wv.ID, wv.Control, wv.Expires.Format(control.DateLayout))
-		case !matched:
+		case !u.Matched:
 			fmt.Fprintf(w, "ward: warning: waiver %s (%s) matched no control checked on these targets\n", wv.ID, wv.Control)
 		}
 	}

@@ -1,15 +1,11 @@
 package wardcli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
-	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
-	"github.com/wardsec/ward/pkg/inventory"
 
 	"github.com/wardsec/ward/internal/safetext"
 )
@@ -19,11 +15,11 @@ import (
 type checkInventory struct {
 	file   string
 	update bool
-	inv    *inventory.Inventory
 }
 
 // load reads --inventory (usage error when it does not parse) and returns
-// the harness option that checks targets against it.
+// the harness options that check targets against it and, with
+// --update-inventory, write it back after the run.
 func (ci *checkInventory) load() ([]harness.Option, error) {
 	if ci.file == "" {
 		if ci.update {
@@ -38,54 +34,30 @@ func (ci *checkInventory) load() ([]harness.Option, error) {
 	if err := inv.Validate(); err != nil {
 		return nil, usageErr("%s: %v", ci.file, err)
 	}
-	ci.inv = inv
-	return []harness.Option{harness.WithInventory(inv)}, nil
+	opts := []harness.Option{harness.WithInventory(inv)}
+	if ci.update {
+		opts = append(opts, harness.WithInventoryWriteBack(ci.file))
+	}
+	return opts, nil
 }
 
-// afterRun records what the run learned about each target in the
-// inventory, names unknown devices, saves the inventory when asked, and
-// returns the inventory view for the evidence bundle.
-func (ci *checkInventory) afterRun(stderr io.Writer, run *evidence.Run) ([]evidence.WriteOption, error) {
-	if ci.inv == nil {
-		return nil, nil
+// printInventory names on stderr what the run learned about the site
+// inventory: how many targets matched a record, unknown devices, fields
+// that disagree, and whether the file was updated.
+func printInventory(stderr io.Writer, res *harness.InventoryResult) {
+	if res == nil {
+		return
 	}
-	var obs []inventory.Observation
-	for _, t := range run.Targets {
-		if t.Error != "" {
-			continue // unreachable: nothing learned
-		}
-		id := t.Identity
-		obs = append(obs, inventory.Observation{Target: t.URI, Manufacturer: id.Manufacturer, Model: id.Model,
-			Serial: id.Serial, Firmware: id.Firmware, UDI: id.UDI, Seen: t.Started})
-	}
-	res := ci.inv.Observe(obs)
-	fmt.Fprintf(stderr, "ward: inventory: %d of %d target(s) matched a record, %d unknown\n", len(res.Matched), len(obs), len(res.Unknown))
+	fmt.Fprintf(stderr, "ward: inventory: %d of %d target(s) matched a record, %d unknown\n", len(res.Matched), res.Observed, len(res.Unknown))
 	for _, u := range res.Unknown {
 		fmt.Fprintf(stderr, "ward: inventory: unknown device %s: %s %s serial %s UDI %s\n", show(u.Target), show(u.Manufacturer), show(u.Model), safetext.Quote(u.Serial), safetext.Quote(u.UDI))
 	}
 	for _, m := range res.Mismatches {
 		fmt.Fprintf(stderr, "ward: inventory: %s: %s is %s on the device, %s in the inventory\n", show(m.AssetID), show(m.Field), safetext.Quote(m.Device), safetext.Quote(m.Inventory))
 	}
-	if ci.update {
-		if err := inventory.Save(ci.file, ci.inv); err != nil {
-			return nil, &exitError{code: exitHarness, err: fmt.Errorf("update inventory: %w", err)}
-		}
-		fmt.Fprintf(stderr, "ward: inventory: updated %s (last seen, reported firmware)\n", ci.file)
+	if res.Saved != "" {
+		fmt.Fprintf(stderr, "ward: inventory: updated %s (last seen, reported firmware)\n", res.Saved)
 	}
-	now := run.Started
-	if now.IsZero() {
-		now = time.Now()
-	}
-	var b bytes.Buffer
-	err := inventory.WriteHTML(&b, inventory.Report{
-		Title: "Device inventory at run " + run.ID, Generated: now,
-		Rows: ci.inv.Rows(inventory.Filter{}, inventory.DefaultPolicy(), now), Unknown: res.Unknown,
-		Stale: ci.inv.Stale(now, 30*24*time.Hour), StaleDays: 30,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return []evidence.WriteOption{evidence.WithDescribedFile("inventory.html", "the device inventory this run was checked against: risk classes with their reasons, unknown and stale devices", b.Bytes())}, nil
 }
 
 // inventoryHelp is the --help paragraph on the site inventory.

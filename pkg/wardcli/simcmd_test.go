@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -162,13 +163,12 @@ func TestTargetsFileCount(t *testing.T) {
 	require.NoError(t, os.WriteFile(f, []byte("# ward fleet\nsim://infusion-pump count=3\nsim://infusion-pump?weaken=no-auth&serial=W count=2 # two weak ones\n"), 0o644))
 	code, stdout, stderr := ward(t, "check", "--out", filepath.Join(dir, "ev"), "--targets", f, "--control", "HIPAA-164.312-d")
 	assert.Equal(t, 1, code, stderr)
+	// Five targets: one line each (docs/check-output.md), in order.
 	var order []string
-	for _, l := range strings.Split(stdout, "\n") {
-		if strings.HasPrefix(l, "  Ward Simulated Devices") {
-			order = append(order, strings.Fields(l)[7])
-		}
+	for _, m := range regexp.MustCompile(`(?m)^\[\d\] sim://\S+ \([^)]*serial ([^,]+),`).FindAllStringSubmatch(stdout, -1) {
+		order = append(order, m[1])
 	}
-	assert.Equal(t, []string{"SIM-FLEET-0001,", "SIM-FLEET-0002,", "SIM-FLEET-0003,", "W-0001,", "W-0002,"}, order)
+	assert.Equal(t, []string{"SIM-FLEET-0001", "SIM-FLEET-0002", "SIM-FLEET-0003", "W-0001", "W-0002"}, order, stdout)
 	assert.Equal(t, 2, strings.Count(stdout, "FAILED HIPAA-164.312-d"))
 
 	for _, bad := range []string{"sim://infusion-pump count=0", "sim://infusion-pump count=x", "sim://infusion-pump count=3 extra", "sim://infusion-pump size=3", "sim://infusion-pump count=10001"} {
