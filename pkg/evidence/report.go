@@ -66,22 +66,34 @@ var outcomeHelp = map[Outcome]string{
 }
 
 // Report renders run as report.html: one self-contained HTML page for
-// auditors, with a run summary, the targets tested, each framework's
-// controls grouped by HIPAA section or FDA premarket Appendix 1 category,
-// every control's result per target with the scenarios, steps, observed
-// values and artifacts behind it, and how to verify the bundle signed by the
-// key with the given fingerprint (Fingerprint). It makes no network request
-// (its Content-Security-Policy forbids them), works without JavaScript
-// (everything is shown; scripts only add a status filter) and prints. See
+// auditors. For a run of one target it is the device's page: a run
+// summary, the device, each framework's controls grouped by HIPAA section
+// or FDA premarket Appendix 1 category, every control's result with the
+// scenarios, steps, observed values and artifacts behind it, and how to
+// verify the bundle signed by the key with the given fingerprint
+// (Fingerprint). For a run of several targets it is the fleet view: one
+// row per device and one column per control, with counts, filters, a
+// search and the controls described once (a bundle's report.html also
+// links each row to the device's own page; Report has no bundle, so its
+// rows link nowhere). Either makes no network request (its
+// Content-Security-Policy forbids them), works without JavaScript
+// (everything is shown; scripts only add filters) and prints. See
 // docs/report.md.
 func Report(run *Run, keyFingerprint string) ([]byte, error) {
 	if run == nil {
 		return nil, errors.New("evidence: Report: nil run")
 	}
+	if len(run.Targets) > 1 {
+		catalogue, rows := fleetRows(run)
+		return fleetReportHTML(run, catalogue, rows, keyFingerprint, nil)
+	}
 	return reportWithFiles(run, keyFingerprint, nil)
 }
 
-// reportWithFiles is Report listing extra files of the bundle too.
+// reportWithFiles renders the device page for every target of run (all
+// of them on one page: what report.html held before the fleet view, still
+// what Write produces until the bundle writes a page per target), listing
+// extra files of the bundle too.
 func reportWithFiles(run *Run, keyFingerprint string, extras []reportFile) ([]byte, error) {
 	data := buildReport(run, keyFingerprint)
 	data.Files = append(data.Files, extras...)
@@ -114,6 +126,9 @@ type reportData struct {
 	// at most maxAttention of them; AttentionMore counts the rest.
 	Attention     []reportAttention
 	AttentionMore int
+	// Up is the link back to the fleet view from a device's own page
+	// stored below the bundle root; "" on a one-device bundle's report.
+	Up string
 }
 
 // maxAttention bounds the "Needs attention" list at the top of the report.
@@ -207,6 +222,26 @@ type reportDeadline struct {
 	Days     int
 }
 
+// defaultReportFiles are the bundle's files every report lists.
+func defaultReportFiles() []reportFile {
+	return []reportFile{
+		{ResultsFile, "every result in full (Ward's own format)"},
+		{AssessmentResultsFile, "the results as OSCAL 1.2.2 assessment results"},
+		{POAMFile, "the plan of action and milestones (OSCAL 1.2.2) for every control not satisfied"},
+		{JUnitFile, "the results as JUnit XML, for CI dashboards"},
+		{ManifestFile, "the SHA-256 of every file in the bundle, signed in " + SignatureFile},
+	}
+}
+
+// reportDeadlines are the plan of action's deadlines by severity.
+func reportDeadlines() []reportDeadline {
+	var out []reportDeadline
+	for _, s := range []string{"critical", "high", "medium", "low"} {
+		out = append(out, reportDeadline{s, remediationDays[s]})
+	}
+	return out
+}
+
 func buildReport(run *Run, fingerprint string) *reportData {
 	d := &reportData{
 		CSP:         reportCSP,
@@ -217,16 +252,8 @@ func buildReport(run *Run, fingerprint string) *reportData {
 		Started:     reportTime(run.Started),
 		Finished:    reportTime(run.Finished),
 		Fingerprint: fingerprint,
-		Files: []reportFile{
-			{ResultsFile, "every result in full (Ward's own format)"},
-			{AssessmentResultsFile, "the results as OSCAL 1.2.2 assessment results"},
-			{POAMFile, "the plan of action and milestones (OSCAL 1.2.2) for every control not satisfied"},
-			{JUnitFile, "the results as JUnit XML, for CI dashboards"},
-			{ManifestFile, "the SHA-256 of every file in the bundle, signed in " + SignatureFile},
-		},
-	}
-	for _, s := range []string{"critical", "high", "medium", "low"} {
-		d.Deadlines = append(d.Deadlines, reportDeadline{s, remediationDays[s]})
+		Files:       defaultReportFiles(),
+		Deadlines:   reportDeadlines(),
 	}
 	if !run.Started.IsZero() && !run.Finished.IsZero() && !run.Finished.Before(run.Started) {
 		d.Duration = run.Finished.Sub(run.Started).Round(time.Millisecond).String()
