@@ -45,6 +45,12 @@ type FleetRow struct {
 // built by fleetColumnCSS count on it.
 const fleetLead = 6
 
+// fleetChunk is how many device rows share a tbody. The style sheet lets
+// the browser skip laying out and painting a tbody while it is off screen
+// (content-visibility), which is most of the cost of opening a large
+// fleet; 50 rows is about one screen.
+const fleetChunk = 50
+
 // maxFleetText bounds each device-supplied text shown in a fleet row (the
 // device's own page shows it whole): a device cannot bloat the fleet page.
 const maxFleetText = 200
@@ -205,6 +211,9 @@ func fleetReportHTML(run *Run, catalogue []Control, rows []FleetRow, fingerprint
 		for o, n := range per {
 			total[o] += n
 			devices[o]++
+		}
+		if ri > 0 && ri%fleetChunk == 0 {
+			body.WriteString("</tbody>\n<tbody>\n")
 		}
 		writeFleetRow(&body, ri, r, codes, per)
 	}
@@ -506,16 +515,20 @@ func detailHref(p string) string {
 	return (&url.URL{Path: p}).String()
 }
 
-// fleetColumnCSS is the style that hides the columns a filter leaves out:
-// the script only sets one class on the table ("c<i>" for control i,
-// "g<i>" for framework i), so a filter never touches the cells.
-// Device rows have fleetLead cells before the controls, the control id row
-// none, the count row one.
+// fleetColumnCSS is the style built for the run's columns: each
+// framework header spans its columns, and the rules that hide the columns
+// a filter leaves out. The script only sets one class on the table ("c<i>"
+// for control i, "g<i>" for framework i), so a filter never touches the
+// cells. Device rows have fleetLead cells before the controls, the
+// control id row none, the count row one.
 func fleetColumnCSS(fws []*fleetFramework, cols []*fleetColumn) string {
 	var b strings.Builder
 	hide := func(cls string, keep func(offset int) string) {
 		fmt.Fprintf(&b, "#fleet.%[1]s tbody>tr>:nth-child(n+%[2]d)%[3]s,#fleet.%[1]s tr.i>*%[4]s,#fleet.%[1]s tr.n>:nth-child(n+2)%[5]s{display:none}\n",
 			cls, fleetLead+1, keep(fleetLead), keep(0), keep(1))
+	}
+	for _, fw := range fws {
+		fmt.Fprintf(&b, "#fleet tr.f>.g%d{grid-column:span %d}\n", fw.Index, max(fw.Span, 1))
 	}
 	for _, c := range cols {
 		k := c.Index + 1

@@ -5,17 +5,17 @@
   // the style sheet hides the columns a scope leaves out.
   var form = document.getElementById("filter");
   var table = document.getElementById("fleet");
-  if (!form || !table || !table.tBodies.length) {
+  if (!form || !table) {
     return;
   }
   var outcome = document.getElementById("f-outcome");
   var scope = document.getElementById("f-scope");
   var search = document.getElementById("f-search");
   var status = document.getElementById("filter-status");
-  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+  var rows = Array.prototype.slice.call(table.querySelectorAll("tbody>tr"));
+  var bodies = Array.prototype.slice.call(table.tBodies);
   var codes = rows.map(function (r) { return r.getAttribute("data-o") || ""; });
   var texts = null; // built on the first search
-  var groups = Array.prototype.slice.call(table.querySelectorAll("tr.f>th.g"));
   function text(r) {
     var c = r.cells, s = "";
     for (var i = 1; i < 5 && i < c.length; i++) { s += "\n" + c[i].textContent.toLowerCase(); }
@@ -23,16 +23,12 @@
   }
   function apply() {
     var o = outcome.value, opt = scope.options[scope.selectedIndex];
-    var a = 0, z = Infinity, g = -1;
+    var a = 0, z = Infinity;
     if (opt && opt.value) {
       a = Number(opt.getAttribute("data-a"));
       z = Number(opt.getAttribute("data-z"));
-      g = Number(opt.getAttribute("data-g"));
     }
     table.className = opt ? opt.value : "";
-    groups.forEach(function (th, i) {
-      th.colSpan = (g === i) ? Math.min(z - a, Number(th.getAttribute("data-span"))) : Number(th.getAttribute("data-span"));
-    });
     var q = search.value.trim().toLowerCase();
     if (q && !texts) { texts = rows.map(text); }
     var shown = 0;
@@ -46,6 +42,13 @@
       if (rows[i].hidden === show) { rows[i].hidden = !show; }
       if (show) { shown++; }
     }
+    // A group of rows with none shown goes too, so that it keeps no
+    // room while off screen.
+    bodies.forEach(function (b) {
+      var any = false;
+      for (var r = b.firstElementChild; r && !any; r = r.nextElementSibling) { any = !r.hidden; }
+      if (b.hidden === any) { b.hidden = !any; }
+    });
     status.textContent = "Showing " + shown + " of " + rows.length + " devices.";
   }
   var timer = 0;
