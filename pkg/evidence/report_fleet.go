@@ -178,7 +178,7 @@ func fleetReportHTML(run *Run, catalogue []Control, rows []FleetRow, fingerprint
 	if !run.Started.IsZero() && !run.Finished.IsZero() && !run.Finished.Before(run.Started) {
 		d.Duration = run.Finished.Sub(run.Started).Round(time.Millisecond).String()
 	}
-	d.Frameworks, d.Columns = fleetColumns(catalogue, rows)
+	d.Frameworks, d.Columns = fleetColumns(run.Frameworks, catalogue, rows)
 	total := map[Outcome]int{}
 	devices := map[Outcome]int{}
 	cover := map[string]map[Outcome]int{}
@@ -346,11 +346,12 @@ func outcomeRank(o Outcome) int {
 // fleetColumns orders the catalogue as the device page does (framework,
 // then HIPAA section or FDA category, then id), adding a column for any
 // control a row names that the catalogue lacks.
-func fleetColumns(catalogue []Control, rows []FleetRow) ([]*fleetFramework, []*fleetColumn) {
+func fleetColumns(layout []Framework, catalogue []Control, rows []FleetRow) ([]*fleetFramework, []*fleetColumn) {
 	frameworks := map[string]*reportFramework{}
+	l := newReportLayout(layout)
 	var cols []*fleetColumn
 	add := func(c Control) {
-		fw := frameworkFor(frameworks, &c)
+		fw := l.framework(frameworks, &c)
 		g := fw.group(&c)
 		if _, dup := g.controls[c.ID]; dup {
 			return

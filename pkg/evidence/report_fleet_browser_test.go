@@ -185,7 +185,7 @@ func TestFleetReportInChromium(t *testing.T) {
 	if rows != n {
 		t.Fatalf("%d rows, want %d", rows, n)
 	}
-	fws, cols := fleetColumns(in.catalogue, in.rows)
+	fws, cols := fleetColumns(in.run.Frameworks, in.catalogue, in.rows)
 	serials := func(keep func(r FleetRow) bool) []string {
 		out := []string{}
 		for _, r := range in.rows {

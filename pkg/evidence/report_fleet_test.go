@@ -194,7 +194,7 @@ func TestFleetReportCountsEqualResults(t *testing.T) {
 func TestFleetReportCellsMatchOutcomes(t *testing.T) {
 	in := syntheticFleet(t, 40)
 	page := in.render(t)
-	_, cols := fleetColumns(in.catalogue, in.rows)
+	_, cols := fleetColumns(in.run.Frameworks, in.catalogue, in.rows)
 	rows := fleetRowRE.FindAllStringSubmatch(page, -1)
 	cellRE := regexp.MustCompile(`<td(?: class="([a-z])")?>([^<]*)`)
 	for i, r := range rows {
@@ -383,7 +383,7 @@ func TestFleetReportStructure(t *testing.T) {
 			t.Errorf("link to #%s, which no element has", m[1])
 		}
 	}
-	fws, cols := fleetColumns(in.catalogue, in.rows)
+	fws, cols := fleetColumns(in.run.Frameworks, in.catalogue, in.rows)
 	for _, c := range cols {
 		if !strings.Contains(page, fmt.Sprintf("#fleet.c%d tbody>tr>", c.Index)) || !strings.Contains(page, `<option value="c`+strconv.Itoa(c.Index)+`"`) {
 			t.Errorf("no column rule or option for control %s", c.ID)
