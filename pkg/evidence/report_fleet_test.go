@@ -464,3 +464,60 @@ func TestTargetReportAt(t *testing.T) {
 		t.Error("a one-device report links to a fleet view")
 	}
 }
+
+// TestReportFollowsRunFrameworks: with the run's Frameworks the device page
+// and the fleet view take headings, order and sections from them; a
+// control no section lists goes under "Other sections", a framework
+// without sections is one group, and a framework the run does not
+// describe falls back to the guesses.
+func TestReportFollowsRunFrameworks(t *testing.T) {
+	ctl := func(id, fw string, cit ...string) Control {
+		return Control{ID: id, Framework: fw, Title: id, Citations: cit, Outcome: Satisfied}
+	}
+	run := &Run{ID: "layout", Frameworks: []Framework{
+		{ID: "zeta", Name: "Zeta first", Sections: []Section{
+			{ID: "late", Title: "Declared first", Controls: []string{"Z-9"}},
+			{ID: "early", Title: "Declared second", Controls: []string{"Z-1", "Z-2"}},
+		}},
+		{ID: "hipaa-security-rule", Name: "HIPAA as the catalogue names it"},
+	}, Targets: []Target{{URI: "sim://x", Controls: []Control{
+		ctl("Z-1", "zeta"), ctl("Z-2", "zeta"), ctl("Z-9", "zeta"), ctl("Z-5", "zeta"),
+		ctl("HIPAA-164.312-b", "hipaa-security-rule", "45 CFR 164.312(b)"),
+		ctl("FDA-PMC-AUTHN-1", "fda-premarket"),
+	}}}}
+	want := []string{
+		"Zeta first | Declared first | Z-9",
+		"Zeta first | Declared second | Z-1 Z-2",
+		"Zeta first | Other sections | Z-5",
+		"HIPAA as the catalogue names it | Controls | HIPAA-164.312-b",
+		"FDA premarket cybersecurity guidance, Appendix 1 | Appendix 1, A: Authentication | FDA-PMC-AUTHN-1",
+	}
+	var got []string
+	for _, fw := range buildReport(run, "").Frameworks {
+		for _, g := range fw.Groups {
+			var ids []string
+			for _, c := range g.Controls {
+				ids = append(ids, c.ID)
+			}
+			got = append(got, fw.Name+" | "+g.Title+" | "+strings.Join(ids, " "))
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("device page grouping (-want +got):\n%s", diff)
+	}
+	catalogue, rows := fleetRows(run)
+	fws, _ := fleetColumns(run.Frameworks, catalogue, rows)
+	got = nil
+	for _, fw := range fws {
+		for _, g := range fw.Groups {
+			var ids []string
+			for _, c := range g.Columns {
+				ids = append(ids, c.ID)
+			}
+			got = append(got, fw.Name+" | "+g.Title+" | "+strings.Join(ids, " "))
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fleet view grouping (-want +got):\n%s", diff)
+	}
+}
