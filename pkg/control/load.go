@@ -526,8 +526,8 @@ func crossCheck(cat *Catalogue, fws []declaredFramework, ctls []declaredControl)
 }
 
 // checkSections checks that every control a section lists is a control of
-// its framework, listed once, and that a framework with sections puts
-// each of its controls in one.
+// its framework, listed once, and warns about a control of a framework
+// with sections that none lists.
 func checkSections(fws []declaredFramework, controls map[string]declaredControl) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	done := map[string]bool{}
@@ -564,9 +564,14 @@ func checkSections(fws []declaredFramework, controls map[string]declaredControl)
 		}
 		slices.Sort(missing)
 		for _, id := range missing {
+			// A warning: the report lists it under "Other sections", and a
+			// catalogue added with --controls may extend a built-in
+			// framework whose sections it cannot edit.
 			c := controls[id]
-			diags = append(diags, errorAt(c.labelRange, "Control in no section",
-				"Framework %q groups its controls in sections, and no section lists control %q: add it to the controls of one in the framework block at %s.", f.ID, id, f.DeclRange))
+			d := errorAt(c.labelRange, "Control in no section",
+				"Framework %q groups its controls in sections, and no section lists control %q, so reports list it under \"Other sections\": add it to the controls of one in the framework block at %s.", f.ID, id, f.DeclRange)
+			d.Severity = hcl.DiagWarning
+			diags = append(diags, d)
 		}
 	}
 	return diags
