@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/accessibility"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -241,6 +243,34 @@ func TestFleetReportInChromium(t *testing.T) {
 		t.Errorf("on load %d cells and %d control headers visible, want %d and %d", c, h, fleetLead+len(cols), len(cols))
 	}
 
+	// The rows laid out as grids are still a table to assistive
+	// technology: a device row has a row header and cells.
+	roles := map[string]int{}
+	err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		ev, err := cdp.Call(ctx, tg, runtime.Evaluate, runtime.EvaluateParams{Expression: `document.querySelector("#fleet tbody tr")`})
+		if err != nil || ev.Result == nil {
+			return fmt.Errorf("first row: %v", err)
+		}
+		q, err := cdp.Call(ctx, tg, accessibility.QueryAXTree, accessibility.QueryAXTreeParams{ObjectID: ev.Result.ObjectID})
+		if err != nil {
+			return err
+		}
+		for _, nd := range q.Nodes {
+			if nd.Role != nil && !nd.Ignored {
+				var r string
+				json.Unmarshal(nd.Role.Value, &r)
+				roles[r]++
+			}
+		}
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if roles["row"] != 1 || roles["rowheader"] != 1 || roles["cell"]+roles["gridcell"] != fleetLead-1+len(cols) {
+		t.Errorf("accessibility roles in a device row: %v; want a row, a row header and %d cells", roles, fleetLead-1+len(cols))
+	}
+
 	// By status, over every control.
 	for _, o := range []Outcome{NotSatisfied, Error, Waived, NotAssessed, NotApplicable} {
 		want := serials(func(r FleetRow) bool { return has(r, o, 0, len(cols)) })
@@ -308,6 +338,12 @@ func TestFleetReportInChromium(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{serial}, visible()); diff != "" {
 		t.Errorf("search for %s (-want +got):\n%s", serial, diff)
+	}
+	// Groups of rows with none shown keep no room.
+	var groupsShown int
+	eval(`document.querySelectorAll("#fleet tbody:not([hidden])").length`, &groupsShown)
+	if groupsShown != 1 {
+		t.Errorf("%d row groups shown for one device", groupsShown)
 	}
 
 	// Drill down: the row's link opens that device's page.
