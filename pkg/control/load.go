@@ -526,8 +526,9 @@ func crossCheck(cat *Catalogue, fws []declaredFramework, ctls []declaredControl)
 }
 
 // checkSections checks that every control a section lists is a control of
-// its framework, listed once, and warns about a control of a framework
-// with sections that none lists.
+// its framework, listed once, and warns about a section listing an
+// undeclared control and a control of a framework with sections that none
+// lists.
 func checkSections(fws []declaredFramework, controls map[string]declaredControl) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	done := map[string]bool{}
@@ -543,8 +544,13 @@ func checkSections(fws []declaredFramework, controls map[string]declaredControl)
 				c, ok := controls[id]
 				switch {
 				case !ok:
-					diags = append(diags, errorAt(r, "Unknown control in section",
-						"Section %q of framework %q lists control %q, which is not declared.", sec.ID, f.ID, id))
+					// A warning: a catalogue copied without some of its
+					// controls still loads, and the report places only
+					// the controls it has.
+					d := errorAt(r, "Unknown control in section",
+						"Section %q of framework %q lists control %q, which is not declared.", sec.ID, f.ID, id)
+					d.Severity = hcl.DiagWarning
+					diags = append(diags, d)
 				case c.Framework != f.ID:
 					diags = append(diags, errorAt(r, "Control of another framework in section",
 						"Section %q of framework %q lists control %q, which belongs to framework %q.", sec.ID, f.ID, id, c.Framework))
