@@ -16,6 +16,7 @@ import (
 
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -405,6 +406,26 @@ func TestFleetReportInChromium(t *testing.T) {
 	t.Logf("screenshot: %s (%d bytes)", png, len(shot))
 	if d := os.Getenv("WARD_SCREENSHOT_DIR"); d != "" {
 		os.WriteFile(filepath.Join(d, "fleet.png"), shot, 0o644)
+	}
+
+	// Printed, the navigation and the filter disappear, and the rows stay
+	// (the last one takes room).
+	err = chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"})
+		return err
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var printed struct {
+		Hidden bool
+		Last   float64
+	}
+	eval(`(() => { const rows = document.querySelectorAll("#fleet tbody tr");
+		return {Hidden: getComputedStyle(document.querySelector("nav")).display === "none" && getComputedStyle(document.getElementById("filter")).display === "none",
+			Last: rows[rows.length - 1].getBoundingClientRect().height}; })()`, &printed)
+	if !printed.Hidden || printed.Last <= 0 {
+		t.Errorf("print media: navigation and filter hidden %v, last row's height %v", printed.Hidden, printed.Last)
 	}
 
 	mu.Lock()
