@@ -29,16 +29,18 @@ func BenchmarkFleetReport(b *testing.B) {
 	}
 }
 
-// BenchmarkTargetReport renders one device's own page of the synthetic
-// fleet (46 controls, no scenarios: what a per-target page costs when the
-// bundle writes 1,000 of them).
+// BenchmarkTargetReport renders one device's own page as a fleet bundle
+// stores it (targets/<NNNN>/report.html), for a target of fleetRun: every
+// control of the embedded catalogue with its scenario executions, four
+// steps each with observed values, and an artifact per scenario. A fleet
+// bundle holds one per device.
 func BenchmarkTargetReport(b *testing.B) {
-	in := syntheticFleet(b, 1)
+	run := fleetRun(b, 1)
 	fp := Fingerprint(trustedKey())
 	b.ReportAllocs()
 	var size int
 	for b.Loop() {
-		out, err := targetReportHTMLAt(in.run, &in.run.Targets[0], fp, nil, "targets/0000")
+		out, err := targetReportHTMLAt(run, &run.Targets[0], fp, nil, "targets/0000")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -46,4 +48,5 @@ func BenchmarkTargetReport(b *testing.B) {
 	}
 	b.SetBytes(int64(size))
 	b.ReportMetric(float64(size), "page-bytes")
+	b.ReportMetric(float64(len(run.Targets[0].Scenarios)), "scenarios")
 }
