@@ -521,3 +521,55 @@ func TestReportFollowsRunFrameworks(t *testing.T) {
 		t.Errorf("fleet view grouping (-want +got):\n%s", diff)
 	}
 }
+
+// FuzzFleetReport renders the fleet view of two devices whose URI, serial,
+// error, detail path and outcome are arbitrary: the page keeps one script
+// (its own), no markup from the input, links only inside the bundle, one
+// row per device with one status letter per control.
+func FuzzFleetReport(f *testing.F) {
+	f.Add("https://pump.example", "SN-1", "", "targets/0000/report.html", "satisfied")
+	f.Add(`<script>alert(1)</script>`, `"><img src=x onerror=alert(1)>`, "\x00\xff</td>", "javascript:alert(1)", "<b>")
+	f.Add("sim://x?a=1&b=<2>", strings.Repeat("é", 300), "dial: refused", "../../etc/passwd", "not-satisfied")
+	base := syntheticFleet(f, 2)
+	f.Fuzz(func(t *testing.T, uri, serial, errText, detail, outcome string) {
+		in := base
+		in.rows = []FleetRow{base.rows[0], base.rows[1]}
+		r := &in.rows[1]
+		r.URI, r.Identity.Serial, r.Error, r.Detail = uri, serial, errText, detail
+		r.Outcomes = map[string]Outcome{}
+		for id, o := range base.rows[1].Outcomes {
+			r.Outcomes[id] = o
+		}
+		r.Outcomes[in.catalogue[0].ID] = Outcome(outcome)
+		r.Outcomes[uri] = Outcome(outcome) // a control the catalogue lacks
+		out, err := fleetReportHTML(in.run, in.catalogue, in.rows, "fp", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := string(out)
+		if n := strings.Count(page, "<script"); n != 1 {
+			t.Errorf("%d <script elements", n)
+		}
+		for _, bad := range []string{"<img", "<b>", `href="javascript:`} {
+			if strings.Contains(page, bad) {
+				t.Errorf("page contains %q", bad)
+			}
+		}
+		for _, m := range regexp.MustCompile(`href="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+			href := html.UnescapeString(m[1])
+			if _, ok := bundleRef(href); !ok && !strings.HasPrefix(href, "#") {
+				t.Errorf("href %q leaves the bundle", href)
+			}
+			if strings.Contains(href, "..") {
+				t.Errorf("href %q climbs out", href)
+			}
+		}
+		rows := fleetRowRE.FindAllStringSubmatch(page, -1)
+		if len(rows) != 2 {
+			t.Fatalf("%d rows", len(rows))
+		}
+		if len(rows[0][1]) != len(rows[1][1]) || len(rows[1][1]) < len(in.catalogue) {
+			t.Errorf("status letters %q and %q", rows[0][1], rows[1][1])
+		}
+	})
+}
