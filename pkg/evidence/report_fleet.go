@@ -438,10 +438,20 @@ func writeFleetRow(b *strings.Builder, i int, r *FleetRow, codes []byte, per map
 		b.WriteString(`<br><strong class="bad">Could not be opened:</strong> `)
 		b.WriteString(fleetText(r.Error))
 	}
-	for _, s := range []string{r.Identity.Model, r.Identity.Serial, r.Identity.Firmware} {
+	b.WriteString(`<td>`)
+	b.WriteString(fleetText(r.Identity.Model))
+	// The UDI, the device's regulatory identifier, is the serial's
+	// tooltip (and found by the search), not a column of its own.
+	if r.Identity.UDI != "" {
+		b.WriteString(`<td title="UDI `)
+		b.WriteString(fleetText(r.Identity.UDI))
+		b.WriteString(`">`)
+	} else {
 		b.WriteString(`<td>`)
-		b.WriteString(fleetText(s))
 	}
+	b.WriteString(fleetText(r.Identity.Serial))
+	b.WriteString(`<td>`)
+	b.WriteString(fleetText(r.Identity.Firmware))
 	b.WriteString(`<td class="k">`)
 	sep := ""
 	for _, m := range fleetMarks {

@@ -333,6 +333,18 @@ func TestFleetReportInChromium(t *testing.T) {
 		t.Errorf("after Show all %d cells visible, want %d", c, fleetLead+len(cols))
 	}
 
+	// Search a UDI, by a part of it the serial column does not show.
+	udi := in.rows[drill+1].Identity.UDI[strings.Index(in.rows[drill+1].Identity.UDI, "(21)"):]
+	udiRows, err := chromedp.Run(ctx, chromedp.Evaluate[int](fmt.Sprintf(`(() => { const s = document.getElementById("f-search"); s.value = %q; s.dispatchEvent(new Event("input"));
+		return new Promise(done => setTimeout(() => done(Array.from(document.querySelectorAll("#fleet tbody tr")).filter(r => !r.hidden).length), 300)); })()`,
+		udi), chromedp.EvalAwaitPromise))
+	if err != nil || udiRows != 1 {
+		t.Errorf("search for UDI part %s leaves %d devices, want 1 (%v)", udi, udiRows, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.ID("f-reset"))); err != nil {
+		t.Fatal(err)
+	}
+
 	// Search a serial, by keyboard.
 	serial := in.rows[drill].Identity.Serial
 	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.ID("f-search"), strings.ToLower(serial))); err != nil {

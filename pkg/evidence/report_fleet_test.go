@@ -196,7 +196,7 @@ func TestFleetReportCellsMatchOutcomes(t *testing.T) {
 	page := in.render(t)
 	_, cols := fleetColumns(in.run.Frameworks, in.catalogue, in.rows)
 	rows := fleetRowRE.FindAllStringSubmatch(page, -1)
-	cellRE := regexp.MustCompile(`<td(?: class="([a-z])")?>([^<]*)`)
+	cellRE := regexp.MustCompile(`<td(?: class="([a-z])"| title="[^"]*")?>([^<]*)`)
 	for i, r := range rows {
 		cells := cellRE.FindAllStringSubmatch(r[2], -1)[fleetLead-1:]
 		for j, c := range cols {

@@ -18,7 +18,7 @@
   var texts = null; // built on the first search
   function text(r) {
     var c = r.cells, s = "";
-    for (var i = 1; i < 5 && i < c.length; i++) { s += "\n" + c[i].textContent.toLowerCase(); }
+    for (var i = 1; i < 5 && i < c.length; i++) { s += "\n" + c[i].textContent.toLowerCase() + "\n" + c[i].title.toLowerCase(); }
     return s;
   }
   function apply() {
