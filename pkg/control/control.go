@@ -94,8 +94,47 @@ type Framework struct {
 	// controls: every control id starts with TagPrefix + "-".
 	TagPrefix string `json:"tag_prefix"`
 	URL       string `json:"url,omitempty"`
+	// ShortName is the heading reports give it; Name when not set.
+	ShortName string `json:"short_name,omitempty"`
+	// Sections are the parts of the framework reports group its controls
+	// by, in declaration order (HIPAA sections, FDA Appendix 1
+	// categories). When a framework has sections, each of its controls is
+	// in exactly one.
+	Sections []Section `json:"sections,omitempty"`
+	// Order is the framework's position among the catalogue's framework
+	// blocks (files in path order, blocks in file order): the order
+	// reports list frameworks in.
+	Order int `json:"order"`
 	// DeclRange is the framework block's header in its .hcl file.
 	DeclRange hcl.Range `json:"-"`
+}
+
+// Heading is the name reports give the framework: ShortName, else Name.
+func (f Framework) Heading() string {
+	if f.ShortName != "" {
+		return f.ShortName
+	}
+	return f.Name
+}
+
+// Section is one part of a framework and the controls it holds.
+type Section struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	// Controls are the ids of the framework's controls in this section.
+	Controls []string `json:"controls"`
+	// DeclRange is the section block's header in its .hcl file.
+	DeclRange hcl.Range `json:"-"`
+}
+
+// SectionOf returns the section of f that holds the control id.
+func (f Framework) SectionOf(id string) (Section, bool) {
+	for _, s := range f.Sections {
+		if slices.Contains(s.Controls, id) {
+			return s, true
+		}
+	}
+	return Section{}, false
 }
 
 // Reference points from a control to the matching items of another

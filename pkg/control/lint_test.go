@@ -82,6 +82,12 @@ func describeCatalogue(b *bytes.Buffer, cat *control.Catalogue, scns []control.S
 	b.WriteString("== frameworks ==\n")
 	for _, f := range cat.Frameworks {
 		fmt.Fprintf(b, "%s\tprefix=%s\tname=%q\tcitation=%q\turl=%q\tat=%s\n", f.ID, f.TagPrefix, f.Name, f.Citation, f.URL, f.DeclRange)
+		if f.ShortName != "" || len(f.Sections) > 0 {
+			fmt.Fprintf(b, "\torder=%d heading=%q\n", f.Order, f.Heading())
+		}
+		for _, s := range f.Sections {
+			fmt.Fprintf(b, "\tsection %s %q %q at=%s\n", s.ID, s.Title, s.Controls, s.DeclRange)
+		}
 	}
 	b.WriteString("== controls ==\n")
 	for _, c := range cat.Controls {

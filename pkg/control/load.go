@@ -28,6 +28,8 @@ var (
 	prefixRe = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$`)
 	// control ids: "HIPAA-164.312-a-2-i"
 	controlIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+	// section ids: "164.312", "A"
+	sectionIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 )
 
 // MDS2FormBlock is the block type of an MDS2 mapping (package mds2). A
@@ -48,14 +50,27 @@ func topSchema() *hcl.BodySchema {
 }
 
 type frameworkBody struct {
-	Name           string    `hcl:"name"`
-	NameRange      hcl.Range `hcl:"name,attr_value_range"`
-	Citation       string    `hcl:"citation"`
-	CitationRange  hcl.Range `hcl:"citation,attr_value_range"`
-	TagPrefix      string    `hcl:"tag_prefix"`
-	TagPrefixRange hcl.Range `hcl:"tag_prefix,attr_value_range"`
-	URL            string    `hcl:"url,optional"`
-	URLRange       hcl.Range `hcl:"url,attr_value_range"`
+	Name           string         `hcl:"name"`
+	NameRange      hcl.Range      `hcl:"name,attr_value_range"`
+	Citation       string         `hcl:"citation"`
+	CitationRange  hcl.Range      `hcl:"citation,attr_value_range"`
+	TagPrefix      string         `hcl:"tag_prefix"`
+	TagPrefixRange hcl.Range      `hcl:"tag_prefix,attr_value_range"`
+	URL            string         `hcl:"url,optional"`
+	URLRange       hcl.Range      `hcl:"url,attr_value_range"`
+	ShortName      string         `hcl:"short_name,optional"`
+	ShortNameRange hcl.Range      `hcl:"short_name,attr_range"`
+	Sections       []sectionBlock `hcl:"section,block"`
+}
+
+type sectionBlock struct {
+	ID            string    `hcl:"id,label"`
+	IDRange       hcl.Range `hcl:"id,label_range"`
+	Title         string    `hcl:"title"`
+	TitleRange    hcl.Range `hcl:"title,attr_value_range"`
+	Controls      []string  `hcl:"controls"`
+	ControlsRange hcl.Range `hcl:"controls,attr_value_range"`
+	DeclRange     hcl.Range `hcl:",def_range"`
 }
 
 type controlBody struct {
@@ -97,6 +112,8 @@ type verificationBlock struct {
 type declaredFramework struct {
 	Framework
 	labelRange, prefixRange hcl.Range
+	// sectionRanges are each section's controls list.
+	sectionRanges []hcl.Range
 }
 
 type declaredControl struct {
@@ -175,6 +192,7 @@ func load(fsys fs.FS) (*Catalogue, *Sources, hcl.Diagnostics) {
 			case "framework":
 				f, d := decodeFramework(b)
 				diags = append(diags, d...)
+				f.Order = len(fws)
 				fws = append(fws, f)
 			case "control":
 				c, d := decodeControl(b)
@@ -291,10 +309,32 @@ func decodeFramework(b *hcl.Block) (declaredFramework, hcl.Diagnostics) {
 			Citation:  strings.TrimSpace(body.Citation),
 			TagPrefix: body.TagPrefix,
 			URL:       body.URL,
+			ShortName: strings.TrimSpace(body.ShortName),
 			DeclRange: b.DefRange,
 		},
 		labelRange:  b.LabelRanges[0],
 		prefixRange: body.TagPrefixRange,
+	}
+	if present(decoded, body.ShortNameRange) && f.ShortName == "" {
+		diags = append(diags, errorAt(body.ShortNameRange, "Empty short_name",
+			"short_name, when set, must hold text: it is the framework's heading in reports."))
+	}
+	seenSection := map[string]hcl.Range{}
+	for _, sb := range body.Sections {
+		sec := Section{ID: sb.ID, Title: strings.TrimSpace(sb.Title), Controls: sb.Controls, DeclRange: sb.DeclRange}
+		if !sectionIDRe.MatchString(sec.ID) {
+			diags = append(diags, errorAt(sb.IDRange, "Invalid section id",
+				"Section id %q must be letters, digits, \".\", \"_\" and \"-\", starting with a letter or digit, such as \"164.312\" or \"A\".", sec.ID))
+		}
+		if first, dup := seenSection[sec.ID]; dup {
+			diags = append(diags, errorAt(sb.IDRange, "Duplicate section",
+				"Framework %q already has a section %q, declared at %s.", f.ID, sec.ID, first))
+			continue
+		}
+		seenSection[sec.ID] = sb.IDRange
+		diags = append(diags, requireText(decoded, "title", sec.Title, sb.TitleRange)...)
+		f.Sections = append(f.Sections, sec)
+		f.sectionRanges = append(f.sectionRanges, sb.ControlsRange)
 	}
 	if !schemeRe.MatchString(f.ID) {
 		diags = append(diags, errorAt(b.LabelRanges[0], "Invalid framework id",
@@ -488,6 +528,65 @@ func crossCheck(cat *Catalogue, fws []declaredFramework, ctls []declaredControl)
 		}
 	}
 	slices.SortFunc(cat.Controls, func(a, b Control) int { return cmp.Compare(a.ID, b.ID) })
+	diags = append(diags, checkSections(fws, seen)...)
+	return diags
+}
+
+// checkSections checks that every control a section lists is a control of
+// its framework, listed once, and warns about a section listing an
+// undeclared control and a control of a framework with sections that none
+// lists.
+func checkSections(fws []declaredFramework, controls map[string]declaredControl) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	done := map[string]bool{}
+	for _, f := range fws {
+		if len(f.Sections) == 0 || done[f.ID] {
+			continue
+		}
+		done[f.ID] = true
+		in := map[string]string{}
+		for i, sec := range f.Sections {
+			r := f.sectionRanges[i]
+			for _, id := range sec.Controls {
+				c, ok := controls[id]
+				switch {
+				case !ok:
+					// A warning: a catalogue copied without some of its
+					// controls still loads, and the report places only
+					// the controls it has.
+					d := errorAt(r, "Unknown control in section",
+						"Section %q of framework %q lists control %q, which is not declared.", sec.ID, f.ID, id)
+					d.Severity = hcl.DiagWarning
+					diags = append(diags, d)
+				case c.Framework != f.ID:
+					diags = append(diags, errorAt(r, "Control of another framework in section",
+						"Section %q of framework %q lists control %q, which belongs to framework %q.", sec.ID, f.ID, id, c.Framework))
+				case in[id] != "":
+					diags = append(diags, errorAt(r, "Control in two sections",
+						"Control %q is listed in section %q and in section %q of framework %q; a control is in one section.", id, in[id], sec.ID, f.ID))
+				default:
+					in[id] = sec.ID
+				}
+			}
+		}
+		var missing []string
+		for id, c := range controls {
+			if c.Framework == f.ID && in[id] == "" {
+				missing = append(missing, id)
+			}
+		}
+		slices.Sort(missing)
+		for _, id := range missing {
+			// A warning: the report lists it under "Other sections", and a
+			// catalogue added with --controls may extend a built-in
+			// framework whose sections it cannot edit.
+			c := controls[id]
+			d := errorAt(c.labelRange, "Control in no section",
+				"Framework %q groups its controls in sections, and no section lists control %q, so reports list it under \"Other sections\": add it to the controls of one in the framework block at %s.", f.ID, id, f.DeclRange)
+			d.Severity = hcl.DiagWarning
+			diags = append(diags, d)
+		}
+	}
 	return diags
 }
 

@@ -50,6 +50,31 @@ type Run struct {
 	// MergedFrom lists, for a bundle written by Merge, each input bundle
 	// and the key that signed it.
 	MergedFrom []MergedBundle `json:"merged_from,omitempty"`
+	// Frameworks are the catalogue's frameworks as the report presents
+	// them, in the catalogue's order: each one's heading and its sections
+	// with the controls they hold (stored once per run, not per result).
+	// Without them the report falls back to sections guessed from
+	// citations and ids, for results written before they existed.
+	Frameworks []Framework `json:"frameworks,omitempty"`
+}
+
+// Framework is how the report presents one framework of the catalogue.
+type Framework struct {
+	ID string `json:"id"`
+	// Name is the report's heading for it.
+	Name string `json:"name"`
+	// Sections group its controls in the report, in this order; a control
+	// in none is listed under "Other sections". Without sections the
+	// framework's controls form one group.
+	Sections []Section `json:"sections,omitempty"`
+}
+
+// Section is one part of a framework (a HIPAA section, an FDA Appendix 1
+// category) and the ids of the controls it holds.
+type Section struct {
+	ID       string   `json:"id"`
+	Title    string   `json:"title"`
+	Controls []string `json:"controls"`
 }
 
 // MergedBundle is one input of a merge: its run, its shard and the

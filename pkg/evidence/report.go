@@ -66,22 +66,34 @@ var outcomeHelp = map[Outcome]string{
 }
 
 // Report renders run as report.html: one self-contained HTML page for
-// auditors, with a run summary, the targets tested, each framework's
-// controls grouped by HIPAA section or FDA premarket Appendix 1 category,
-// every control's result per target with the scenarios, steps, observed
-// values and artifacts behind it, and how to verify the bundle signed by the
-// key with the given fingerprint (Fingerprint). It makes no network request
-// (its Content-Security-Policy forbids them), works without JavaScript
-// (everything is shown; scripts only add a status filter) and prints. See
+// auditors. For a run of one target it is the device's page: a run
+// summary, the device, each framework's controls grouped by HIPAA section
+// or FDA premarket Appendix 1 category, every control's result with the
+// scenarios, steps, observed values and artifacts behind it, and how to
+// verify the bundle signed by the key with the given fingerprint
+// (Fingerprint). For a run of several targets it is the fleet view: one
+// row per device and one column per control, with counts, filters, a
+// search and the controls described once (a bundle's report.html also
+// links each row to the device's own page; Report has no bundle, so its
+// rows link nowhere). Either makes no network request (its
+// Content-Security-Policy forbids them), works without JavaScript
+// (everything is shown; scripts only add filters) and prints. See
 // docs/report.md.
 func Report(run *Run, keyFingerprint string) ([]byte, error) {
 	if run == nil {
 		return nil, errors.New("evidence: Report: nil run")
 	}
+	if len(run.Targets) > 1 {
+		catalogue, rows := fleetRows(run)
+		return fleetReportHTML(run, catalogue, rows, keyFingerprint, nil)
+	}
 	return reportWithFiles(run, keyFingerprint, nil)
 }
 
-// reportWithFiles is Report listing extra files of the bundle too.
+// reportWithFiles renders the device page for every target of run (all
+// of them on one page: what report.html held before the fleet view, still
+// what Write produces until the bundle writes a page per target), listing
+// extra files of the bundle too.
 func reportWithFiles(run *Run, keyFingerprint string, extras []reportFile) ([]byte, error) {
 	data := buildReport(run, keyFingerprint)
 	data.Files = append(data.Files, extras...)
@@ -114,6 +126,9 @@ type reportData struct {
 	// at most maxAttention of them; AttentionMore counts the rest.
 	Attention     []reportAttention
 	AttentionMore int
+	// Up is the link back to the fleet view from a device's own page
+	// stored below the bundle root; "" on a one-device bundle's report.
+	Up string
 }
 
 // maxAttention bounds the "Needs attention" list at the top of the report.
@@ -147,6 +162,8 @@ type reportFramework struct {
 	Groups       []*reportGroup
 	groups       map[string]*reportGroup
 	Counts       []reportCount
+	// layout is the catalogue's description of it, nil when guessed.
+	layout *reportLayoutFramework
 }
 
 type reportGroup struct {
@@ -207,6 +224,26 @@ type reportDeadline struct {
 	Days     int
 }
 
+// defaultReportFiles are the bundle's files every report lists.
+func defaultReportFiles() []reportFile {
+	return []reportFile{
+		{ResultsFile, "every result in full (Ward's own format)"},
+		{AssessmentResultsFile, "the results as OSCAL 1.2.2 assessment results"},
+		{POAMFile, "the plan of action and milestones (OSCAL 1.2.2) for every control not satisfied"},
+		{JUnitFile, "the results as JUnit XML, for CI dashboards"},
+		{ManifestFile, "the SHA-256 of every file in the bundle, signed in " + SignatureFile},
+	}
+}
+
+// reportDeadlines are the plan of action's deadlines by severity.
+func reportDeadlines() []reportDeadline {
+	var out []reportDeadline
+	for _, s := range []string{"critical", "high", "medium", "low"} {
+		out = append(out, reportDeadline{s, remediationDays[s]})
+	}
+	return out
+}
+
 func buildReport(run *Run, fingerprint string) *reportData {
 	d := &reportData{
 		CSP:         reportCSP,
@@ -217,16 +254,8 @@ func buildReport(run *Run, fingerprint string) *reportData {
 		Started:     reportTime(run.Started),
 		Finished:    reportTime(run.Finished),
 		Fingerprint: fingerprint,
-		Files: []reportFile{
-			{ResultsFile, "every result in full (Ward's own format)"},
-			{AssessmentResultsFile, "the results as OSCAL 1.2.2 assessment results"},
-			{POAMFile, "the plan of action and milestones (OSCAL 1.2.2) for every control not satisfied"},
-			{JUnitFile, "the results as JUnit XML, for CI dashboards"},
-			{ManifestFile, "the SHA-256 of every file in the bundle, signed in " + SignatureFile},
-		},
-	}
-	for _, s := range []string{"critical", "high", "medium", "low"} {
-		d.Deadlines = append(d.Deadlines, reportDeadline{s, remediationDays[s]})
+		Files:       defaultReportFiles(),
+		Deadlines:   reportDeadlines(),
 	}
 	if !run.Started.IsZero() && !run.Finished.IsZero() && !run.Finished.Before(run.Started) {
 		d.Duration = run.Finished.Sub(run.Started).Round(time.Millisecond).String()
@@ -234,6 +263,7 @@ func buildReport(run *Run, fingerprint string) *reportData {
 
 	total := map[Outcome]int{}
 	frameworks := map[string]*reportFramework{}
+	layout := newReportLayout(run.Frameworks)
 	anchors := map[string]int{}
 	for ti := range run.Targets {
 		t := &run.Targets[ti]
@@ -255,7 +285,7 @@ func buildReport(run *Run, fingerprint string) *reportData {
 			c := &t.Controls[ci]
 			total[c.Outcome]++
 			per[c.Outcome]++
-			fw := frameworkFor(frameworks, c)
+			fw := layout.framework(frameworks, c)
 			g := fw.group(c)
 			rc := g.controls[c.ID]
 			if rc == nil {
@@ -414,7 +444,65 @@ func reportTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05 UTC")
 }
 
-// Framework names and their order in the report.
+// reportLayout is where the report puts each control: its framework's
+// heading and order, and its section, from the run's Frameworks (the
+// catalogue's). A framework the run does not describe falls back to the
+// guesses below.
+type reportLayout struct {
+	frameworks map[string]reportLayoutFramework
+}
+
+type reportLayoutFramework struct {
+	order    int
+	name     string
+	sections bool
+	// section of each control id: key, order and title.
+	section map[string][3]string
+}
+
+func newReportLayout(fws []Framework) *reportLayout {
+	l := &reportLayout{frameworks: map[string]reportLayoutFramework{}}
+	for i, f := range fws {
+		id := strings.TrimSpace(f.ID)
+		if _, dup := l.frameworks[id]; dup || id == "" {
+			continue
+		}
+		lf := reportLayoutFramework{order: i, name: f.Name, sections: len(f.Sections) > 0, section: map[string][3]string{}}
+		if lf.name == "" {
+			lf.name = id
+		}
+		for si, sec := range f.Sections {
+			for _, c := range sec.Controls {
+				if _, dup := lf.section[c]; !dup {
+					lf.section[c] = [3]string{sec.ID, fmt.Sprintf("%04d", si), sec.Title}
+				}
+			}
+		}
+		l.frameworks[id] = lf
+	}
+	return l
+}
+
+// framework returns the report framework of c in m, adding it.
+func (l *reportLayout) framework(m map[string]*reportFramework, c *Control) *reportFramework {
+	key := strings.TrimSpace(c.Framework)
+	if fw := m[key]; fw != nil {
+		return fw
+	}
+	lf, known := l.frameworks[key]
+	if !known {
+		fw := frameworkFor(m, c)
+		return fw
+	}
+	fw := &reportFramework{key: key, Name: lf.name, sortKey: fmt.Sprintf("%04d", lf.order), groups: map[string]*reportGroup{}, layout: &lf}
+	m[key] = fw
+	return fw
+}
+
+// The guesses for results without the catalogue's Frameworks (written
+// before the run carried them): framework names and order, HIPAA sections
+// from the first 164.3xx of a control's citations or id, FDA Appendix 1
+// categories from a citation or the area in the id.
 var knownFrameworks = []struct{ key, name string }{
 	{"hipaa-security-rule", "HIPAA Security Rule (45 CFR Part 164 Subpart C)"},
 	{"hipaa-nprm-2025", "HIPAA Security Rule: proposed changes (NPRM, 2025; not in force)"},
@@ -459,6 +547,7 @@ var (
 	fdaIDRE        = regexp.MustCompile(`^FDA-PMC-([A-Z]+)`)
 )
 
+// frameworkFor is the guessed report framework of c in m, adding it.
 func frameworkFor(m map[string]*reportFramework, c *Control) *reportFramework {
 	key := strings.TrimSpace(c.Framework)
 	if fw := m[key]; fw != nil {
@@ -478,12 +567,20 @@ func frameworkFor(m map[string]*reportFramework, c *Control) *reportFramework {
 	return fw
 }
 
-// group returns the group of c in fw: its HIPAA section, its FDA Appendix 1
-// category, or one group for other frameworks.
+// group returns the group of c in fw: its section as the catalogue
+// declares it; else its HIPAA section, its FDA Appendix 1 category, or
+// one group for other frameworks.
 func (fw *reportFramework) group(c *Control) *reportGroup {
 	key, order, title := "all", "0", "Controls"
 	text := strings.Join(append(slices.Clone(c.Citations), c.ID), " ")
 	switch {
+	case fw.layout != nil:
+		if fw.layout.sections {
+			key, order, title = "other", "9999", "Other sections"
+			if s, ok := fw.layout.section[c.ID]; ok {
+				key, order, title = s[0], s[1], s[2]
+			}
+		}
 	case strings.HasPrefix(fw.key, "hipaa") || strings.HasPrefix(c.ID, "HIPAA-") || strings.HasPrefix(c.ID, "NPRM-"):
 		key, order, title = "other", "999", "Other sections"
 		if m := hipaaSectionRE.FindStringSubmatch(text); m != nil {

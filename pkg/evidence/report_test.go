@@ -15,9 +15,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+// renderReport renders the device page of every target of run on one page
+// (what Report gives for one target; see report_fleet_test.go for the
+// fleet view Report gives for several).
 func renderReport(t *testing.T, run *Run) string {
 	t.Helper()
-	out, err := Report(run, Fingerprint(trustedKey()))
+	out, err := reportWithFiles(run, Fingerprint(trustedKey()), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,8 @@ func TestWaiverInOSCAL(t *testing.T) {
 }
 
 func TestWaiverInReport(t *testing.T) {
-	page, err := Report(waivedRun(), "SHA256:test")
+	run := waivedRun()
+	page, err := targetReportHTML(run, &run.Targets[0], "SHA256:test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,8 @@ type RunInfo struct {
 // evidence bundle before Run and pass the same header on: Run(ctx,
 // RunInfo{..., ID: h.ID, Started: h.Started}, targets).
 func (r *Runner) Header(info RunInfo) *evidence.Run {
-	run := &evidence.Run{ID: info.ID, Tool: info.Tool, Catalogue: info.Catalogue, Started: info.Started.UTC(), Shard: info.Shard}
+	run := &evidence.Run{ID: info.ID, Tool: info.Tool, Catalogue: info.Catalogue, Started: info.Started.UTC(), Shard: info.Shard,
+		Frameworks: Frameworks(r.cat)}
 	if run.ID == "" {
 		run.ID = evidence.NewRunID()
 	}
