@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"net/url"
 	"testing"
 
 	"github.com/wardsec/ward/pkg/device"
@@ -31,6 +32,39 @@ func BenchmarkLogin(b *testing.B) {
 				if err := p.Logout(ctx, tok); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// BenchmarkUnit is what the harness pays for one fresh unit per scenario:
+// sim:// opens a new unit, and update scenarios first read its update
+// status, which builds the unit's update subsystem (maker repository,
+// factory firmware). "new" is the unit alone; "new+update" adds the
+// update subsystem.
+func BenchmarkUnit(b *testing.B) {
+	ctx := context.Background()
+	u, err := url.Parse("sim://infusion-pump")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name    string
+		updates bool
+	}{{"new", false}, {"new+update", true}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				d, err := sim.Open(ctx, u)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if tc.updates {
+					if _, err := d.(device.Updater).UpdateStatus(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}
+				d.Close()
 			}
 		})
 	}

@@ -418,3 +418,58 @@ func (r *Repo) Versions() map[string]int64 {
 	return map[string]int64{Root: r.root.Signed.Version, Targets: r.targets.Signed.Version,
 		Snapshot: r.snapshot.Signed.Version, Timestamp: r.timestamp.Signed.Version}
 }
+
+// Clone returns an independent copy of the repository: the same keys, the
+// same metadata (staged, unpublished targets included) and the same served
+// files. Publishing to one never changes the other. It is for test set-ups
+// that need many repositories of one maker (a simulated fleet, whose units
+// all trust the same keys) without generating and signing each from
+// scratch; a repository that needs keys of its own comes from New. opts
+// (WithClock, WithValidity) apply to the copy's later publishes; by
+// default it keeps the original's.
+func (r *Repo) Clone(opts ...Option) (*Repo, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := &Repo{now: r.now, threshold: maps.Clone(r.threshold), validity: maps.Clone(r.validity),
+		keys: map[string][]ed25519.PrivateKey{},
+		// Served bytes are never changed in place (every write stores a
+		// new slice), so the copies may share them.
+		files: maps.Clone(r.files)}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	for role, ks := range r.keys {
+		for _, k := range ks {
+			c.keys[role] = append(c.keys[role], slices.Clone(k))
+		}
+	}
+	var err error
+	if c.root, err = deepCopy(r.root, metadata.Root().FromBytes); err != nil {
+		return nil, err
+	}
+	if c.targets, err = deepCopy(r.targets, metadata.Targets().FromBytes); err != nil {
+		return nil, err
+	}
+	if c.snapshot, err = deepCopy(r.snapshot, metadata.Snapshot().FromBytes); err != nil {
+		return nil, err
+	}
+	if c.timestamp, err = deepCopy(r.timestamp, metadata.Timestamp().FromBytes); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// deepCopy copies metadata through its encoding, signatures included.
+func deepCopy[T metadata.Roles](m *metadata.Metadata[T], decode func([]byte) (*metadata.Metadata[T], error)) (*metadata.Metadata[T], error) {
+	b, err := m.ToBytes(false)
+	if err != nil {
+		return nil, fmt.Errorf("repo: clone: %w", err)
+	}
+	c, err := decode(b)
+	if err != nil {
+		return nil, fmt.Errorf("repo: clone: %w", err)
+	}
+	return c, nil
+}
