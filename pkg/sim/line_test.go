@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -135,5 +136,50 @@ func TestLineFollowsTheUnitClock(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, "1.4.3", st.Firmware)
 		assert.Equal(t, "installed", st.LastResult)
+	}
+}
+
+// TestLineServesConcurrentUnits: units of one line, secure and weakened,
+// built and updated at once (as a fleet's scenarios run) each end on their
+// own new firmware. Run with -race.
+func TestLineServesConcurrentUnits(t *testing.T) {
+	ctx := context.Background()
+	line := sim.NewLine()
+	pumps := make([]*sim.Pump, 6)
+	errs := make([]error, len(pumps))
+	var wg sync.WaitGroup
+	for i := range pumps {
+		wg.Go(func() {
+			var weak []string
+			if i%2 == 1 {
+				weak = []string{"update-rollback"}
+			}
+			pumps[i], errs[i] = sim.New(ctx, "infusion-pump", sim.WithLine(line), sim.WithWeaknesses(weak...))
+			if errs[i] == nil {
+				_, errs[i] = pumps[i].UpdateStatus(ctx)
+			}
+		})
+	}
+	wg.Wait()
+	tokens := make([]string, len(pumps))
+	for i, p := range pumps {
+		require.NoError(t, errs[i])
+		tokens[i] = biomed(t, p)
+	}
+	for i, p := range pumps {
+		wg.Go(func() {
+			target, err := p.PublishRelease(ctx, device.Release{Newer: true})
+			if err == nil {
+				err = p.InstallUpdate(ctx, tokens[i], target)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, p := range pumps {
+		require.NoError(t, errs[i])
+		st, err := p.UpdateStatus(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, "1.4.3", st.Firmware, "unit %d", i)
 	}
 }

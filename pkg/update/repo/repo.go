@@ -81,10 +81,13 @@ type Repo struct {
 	validity  map[string]time.Duration
 	keys      map[string][]ed25519.PrivateKey
 
-	root      *metadata.Metadata[metadata.RootType]
-	targets   *metadata.Metadata[metadata.TargetsType]
-	snapshot  *metadata.Metadata[metadata.SnapshotType]
-	timestamp *metadata.Metadata[metadata.TimestampType]
+	root *metadata.Metadata[metadata.RootType]
+	// rootShared: root is shared with a Clone (or its original) and must
+	// be copied before it changes.
+	rootShared bool
+	targets    *metadata.Metadata[metadata.TargetsType]
+	snapshot   *metadata.Metadata[metadata.SnapshotType]
+	timestamp  *metadata.Metadata[metadata.TimestampType]
 
 	// files is what the repository serves, by path: "metadata/..." and
 	// "targets/...".
@@ -313,6 +316,9 @@ func (r *Repo) RotateRoot(role string) error {
 	if !slices.Contains(roles, role) {
 		return fmt.Errorf("repo: no role %q", role)
 	}
+	if err := r.ownRootLocked(); err != nil {
+		return err
+	}
 	old := slices.Clone(r.keys[Root])
 	for _, k := range r.keys[role] {
 		id, err := keyID(k)
@@ -445,31 +451,41 @@ func (r *Repo) Clone(opts ...Option) (*Repo, error) {
 			c.keys[role] = append(c.keys[role], slices.Clone(k))
 		}
 	}
-	var err error
-	if c.root, err = deepCopy(r.root, metadata.Root().FromBytes); err != nil {
-		return nil, err
-	}
-	if c.targets, err = deepCopy(r.targets, metadata.Targets().FromBytes); err != nil {
-		return nil, err
-	}
-	if c.snapshot, err = deepCopy(r.snapshot, metadata.Snapshot().FromBytes); err != nil {
-		return nil, err
-	}
-	if c.timestamp, err = deepCopy(r.timestamp, metadata.Timestamp().FromBytes); err != nil {
-		return nil, err
-	}
+	// Publishing changes the targets, snapshot and timestamp metadata only
+	// by setting fields of its own copy and replacing map entries, never
+	// by changing a TargetFiles or MetaFiles in place: copies of the
+	// structs and their maps are independent. The root changes only in
+	// RotateRoot, which first takes a deep copy of a shared one.
+	c.root, c.rootShared, r.rootShared = r.root, true, true
+	t := *r.targets
+	t.Signed.Targets = maps.Clone(t.Signed.Targets)
+	t.Signatures = slices.Clone(t.Signatures)
+	c.targets = &t
+	sn := *r.snapshot
+	sn.Signed.Meta = maps.Clone(sn.Signed.Meta)
+	sn.Signatures = slices.Clone(sn.Signatures)
+	c.snapshot = &sn
+	ts := *r.timestamp
+	ts.Signed.Meta = maps.Clone(ts.Signed.Meta)
+	ts.Signatures = slices.Clone(ts.Signatures)
+	c.timestamp = &ts
 	return c, nil
 }
 
-// deepCopy copies metadata through its encoding, signatures included.
-func deepCopy[T metadata.Roles](m *metadata.Metadata[T], decode func([]byte) (*metadata.Metadata[T], error)) (*metadata.Metadata[T], error) {
-	b, err := m.ToBytes(false)
-	if err != nil {
-		return nil, fmt.Errorf("repo: clone: %w", err)
+// ownRootLocked gives the repository a root of its own before it changes
+// it, when a Clone shares it.
+func (r *Repo) ownRootLocked() error {
+	if !r.rootShared {
+		return nil
 	}
-	c, err := decode(b)
+	b, err := r.root.ToBytes(false)
 	if err != nil {
-		return nil, fmt.Errorf("repo: clone: %w", err)
+		return fmt.Errorf("repo: root: %w", err)
 	}
-	return c, nil
+	root, err := metadata.Root().FromBytes(b)
+	if err != nil {
+		return fmt.Errorf("repo: root: %w", err)
+	}
+	r.root, r.rootShared = root, false
+	return nil
 }

@@ -253,3 +253,48 @@ func TestCloneIsIndependent(t *testing.T) {
 		t.Fatalf("publishing to the original moved the clone to %v (was %v)", got, cv)
 	}
 }
+
+// TestCloneRotatesAlone: a root rotation in a clone leaves the original's
+// root and keys alone (and the other way), and devices trusting the shared
+// first root follow each repository's own rotation.
+func TestCloneRotatesAlone(t *testing.T) {
+	ctx := context.Background()
+	r, err := repo.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := r.RootJSON()
+	if err := c.RotateRoot(repo.Root); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(r.RootJSON(), first) || r.Versions()[repo.Root] != 1 || c.Versions()[repo.Root] != 2 {
+		t.Fatalf("rotating the clone's root changed the original's: versions %v and %v", r.Versions(), c.Versions())
+	}
+	if c.Keys(repo.Root)[0].Equal(r.Keys(repo.Root)[0]) {
+		t.Fatal("the clone's new root key is the original's")
+	}
+	clone2 := c.RootJSON()
+	if err := r.RotateRoot(repo.Targets); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(c.RootJSON(), clone2) {
+		t.Fatal("rotating the original changed the clone's root")
+	}
+	for name, src := range map[string]*repo.Repo{"original": r, "clone": c} {
+		cl, err := update.NewClient(first, "mem://repo/metadata", update.WithTargetsURL("mem://repo/targets"), update.WithFetcher(src.Fetcher("mem://repo")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := cl.Refresh(ctx)
+		if err != nil {
+			t.Fatalf("%s: a device trusting the first root: %v", name, err)
+		}
+		if v.RootVersion() != 2 {
+			t.Fatalf("%s: root version %d after the refresh, want 2", name, v.RootVersion())
+		}
+	}
+}
