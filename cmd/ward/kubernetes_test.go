@@ -184,9 +184,11 @@ func controlsOf(t *testing.T, dir string) []controlsView {
 // The fleet is 40 simulated pumps, some weakened, so targets' outcomes
 // differ and a merge that misplaced one would show. At 1,000 devices the
 // Job is the same with the ConfigMap's count raised: each of the 8 pods
-// checks 125 units (about 0.3 CPU-second each on a 2-core machine, see
-// BenchmarkFleet), and the merge reads 8 shard bundles; raise completions
-// and parallelism together for more pods.
+// checks 125 units (about half a CPU-second each, BenchmarkFleet's
+// cpu-ms/pump), and the merge verifies and reads 8 shard bundles; raise
+// completions, parallelism and the --shard denominator together for more
+// pods. examples/ci/README.md says where shards are collected (the shared
+// ReadWriteMany claim played here, or an object store).
 func TestKubernetesIndexedJob(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds ward and checks a 40-unit fleet twice")
