@@ -94,11 +94,28 @@ func (c *k8sCluster) dirFor(t *testing.T, v k8sVolume, podDir string) string {
 	return d
 }
 
-// runContainer runs c of job as its pod would: its command and args as
-// written, in a pod directory, with every mount path in the args standing
+// k8sPod is one pod's container, ready to run.
+type k8sPod struct {
+	cmd *exec.Cmd
+	out bytes.Buffer
+}
+
+// run runs the container and returns its exit status and output. It may
+// be called from any goroutine.
+func (p *k8sPod) run() (int, string, error) {
+	p.cmd.Stdout, p.cmd.Stderr = &p.out, &p.out
+	err := p.cmd.Run()
+	if ee, ok := err.(*exec.ExitError); ok {
+		return ee.ExitCode(), p.out.String(), nil
+	}
+	return 0, p.out.String(), err
+}
+
+// pod prepares container ct of job as its pod runs it: its command and args
+// as written, in a pod directory, with every mount path in the args standing
 // for the directory of its volume, and env added. ward-bin (filled by the
 // init container) holds the test's ward binary.
-func (c *k8sCluster) runContainer(t *testing.T, ctx context.Context, job k8sJob, ct k8sContainer, pod string, wardBin string, env ...string) (int, string) {
+func (c *k8sCluster) pod(t *testing.T, ctx context.Context, job k8sJob, ct k8sContainer, pod string, wardBin string, env ...string) *k8sPod {
 	t.Helper()
 	podDir := filepath.Join(c.root, "pods", pod)
 	require.NoError(t, os.MkdirAll(podDir, 0o755))
@@ -135,14 +152,15 @@ func (c *k8sCluster) runContainer(t *testing.T, ctx context.Context, job k8sJob,
 	cmd.Dir = filepath.Join(podDir, "workdir")
 	require.NoError(t, os.MkdirAll(cmd.Dir, 0o755))
 	cmd.Env = append(os.Environ(), env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode(), out.String()
-	}
-	require.NoError(t, err, "%s: %s", pod, out.String())
-	return 0, out.String()
+	return &k8sPod{cmd: cmd}
+}
+
+// runPod prepares and runs a pod on the test's goroutine.
+func (c *k8sCluster) runPod(t *testing.T, ctx context.Context, job k8sJob, ct k8sContainer, pod string, wardBin string, env ...string) (int, string) {
+	t.Helper()
+	code, out, err := c.pod(t, ctx, job, ct, pod, wardBin, env...).run()
+	require.NoError(t, err, "%s: %s", pod, out)
+	return code, out
 }
 
 // controlsView is what an unsharded run and the merge of its shards must
@@ -274,20 +292,23 @@ func TestKubernetesIndexedJob(t *testing.T) {
 	type podResult struct {
 		code int
 		out  string
+		err  error
 	}
 	results := make([]podResult, shards)
 	sem := make(chan struct{}, parallel)
 	var pods sync.WaitGroup
 	for i := range shards {
+		pod := cl.pod(t, ctx, check, checker, fmt.Sprintf("ward-fleet-check-%d", i), wardBin, fmt.Sprintf("JOB_COMPLETION_INDEX=%d", i))
 		sem <- struct{}{}
 		pods.Go(func() {
 			defer func() { <-sem }()
-			code, out := cl.runContainer(t, ctx, check, checker, fmt.Sprintf("ward-fleet-check-%d", i), wardBin, fmt.Sprintf("JOB_COMPLETION_INDEX=%d", i))
-			results[i] = podResult{code, out}
+			code, out, err := pod.run()
+			results[i] = podResult{code, out, err}
 		})
 	}
 	pods.Wait()
 	for i, r := range results {
+		require.NoError(t, r.err, "pod %d of the check Job", i)
 		require.Equal(t, 0, r.code, "pod %d of the check Job failed:\n%s", i, r.out)
 	}
 	wg.Wait()
@@ -308,7 +329,7 @@ func TestKubernetesIndexedJob(t *testing.T) {
 	}
 
 	// The merge Job verifies every shard, then merges.
-	code, out := cl.runContainer(t, ctx, merge, merger, "ward-fleet-merge", wardBin)
+	code, out := cl.runPod(t, ctx, merge, merger, "ward-fleet-merge", wardBin)
 	require.Equal(t, 0, code, "the merge Job failed:\n%s", out)
 	assert.Equal(t, shards, strings.Count(out, "intact: "), "the merge Job verifies each of the %d shards:\n%s", shards, out)
 	merged := bundleIn(t, filepath.Join(evidenceDir, "merged"))
@@ -333,7 +354,7 @@ func TestKubernetesIndexedJob(t *testing.T) {
 	require.NoError(t, os.RemoveAll(filepath.Join(evidenceDir, "merged")))
 	victim := bundleIn(t, filepath.Join(evidenceDir, "shard-2"))
 	altered := alterOneFile(t, victim)
-	code, out = cl.runContainer(t, ctx, merge, merger, "ward-fleet-merge-again", wardBin)
+	code, out = cl.runPod(t, ctx, merge, merger, "ward-fleet-merge-again", wardBin)
 	assert.NotEqual(t, 0, code, "the merge Job merged an altered shard:\n%s", out)
 	assert.Contains(t, out, filepath.Base(altered), "the failure names the altered file")
 	_, err = os.Stat(filepath.Join(evidenceDir, "merged"))
