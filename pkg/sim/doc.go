@@ -24,6 +24,14 @@
 // records to a collector as RFC 5424 syslog over TLS (device.LogForwarder).
 // pkg/sim/serve serves units over the network.
 //
+// A fleet run opens a fresh unit for every scenario. Units opened through one
+// Line (sim.Register and ward sim serve use one) share what their maker
+// ships: the update signing keys, and the factory firmware installed through
+// pkg/update with every check, built once per weakness set and copied into
+// each unit (its own repository clone, slots, slot state, anti-rollback
+// counter and provisioning audit record). What a unit keeps secret (storage
+// key, audit signing key, accounts, sessions) is made fresh for every unit.
+//
 // Each protection can be switched off with a weakness toggle
 // (sim://infusion-pump?weaken=no-audit); Weaknesses lists them with the
 // controls each must fail, which the harness's tests enforce. Where pkg/mfa

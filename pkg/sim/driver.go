@@ -21,8 +21,12 @@ const Scheme = "sim"
 //
 // The host names the profile. Each call builds a fresh device, so scenarios
 // that tamper with one never disturb another. Its clock is frozen at the
-// moment of opening and moves only through device.ClockControl.
-func Open(ctx context.Context, u *url.URL) (device.Device, error) {
+// moment of opening and moves only through device.ClockControl. Each unit
+// opened here has update signing keys of its own; units opened through
+// one Line (Register uses one) share their maker's, as a product line's do.
+func Open(ctx context.Context, u *url.URL) (device.Device, error) { return open(ctx, u) }
+
+func open(ctx context.Context, u *url.URL, extra ...Option) (device.Device, error) {
 	if u.Scheme != Scheme {
 		return nil, fmt.Errorf("%w: scheme %q is not %q", device.ErrBadTarget, u.Scheme, Scheme)
 	}
@@ -37,7 +41,7 @@ func Open(ctx context.Context, u *url.URL) (device.Device, error) {
 	// (device.ClockControl): outcomes then never depend on how fast the
 	// machine running the checks is (backoff windows, idle timers).
 	start := time.Now()
-	opts := []Option{WithClock(func() time.Time { return start })}
+	opts := append([]Option{WithClock(func() time.Time { return start })}, extra...)
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
 		return nil, fmt.Errorf("%w: query: %v", device.ErrBadTarget, err)
@@ -61,5 +65,5 @@ func Open(ctx context.Context, u *url.URL) (device.Device, error) {
 	return New(ctx, profile, opts...)
 }
 
-// Register adds the sim driver to r.
-func Register(r *device.Registry) error { return r.Register(Scheme, Open) }
+// Register adds the sim driver to r. The units it opens come off one Line.
+func Register(r *device.Registry) error { return r.Register(Scheme, NewLine().Open) }

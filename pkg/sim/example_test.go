@@ -59,3 +59,28 @@ func ExamplePump_BreakGlass() {
 	// update firmware: true
 	// 31 minutes later: true
 }
+
+// Units of one product line: opened through one Line they share the
+// maker's update side, built once, and each starts from the factory
+// firmware however much another unit was updated.
+func ExampleLine() {
+	ctx := context.Background()
+	line := sim.NewLine()
+	reg := device.NewRegistry()
+	if err := reg.Register(sim.Scheme, line.Open); err != nil {
+		panic(err)
+	}
+	for _, serial := range []string{"SIM-IP-000001", "SIM-IP-000002"} {
+		d, err := reg.Open(ctx, "sim://infusion-pump?serial="+serial)
+		if err != nil {
+			panic(err)
+		}
+		st, _ := d.(device.Updater).UpdateStatus(ctx)
+		target, _ := d.(device.UpdatePublisher).PublishRelease(ctx, device.Release{Newer: true})
+		fmt.Println(serial, st.Firmware, target)
+		d.Close()
+	}
+	// Output:
+	// SIM-IP-000001 1.4.2 infusion-pump/fw-1.4.3-r2.bin
+	// SIM-IP-000002 1.4.2 infusion-pump/fw-1.4.3-r2.bin
+}

@@ -40,6 +40,7 @@ type config struct {
 	sinks      []audit.Sink
 	hashing    mfa.PasswordPolicy
 	netns      bool // WithNetworkNamespaces
+	line       *Line
 }
 
 // WithSerial sets the serial number the device reports.
@@ -130,8 +131,10 @@ type Pump struct {
 	// leaves it out).
 	lastWritten string
 
-	// upd is the update subsystem (update.go), built on first use.
-	upd lazyUpdater
+	// upd is the update subsystem (update.go), built on first use from
+	// what line ships (line.go).
+	upd  lazyUpdater
+	line *Line
 
 	// net is the unit's network side: HL7 feed, log forwarding (feed.go).
 	net netState
@@ -167,12 +170,16 @@ func New(ctx context.Context, profile string, opts ...Option) (*Pump, error) {
 		factory:  unitIdentity(profile, 0),
 		weak:     weak,
 		hashing:  c.hashing,
+		line:     c.line,
 		storage:  map[string][]byte{},
 		accounts: map[string]mfa.User{},
 		legacy:   map[string]legacySession{},
 		net:      netState{monitor: profile == "patient-monitor"},
 	}
 	p.now = func() time.Time { return c.now().Add(time.Duration(p.offset.Load())).UTC() }
+	if p.line == nil {
+		p.line = NewLine()
+	}
 	if p.vault, err = newVault(weak); err != nil {
 		return nil, err
 	}

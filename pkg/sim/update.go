@@ -42,9 +42,12 @@ var errPowerCut = errors.New("sim: power cut")
 // in process, as a development build that trusts a test root. It is built
 // on first use, so scenarios that never update pay nothing.
 type updater struct {
-	p     *Pump
+	now   func() time.Time // the repository's clock: the device's
 	inst  *update.Installer
 	slots *update.MemSlots
+	// shipped is how the unit's line ships units: the maker's keys, the
+	// factory firmware and the attacker's keys (line.go).
+	shipped *shipped
 
 	mu        sync.Mutex
 	maker     *repo.Repo
@@ -66,56 +69,102 @@ func (p *Pump) updates(ctx context.Context) (*updater, error) {
 	return p.upd.u, p.upd.err
 }
 
+// newUpdater gives the unit the update subsystem its line provisioned at
+// the factory (line.go): its own copy of the maker's repository, and slots,
+// slot state and anti-rollback counter holding the factory firmware that
+// was installed there through pkg/update with every check. The bootloader
+// re-hashes that image before it runs, and the unit's audit log records
+// the provisioning as the factory's installer did.
 func newUpdater(ctx context.Context, p *Pump) (*updater, error) {
-	maker, err := repo.New(repo.WithClock(p.now))
-	if err != nil {
-		return nil, fmt.Errorf("sim: update repository: %w", err)
-	}
-	u := &updater{p: p, slots: &update.MemSlots{}, maker: maker, tampered: map[string][]byte{}}
-	factory, err := u.publish(factoryVersion, device.Release{Newer: true})
+	sh, err := p.line.shippedFor(ctx, p.weak, p.now())
 	if err != nil {
 		return nil, err
 	}
-	clock := p.now
-	if p.weak["stale-metadata"] {
+	maker, err := sh.maker.Clone(repo.WithClock(p.now))
+	if err != nil {
+		return nil, fmt.Errorf("sim: update repository: %w", err)
+	}
+	u := &updater{now: p.now, slots: &update.MemSlots{}, shipped: sh, maker: maker, tampered: map[string][]byte{}, releases: sh.releases}
+	inst, state, counter, err := u.install(p.weak, updateAuditor{p})
+	if err != nil {
+		return nil, err
+	}
+	u.inst = inst
+	w, err := u.slots.Create(ctx, update.SlotA)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(sh.image); err != nil {
+		return nil, err
+	}
+	if err := w.Commit(); err != nil {
+		return nil, err
+	}
+	if sh.sbom != nil {
+		if err := u.slots.KeepSBOM(ctx, update.SlotA, sh.sbom); err != nil {
+			return nil, err
+		}
+	}
+	if err := state.Save(ctx, sh.state); err != nil {
+		return nil, err
+	}
+	if err := counter.Advance(ctx, sh.floor); err != nil {
+		return nil, err
+	}
+	if _, err := inst.Boot(ctx); err != nil {
+		return nil, fmt.Errorf("sim: boot factory firmware: %w", err)
+	}
+	for _, e := range sh.events {
+		if _, err := (updateAuditor{p}).Append(ctx, e); err != nil {
+			return nil, fmt.Errorf("sim: provision factory firmware: %w", err)
+		}
+	}
+	return u, nil
+}
+
+// install builds the unit's TUF client and A/B installer with weak's
+// protections switched off, auditing to a. It returns the installer with
+// its slot-state store and anti-rollback counter.
+func (u *updater) install(weak weakSet, a update.Auditor) (*update.Installer, *update.MemState, update.Counter, error) {
+	clock := u.now
+	if weak["stale-metadata"] {
 		// The weakness: expiry is checked against a clock that never
 		// moves past any expiry date.
 		clock = func() time.Time { return time.Time{} }
 	}
-	client, err := update.NewClient(maker.RootJSON(), updateBase+"/metadata",
+	client, err := update.NewClient(u.maker.RootJSON(), updateBase+"/metadata",
 		update.WithTargetsURL(updateBase+"/targets"), update.WithFetcher(update.FetcherFunc(u.fetch)), update.WithClock(clock))
 	if err != nil {
-		return nil, fmt.Errorf("sim: update client: %w", err)
+		return nil, nil, nil, fmt.Errorf("sim: update client: %w", err)
 	}
+	state := &update.MemState{}
 	var counter update.Counter = &update.MemCounter{}
 	opts := []update.InstallerOption{
-		update.WithStateStore(&update.MemState{}),
+		update.WithStateStore(state),
 		update.WithHardware(hardwareID),
-		update.WithAuditor(updateAuditor{p}),
+		update.WithAuditor(a),
 		update.WithFaultHook(u.fault),
 	}
-	if p.weak["update-rollback"] {
+	if weak["update-rollback"] {
 		counter = noFloor{} // the weakness: no version floor
 	}
 	opts = append(opts, update.WithCounter(counter))
-	if !p.weak["no-update-healthcheck"] {
+	if !weak["no-update-healthcheck"] {
 		opts = append(opts, update.WithHealthCheck(u.selfTest))
 	}
-	if p.weak["no-sbom"] {
+	if weak["no-sbom"] {
 		opts = append(opts, update.WithSBOMOptional())
 	}
-	if p.weak["unsigned-updates"] {
+	if weak["unsigned-updates"] {
 		opts = append(opts, update.WithSource(func(ctx context.Context) (update.Source, error) {
 			return u.unverifiedSource(ctx, clock)
 		}))
 	}
-	if u.inst, err = update.NewInstaller(client, u.slots, "", opts...); err != nil {
-		return nil, fmt.Errorf("sim: installer: %w", err)
+	inst, err := update.NewInstaller(client, u.slots, "", opts...)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("sim: installer: %w", err)
 	}
-	if err := u.inst.Provision(ctx, factory); err != nil {
-		return nil, fmt.Errorf("sim: provision factory firmware: %w", err)
-	}
-	return u, nil
+	return inst, state, counter, nil
 }
 
 // updateAuditor records update events the way the pump records everything.
@@ -187,7 +236,7 @@ func (u *updater) publish(v uint64, r device.Release) (string, error) {
 	if !r.NoSBOM {
 		var err error
 		// Supported five years from release (device clock).
-		end := u.p.now().AddDate(5, 0, 0).Format(time.DateOnly)
+		end := u.now().AddDate(5, 0, 0).Format(time.DateOnly)
 		im.SBOM, err = repo.MakeSBOM(repo.Component{Name: hardwareID + " firmware", Version: firmwareString(v), SupportEnd: end},
 			repo.Component{Name: "freertos-kernel", Version: "11.1.0", PURL: "pkg:github/freertos/freertos-kernel@11.1.0", SupportEnd: end},
 			repo.Component{Name: "mbedtls", Version: "3.6.2", PURL: "pkg:github/mbed-tls/mbedtls@3.6.2", SupportEnd: end})
@@ -209,7 +258,7 @@ func (u *updater) publish(v uint64, r device.Release) (string, error) {
 		}
 		var err error
 		if r.Expired {
-			err = u.maker.PublishWith(repo.PublishOptions{Expires: map[string]time.Time{repo.Timestamp: u.p.now().Add(-time.Hour)}})
+			err = u.maker.PublishWith(repo.PublishOptions{Expires: map[string]time.Time{repo.Timestamp: u.now().Add(-time.Hour)}})
 		} else {
 			err = u.maker.Publish()
 		}
@@ -228,7 +277,9 @@ func (u *updater) publish(v uint64, r device.Release) (string, error) {
 			u.mu.Unlock()
 		}
 	case "attacker", "none":
-		evil, err := repo.New(repo.WithClock(u.p.now))
+		// The attacker's own keys, the same on every unit of the line:
+		// none of them is the maker's.
+		evil, err := u.shipped.attacker.Clone(repo.WithClock(u.now))
 		if err != nil {
 			return "", err
 		}

@@ -2,6 +2,7 @@ package sim_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -24,53 +25,66 @@ func biomed(t *testing.T, p *sim.Pump) string {
 	return tok
 }
 
+// TestPumpUpdates runs every update case on a unit with a line of its own
+// and on units that share one Line with every other case (secure and
+// weakened units interleaved, as in a fleet): a unit's weaknesses, and what
+// another unit of its line published or installed, never change its
+// outcome.
 func TestPumpUpdates(t *testing.T) {
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name    string
-		weak    []string
-		release device.Release
-		want    string // "installed" or the refusal reason
-	}{
-		{"newer signed", nil, device.Release{Newer: true}, "installed"},
-		{"unsigned", nil, device.Release{Newer: true, Signer: "none"}, "untrusted"},
-		{"attacker key", nil, device.Release{Newer: true, Signer: "attacker"}, "untrusted"},
-		{"tampered", nil, device.Release{Newer: true, Tampered: true}, "hash-mismatch"},
-		{"older", nil, device.Release{}, "rollback"},
-		{"expired", nil, device.Release{Newer: true, Expired: true}, "expired"},
-		{"no sbom", nil, device.Release{Newer: true, NoSBOM: true}, "no-sbom"},
-		{"fails self-test", nil, device.Release{Newer: true, FailsHealthCheck: true}, "health-check"},
-		{"unsigned, weakened", []string{"unsigned-updates"}, device.Release{Newer: true, Signer: "none"}, "installed"},
-		{"attacker key, weakened", []string{"unsigned-updates"}, device.Release{Newer: true, Signer: "attacker"}, "installed"},
-		{"tampered, unsigned-updates", []string{"unsigned-updates"}, device.Release{Newer: true, Tampered: true}, "hash-mismatch"},
-		{"older, weakened", []string{"update-rollback"}, device.Release{}, "installed"},
-		{"expired, weakened", []string{"stale-metadata"}, device.Release{Newer: true, Expired: true}, "installed"},
-		{"no sbom, weakened", []string{"no-sbom"}, device.Release{Newer: true, NoSBOM: true}, "installed"},
-		{"fails self-test, weakened", []string{"no-update-healthcheck"}, device.Release{Newer: true, FailsHealthCheck: true}, "installed"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			p := newPump(t, tc.weak...)
-			tok := biomed(t, p)
-			before, err := p.UpdateStatus(ctx)
-			require.NoError(t, err)
-			require.True(t, before.Verified)
-			require.Equal(t, "1.4.2", before.Firmware)
-			target, err := p.PublishRelease(ctx, tc.release)
-			require.NoError(t, err)
-			err = p.InstallUpdate(ctx, tok, target)
-			after, _ := p.UpdateStatus(ctx)
-			assert.Equal(t, tc.want, after.LastResult)
-			assert.True(t, after.Verified, "the device always runs a verified image")
-			if tc.want == "installed" {
+	line := sim.NewLine()
+	for _, shared := range []bool{false, true} {
+		for _, tc := range []struct {
+			name    string
+			weak    []string
+			release device.Release
+			want    string // "installed" or the refusal reason
+		}{
+			{"newer signed", nil, device.Release{Newer: true}, "installed"},
+			{"unsigned", nil, device.Release{Newer: true, Signer: "none"}, "untrusted"},
+			{"attacker key", nil, device.Release{Newer: true, Signer: "attacker"}, "untrusted"},
+			{"tampered", nil, device.Release{Newer: true, Tampered: true}, "hash-mismatch"},
+			{"older", nil, device.Release{}, "rollback"},
+			{"expired", nil, device.Release{Newer: true, Expired: true}, "expired"},
+			{"no sbom", nil, device.Release{Newer: true, NoSBOM: true}, "no-sbom"},
+			{"fails self-test", nil, device.Release{Newer: true, FailsHealthCheck: true}, "health-check"},
+			{"unsigned, weakened", []string{"unsigned-updates"}, device.Release{Newer: true, Signer: "none"}, "installed"},
+			{"attacker key, weakened", []string{"unsigned-updates"}, device.Release{Newer: true, Signer: "attacker"}, "installed"},
+			{"tampered, unsigned-updates", []string{"unsigned-updates"}, device.Release{Newer: true, Tampered: true}, "hash-mismatch"},
+			{"older, weakened", []string{"update-rollback"}, device.Release{}, "installed"},
+			{"expired, weakened", []string{"stale-metadata"}, device.Release{Newer: true, Expired: true}, "installed"},
+			{"no sbom, weakened", []string{"no-sbom"}, device.Release{Newer: true, NoSBOM: true}, "installed"},
+			{"fails self-test, weakened", []string{"no-update-healthcheck"}, device.Release{Newer: true, FailsHealthCheck: true}, "installed"},
+		} {
+			t.Run(fmt.Sprintf("%s/shared-line=%v", tc.name, shared), func(t *testing.T) {
+				p := newPump(t, tc.weak...)
+				if shared {
+					var err error
+					p, err = sim.New(ctx, "infusion-pump", sim.WithWeaknesses(tc.weak...), sim.WithLine(line))
+					require.NoError(t, err)
+				}
+				tok := biomed(t, p)
+				before, err := p.UpdateStatus(ctx)
 				require.NoError(t, err)
-				assert.Equal(t, target, after.Image)
-				assert.NotEqual(t, before.Version, after.Version)
-				return
-			}
-			assert.ErrorIs(t, err, device.ErrUpdateRefused)
-			assert.Equal(t, before.Image, after.Image, "a refused update changes nothing")
-			assert.Equal(t, before.Version, after.Version)
-		})
+				require.True(t, before.Verified)
+				require.Equal(t, "1.4.2", before.Firmware)
+				target, err := p.PublishRelease(ctx, tc.release)
+				require.NoError(t, err)
+				err = p.InstallUpdate(ctx, tok, target)
+				after, _ := p.UpdateStatus(ctx)
+				assert.Equal(t, tc.want, after.LastResult)
+				assert.True(t, after.Verified, "the device always runs a verified image")
+				if tc.want == "installed" {
+					require.NoError(t, err)
+					assert.Equal(t, target, after.Image)
+					assert.NotEqual(t, before.Version, after.Version)
+					return
+				}
+				assert.ErrorIs(t, err, device.ErrUpdateRefused)
+				assert.Equal(t, before.Image, after.Image, "a refused update changes nothing")
+				assert.Equal(t, before.Version, after.Version)
+			})
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/wardsec/ward/pkg/device"
 )
@@ -320,8 +321,13 @@ func fipsImpossible(name string) bool {
 // weakSet is the set of weaknesses switched on for one device.
 type weakSet map[string]bool
 
+// knownWeaknesses is the list Weaknesses returns, built once: every unit
+// checks its toggles against it, and a fleet opens a unit per scenario.
+// It depends only on the build (FIPS mode), never changes, and is never
+// handed out (Weaknesses returns a fresh copy).
+var knownWeaknesses = sync.OnceValue(Weaknesses)
+
 func parseWeaknesses(names []string) (weakSet, error) {
-	known := Weaknesses()
 	set := weakSet{}
 	for _, n := range names {
 		n = strings.TrimSpace(n)
@@ -331,6 +337,7 @@ func parseWeaknesses(names []string) (weakSet, error) {
 		if fipsImpossible(n) && fips140.Enabled() {
 			return nil, fmt.Errorf("%w: weakness %q cannot exist in FIPS 140-3 mode: its TLS refuses versions below 1.2", device.ErrBadTarget, n)
 		}
+		known := knownWeaknesses()
 		if !slices.ContainsFunc(known, func(w Weakness) bool { return w.Name == n }) {
 			names := make([]string, len(known))
 			for i, w := range known {

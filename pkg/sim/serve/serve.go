@@ -67,7 +67,8 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	// Make one unit now: a bad profile or weakness fails here, before
 	// anything listens.
-	resident, err := newUnit(ctx, cfg)
+	line := sim.NewLine() // every unit served is of one maker
+	resident, err := newUnit(ctx, cfg, line)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Service, error) {
 		srv, err = https.NewServer(resident, api)
 		h = srv
 	} else {
-		srv, err = https.NewServer(nil, https.WithUnits(func(ctx context.Context) (device.Device, error) { return newUnit(ctx, cfg) }), api)
+		srv, err = https.NewServer(nil, https.WithUnits(func(ctx context.Context) (device.Device, error) { return newUnit(ctx, cfg, line) }), api)
 		if err != nil {
 			return fail(err)
 		}
@@ -233,9 +234,9 @@ func loadCA(cfg Config) (*pki.CA, error) {
 	return pki.NewCA("ward simulator CA", time.Now())
 }
 
-// newUnit is a fresh simulated device, its clock frozen at creation as
-// sim:// units are (it moves only through device.ClockControl).
-func newUnit(ctx context.Context, cfg Config) (*sim.Pump, error) {
+// newUnit is a fresh simulated device off line, its clock frozen at
+// creation as sim:// units are (it moves only through device.ClockControl).
+func newUnit(ctx context.Context, cfg Config, line *sim.Line) (*sim.Pump, error) {
 	start := time.Now()
-	return sim.New(ctx, cfg.Profile, sim.WithWeaknesses(cfg.Weaknesses...), sim.WithClock(func() time.Time { return start }))
+	return sim.New(ctx, cfg.Profile, sim.WithWeaknesses(cfg.Weaknesses...), sim.WithClock(func() time.Time { return start }), sim.WithLine(line))
 }

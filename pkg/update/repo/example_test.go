@@ -26,3 +26,23 @@ func Example() {
 	// map[root:1 snapshot:2 targets:2 timestamp:2]
 	// <nil> 2
 }
+
+// A fleet of test devices of one maker: each gets its own copy of the
+// maker's repository (same keys, no new signing) and publishes to it alone.
+func ExampleRepo_Clone() {
+	maker, err := repo.New()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	unit, err := maker.Clone()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(unit.AddTarget("pump/fw-1.5.1.bin", []byte("…"), nil), unit.Publish())
+	fmt.Println(maker.Versions()[repo.Targets], unit.Versions()[repo.Targets])
+	// Output:
+	// <nil> <nil>
+	// 1 2
+}

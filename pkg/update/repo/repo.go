@@ -81,10 +81,13 @@ type Repo struct {
 	validity  map[string]time.Duration
 	keys      map[string][]ed25519.PrivateKey
 
-	root      *metadata.Metadata[metadata.RootType]
-	targets   *metadata.Metadata[metadata.TargetsType]
-	snapshot  *metadata.Metadata[metadata.SnapshotType]
-	timestamp *metadata.Metadata[metadata.TimestampType]
+	root *metadata.Metadata[metadata.RootType]
+	// rootShared: root is shared with a Clone (or its original) and must
+	// be copied before it changes.
+	rootShared bool
+	targets    *metadata.Metadata[metadata.TargetsType]
+	snapshot   *metadata.Metadata[metadata.SnapshotType]
+	timestamp  *metadata.Metadata[metadata.TimestampType]
 
 	// files is what the repository serves, by path: "metadata/..." and
 	// "targets/...".
@@ -313,6 +316,9 @@ func (r *Repo) RotateRoot(role string) error {
 	if !slices.Contains(roles, role) {
 		return fmt.Errorf("repo: no role %q", role)
 	}
+	if err := r.ownRootLocked(); err != nil {
+		return err
+	}
 	old := slices.Clone(r.keys[Root])
 	for _, k := range r.keys[role] {
 		id, err := keyID(k)
@@ -417,4 +423,69 @@ func (r *Repo) Versions() map[string]int64 {
 	defer r.mu.Unlock()
 	return map[string]int64{Root: r.root.Signed.Version, Targets: r.targets.Signed.Version,
 		Snapshot: r.snapshot.Signed.Version, Timestamp: r.timestamp.Signed.Version}
+}
+
+// Clone returns an independent copy of the repository: the same keys, the
+// same metadata (staged, unpublished targets included) and the same served
+// files. Publishing to one never changes the other. It is for test set-ups
+// that need many repositories of one maker (a simulated fleet, whose units
+// all trust the same keys) without generating and signing each from
+// scratch; a repository that needs keys of its own comes from New. opts
+// (WithClock, WithValidity) apply to the copy's later publishes; by
+// default it keeps the original's.
+func (r *Repo) Clone(opts ...Option) (*Repo, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := &Repo{now: r.now, threshold: maps.Clone(r.threshold), validity: maps.Clone(r.validity),
+		keys: map[string][]ed25519.PrivateKey{},
+		// Served bytes are never changed in place (every write stores a
+		// new slice), so the copies may share them.
+		files: maps.Clone(r.files)}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	for role, ks := range r.keys {
+		for _, k := range ks {
+			c.keys[role] = append(c.keys[role], slices.Clone(k))
+		}
+	}
+	// Publishing changes the targets, snapshot and timestamp metadata only
+	// by setting fields of its own copy and replacing map entries, never
+	// by changing a TargetFiles or MetaFiles in place: copies of the
+	// structs and their maps are independent. The root changes only in
+	// RotateRoot, which first takes a deep copy of a shared one.
+	c.root, c.rootShared, r.rootShared = r.root, true, true
+	t := *r.targets
+	t.Signed.Targets = maps.Clone(t.Signed.Targets)
+	t.Signatures = slices.Clone(t.Signatures)
+	c.targets = &t
+	sn := *r.snapshot
+	sn.Signed.Meta = maps.Clone(sn.Signed.Meta)
+	sn.Signatures = slices.Clone(sn.Signatures)
+	c.snapshot = &sn
+	ts := *r.timestamp
+	ts.Signed.Meta = maps.Clone(ts.Signed.Meta)
+	ts.Signatures = slices.Clone(ts.Signatures)
+	c.timestamp = &ts
+	return c, nil
+}
+
+// ownRootLocked gives the repository a root of its own before it changes
+// it, when a Clone shares it.
+func (r *Repo) ownRootLocked() error {
+	if !r.rootShared {
+		return nil
+	}
+	b, err := r.root.ToBytes(false)
+	if err != nil {
+		return fmt.Errorf("repo: root: %w", err)
+	}
+	root, err := metadata.Root().FromBytes(b)
+	if err != nil {
+		return fmt.Errorf("repo: root: %w", err)
+	}
+	r.root, r.rootShared = root, false
+	return nil
 }

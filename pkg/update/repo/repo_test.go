@@ -2,6 +2,8 @@ package repo_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/wardsec/ward/pkg/update"
 	"github.com/wardsec/ward/pkg/update/repo"
 )
 
@@ -169,5 +173,128 @@ func TestDirHandlerServesLaterPublishes(t *testing.T) {
 	}
 	if _, err := repo.DirHandler(filepath.Join(dir, "missing")); err == nil {
 		t.Fatal("served a directory with no repository")
+	}
+}
+
+// TestCloneIsIndependent: a clone trusts the same keys (a device with the
+// original's root verifies what the clone publishes), carries staged
+// targets, and publishing to either never shows in the other.
+func TestCloneIsIndependent(t *testing.T) {
+	ctx := context.Background()
+	r, err := repo.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddTarget("fw-1.bin", []byte("one"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.AddTarget("staged.bin", []byte("staged"), nil); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(48 * time.Hour)
+	c, err := r.Clone(repo.WithClock(func() time.Time { return later }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(c.RootJSON(), r.RootJSON()) || !c.Keys(repo.Targets)[0].Equal(r.Keys(repo.Targets)[0]) {
+		t.Fatal("the clone does not hold the original's root and keys")
+	}
+	before := r.Versions()
+	if err := c.AddTarget("fw-2.bin", []byte("two"), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Versions(); got[repo.Targets] != before[repo.Targets] || got[repo.Timestamp] != before[repo.Timestamp] {
+		t.Fatalf("publishing to the clone moved the original to %v (was %v)", got, before)
+	}
+	if _, err := r.TargetPath("fw-2.bin"); err == nil {
+		t.Fatal("the clone's target appeared in the original")
+	}
+	if c.Versions()[repo.Targets] != before[repo.Targets]+1 {
+		t.Fatalf("clone targets version %d, want %d", c.Versions()[repo.Targets], before[repo.Targets]+1)
+	}
+	// A device trusting the original's root verifies the clone's release,
+	// staged target included; the clone's clock set the expiry.
+	cl, err := update.NewClient(r.RootJSON(), "mem://repo/metadata", update.WithTargetsURL("mem://repo/targets"),
+		update.WithFetcher(c.Fetcher("mem://repo")), update.WithClock(func() time.Time { return later }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := cl.Refresh(ctx)
+	if err != nil {
+		t.Fatalf("a device trusting the original refused the clone's metadata at the clone's clock: %v", err)
+	}
+	for _, name := range []string{"fw-1.bin", "fw-2.bin", "staged.bin"} {
+		if _, err := v.Target(ctx, name); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	// The original did not publish after the clone's clock: its timestamp
+	// (24 h) has expired at that time, the clone's has not.
+	orig, err := update.NewClient(r.RootJSON(), "mem://repo/metadata", update.WithTargetsURL("mem://repo/targets"),
+		update.WithFetcher(r.Fetcher("mem://repo")), update.WithClock(func() time.Time { return later }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := orig.Refresh(ctx); !errors.Is(err, update.ErrExpired) {
+		t.Fatalf("the original's metadata at the clone's clock: %v, want expired", err)
+	}
+	// And the other way: the original publishing leaves the clone alone.
+	cv, cts := c.Versions(), c.File("metadata/timestamp.json")
+	if err := r.Publish(); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Versions(); got[repo.Targets] != cv[repo.Targets] || !bytes.Equal(c.File("metadata/timestamp.json"), cts) {
+		t.Fatalf("publishing to the original moved the clone to %v (was %v)", got, cv)
+	}
+}
+
+// TestCloneRotatesAlone: a root rotation in a clone leaves the original's
+// root and keys alone (and the other way), and devices trusting the shared
+// first root follow each repository's own rotation.
+func TestCloneRotatesAlone(t *testing.T) {
+	ctx := context.Background()
+	r, err := repo.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Clone()
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := r.RootJSON()
+	if err := c.RotateRoot(repo.Root); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(r.RootJSON(), first) || r.Versions()[repo.Root] != 1 || c.Versions()[repo.Root] != 2 {
+		t.Fatalf("rotating the clone's root changed the original's: versions %v and %v", r.Versions(), c.Versions())
+	}
+	if c.Keys(repo.Root)[0].Equal(r.Keys(repo.Root)[0]) {
+		t.Fatal("the clone's new root key is the original's")
+	}
+	clone2 := c.RootJSON()
+	if err := r.RotateRoot(repo.Targets); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(c.RootJSON(), clone2) {
+		t.Fatal("rotating the original changed the clone's root")
+	}
+	for name, src := range map[string]*repo.Repo{"original": r, "clone": c} {
+		cl, err := update.NewClient(first, "mem://repo/metadata", update.WithTargetsURL("mem://repo/targets"), update.WithFetcher(src.Fetcher("mem://repo")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := cl.Refresh(ctx)
+		if err != nil {
+			t.Fatalf("%s: a device trusting the first root: %v", name, err)
+		}
+		if v.RootVersion() != 2 {
+			t.Fatalf("%s: root version %d after the refresh, want 2", name, v.RootVersion())
+		}
 	}
 }
