@@ -186,6 +186,7 @@ type oscalFinding struct {
 	Title               string                `json:"title"`
 	Description         string                `json:"description"`
 	Props               []oscalProp           `json:"props,omitempty"`
+	Links               []oscalLink           `json:"links,omitempty"`
 	Origins             []oscalOrigin         `json:"origins,omitempty"`
 	Target              oscalFindingTarget    `json:"target"`
 	RelatedObservations []oscalRelatedObs     `json:"related-observations,omitempty"`
