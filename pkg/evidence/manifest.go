@@ -164,6 +164,11 @@ func parseManifest(data []byte) (*Manifest, error) {
 		if f.Size < 0 {
 			return nil, fmt.Errorf("file %s: negative size %d", f.Path, f.Size)
 		}
+		// A content-addressed object is named by its digest; a manifest that
+		// lists one under another name misdescribes it.
+		if strings.HasPrefix(f.Path, ObjectsDir+"/") && f.Path != objectPath(f.SHA256) {
+			return nil, fmt.Errorf("file %s: an object must be at %s, the path of its sha256", f.Path, objectPath(f.SHA256))
+		}
 	}
 	return &m, nil
 }

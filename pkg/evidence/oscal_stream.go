@@ -451,7 +451,7 @@ func (b *oscalBuilder) observation(ti int, t *Target, si int) oscalObservation {
 	// the same on every target: results.json and the target's report page
 	// have them. The observation says what happened here; the steps of a
 	// scenario that did not pass are kept, as they show what went wrong.
-	d := "Scenario " + string(s.Status)
+	d := "Passed"
 	if s.Status != ScenarioPassed {
 		d = fmt.Sprintf("Scenario %q: %s", s.Name, s.Status)
 	}
@@ -495,7 +495,7 @@ func (b *oscalBuilder) observation(ti int, t *Target, si int) oscalObservation {
 		p, _, _ := artifactRef(s, a)
 		obs.RelevantEvidence = append(obs.RelevantEvidence, oscalRelevantEvidence{
 			Href:        p,
-			Description: mdEscape(oneLine("Artifact " + a.Name + ".")),
+			Description: mdLine(a.Name),
 		})
 	}
 	if s.Reason != "" && s.Status == ScenarioPassed {
