@@ -63,10 +63,10 @@ func ExampleWrite() {
 	}
 	// Output:
 	// bundle: 20250601T120000Z
-	//   artifacts/s1/login.json
 	//   assessment-results.json
 	//   cucumber.json
 	//   junit.xml
+	//   objects/sha256/95/d56315ec632030416ec703411ef635fc95c56e72cf1d79ebafb1cbe319755c
 	//   poam.json
 	//   report.html
 	//   results.json
