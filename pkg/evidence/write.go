@@ -61,7 +61,8 @@ func WithSigner(key ed25519.PrivateKey) WriteOption {
 // "inventory.html"; the report lists it among the bundle's files. The path is slash-separated and relative; it is cleaned, and
 // paths containing "..", absolute paths, backslashes, control characters and
 // the names the bundle reserves (results.json, junit.xml, manifest.*,
-// assessment-results.json, poam.json, report.html, artifacts/; compared
+// assessment-results.json, poam.json, report.html, artifacts/, objects/,
+// targets/; compared
 // ignoring case) are rejected. Write does not copy data:
 // do not modify it until Write returns.
 func WithFile(path string, data []byte) WriteOption {
