@@ -467,6 +467,9 @@ func (b *BundleWriter) Close(ctx context.Context, finished time.Time) (string, e
 	b.mu.Unlock()
 
 	dir, err := b.close(ctx)
+	if err != nil && dir != "" {
+		return dir, err // in place; only syncing the parent failed
+	}
 	if err != nil {
 		b.Abort()
 		if errors.Is(err, os.ErrExist) {

@@ -117,16 +117,6 @@ type targetSummary struct {
 
 type junitCounts struct{ tests, failures, errors int }
 
-// open reports whether the target has a finding that goes in the POA&M.
-func (s *targetSummary) open() bool {
-	for _, c := range s.t.Controls {
-		if state, _ := oscalState(c.Outcome); state != "satisfied" {
-			return true
-		}
-	}
-	return false
-}
-
 // oscalSource is what the OSCAL documents are assembled from.
 type oscalSource struct {
 	head      *Run
