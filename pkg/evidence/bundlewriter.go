@@ -6,6 +6,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,10 +43,13 @@ type BundleWriter struct {
 	mu      sync.Mutex
 	head    Run
 	targets map[int]*addedTarget // nil value: index reserved, being added
-	objects map[string]objectInfo
+	// objects maps each stored artifact content's SHA-256 to its size: a
+	// fleet has tens of thousands, so they are kept this small and their
+	// manifest entries are made only at Close.
+	objects map[[sha256.Size]byte]int64
 	cat     *catalogue
 	dirs    map[string]bool // directories made, slash-separated
-	files   []FileEntry     // objects and target pages written so far
+	files   []FileEntry     // other files written so far
 	cuke    bool            // some target brought cucumber JSON
 	failed  error           // an AddTarget that failed after writing
 	state   int
@@ -89,7 +94,7 @@ func NewBundleWriter(ctx context.Context, parent string, head *Run, opts ...Writ
 		parent:  parent,
 		head:    *head,
 		targets: map[int]*addedTarget{},
-		objects: map[string]objectInfo{},
+		objects: map[[sha256.Size]byte]int64{},
 		cat:     newCatalogue(),
 		dirs:    map[string]bool{".": true},
 	}
@@ -324,13 +329,16 @@ var cucumberListing = reportFile{cucumberFile, "every scenario and step as Cucum
 // storeObject writes a's content at its object path unless that content is
 // already stored.
 func (b *BundleWriter) storeObject(a *Artifact) error {
+	var key [sha256.Size]byte
+	if _, err := hex.Decode(key[:], []byte(a.SHA256)); err != nil {
+		return err
+	}
 	b.mu.Lock()
-	if _, ok := b.objects[a.SHA256]; ok {
+	if _, ok := b.objects[key]; ok {
 		b.mu.Unlock()
 		return nil
 	}
-	b.objects[a.SHA256] = objectInfo{SHA256: a.SHA256, Size: a.Size, MediaType: a.MediaType}
-	b.files = append(b.files, FileEntry{Path: a.Path, SHA256: a.SHA256, Size: a.Size})
+	b.objects[key] = a.Size
 	b.mu.Unlock()
 	if err := b.mkdirs(path.Dir(a.Path)); err != nil {
 		return err
@@ -611,7 +619,11 @@ func (b *BundleWriter) close(ctx context.Context) (string, error) {
 	if err := syncTree(b.tmp, b.perFileSync); err != nil {
 		return "", err
 	}
-	entries := slices.Clone(b.files)
+	entries := slices.Grow(slices.Clone(b.files), len(b.objects))
+	for key, size := range b.objects {
+		h := hex.EncodeToString(key[:])
+		entries = append(entries, FileEntry{Path: objectPath(h), SHA256: h, Size: size})
+	}
 	slices.SortFunc(entries, func(x, y FileEntry) int { return strings.Compare(x.Path, y.Path) })
 	pub := b.cfg.key.Public().(ed25519.PublicKey)
 	m := Manifest{

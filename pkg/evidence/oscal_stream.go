@@ -96,13 +96,6 @@ func (b *oscalBuilder) findingUUID(ti, ci int) string {
 }
 func (b *oscalBuilder) controlUUID(id string) string { return oscalUUID(b.run.ID, "control", id) }
 
-// objectInfo is one distinct artifact content of a bundle.
-type objectInfo struct {
-	SHA256    string
-	Size      int64
-	MediaType string // of the first artifact seen with this content
-}
-
 // targetSummary is what the assembly of the bundle's run-wide files keeps
 // of one target: the slim target (Summary) and, per control, the scenario
 // indexes its finding refers to.
