@@ -367,6 +367,12 @@ func (b *BundleWriter) writeFile(rel string, data []byte) error {
 	return err
 }
 
+// cucumberTag is the tag that marks a target's features: its URI, made
+// valid UTF-8 so that the tag reads the same in the JSON.
+func cucumberTag(uri string) string {
+	return "@target:" + strings.ToValidUTF8(uri, "\uFFFD")
+}
+
 // cucumberFeatures re-encodes a cucumber JSON report (an array of
 // features) as one line per feature, each tagged "@target:<uri>" so that
 // dashboards can tell the targets apart.
@@ -375,7 +381,7 @@ func cucumberFeatures(report []byte, uri string) ([]byte, error) {
 	if err := json.Unmarshal(report, &feats); err != nil {
 		return nil, err
 	}
-	tag, err := json.Marshal(map[string]any{"name": "@target:" + uri, "line": 0})
+	tag, err := json.Marshal(map[string]any{"name": cucumberTag(uri), "line": 0})
 	if err != nil {
 		return nil, err
 	}

@@ -37,7 +37,7 @@ func FuzzCucumberFeatures(f *testing.F) {
 			t.Fatalf("%d features, report had %d", len(feats), len(in))
 		}
 		for _, ft := range feats {
-			if len(ft.Tags) == 0 || ft.Tags[len(ft.Tags)-1].Name != "@target:"+uri {
+			if len(ft.Tags) == 0 || ft.Tags[len(ft.Tags)-1].Name != cucumberTag(uri) {
 				t.Fatalf("feature not tagged with its target: %+v", ft)
 			}
 		}
