@@ -644,7 +644,7 @@ func (b *BundleWriter) close(ctx context.Context) (string, error) {
 		KeyFingerprint: Fingerprint(pub),
 		MergedFrom:     head.MergedFrom,
 	}
-	manifest, err := marshalJSON(&m)
+	manifest, err := encodeManifest(&m)
 	if err != nil {
 		return "", fmt.Errorf("encoding %s: %w", ManifestFile, err)
 	}

@@ -438,3 +438,32 @@ func TestVerifyRejectsMisnamedObject(t *testing.T) {
 		t.Errorf("problems = %v", ps)
 	}
 }
+
+// TestEncodeManifest: the manifest built entry by entry is marshalJSON's
+// bytes, odd paths included.
+func TestEncodeManifest(t *testing.T) {
+	dir := writeSample(t)
+	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := parseManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Files = append(m.Files, FileEntry{Path: `odd/<&> "quoted" é\u2028`, SHA256: strings.Repeat("0", 64), Size: 1 << 40})
+	for _, files := range [][]FileEntry{m.Files, {}, nil} {
+		m.Files = files
+		want, err := marshalJSON(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := encodeManifest(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(string(want), string(got)); diff != "" {
+			t.Errorf("%d files (-marshalJSON +encodeManifest):\n%s", len(files), diff)
+		}
+	}
+}
