@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -465,5 +468,53 @@ func TestEncodeManifest(t *testing.T) {
 		if diff := cmp.Diff(string(want), string(got)); diff != "" {
 			t.Errorf("%d files (-marshalJSON +encodeManifest):\n%s", len(files), diff)
 		}
+	}
+}
+
+// TestBundleWriterPageLinksResolve: every link of every report page (the
+// fleet's and each target's under targets/<NNNN>/) to an artifact or an
+// extra file names a file of the bundle, so drilling down from a page to
+// its evidence works. (The links the report makes itself to the run-wide
+// files are the report's to place.)
+func TestBundleWriterPageLinksResolve(t *testing.T) {
+	run := sampleRun()
+	head := *run
+	head.Targets = nil
+	bw, err := NewBundleWriter(t.Context(), t.TempDir(), &head, WithSigner(vectorKey()), WithFile("reports/extra.txt", []byte("x")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range run.Targets {
+		if err := bw.AddTarget(t.Context(), i, &run.Targets[i], []byte(`[{"name":"f"}]`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir, err := bw.Close(t.Context(), run.Finished)
+	if err != nil {
+		t.Fatal(err)
+	}
+	href := regexp.MustCompile(`href="([^"#][^"]*)"`)
+	links := 0
+	for _, page := range bundleFilesOnDisk(t, dir) {
+		if path.Base(page) != ReportFile {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(page)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range href.FindAllStringSubmatch(string(data), -1) {
+			if !strings.Contains(m[1], ObjectsDir+"/") && !strings.HasSuffix(m[1], "extra.txt") && !strings.HasSuffix(m[1], cucumberFile) {
+				continue
+			}
+			target := path.Join(path.Dir(page), html.UnescapeString(m[1]))
+			if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(target))); err != nil || strings.HasPrefix(target, "../") {
+				t.Errorf("%s links %s, which is not in the bundle", page, m[1])
+			}
+			links++
+		}
+	}
+	if links == 0 {
+		t.Fatal("no links checked")
 	}
 }
