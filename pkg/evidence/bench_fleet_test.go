@@ -154,44 +154,66 @@ func fleetRun(tb testing.TB, targets int) *Run {
 		Started:   start,
 		Finished:  start.Add(time.Hour),
 	}
-	artifact := []byte(strings.Repeat("audit record 0001 ok\n", 512/21+1)[:512])
 	for ti := range targets {
-		t := Target{
-			URI: fmt.Sprintf("https://pump-%04d.ward.example:8443", ti),
-			Identity: device.Identity{Manufacturer: "Ward Simulated Devices", Model: "SIM-IP-100 infusion pump",
-				Serial: fmt.Sprintf("SIM-IP-%06d", ti), Firmware: "1.4.2", UDI: fmt.Sprintf("(01)00000000000000(21)SIM-IP-%06d", ti)},
-			Started:  start.Add(time.Duration(ti) * time.Second),
-			Finished: start.Add(time.Duration(ti)*time.Second + 900*time.Millisecond),
-		}
-		for ci, c := range cat {
-			ctl := Control{ID: c.id, Framework: c.framework, Title: c.title, Citations: c.citations, Status: c.status, Severity: c.severity,
-				Requirement: "The device does what " + c.title + " requires; the automated check observes it through the device's interfaces and storage.",
-				Remediation: "Fix the device so that " + c.title + " holds, then run ward check again.",
-				Outcome:     Satisfied, Reason: fmt.Sprintf("all %d scenarios passed", c.scenarios)}
-			for k := range c.scenarios {
-				sid := fmt.Sprintf("t%04d-c%02d-s%02d", ti, ci, k)
-				sc := Scenario{ID: sid, Name: fmt.Sprintf("%s scenario %d", c.title, k+1), Feature: c.title, URI: "area/feature.feature", Line: 10 + k,
-					Tags: []string{"@" + c.id}, Status: ScenarioPassed, Started: t.Started.Add(time.Duration(k) * time.Millisecond), Duration: 3 * time.Millisecond,
-					Artifacts: []Artifact{{Name: "step04-audit-log.jsonl", MediaType: "application/jsonl", Data: artifact}}}
-				for s, kw := range []string{"Given", "And", "When", "Then"} {
-					sc.Steps = append(sc.Steps, Step{Keyword: kw, Text: fmt.Sprintf("step %d of the scenario with a realistic length of text", s+1), Status: "passed",
-						Observed: fmt.Sprintf("observed value %d: the device answered 403 Forbidden and wrote audit record %d", s, s+1)})
-				}
-				t.Scenarios = append(t.Scenarios, sc)
-				ctl.Scenarios = append(ctl.Scenarios, sid)
-			}
-			switch {
-			case ti%10 == 0 && ci == 0:
-				ctl.Outcome, ctl.Reason = NotSatisfied, "1 of 1 scenarios failed: the device accepted an unauthenticated read"
-				t.Scenarios[len(t.Scenarios)-1].Status = ScenarioFailed
-			case ti%17 == 0 && ci == 1:
-				ctl.Outcome, ctl.Reason = NotApplicable, "the target cannot read raw storage"
-			}
-			t.Controls = append(t.Controls, ctl)
-		}
-		run.Targets = append(run.Targets, t)
+		run.Targets = append(run.Targets, fleetTarget(cat, start, ti, false))
 	}
 	return run
+}
+
+// fleetHead is the header of fleetRun's run.
+func fleetHead(cat []catalogueControl) *Run {
+	start := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	return &Run{
+		ID:        "fleet-benchmark",
+		Tool:      Tool{Name: "ward", Version: "0.1.0-bench"},
+		Catalogue: Catalogue{Digest: strings.Repeat("cd", 32), Source: "embedded", Controls: len(cat)},
+		Started:   start,
+		Finished:  start.Add(time.Hour),
+	}
+}
+
+// fleetTarget is target ti of fleetRun. With distinct, each scenario's
+// artifact differs (an audit log naming the device and scenario), the worst
+// case for content addressing; otherwise all are the same 512 bytes.
+func fleetTarget(cat []catalogueControl, start time.Time, ti int, distinct bool) Target {
+	artifact := []byte(strings.Repeat("audit record 0001 ok\n", 512/21+1)[:512])
+	t := Target{
+		URI: fmt.Sprintf("https://pump-%04d.ward.example:8443", ti),
+		Identity: device.Identity{Manufacturer: "Ward Simulated Devices", Model: "SIM-IP-100 infusion pump",
+			Serial: fmt.Sprintf("SIM-IP-%06d", ti), Firmware: "1.4.2", UDI: fmt.Sprintf("(01)00000000000000(21)SIM-IP-%06d", ti)},
+		Started:  start.Add(time.Duration(ti) * time.Second),
+		Finished: start.Add(time.Duration(ti)*time.Second + 900*time.Millisecond),
+	}
+	for ci, c := range cat {
+		ctl := Control{ID: c.id, Framework: c.framework, Title: c.title, Citations: c.citations, Status: c.status, Severity: c.severity,
+			Requirement: "The device does what " + c.title + " requires; the automated check observes it through the device's interfaces and storage.",
+			Remediation: "Fix the device so that " + c.title + " holds, then run ward check again.",
+			Outcome:     Satisfied, Reason: fmt.Sprintf("all %d scenarios passed", c.scenarios)}
+		for k := range c.scenarios {
+			sid := fmt.Sprintf("t%04d-c%02d-s%02d", ti, ci, k)
+			sc := Scenario{ID: sid, Name: fmt.Sprintf("%s scenario %d", c.title, k+1), Feature: c.title, URI: "area/feature.feature", Line: 10 + k,
+				Tags: []string{"@" + c.id}, Status: ScenarioPassed, Started: t.Started.Add(time.Duration(k) * time.Millisecond), Duration: 3 * time.Millisecond,
+				Artifacts: []Artifact{{Name: "step04-audit-log.jsonl", MediaType: "application/jsonl", Data: artifact}}}
+			if distinct {
+				sc.Artifacts[0].Data = append([]byte(sid+" SIM-IP-"+fmt.Sprint(ti)+"\n"), artifact[:480]...)
+			}
+			for s, kw := range []string{"Given", "And", "When", "Then"} {
+				sc.Steps = append(sc.Steps, Step{Keyword: kw, Text: fmt.Sprintf("step %d of the scenario with a realistic length of text", s+1), Status: "passed",
+					Observed: fmt.Sprintf("observed value %d: the device answered 403 Forbidden and wrote audit record %d", s, s+1)})
+			}
+			t.Scenarios = append(t.Scenarios, sc)
+			ctl.Scenarios = append(ctl.Scenarios, sid)
+		}
+		switch {
+		case ti%10 == 0 && ci == 0:
+			ctl.Outcome, ctl.Reason = NotSatisfied, "1 of 1 scenarios failed: the device accepted an unauthenticated read"
+			t.Scenarios[len(t.Scenarios)-1].Status = ScenarioFailed
+		case ti%17 == 0 && ci == 1:
+			ctl.Outcome, ctl.Reason = NotApplicable, "the target cannot read raw storage"
+		}
+		t.Controls = append(t.Controls, ctl)
+	}
+	return t
 }
 
 // BenchmarkWriteFleet writes and signs the bundle of 500 targets against the

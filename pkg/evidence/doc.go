@@ -4,17 +4,19 @@
 // A bundle holds results.json (the [Run]), junit.xml, the run as OSCAL 1.2.2
 // assessment results ([AssessmentResults]) and plan of action and milestones
 // ([POAM]), a self-contained HTML report ([Report]), any extra files the
-// caller adds (cucumber.json, ...), the raw artifacts that scenarios attached
-// under artifacts/<scenario-id>/, and three files that make it
-// tamper-evident:
+// caller adds (cucumber.json, ...), the raw artifacts that scenarios attached,
+// stored once per distinct content under objects/sha256/ (named by their
+// SHA-256), for a fleet each target's own page under targets/<NNNN>/, and
+// three files that make it tamper-evident:
 //
 //   - manifest.json lists every other file with its SHA-256 and size, plus the
 //     run id, tool and catalogue versions, times and the targets tested;
 //   - manifest.sig is an Ed25519 signature over manifest.json;
 //   - manifest.pub is the signer's public key.
 //
-// [Write] builds a bundle atomically (a hidden temporary directory, fsynced and
-// then renamed into place). [Verify] re-hashes every file and reports every
+// [BundleWriter] builds a bundle one target at a time, keeping only a slim
+// summary of each in memory, and atomically (a hidden temporary directory,
+// synced and then renamed into place); [Write] is the same for a whole [Run]. [Verify] re-hashes every file and reports every
 // edit, addition and removal as a [*VerifyError] matching [ErrAltered]; in an
 // otherwise intact bundle it also checks the OSCAL files' cross-references
 // ([CheckOSCALReferences]), which their JSON schema cannot.

@@ -1,8 +1,10 @@
 package evidence
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,19 +20,73 @@ func JUnit(run *Run) ([]byte, error) {
 	if run == nil {
 		return nil, fmt.Errorf("evidence: JUnit: nil run")
 	}
-	doc := junitSuites{Name: toolName(run), Time: seconds(run.Finished.Sub(run.Started))}
+	var counts junitCounts
+	suites := make([][]byte, len(run.Targets))
 	for i := range run.Targets {
-		s := junitSuite(&run.Targets[i])
-		doc.Suites = append(doc.Suites, s)
-		doc.Tests += s.Tests
-		doc.Failures += s.Failures
-		doc.Errors += s.Errors
+		b, c, err := junitSuiteXML(&run.Targets[i])
+		if err != nil {
+			return nil, err
+		}
+		suites[i] = b
+		counts.add(c)
 	}
-	out, err := xml.MarshalIndent(&doc, "", "  ")
+	var buf bytes.Buffer
+	err := writeJUnit(&buf, run, counts, len(suites), func(i int, w io.Writer) error {
+		_, err := w.Write(suites[i])
+		return err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("evidence: encoding %s: %w", JUnitFile, err)
+		return nil, err
 	}
-	return append(append([]byte(xml.Header), out...), '\n'), nil
+	return buf.Bytes(), nil
+}
+
+func (c *junitCounts) add(o junitCounts) {
+	c.tests += o.tests
+	c.failures += o.failures
+	c.errors += o.errors
+}
+
+// junitSuiteXML renders t's <testsuite>, indented as it sits in junit.xml.
+func junitSuiteXML(t *Target) ([]byte, junitCounts, error) {
+	s := junitSuite(t)
+	out, err := xml.MarshalIndent(&s, "  ", "  ")
+	if err != nil {
+		return nil, junitCounts{}, fmt.Errorf("evidence: encoding %s: %w", JUnitFile, err)
+	}
+	return out, junitCounts{s.Tests, s.Failures, s.Errors}, nil
+}
+
+// writeJUnit writes junit.xml around n pre-rendered suites, which suite
+// copies to w one by one.
+func writeJUnit(w io.Writer, run *Run, counts junitCounts, n int, suite func(i int, w io.Writer) error) error {
+	root := junitSuites{Name: toolName(run), Time: seconds(run.Finished.Sub(run.Started)),
+		Tests: counts.tests, Failures: counts.failures, Errors: counts.errors}
+	head, err := xml.Marshal(&root)
+	if err != nil {
+		return fmt.Errorf("evidence: encoding %s: %w", JUnitFile, err)
+	}
+	open, _ := bytes.CutSuffix(head, []byte("</testsuites>"))
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	if _, err := w.Write(open); err != nil {
+		return err
+	}
+	for i := range n {
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+		if err := suite(i, w); err != nil {
+			return err
+		}
+	}
+	if n > 0 {
+		_, err = io.WriteString(w, "\n</testsuites>\n")
+	} else {
+		_, err = io.WriteString(w, "</testsuites>\n")
+	}
+	return err
 }
 
 // junitSuites is the root. It carries no skipped count: the Jenkins xUnit
@@ -47,6 +103,7 @@ type junitSuites struct {
 }
 
 type junitTSuite struct {
+	XMLName    xml.Name        `xml:"testsuite"`
 	Name       string          `xml:"name,attr"`
 	Tests      int             `xml:"tests,attr"`
 	Failures   int             `xml:"failures,attr"`

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -123,6 +124,54 @@ func marshalJSON(v any) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// encodeManifest is marshalJSON(m), built without the intermediate copies
+// marshalJSON makes: a fleet's manifest lists tens of thousands of files,
+// and it is the one run-wide file that has to be in memory whole (it is
+// signed).
+func encodeManifest(m *Manifest) ([]byte, error) {
+	head := *m
+	head.Files = []FileEntry{}
+	enc, err := marshalJSON(&head)
+	if err != nil {
+		return nil, err
+	}
+	const key = "\n  \"files\": []"
+	before, after, ok := bytes.Cut(enc, []byte(key))
+	if !ok || len(m.Files) == 0 {
+		return marshalJSON(m)
+	}
+	var out bytes.Buffer
+	out.Grow(len(enc) + len(m.Files)*(len(`    {      "path": "",      "sha256": "",      "size":     },`)+12*2+2*sha256.Size+80))
+	out.Write(before)
+	out.WriteString("\n  \"files\": [")
+	var str bytes.Buffer
+	e := json.NewEncoder(&str)
+	e.SetEscapeHTML(false)
+	for i, f := range m.Files {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		str.Reset()
+		if err := e.Encode(f.Path); err != nil {
+			return nil, err
+		}
+		out.WriteString("\n    {\n      \"path\": ")
+		out.Write(bytes.TrimSuffix(str.Bytes(), []byte("\n")))
+		str.Reset()
+		if err := e.Encode(f.SHA256); err != nil {
+			return nil, err
+		}
+		out.WriteString(",\n      \"sha256\": ")
+		out.Write(bytes.TrimSuffix(str.Bytes(), []byte("\n")))
+		out.WriteString(",\n      \"size\": ")
+		out.WriteString(strconv.FormatInt(f.Size, 10))
+		out.WriteString("\n    }")
+	}
+	out.WriteString("\n  ]")
+	out.Write(after)
+	return out.Bytes(), nil
+}
+
 // parseManifest decodes manifest.json strictly (no unknown fields, no
 // trailing data) and checks it is well formed: known format, safe and unique
 // paths, hex digests, non-negative sizes.
@@ -163,6 +212,11 @@ func parseManifest(data []byte) (*Manifest, error) {
 		}
 		if f.Size < 0 {
 			return nil, fmt.Errorf("file %s: negative size %d", f.Path, f.Size)
+		}
+		// A content-addressed object is named by its digest; a manifest that
+		// lists one under another name misdescribes it.
+		if strings.HasPrefix(f.Path, ObjectsDir+"/") && f.Path != objectPath(f.SHA256) {
+			return nil, fmt.Errorf("file %s: an object must be at %s, the path of its sha256", f.Path, objectPath(f.SHA256))
 		}
 	}
 	return &m, nil

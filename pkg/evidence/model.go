@@ -209,7 +209,7 @@ type Scenario struct {
 	Duration time.Duration  `json:"duration_ns"`
 	Steps    []Step         `json:"steps"`
 	// Artifacts are files the scenario attached, stored in the bundle under
-	// artifacts/.
+	// objects/sha256/, once per distinct content.
 	Artifacts []Artifact `json:"artifacts,omitempty"`
 }
 

@@ -55,13 +55,13 @@ func TestOSCALValidatesWithAjv(t *testing.T) {
 	}
 	for _, e := range []struct{ name, old, new string }{
 		{"uuid-version-1", `"uuid": "`, `"uuid": "00000000-0000-1000-8000-000000000000", "x": "`},
-		{"bad-state", `"state": "not-satisfied"`, `"state": "failed"`},
+		{"bad-state", `"state":"not-satisfied"`, `"state":"failed"`},
 		{"bad-method", `"TEST"`, `""`},
 		{"unknown-field", `"reviewed-controls": {`, `"reviewed-controls": {"x": 1,`},
-		{"empty-prop", `"value": "high"`, `"value": ""`},
+		{"empty-prop", `"value":"high"`, `"value":""`},
 		{"bad-token", `"control-id": "HIPAA-164.312_d_"`, `"control-id": "1 2"`},
-		{"bad-date", `"collected": "2025-`, `"collected": "1025-`},
-		{"bad-date-time", `"collected": "2025-`, `"collected": "yesterday 2025-`},
+		{"bad-date", `"collected":"2025-`, `"collected":"1025-`},
+		{"bad-date-time", `"collected":"2025-`, `"collected":"yesterday 2025-`},
 	} {
 		edited := strings.Replace(string(ar), e.old, e.new, 1)
 		if edited == string(ar) {

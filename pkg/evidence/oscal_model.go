@@ -55,35 +55,9 @@ type oscalResponsibleParty struct {
 	PartyUUIDs []string `json:"party-uuids"`
 }
 
-type oscalARDocument struct {
-	AssessmentResults oscalAssessmentResults `json:"assessment-results"`
-}
-
-type oscalAssessmentResults struct {
-	UUID       string           `json:"uuid"`
-	Metadata   oscalMetadata    `json:"metadata"`
-	ImportAP   oscalImport      `json:"import-ap"`
-	Results    []oscalResult    `json:"results"`
-	BackMatter *oscalBackMatter `json:"back-matter,omitempty"`
-}
-
 type oscalImport struct {
 	Href    string `json:"href"`
 	Remarks string `json:"remarks,omitempty"`
-}
-
-type oscalResult struct {
-	UUID             string                `json:"uuid"`
-	Title            string                `json:"title"`
-	Description      string                `json:"description"`
-	Start            string                `json:"start"`
-	End              string                `json:"end,omitempty"`
-	Props            []oscalProp           `json:"props,omitempty"`
-	LocalDefinitions *oscalLocalDefs       `json:"local-definitions,omitempty"`
-	ReviewedControls oscalReviewedControls `json:"reviewed-controls"`
-	Observations     []oscalObservation    `json:"observations,omitempty"`
-	Findings         []oscalFinding        `json:"findings,omitempty"`
-	Remarks          string                `json:"remarks,omitempty"`
 }
 
 // oscalLocalDefs serves both the result's and the POA&M's local definitions;
@@ -186,6 +160,7 @@ type oscalFinding struct {
 	Title               string                `json:"title"`
 	Description         string                `json:"description"`
 	Props               []oscalProp           `json:"props,omitempty"`
+	Links               []oscalLink           `json:"links,omitempty"`
 	Origins             []oscalOrigin         `json:"origins,omitempty"`
 	Target              oscalFindingTarget    `json:"target"`
 	RelatedObservations []oscalRelatedObs     `json:"related-observations,omitempty"`
@@ -251,10 +226,9 @@ type oscalHash struct {
 	Value     string `json:"value"`
 }
 
-type oscalPOAMDocument struct {
-	POAM oscalPOAM `json:"plan-of-action-and-milestones"`
-}
-
+// oscalPOAM is the POA&M's shape (the tests decode with it); the document
+// itself, like the assessment results, is written in this field order by
+// writePOAM and writeAssessmentResults, element by element.
 type oscalPOAM struct {
 	UUID             string             `json:"uuid"`
 	Metadata         oscalMetadata      `json:"metadata"`

@@ -153,11 +153,11 @@ func TestOSCALSchemaRejects(t *testing.T) {
 	}
 	for _, tc := range []struct{ name, old, new string }{
 		{"uuid-version-1", `"uuid": "`, `"uuid": "00000000-0000-1000-8000-000000000000", "x": "`},
-		{"bad-state", `"state": "not-satisfied"`, `"state": "failed"`},
+		{"bad-state", `"state":"not-satisfied"`, `"state":"failed"`},
 		{"bad-method", `"TEST"`, `""`},
-		{"bad-date", `"collected": "2025-`, `"collected": "1025-`},
+		{"bad-date", `"collected":"2025-`, `"collected":"1025-`},
 		{"unknown-field", `"reviewed-controls": {`, `"reviewed-controls": {"x": 1,`},
-		{"empty-prop", `"value": "high"`, `"value": ""`},
+		{"empty-prop", `"value":"high"`, `"value":""`},
 		{"bad-token", `"control-id": "HIPAA-164.312_d_"`, `"control-id": "1 2"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -284,6 +284,7 @@ func decodePOAM(t *testing.T, run *Run) poamDoc {
 
 func TestOSCALAssessmentResultsMapping(t *testing.T) {
 	run := sampleRun()
+	run.Targets[0].Controls[1].Requirement = "Verify that a person seeking access is the one claimed."
 	d := decodeAR(t, run).AR
 	if d.Metadata.Version != "0.1.0" || d.Metadata.OSCALVersion != "1.2.2" || d.Metadata.LastModified != "2025-03-14T09:28:23Z" {
 		t.Errorf("metadata = %+v", d.Metadata)
@@ -321,15 +322,24 @@ func TestOSCALAssessmentResultsMapping(t *testing.T) {
 	for _, r := range d.BackMatter.Resources {
 		resources[r.UUID] = r
 	}
+	// Artifacts are cited at their content-addressed path, which is their
+	// SHA-256: the manifest lists it, nothing repeats it.
 	for i, a := range run.Targets[0].Scenarios[0].Artifacts {
 		ev := o.RelevantEvidence[i]
-		want := sha256hex(a.Data)
-		if ev.Href != "artifacts/s-atrest-1/"+a.Name || propOf(ev.Props, "sha256") != want {
+		if ev.Href != "objects/sha256/"+sha256hex(a.Data)[:2]+"/"+sha256hex(a.Data)[2:] || !strings.Contains(ev.Description, a.Name) {
 			t.Errorf("evidence %d = %+v", i, ev)
 		}
-		r := resources[strings.TrimPrefix(ev.Links[0].Href, "#")]
-		if len(r.RLinks) != 1 || r.RLinks[0].Href != ev.Href || r.RLinks[0].Hashes[0] != (oscalHash{"SHA-256", want}) {
-			t.Errorf("back-matter resource for %s = %+v", ev.Href, r)
+	}
+	// The catalogue's text is stated once, in the control's back-matter
+	// resource, which each finding on the control links to.
+	for _, f := range res.Findings {
+		c := run.Targets[0].Controls[slices.IndexFunc(run.Targets[0].Controls, func(c Control) bool { return oscalToken(c.ID) == f.Target.TargetID })]
+		if len(f.Links) != 1 {
+			t.Fatalf("finding %s links %v, want its control's resource", c.ID, f.Links)
+		}
+		r := resources[strings.TrimPrefix(f.Links[0].Href, "#")]
+		if r.Title != mdLine(c.ID+" "+c.Title) || r.Description != mdEscape(c.Requirement) || propOf(r.Props, "severity") != c.Severity {
+			t.Errorf("resource of %s = %+v", c.ID, r)
 		}
 	}
 	if ev := res.Observations[2].RelevantEvidence; len(ev) != 1 || ev[0].Href != ResultsFile {
@@ -596,7 +606,7 @@ func TestCheckOSCALReferences(t *testing.T) {
 			at(obs(m, 0), "subjects", 0).(map[string]any)["subject-uuid"] = obs(m, 1)["uuid"]
 		}, []string{"/assessment-results/results/0/observations/0/subjects/0/subject-uuid"}, "names a observation"},
 		{"fail/tool-actor-missing", ar, func(m map[string]any) {
-			at(obs(m, 2), "origins", 0, "actors", 0).(map[string]any)["actor-uuid"] = "00000000-0000-4000-8000-000000000000"
+			obs(m, 2)["origins"] = []any{map[string]any{"actors": []any{map[string]any{"type": "tool", "actor-uuid": "00000000-0000-4000-8000-000000000000"}}}}
 		}, []string{"/assessment-results/results/0/observations/2/origins/0/actors/0/actor-uuid"}, "names no component"},
 		{"fail/party-missing", ar, func(m map[string]any) {
 			at(m, "assessment-results", "metadata", "responsible-parties", 0).(map[string]any)["party-uuids"] = []any{"00000000-0000-4000-8000-000000000000"}

@@ -18,9 +18,31 @@ const (
 	PublicKeyFile = "manifest.pub"
 	ResultsFile   = "results.json"
 	JUnitFile     = "junit.xml"
-	// ArtifactsDir holds artifacts/<scenario-id>/<artifact name>.
+	// ArtifactsDir held artifacts/<scenario-id>/<artifact name> in bundles
+	// written before artifacts were content-addressed (ObjectsDir); the name
+	// stays reserved and Verify accepts such bundles.
 	ArtifactsDir = "artifacts"
+	// ObjectsDir holds every artifact once per distinct content, at
+	// objects/sha256/<first 2 hex digits>/<other 62 hex digits> of its
+	// SHA-256.
+	ObjectsDir = "objects"
+	// TargetsDir holds one directory per target of a multi-target run,
+	// targets/<NNNN>/ (the target's 0-based index, zero-padded to 4 digits),
+	// with the target's own report page.
+	TargetsDir = "targets"
 )
+
+// objectPath is the bundle path of the content-addressed object whose
+// SHA-256 is sum (lowercase hex).
+func objectPath(sum string) string {
+	return ObjectsDir + "/sha256/" + sum[:2] + "/" + sum[2:]
+}
+
+// targetDir is the bundle directory of the target at index i; it is built
+// from the index alone, never from anything the device said.
+func targetDir(i int) string {
+	return fmt.Sprintf("%s/%04d", TargetsDir, i)
+}
 
 // MaxNameLen bounds a scenario id or artifact name: one path element of at
 // most 255 bytes fits every common file system (NAME_MAX on Linux, macOS
@@ -117,7 +139,7 @@ func cleanExtraPath(p string) (string, error) {
 		return "", fmt.Errorf("%s: %w", quotePath(p), err)
 	}
 	first, _, _ := strings.Cut(c, "/")
-	for _, r := range []string{ManifestFile, SignatureFile, PublicKeyFile, ResultsFile, JUnitFile, AssessmentResultsFile, POAMFile, ReportFile, ArtifactsDir} {
+	for _, r := range []string{ManifestFile, SignatureFile, PublicKeyFile, ResultsFile, JUnitFile, AssessmentResultsFile, POAMFile, ReportFile, ArtifactsDir, ObjectsDir, TargetsDir} {
 		if strings.EqualFold(first, r) {
 			return "", fmt.Errorf("%s: name is reserved by the bundle", quotePath(p))
 		}

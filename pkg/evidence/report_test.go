@@ -205,7 +205,7 @@ func TestReportStructure(t *testing.T) {
 	}
 	// Artifacts are linked with their digests.
 	a := sampleRun().Targets[0].Scenarios[0].Artifacts[0]
-	if !strings.Contains(page, `href="artifacts/s-atrest-1/storage-listing.txt"`) || !strings.Contains(page, sha256hex(a.Data)) {
+	if !strings.Contains(page, `href="`+objectPath(sha256hex(a.Data))+`"`) || !strings.Contains(page, sha256hex(a.Data)) {
 		t.Error("artifact link or digest missing")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -48,6 +49,9 @@ func vectorRun() *Run {
 		}},
 	}
 }
+
+// vectorObject is the bundle path of vectorRun's one artifact.
+func vectorObject() string { return objectPath(sha256hex([]byte("records/0001.sealed\n"))) }
 
 func writeVectorBundle(t *testing.T, parent string) string {
 	t.Helper()
@@ -120,9 +124,9 @@ func vectorCases() []vectorCase {
 	return []vectorCase{
 		{"junit-outcome-edited", false, edit(JUnitFile, replace(`failures="1"`, `failures="0"`)), []kp{{Changed, JUnitFile}}},
 		{"results-same-size-edit", false, edit(ResultsFile, replace(`"status": "failed"`, `"status": "passed"`)), []kp{{Changed, ResultsFile}}},
-		{"artifact-edited", false, edit("artifacts/s1/listing.txt", replace("sealed", "SEALED")), []kp{{Changed, "artifacts/s1/listing.txt"}}},
+		{"artifact-edited", false, edit(vectorObject(), replace("sealed", "SEALED")), []kp{{Changed, vectorObject()}}},
 		{"file-added-at-root", false, create("notes.txt", "all good\n"), []kp{{Added, "notes.txt"}}},
-		{"file-added-in-artifacts", false, create("artifacts/s2/screenshot.png", "png"), []kp{{Added, "artifacts/s2"}, {Added, "artifacts/s2/screenshot.png"}}},
+		{"file-added-in-objects", false, create("objects/sha256/ff/screenshot.png", "png"), []kp{{Added, "objects/sha256/ff"}, {Added, "objects/sha256/ff/screenshot.png"}}},
 		{"file-removed", false, remove("cucumber.json"), []kp{{Removed, "cucumber.json"}}},
 		{"manifest-edited", false, edit(ManifestFile, replace("vector-run-1", "vector-run-2")), []kp{{BadSignature, ManifestFile}}},
 		{"signature-removed", false, remove(SignatureFile), []kp{{Removed, SignatureFile}}},
@@ -147,10 +151,10 @@ func vectorCases() []vectorCase {
 			resign(t, dir, otherKey(), nil)
 		}, nil},
 		{"symlink-planted", false, func(t *testing.T, dir string) {
-			if err := os.Symlink("../../results.json", filepath.Join(dir, "artifacts", "s1", "link")); err != nil {
+			if err := os.Symlink("../../../results.json", filepath.Join(dir, filepath.FromSlash(path.Dir(vectorObject())), "link")); err != nil {
 				t.Skip("symlinks unsupported:", err)
 			}
-		}, []kp{{Added, "artifacts/s1/link"}}},
+		}, []kp{{Added, path.Dir(vectorObject()) + "/link"}}},
 	}
 }
 
@@ -295,5 +299,32 @@ func TestVectorsVerifyWithOpenSSL(t *testing.T) {
 	os.WriteFile(msg, append([]byte(SignaturePrefix), strings.Replace(string(manifest), "vector-run-1", "vector-run-2", 1)...), 0o644)
 	if out, err := exec.Command(openssl, "pkeyutl", "-verify", "-pubin", "-inkey", filepath.Join(bundle, PublicKeyFile), "-rawin", "-in", msg, "-sigfile", sigFile).CombinedOutput(); err == nil {
 		t.Fatalf("openssl verified a tampered manifest:\n%s", out)
+	}
+}
+
+// TestVectorsArtifactsLayout: a bundle written before artifacts were
+// content-addressed (artifacts/<scenario>/<name>, kept byte for byte in
+// testdata/vectors/bundle-artifacts-layout) still verifies, its run and
+// artifacts still read, and tampering with it is still caught.
+func TestVectorsArtifactsLayout(t *testing.T) {
+	old := filepath.Join(vectorsDir, "bundle-artifacts-layout")
+	for _, trusted := range []ed25519.PublicKey{nil, trustedKey()} {
+		run, m, err := ReadVerifiedRun(t.Context(), old, trusted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := run.Targets[0].Scenarios[0].Artifacts[0]
+		if m.RunID != "vector-run-1" || a.Path != "artifacts/s1/listing.txt" || string(a.Data) != "records/0001.sealed\n" {
+			t.Errorf("run %s, artifact %+v", m.RunID, a)
+		}
+	}
+	dir := copyDir(t, old)
+	p := filepath.Join(dir, "artifacts", "s1", "listing.txt")
+	if err := os.WriteFile(p, []byte("records/0001.SEALED\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Verify(t.Context(), dir, trustedKey())
+	if diff := cmp.Diff([]kp{{Changed, "artifacts/s1/listing.txt"}}, kindsAndPaths(problemsOf(t, err))); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }

@@ -63,15 +63,15 @@ func testVerifyChecksOSCALReferences(t *testing.T) {
 		}, []string{"malformed: oscal: finding-uuid " + dangling + " names no finding in the document (at /plan-of-action-and-milestones/poam-items/0/related-findings/0/finding-uuid)"}},
 		{"artifact-hash-disagrees", AssessmentResultsFile, func(t *testing.T, doc []byte) []byte {
 			return editJSON(t, doc, func(m map[string]any) {
-				h := at(m, "assessment-results", "back-matter", "resources", 1, "rlinks", 0, "hashes", 0).(map[string]any)
-				h["value"] = strings.Repeat("0", 64)
+				ev := at(m, "assessment-results", "results", 0, "observations", 0, "relevant-evidence", 0).(map[string]any)
+				ev["props"] = []any{map[string]any{"name": "sha256", "ns": OSCALNamespace, "value": strings.Repeat("0", 64)}}
 			})
-		}, []string{"declares SHA-256 " + strings.Repeat("0", 64) + " for artifacts/s-atrest-1/storage-listing.txt, the manifest says"}},
+		}, []string{"declares SHA-256 " + strings.Repeat("0", 64) + " for " + objectPath(sha256hex(sampleRun().Targets[0].Scenarios[0].Artifacts[0].Data)) + ", the manifest says"}},
 		{"evidence-names-missing-file", AssessmentResultsFile, func(t *testing.T, doc []byte) []byte {
 			return editJSON(t, doc, func(m map[string]any) {
-				at(m, "assessment-results", "results", 0, "observations", 0, "relevant-evidence", 0).(map[string]any)["href"] = "artifacts/s-atrest-1/gone.txt"
+				at(m, "assessment-results", "results", 0, "observations", 0, "relevant-evidence", 0).(map[string]any)["href"] = "objects/sha256/00/gone"
 			})
-		}, []string{"href artifacts/s-atrest-1/gone.txt names no file of the bundle"}},
+		}, []string{"href objects/sha256/00/gone names no file of the bundle"}},
 		{"not-json", POAMFile, func(t *testing.T, doc []byte) []byte {
 			return doc[:len(doc)/2]
 		}, []string{"malformed: oscal: not valid JSON: unexpected end of input"}},
@@ -112,7 +112,7 @@ func TestVerifyOSCALCheckOnlyWhenIntact(t *testing.T) {
 	dir := writeSample(t)
 	p := filepath.Join(dir, AssessmentResultsFile)
 	data, _ := os.ReadFile(p)
-	os.WriteFile(p, []byte(strings.Replace(string(data), `"observation-uuid": "`, `"observation-uuid": "x`, 1)), 0o644)
+	os.WriteFile(p, []byte(strings.Replace(string(data), `"observation-uuid":"`, `"observation-uuid":"x`, 1)), 0o644)
 	_, err := Verify(t.Context(), dir, trustedKey())
 	if diff := cmp.Diff([]kp{{Changed, AssessmentResultsFile}}, kindsAndPaths(problemsOf(t, err))); diff != "" {
 		t.Error(diff)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -143,8 +144,8 @@ func TestVerifyDetectsEveryByteChanged(t *testing.T) {
 // documents, tens of kilobytes each) are flipped at their first and last
 // 512 bytes and every 61st byte between; every other file at every byte.
 func everyByteChecked(f string, size, i int) bool {
-	switch f {
-	case ReportFile, AssessmentResultsFile, POAMFile:
+	switch {
+	case f == ReportFile, f == AssessmentResultsFile, f == POAMFile, strings.HasSuffix(f, "/"+ReportFile):
 		return i < 512 || i >= size-512 || i%61 == 0
 	}
 	return true
@@ -171,15 +172,15 @@ func TestVerifyDetectsFileAdded(t *testing.T) {
 	}{
 		{"at-root", func(d string) error { return os.WriteFile(filepath.Join(d, "extra.txt"), []byte("x"), 0o644) },
 			[]kp{{Added, "extra.txt"}}},
-		{"in-artifacts", func(d string) error {
-			return os.WriteFile(filepath.Join(d, "artifacts", "s-mfa-1", "forged.json"), []byte("{}"), 0o644)
-		}, []kp{{Added, "artifacts/s-mfa-1/forged.json"}}},
-		{"new-artifact-dir", func(d string) error {
-			if err := os.Mkdir(filepath.Join(d, "artifacts", "s-new"), 0o755); err != nil {
+		{"in-objects", func(d string) error {
+			return os.WriteFile(filepath.Join(d, filepath.FromSlash(path.Dir(loginObject())), "forged.json"), []byte("{}"), 0o644)
+		}, []kp{{Added, path.Dir(loginObject()) + "/forged.json"}}},
+		{"new-object-dir", func(d string) error {
+			if err := os.Mkdir(filepath.Join(d, "objects", "sha256", "zz"), 0o755); err != nil {
 				return err
 			}
-			return os.WriteFile(filepath.Join(d, "artifacts", "s-new", "a"), nil, 0o644)
-		}, []kp{{Added, "artifacts/s-new"}, {Added, "artifacts/s-new/a"}}},
+			return os.WriteFile(filepath.Join(d, "objects", "sha256", "zz", "a"), nil, 0o644)
+		}, []kp{{Added, "objects/sha256/zz"}, {Added, "objects/sha256/zz/a"}}},
 		{"empty-dir", func(d string) error { return os.Mkdir(filepath.Join(d, "empty"), 0o755) },
 			[]kp{{Added, "empty"}}},
 		{"hidden-file", func(d string) error { return os.WriteFile(filepath.Join(d, ".hidden"), nil, 0o644) },
@@ -232,11 +233,17 @@ func TestVerifyDetectsFileRemoved(t *testing.T) {
 	}
 }
 
-func TestVerifyDetectsArtifactDirRemoved(t *testing.T) {
+func TestVerifyDetectsObjectsDirRemoved(t *testing.T) {
 	dir := writeSample(t)
-	os.RemoveAll(filepath.Join(dir, "artifacts", "s-atrest-1"))
+	os.RemoveAll(filepath.Join(dir, "objects"))
 	_, err := Verify(t.Context(), dir, trustedKey())
-	want := []kp{{Removed, "artifacts/s-atrest-1/dump.bin"}, {Removed, "artifacts/s-atrest-1/storage-listing.txt"}}
+	var want []kp
+	for _, s := range sampleRun().Targets[0].Scenarios {
+		for _, a := range s.Artifacts {
+			want = append(want, kp{Removed, objectPath(sha256hex(a.Data))})
+		}
+	}
+	slices.SortFunc(want, func(a, b kp) int { return strings.Compare(a.Path, b.Path) })
 	if diff := cmp.Diff(want, kindsAndPaths(problemsOf(t, err))); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
@@ -332,11 +339,12 @@ func TestVerifyDetectsPlantedSymlink(t *testing.T) {
 	}{
 		{"at-root-to-outside", func(d string) error { return os.Symlink(outside, filepath.Join(d, "link")) },
 			[]kp{{Added, "link"}}},
-		{"in-artifacts-to-sibling", func(d string) error {
-			return os.Symlink("../../results.json", filepath.Join(d, "artifacts", "s-mfa-1", "link"))
-		}, []kp{{Added, "artifacts/s-mfa-1/link"}}},
-		{"dir-symlink", func(d string) error { return os.Symlink(filepath.Dir(outside), filepath.Join(d, "artifacts", "s-x")) },
-			[]kp{{Added, "artifacts/s-x"}}},
+		{"in-objects-to-sibling", func(d string) error {
+			return os.Symlink("../../../results.json", filepath.Join(d, filepath.FromSlash(path.Dir(loginObject())), "link"))
+		}, []kp{{Added, path.Dir(loginObject()) + "/link"}}},
+		{"dir-symlink", func(d string) error {
+			return os.Symlink(filepath.Dir(outside), filepath.Join(d, "objects", "sha256", "s-x"))
+		}, []kp{{Added, "objects/sha256/s-x"}}},
 		{"replacing-listed-file-with-same-content", func(d string) error {
 			// Same bytes, but now a link: a later edit of the target would
 			// change the evidence.
@@ -346,11 +354,11 @@ func TestVerifyDetectsPlantedSymlink(t *testing.T) {
 			os.Remove(p)
 			return os.Symlink(outside, p)
 		}, []kp{{Changed, "cucumber.json"}}},
-		{"replacing-artifact-dir", func(d string) error {
-			p := filepath.Join(d, "artifacts", "s-mfa-1")
+		{"replacing-object-dir", func(d string) error {
+			p := filepath.Join(d, filepath.FromSlash(path.Dir(loginObject())))
 			os.RemoveAll(p)
 			return os.Symlink(filepath.Dir(outside), p)
-		}, []kp{{Added, "artifacts/s-mfa-1"}, {Removed, "artifacts/s-mfa-1/login-response.json"}}},
+		}, []kp{{Added, path.Dir(loginObject())}, {Removed, loginObject()}}},
 		{"manifest.sig-as-symlink", func(d string) error {
 			p := filepath.Join(d, SignatureFile)
 			data, _ := os.ReadFile(p)
@@ -375,7 +383,7 @@ func TestVerifyDetectsPlantedSymlink(t *testing.T) {
 func TestVerifyReportsEveryProblem(t *testing.T) {
 	dir := writeSample(t)
 	os.WriteFile(filepath.Join(dir, JUnitFile), []byte("<testsuites/>\n"), 0o644)
-	f := filepath.Join(dir, "artifacts", "s-mfa-1", "login-response.json")
+	f := filepath.Join(dir, filepath.FromSlash(loginObject()))
 	data, _ := os.ReadFile(f)
 	data[0] = '['
 	os.WriteFile(f, data, 0o644)
@@ -388,9 +396,9 @@ func TestVerifyReportsEveryProblem(t *testing.T) {
 	orig := sampleRun().Targets[0].Scenarios[1].Artifacts[0].Data
 	want := []Problem{
 		{Added, "aa-dir", "added (directory not in the manifest)"},
-		{Changed, "artifacts/s-mfa-1/login-response.json", "changed (sha256 " + sha256hex(data) + ", manifest says " + sha256hex(orig) + ")"},
 		{Removed, "cucumber.json", "removed (listed in the manifest, 3 bytes)"},
 		{Changed, "junit.xml", ""},
+		{Changed, loginObject(), "changed (sha256 " + sha256hex(data) + ", manifest says " + sha256hex(orig) + ")"},
 		{Added, "zz-extra", "added (not in the manifest)"},
 	}
 	if diff := cmp.Diff(want, ps, cmp.Comparer(func(a, b Problem) bool {
@@ -399,7 +407,7 @@ func TestVerifyReportsEveryProblem(t *testing.T) {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 	lines := strings.Split(err.Error(), "\n")
-	if len(lines) != len(want) || !strings.HasPrefix(lines[3], "junit.xml: changed (size 14, manifest says ") {
+	if len(lines) != len(want) || !strings.HasPrefix(lines[2], "junit.xml: changed (size 14, manifest says ") {
 		t.Errorf("Error() =\n%s", err)
 	}
 }
@@ -554,4 +562,10 @@ func TestVerifyRejectsBadTrustedKey(t *testing.T) {
 	if err == nil || errors.Is(err, ErrAltered) {
 		t.Fatalf("Verify = %v", err)
 	}
+}
+
+// loginObject is the bundle path of sampleRun's login-response.json
+// artifact (scenario s-mfa-1).
+func loginObject() string {
+	return objectPath(sha256hex(sampleRun().Targets[0].Scenarios[1].Artifacts[0].Data))
 }

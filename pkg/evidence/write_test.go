@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,14 +27,22 @@ func TestWriteLayout(t *testing.T) {
 	if want := filepath.Join(parent, "20250314T092653Z"); dir != want {
 		t.Errorf("bundle at %s, want %s (run.Started in UTC)", dir, want)
 	}
+	var objects []string
+	for _, s := range run.Targets[0].Scenarios {
+		for _, a := range s.Artifacts {
+			objects = append(objects, objectPath(sha256hex(a.Data)))
+		}
+	}
+	slices.Sort(objects)
+	// Two targets: each has its page under targets/, report.html is the
+	// fleet view.
 	want := []string{
-		"artifacts/s-atrest-1/dump.bin",
-		"artifacts/s-atrest-1/storage-listing.txt",
-		"artifacts/s-mfa-1/login-response.json",
 		"assessment-results.json",
 		"cucumber.json", "junit.xml", "manifest.json", "manifest.pub", "manifest.sig",
+		objects[0], objects[1], objects[2],
 		"poam.json", "report.html",
 		"reports/extra.txt", "results.json",
+		"targets/0000/report.html", "targets/0001/report.html",
 	}
 	if diff := cmp.Diff(want, bundleFilesOnDisk(t, dir)); diff != "" {
 		t.Errorf("bundle files (-want +got):\n%s", diff)
@@ -61,7 +70,7 @@ func TestWriteLayout(t *testing.T) {
 	}
 	a := got.Targets[0].Scenarios[0].Artifacts[1]
 	orig := run.Targets[0].Scenarios[0].Artifacts[1]
-	if a.Path != "artifacts/s-atrest-1/dump.bin" || a.SHA256 != sha256hex(orig.Data) || a.Size != int64(len(orig.Data)) {
+	if a.Path != objectPath(sha256hex(orig.Data)) || a.SHA256 != sha256hex(orig.Data) || a.Size != int64(len(orig.Data)) {
 		t.Errorf("artifact in results.json = %+v", a)
 	}
 	onDisk, _ := os.ReadFile(filepath.Join(dir, filepath.FromSlash(a.Path)))
@@ -80,7 +89,7 @@ func TestWriteLayout(t *testing.T) {
 	for _, f := range m.Files {
 		paths = append(paths, f.Path)
 	}
-	wantListed := []string{want[0], want[1], want[2], "assessment-results.json", "cucumber.json", "junit.xml", "poam.json", "report.html", "reports/extra.txt", "results.json"}
+	wantListed := []string{"assessment-results.json", "cucumber.json", "junit.xml", objects[0], objects[1], objects[2], "poam.json", "report.html", "reports/extra.txt", "results.json", "targets/0000/report.html", "targets/0001/report.html"}
 	if diff := cmp.Diff(wantListed, paths); diff != "" {
 		t.Errorf("manifest files, sorted, without manifest.* (-want +got):\n%s", diff)
 	}
@@ -148,7 +157,6 @@ func TestWriteRejects(t *testing.T) {
 		{"fail/scenario-id-dotdot", withArtifact("..", "x"), nil, "scenario id"},
 		{"fail/artifact-dotdot", withArtifact("s", ".."), nil, "artifact name"},
 		{"fail/artifact-slash", withArtifact("s", "../../etc/x"), nil, "artifact name"},
-		{"fail/artifact-duplicate", withArtifact("s", "dump.bin"), nil, "two files"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parent := t.TempDir()

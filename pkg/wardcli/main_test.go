@@ -231,16 +231,27 @@ func TestCheckTwoTargets(t *testing.T) {
 	dir := bundleIn(t, out)
 	code, _, stderr = ward(t, "evidence", "verify", dir)
 	assert.Equal(t, 0, code, stderr)
-	entries, err := os.ReadDir(filepath.Join(dir, "artifacts"))
+	// Each target's artifacts are recorded under its own scenario ids and
+	// stored content-addressed; each target has its own page.
+	run, err := evidence.ReadRun(dir)
 	require.NoError(t, err)
 	var t1, t2 int
-	for _, e := range entries {
-		switch {
-		case strings.HasPrefix(e.Name(), "t1-"):
-			t1++
-		case strings.HasPrefix(e.Name(), "t2-"):
-			t2++
+	for ti, tg := range run.Targets {
+		for _, s := range tg.Scenarios {
+			for _, a := range s.Artifacts {
+				require.True(t, strings.HasPrefix(a.Path, "objects/sha256/"), a.Path)
+				switch {
+				case ti == 0 && strings.HasPrefix(s.ID, "t1-"):
+					t1++
+				case ti == 1 && strings.HasPrefix(s.ID, "t2-"):
+					t2++
+				}
+			}
 		}
+	}
+	for _, page := range []string{"targets/0000/report.html", "targets/0001/report.html"} {
+		_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(page)))
+		assert.NoError(t, err)
 	}
 	assert.Positive(t, t1)
 	assert.Positive(t, t2)
