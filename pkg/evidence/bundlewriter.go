@@ -310,7 +310,7 @@ func (b *BundleWriter) addTarget(head *Run, index int, t *Target, cucumber []byt
 	if len(cucumber) > 0 {
 		extras = append(slices.Clone(extras), cucumberListing)
 	}
-	page, err := targetReportHTML(head, fromTargetDir(&filled), b.fingerprint, fromTargetDirFiles(extras))
+	page, err := targetReportHTMLAt(head, &filled, b.fingerprint, extras, targetDir(index))
 	if err != nil {
 		return nil, err
 	}
@@ -322,33 +322,6 @@ func (b *BundleWriter) addTarget(head *Run, index int, t *Target, cucumber []byt
 		return nil, err
 	}
 	return at, nil
-}
-
-// upFromTargetDir leads from targets/<NNNN>/ back to the bundle root.
-const upFromTargetDir = "../../"
-
-// fromTargetDir is t with its artifact paths relative to its page in
-// targets/<NNNN>/, so that the page's links resolve.
-func fromTargetDir(t *Target) *Target {
-	out := *t
-	out.Scenarios = slices.Clone(t.Scenarios)
-	for si := range out.Scenarios {
-		s := &out.Scenarios[si]
-		s.Artifacts = slices.Clone(s.Artifacts)
-		for ai := range s.Artifacts {
-			s.Artifacts[ai].Path = upFromTargetDir + s.Artifacts[ai].Path
-		}
-	}
-	return &out
-}
-
-// fromTargetDirFiles is files with paths relative to targets/<NNNN>/.
-func fromTargetDirFiles(files []reportFile) []reportFile {
-	out := make([]reportFile, len(files))
-	for i, f := range files {
-		out[i] = reportFile{upFromTargetDir + f.Path, f.What}
-	}
-	return out
 }
 
 var cucumberListing = reportFile{cucumberFile, "every scenario and step as Cucumber JSON, for CI dashboards"}

@@ -41,10 +41,15 @@ func writeFleetPages(t *testing.T, dir string, in fleetInput, details bool, dril
 	tg.Scenarios = []Scenario{{ID: "s-drill", Name: "Stored records are encrypted", Status: ScenarioPassed,
 		Artifacts: []Artifact{{Name: "listing.txt", MediaType: "text/plain", Data: []byte("records/0001.sealed\n")}}}}
 	tg.Controls[0].Scenarios = []string{"s-drill"}
-	if err := os.MkdirAll(filepath.Join(dir, "artifacts", "s-drill"), 0o755); err != nil {
+	// Content-addressed, as BundleWriter stores it.
+	a := &tg.Scenarios[0].Artifacts[0]
+	a.SHA256, a.Size = sha256hex(a.Data), int64(len(a.Data))
+	a.Path = objectPath(a.SHA256)
+	obj := filepath.Join(dir, filepath.FromSlash(a.Path))
+	if err := os.MkdirAll(filepath.Dir(obj), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "artifacts", "s-drill", "listing.txt"), tg.Scenarios[0].Artifacts[0].Data, 0o644); err != nil {
+	if err := os.WriteFile(obj, a.Data, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for i, r := range in.rows {

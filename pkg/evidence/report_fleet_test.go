@@ -450,7 +450,7 @@ func TestTargetReportAt(t *testing.T) {
 		t.Fatal(err)
 	}
 	page := string(deep)
-	for _, want := range []string{`href="../../artifacts/s-atrest-1/storage-listing.txt"`, `href="../../results.json"`, `href="../../cucumber.json"`, `<a href="../../report.html">`} {
+	for _, want := range []string{`href="../../` + objectPath(sha256hex(run.Targets[0].Scenarios[0].Artifacts[0].Data)) + `"`, `href="../../results.json"`, `href="../../cucumber.json"`, `<a href="../../report.html">`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("deep page lacks %s", want)
 		}
