@@ -137,11 +137,18 @@ func NewBundleWriter(ctx context.Context, parent string, head *Run, opts ...Writ
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return nil, fmt.Errorf("evidence: %w", err)
 	}
-	b.final = filepath.Join(parent, b.cfg.name)
-	if _, err := os.Lstat(b.final); err == nil {
-		return nil, fmt.Errorf("evidence: %s: %w", b.final, os.ErrExist)
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("evidence: %w", err)
+	for i := 1; ; i++ {
+		b.final = b.candidate(i)
+		_, err := os.Lstat(b.final)
+		if errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("evidence: %w", err)
+		}
+		if !b.cfg.unique || i >= maxUniqueTries {
+			return nil, fmt.Errorf("evidence: %s: %w", b.final, os.ErrExist)
+		}
 	}
 	tmp, err := os.MkdirTemp(parent, partialPrefix+"*")
 	if err != nil {
@@ -207,9 +214,10 @@ func (b *BundleWriter) AddTarget(ctx context.Context, index int, t *Target, cucu
 	}
 	b.targets[index] = nil
 	head := b.head
+	listed := slices.Clone(b.listed) // AddFiles may grow it meanwhile
 	b.mu.Unlock()
 
-	at, err := b.addTarget(&head, index, t, cucumber)
+	at, err := b.addTarget(&head, listed, index, t, cucumber)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if err != nil {
@@ -241,7 +249,7 @@ func (b *BundleWriter) reserved(index int) bool {
 	return ok && at == nil
 }
 
-func (b *BundleWriter) addTarget(head *Run, index int, t *Target, cucumber []byte) (*addedTarget, error) {
+func (b *BundleWriter) addTarget(head *Run, listed []reportFile, index int, t *Target, cucumber []byte) (*addedTarget, error) {
 	filled := *t
 	filled.Scenarios = slices.Clone(t.Scenarios)
 	for si := range filled.Scenarios {
@@ -306,7 +314,7 @@ func (b *BundleWriter) addTarget(head *Run, index int, t *Target, cucumber []byt
 
 	// The target's own page. Whether the run has more than one target is
 	// known only at Close, which drops it for a one-target run.
-	extras := b.listed
+	extras := listed
 	if len(cucumber) > 0 {
 		extras = append(slices.Clone(extras), cucumberListing)
 	}
@@ -408,6 +416,41 @@ func cucumberFeatures(report []byte, uri string) ([]byte, error) {
 		out.Write(line)
 	}
 	return out.Bytes(), nil
+}
+
+// AddFiles adds extra files (WithFile, WithDescribedFile) known only once
+// the targets are done, such as an inventory page made from all of them.
+// They are written at Close and listed by the fleet view and the run's
+// report; device pages already written do not list them. A name clash
+// with a file given before is refused.
+func (b *BundleWriter) AddFiles(opts ...WriteOption) error {
+	var c writeConfig
+	for _, o := range opts {
+		if err := o.apply(&c); err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+	}
+	if c.name != "" || c.key != nil {
+		return errors.New("evidence: AddFiles takes files only (WithFile, WithDescribedFile)")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.state != writerOpen {
+		return errors.New("evidence: AddFiles: bundle already closed or aborted")
+	}
+	all := append(slices.Clone(b.cfg.extras), c.extras...)
+	if err := checkExtras(all); err != nil {
+		return fmt.Errorf("evidence: %w", err)
+	}
+	b.cfg.extras = all
+	for _, e := range c.extras {
+		what := e.what
+		if what == "" {
+			what = "added to the bundle by the run"
+		}
+		b.listed = append(b.listed, reportFile{e.path, what})
+	}
+	return nil
 }
 
 // Summary is the run as the CLI needs it for printing and gates: the header
@@ -675,7 +718,13 @@ func (b *BundleWriter) close(ctx context.Context) (string, error) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if err := renameNoReplace(b.tmp, b.final); err != nil {
+	err = renameNoReplace(b.tmp, b.final)
+	// Another run took the name since NewBundleWriter: take the next one.
+	for i := 2; err != nil && errors.Is(err, os.ErrExist) && b.cfg.unique && i <= maxUniqueTries; i++ {
+		b.final = b.candidate(i)
+		err = renameNoReplace(b.tmp, b.final)
+	}
+	if err != nil {
 		return "", err
 	}
 	b.state = writerClosed
@@ -683,6 +732,15 @@ func (b *BundleWriter) close(ctx context.Context) (string, error) {
 		return b.final, fmt.Errorf("evidence: bundle written to %s but syncing %s failed: %w", b.final, b.parent, err)
 	}
 	return b.final, nil
+}
+
+// candidate is the i-th name the bundle may take: the configured name,
+// then (WithUniqueName) name-2, name-3...
+func (b *BundleWriter) candidate(i int) string {
+	if i <= 1 {
+		return filepath.Join(b.parent, b.cfg.name)
+	}
+	return filepath.Join(b.parent, fmt.Sprintf("%s-%d", b.cfg.name, i))
 }
 
 // stream writes the bundle file name through a buffered writer, hashing

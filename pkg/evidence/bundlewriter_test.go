@@ -518,3 +518,96 @@ func TestBundleWriterPageLinksResolve(t *testing.T) {
 		t.Fatal("no links checked")
 	}
 }
+
+// TestBundleWriterUniqueName: two runs that start in the same second and
+// write to one directory both keep their evidence; the name is chosen
+// again at Close when another run took it after NewBundleWriter. WithName
+// alone refuses a taken name and overwrites nothing.
+func TestBundleWriterUniqueName(t *testing.T) {
+	parent := t.TempDir()
+	run := sampleRun()
+	open := func(opts ...WriteOption) *BundleWriter {
+		t.Helper()
+		b, err := NewBundleWriter(t.Context(), parent, run, append([]WriteOption{WithSigner(vectorKey())}, opts...)...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range run.Targets {
+			if err := b.AddTarget(t.Context(), i, &run.Targets[i], nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return b
+	}
+	first, second := open(WithUniqueName("t")), open(WithUniqueName("t"))
+	d1, err := first.Close(t.Context(), run.Finished)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d2, err := second.Close(t.Context(), run.Finished)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(d1) != "t" || filepath.Base(d2) != "t-2" {
+		t.Fatalf("bundles %s and %s, want t and t-2", d1, d2)
+	}
+	third := open(WithUniqueName("t")) // t and t-2 taken: t-3 from the start
+	d3, err := third.Close(t.Context(), run.Finished)
+	if err != nil || filepath.Base(d3) != "t-3" {
+		t.Fatalf("third bundle %s, %v; want t-3", d3, err)
+	}
+	for _, d := range []string{d1, d2, d3} {
+		if _, err := Verify(t.Context(), d, trustedKey()); err != nil {
+			t.Errorf("%s: %v", d, err)
+		}
+	}
+	if _, err := NewBundleWriter(t.Context(), parent, run, WithName("t")); !errors.Is(err, os.ErrExist) {
+		t.Errorf("WithName on a taken name: %v, want ErrExist", err)
+	}
+}
+
+// TestBundleWriterAddFiles: a file known only once every target is done
+// is in the signed bundle and listed by the fleet view; options that are
+// not files, a clash and a closed writer are refused.
+func TestBundleWriterAddFiles(t *testing.T) {
+	run := fleetRun(t, 3)
+	b, err := NewBundleWriter(t.Context(), t.TempDir(), run, WithSigner(vectorKey()), WithFile("early.txt", []byte("early\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range run.Targets {
+		if err := b.AddTarget(t.Context(), i, &run.Targets[i], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.AddFiles(WithName("x")); err == nil {
+		t.Error("AddFiles took WithName")
+	}
+	if err := b.AddFiles(WithFile("early.txt", []byte("again"))); err == nil {
+		t.Error("AddFiles took a file given before")
+	}
+	if err := b.AddFiles(WithDescribedFile("inventory.html", "the inventory after the run", []byte("<p>inv</p>"))); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := b.Close(t.Context(), run.Finished)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Verify(t.Context(), dir, trustedKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(m.Files, func(f FileEntry) bool { return f.Path == "inventory.html" && f.SHA256 == sha256hex([]byte("<p>inv</p>")) }) {
+		t.Error("inventory.html is not in the manifest")
+	}
+	page, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "the inventory after the run") {
+		t.Error("the fleet view does not list the added file")
+	}
+	if err := b.AddFiles(WithFile("late.txt", nil)); err == nil {
+		t.Error("AddFiles after Close succeeded")
+	}
+}

@@ -18,6 +18,7 @@ type WriteOption struct {
 
 type writeConfig struct {
 	name   string
+	unique bool // WithUniqueName
 	key    ed25519.PrivateKey
 	extras []bundleFile
 }
@@ -26,6 +27,25 @@ type bundleFile struct {
 	path string // slash-separated, relative to the bundle root
 	data []byte
 	what string // for an extra file: what it holds, listed in the report
+}
+
+// maxUniqueTries bounds the names WithUniqueName tries (name, name-2, ...
+// name-100).
+const maxUniqueTries = 100
+
+// WithUniqueName is WithName for a name that may already be taken, such as
+// a start time shared by two runs writing to one directory: the bundle
+// then takes the first free name of name-2, name-3, ... name-100, chosen
+// again at Close if another run took it meanwhile, so a finished run never
+// loses its evidence to a name clash and no bundle is overwritten.
+func WithUniqueName(name string) WriteOption {
+	return WriteOption{func(c *writeConfig) error {
+		if err := WithName(name).apply(c); err != nil {
+			return err
+		}
+		c.unique = true
+		return nil
+	}}
 }
 
 // WithName sets the name of the bundle directory under parent. It must be a

@@ -81,18 +81,29 @@ func TestOneDeviceCannotDestroyTheFleetsEvidence(t *testing.T) {
 	require.NoError(t, err)
 	_, err = evidence.Verify(ctx, dir, nil)
 	require.NoError(t, err)
-	n := 0
 	require.NoError(t, filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		require.NoError(t, err)
 		name := d.Name()
 		assert.LessOrEqual(t, len(name), evidence.MaxNameLen, p)
 		assert.True(t, safetext.Safe(name), "unsafe file name %q", name)
 		assert.NotContains(t, name, "AAAA", "file named after device data: %s", p)
-		if !d.IsDir() && strings.HasSuffix(name, "-sbom-running-firmware.cdx.json") {
-			n++
-		}
 		return nil
 	}))
+	// Artifacts are stored by digest; the written run names each target's
+	// SBOM, and the stored object is there.
+	written, err := evidence.ReadRun(dir)
+	require.NoError(t, err)
+	n := 0
+	for _, tg := range written.Targets {
+		for _, sc := range tg.Scenarios {
+			for _, a := range sc.Artifacts {
+				if strings.HasSuffix(a.Name, "-sbom-running-firmware.cdx.json") {
+					n++
+					assert.FileExists(t, filepath.Join(dir, filepath.FromSlash(a.Path)))
+				}
+			}
+		}
+	}
 	assert.GreaterOrEqual(t, n, 2, "an SBOM artifact for each target")
 }
 

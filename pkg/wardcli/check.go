@@ -229,6 +229,9 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	info.ID, info.Started = head.ID, head.Started
 	bundle, err := newBundleSink(ctx, f.out, head, key)
 	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted("")
+		}
 		return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
 	}
 	opts = append(opts, harness.WithTargetSink(bundle.AddTarget))
