@@ -597,7 +597,9 @@ func TestBundleWriterAddFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(m.Files, func(f FileEntry) bool { return f.Path == "inventory.html" && f.SHA256 == sha256hex([]byte("<p>inv</p>")) }) {
+	if !slices.ContainsFunc(m.Files, func(f FileEntry) bool {
+		return f.Path == "inventory.html" && f.SHA256 == sha256hex([]byte("<p>inv</p>"))
+	}) {
 		t.Error("inventory.html is not in the manifest")
 	}
 	page, err := os.ReadFile(filepath.Join(dir, ReportFile))
