@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -24,22 +23,6 @@ import (
 
 // chromiumPath is where Debian's chromium package (and .ci/run) puts it.
 const chromiumPath = "/usr/bin/chromium"
-
-// browserRun is sampleRun plus a second device that fails differently, so
-// every status has rows to filter.
-func browserRun() *Run {
-	run := sampleRun()
-	second := run.Targets[0]
-	second.URI = "sim://infusion-pump"
-	second.Identity.Serial = "SN-0043"
-	second.Controls = slices.Clone(second.Controls)
-	second.Controls[1].Outcome, second.Controls[1].Reason = Satisfied, "all 2 scenarios passed"
-	for i := range second.Scenarios {
-		second.Scenarios[i].Artifacts = nil // artifact dirs are per scenario id
-	}
-	run.Targets = append(run.Targets, second)
-	return run
-}
 
 // TestReportInChromium opens report.html from a written bundle in headless
 // Chromium: no console errors, no request but the file itself, the counts
@@ -284,9 +267,4 @@ func consoleArgs(args []*runtime.RemoteObject) string {
 		}
 	}
 	return b.String()
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
 }
