@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -71,9 +72,14 @@ func TestSecureSimulatorFillsTheSecureAnswers(t *testing.T) {
 		_, err := os.Stat(filepath.Join(sr.bundle, filepath.FromSlash(p)))
 		assert.NoError(t, err, "artifact %s is in the bundle", p)
 	}
-	assert.True(t, slices.ContainsFunc(got["CONN-3"].Observed, func(o string) bool {
-		return o == "tcp/443 listening (artifacts/segment-open-ports-L007/step01-ports.json)"
-	}), "%v", got["CONN-3"].Observed)
+	// The observation names the artifact it was read from, stored in the
+	// bundle by its digest.
+	i := slices.IndexFunc(got["CONN-3"].Observed, func(o string) bool { return strings.HasPrefix(o, "tcp/443 listening (") })
+	require.GreaterOrEqual(t, i, 0, "%v", got["CONN-3"].Observed)
+	art := strings.TrimSuffix(strings.TrimPrefix(got["CONN-3"].Observed[i], "tcp/443 listening ("), ")")
+	assert.True(t, strings.HasPrefix(art, "objects/sha256/"), art)
+	_, err = os.Stat(filepath.Join(sr.bundle, filepath.FromSlash(art)))
+	assert.NoError(t, err, "observed artifact %s is in the bundle", art)
 	assert.Equal(t, mds2.Yes, got["CONN-7"].Answer)
 	assert.Equal(t, "Ward Simulated Devices", got["DOC-1"].Answer)
 }
