@@ -20,14 +20,9 @@ import (
 	"github.com/wardsec/ward/internal/atomicfile"
 	"github.com/wardsec/ward/internal/inputlimit"
 	"github.com/wardsec/ward/pkg/control"
-	"github.com/wardsec/ward/pkg/device"
-	"github.com/wardsec/ward/pkg/device/https"
-	"github.com/wardsec/ward/pkg/device/netdrv"
-	wssh "github.com/wardsec/ward/pkg/device/ssh"
 	"github.com/wardsec/ward/pkg/evidence"
 	"github.com/wardsec/ward/pkg/harness"
 	"github.com/wardsec/ward/pkg/mds2"
-	"github.com/wardsec/ward/pkg/sim"
 )
 
 func newMDS2Cmd() *cobra.Command {
@@ -323,13 +318,8 @@ func readClaims(name string, m *mds2.Mapping) ([]mds2.Claim, error) {
 // checkOne checks one target with the embedded features and the given
 // catalogue, in memory, with the drivers 'ward check' has.
 func checkOne(cmd *cobra.Command, cat *control.Catalogue, uri string) (*evidence.Run, error) {
-	reg := device.NewRegistry()
-	for _, r := range []func(*device.Registry) error{sim.Register, wssh.Register, https.Register, netdrv.Register} {
-		if err := r(reg); err != nil {
-			return nil, err
-		}
-	}
-	if err := reg.RegisterCombined("ssh+net", wssh.Scheme, netdrv.Scheme); err != nil {
+	reg, err := checkRegistry()
+	if err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "ward: checking %s\n", oneLine(uri))
