@@ -118,8 +118,11 @@ type Pump struct {
 	legacy   map[string]legacySession // sessions of the weak code paths
 	alerts   []mfa.Alert              // raised, as shown on the display
 
-	audit    *audit.Log // nil when the log is weakened away or replaced
-	auditPub ed25519.PublicKey
+	audit *audit.Log // nil when the log is weakened away or replaced
+	// auditOrder makes appending a record and handing it to the collector
+	// one step, so records leave in the order of their sequence numbers.
+	auditOrder sync.Mutex
+	auditPub   ed25519.PublicKey
 
 	// vault seals what the pump stores; its key lives outside storage, as
 	// in a secure element.
@@ -290,6 +293,8 @@ func (p *Pump) appendAudit(ctx context.Context, e audit.Event) (audit.Record, er
 		p.forwardOrHold(r)
 		return r, nil
 	default:
+		p.auditOrder.Lock()
+		defer p.auditOrder.Unlock()
 		r, err := p.audit.Append(ctx, e)
 		if err != nil {
 			return r, fmt.Errorf("sim: audit: %w", err)
