@@ -70,8 +70,18 @@ type addedTarget struct {
 	sum     *targetSummary
 	secs    [numSections]int64 // length of each section in scratch
 	scratch string
-	page    string // bundle path of its report page
+	page    string      // bundle path of its report page
+	files   []FileEntry // its supplement's files, beside the page
 }
+
+// supplementRecord is what the scratch keeps of a target's supplement, for
+// the page of a one-target bundle rendered at Close.
+type supplementRecord struct {
+	Tables []Table           `json:"tables"`
+	Files  []supplementEntry `json:"files"`
+}
+
+type supplementEntry struct{ Name, What string }
 
 // scratchDir, inside the partial directory, holds each target's
 // pre-rendered parts until Close; it is removed before the manifest is
@@ -240,6 +250,7 @@ func (b *BundleWriter) AddTarget(ctx context.Context, index int, t *Target, cucu
 	if at.page != "" {
 		b.files = append(b.files, FileEntry{Path: at.page})
 	}
+	b.files = append(b.files, at.files...)
 	return nil
 }
 
@@ -275,6 +286,19 @@ func (b *BundleWriter) addTarget(head *Run, listed []reportFile, index int, t *T
 		}
 	}
 
+	var sup *Supplement
+	if b.cfg.supplement != nil {
+		var err error
+		if sup, err = b.cfg.supplement(index, &filled); err != nil {
+			return nil, fmt.Errorf("supplement of %s: %w", quotePath(t.URI), err)
+		}
+		if sup != nil {
+			if err := checkSupplement(sup); err != nil {
+				return nil, err
+			}
+		}
+	}
+
 	sum := summarize(index, &filled)
 	var secs [numSections][]byte
 	j := &jsonOut{}
@@ -294,6 +318,18 @@ func (b *BundleWriter) addTarget(head *Run, listed []reportFile, index int, t *T
 		if secs[sectionCucumber], err = cucumberFeatures(cucumber, t.URI); err != nil {
 			return nil, fmt.Errorf("cucumber report of %s: %w", quotePath(t.URI), err)
 		}
+	}
+
+	var tables []pageTable
+	if sup != nil {
+		rec := supplementRecord{Tables: sup.Tables}
+		for _, f := range sup.Files {
+			rec.Files = append(rec.Files, supplementEntry{f.Name, f.What})
+		}
+		if secs[sectionSupplement], err = json.Marshal(rec); err != nil {
+			return nil, fmt.Errorf("supplement of %s: %w", quotePath(t.URI), err)
+		}
+		tables = pageTables(&rec, targetDir(index)+"/")
 	}
 
 	at := &addedTarget{sum: sum, scratch: filepath.Join(b.tmp, scratchDir, fmt.Sprintf("%d", index))}
@@ -318,13 +354,27 @@ func (b *BundleWriter) addTarget(head *Run, listed []reportFile, index int, t *T
 	if len(cucumber) > 0 {
 		extras = append(slices.Clone(extras), cucumberListing)
 	}
-	page, err := targetReportHTMLAt(head, &filled, b.fingerprint, extras, targetDir(index))
+	if sup != nil {
+		for _, f := range sup.Files {
+			extras = append(slices.Clone(extras), reportFile{targetDir(index) + "/" + f.Name, f.What})
+		}
+	}
+	page, err := targetReportHTMLAt(head, &filled, b.fingerprint, extras, targetDir(index), tables...)
 	if err != nil {
 		return nil, err
 	}
 	at.page = targetDir(index) + "/" + ReportFile
 	if err := b.mkdirs(targetDir(index)); err != nil {
 		return nil, err
+	}
+	if sup != nil {
+		for _, f := range sup.Files {
+			rel := targetDir(index) + "/" + f.Name
+			if err := b.writeFile(rel, f.Data); err != nil {
+				return nil, err
+			}
+			at.files = append(at.files, FileEntry{Path: rel, SHA256: sha256hex(f.Data), Size: int64(len(f.Data))})
+		}
 	}
 	if err := b.writeFile(at.page, page); err != nil {
 		return nil, err
@@ -430,7 +480,7 @@ func (b *BundleWriter) AddFiles(opts ...WriteOption) error {
 			return fmt.Errorf("evidence: %w", err)
 		}
 	}
-	if c.name != "" || c.key != nil {
+	if c.name != "" || c.key != nil || c.supplement != nil {
 		return errors.New("evidence: AddFiles takes files only (WithFile, WithDescribedFile)")
 	}
 	b.mu.Lock()
@@ -784,8 +834,11 @@ func (b *BundleWriter) writeReport(ctx context.Context, targets []*addedTarget, 
 		if err := json.Unmarshal(buf.Bytes(), &t); err != nil {
 			return fmt.Errorf("reading back the target: %w", err)
 		}
-		var err error
-		if page, err = targetReportHTML(&b.head, &t, b.fingerprint, listed); err != nil {
+		tables, files, err := b.liftSupplement(at, section)
+		if err != nil {
+			return err
+		}
+		if page, err = targetReportHTML(&b.head, &t, b.fingerprint, append(slices.Clone(listed), files...), tables...); err != nil {
 			return err
 		}
 		if err := os.RemoveAll(filepath.Join(b.tmp, TargetsDir)); err != nil {
@@ -870,4 +923,42 @@ func writeResults(w io.Writer, head *Run, n int, target func(i int, w io.Writer)
 	}
 	_, err = w.Write(after)
 	return err
+}
+
+// liftSupplement moves the supplement files of a one-target bundle's only
+// target from its directory to the bundle root, beside report.html, and
+// returns its tables and the files for the page's list.
+func (b *BundleWriter) liftSupplement(at *addedTarget, section func(*targetSummary, int, io.Writer) error) ([]pageTable, []reportFile, error) {
+	if at.secs[sectionSupplement] == 0 {
+		return nil, nil, nil
+	}
+	var buf bytes.Buffer
+	if err := section(at.sum, sectionSupplement, &buf); err != nil {
+		return nil, nil, err
+	}
+	var rec supplementRecord
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		return nil, nil, fmt.Errorf("reading back the supplement: %w", err)
+	}
+	taken := map[string]bool{}
+	for _, e := range b.cfg.extras {
+		taken[strings.ToLower(e.path)] = true
+	}
+	var files []reportFile
+	for _, f := range rec.Files {
+		if taken[f.Name] {
+			return nil, nil, fmt.Errorf("%w: %s is also an extra file of the bundle", ErrBadSupplement, quotePath(f.Name))
+		}
+		from := targetDir(at.sum.index) + "/" + f.Name
+		if err := os.Rename(filepath.Join(b.tmp, filepath.FromSlash(from)), filepath.Join(b.tmp, f.Name)); err != nil {
+			return nil, nil, err
+		}
+		for i := range b.files {
+			if b.files[i].Path == from {
+				b.files[i].Path = f.Name
+			}
+		}
+		files = append(files, reportFile{f.Name, f.What})
+	}
+	return pageTables(&rec, ""), files, nil
 }

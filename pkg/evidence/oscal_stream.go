@@ -127,6 +127,7 @@ const (
 	sectionAR              // its observations in the assessment results
 	sectionPOAM            // its observations the POA&M needs
 	sectionCucumber        // its cucumber features, tagged with the target
+	sectionSupplement      // its supplement's tables and file names (JSON)
 	numSections
 )
 

@@ -129,6 +129,8 @@ type reportData struct {
 	// Up is the link back to the fleet view from a device's own page
 	// stored below the bundle root; "" on a one-device bundle's report.
 	Up string
+	// Tables are the target's supplement tables (WithSupplement).
+	Tables []reportTable
 }
 
 // maxAttention bounds the "Needs attention" list at the top of the report.

@@ -271,15 +271,15 @@ func fleetReportHTML(run *Run, catalogue []Control, rows []FleetRow, fingerprint
 // run supplies the header (run.Targets is ignored). Links to artifacts and
 // bundle files are relative to the bundle's root: right for report.html
 // of a one-target bundle. A page stored deeper uses targetReportHTMLAt.
-func targetReportHTML(run *Run, t *Target, fingerprint string, extras []reportFile) ([]byte, error) {
-	return targetReportHTMLAt(run, t, fingerprint, extras, "")
+func targetReportHTML(run *Run, t *Target, fingerprint string, extras []reportFile, tables ...pageTable) ([]byte, error) {
+	return targetReportHTMLAt(run, t, fingerprint, extras, "", tables...)
 }
 
 // targetReportHTMLAt is targetReportHTML for a page stored in the bundle
 // directory dir (slash-separated, relative to the bundle root, such as
 // "targets/0001"): its links to bundle files climb out of dir, and it links
 // back to the fleet view (report.html at the root).
-func targetReportHTMLAt(run *Run, t *Target, fingerprint string, extras []reportFile, dir string) ([]byte, error) {
+func targetReportHTMLAt(run *Run, t *Target, fingerprint string, extras []reportFile, dir string, tables ...pageTable) ([]byte, error) {
 	if run == nil || t == nil {
 		return nil, fmt.Errorf("evidence: rendering %s: nil run or target", ReportFile)
 	}
@@ -287,8 +287,9 @@ func targetReportHTMLAt(run *Run, t *Target, fingerprint string, extras []report
 	one.Targets = []Target{*t}
 	d := buildReport(&one, fingerprint)
 	d.Files = append(d.Files, extras...)
+	up := ""
 	if dir = strings.Trim(dir, "/"); dir != "" && dir != "." {
-		up := strings.Repeat("../", strings.Count(dir, "/")+1)
+		up = strings.Repeat("../", strings.Count(dir, "/")+1)
 		d.Up = up + ReportFile
 		for i := range d.Files {
 			d.Files[i].Path = up + d.Files[i].Path
@@ -307,6 +308,7 @@ func targetReportHTMLAt(run *Run, t *Target, fingerprint string, extras []report
 			}
 		}
 	}
+	d.Tables = reportTables(tables, up)
 	var buf bytes.Buffer
 	if err := reportTemplate.Execute(&buf, d); err != nil {
 		return nil, fmt.Errorf("evidence: rendering %s: %w", ReportFile, err)

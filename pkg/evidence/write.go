@@ -21,6 +21,8 @@ type writeConfig struct {
 	unique bool // WithUniqueName
 	key    ed25519.PrivateKey
 	extras []bundleFile
+	// supplement makes each target's supplement (WithSupplement).
+	supplement Supplementer
 }
 
 type bundleFile struct {
