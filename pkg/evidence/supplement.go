@@ -152,7 +152,9 @@ type reportTable struct {
 	Rows                   [][][]reportLine // row, cell, line
 }
 
-type reportLine struct{ Text, Href string }
+// reportLine is one line of a cell: text, or a link to a bundle object
+// shown by its short digest with the full path as its title.
+type reportLine struct{ Text, Href, Title string }
 
 // reportTables renders tables for a page whose links climb up (a prefix
 // of "../" to the bundle root).
@@ -177,7 +179,8 @@ func reportTables(tables []pageTable, up string) []reportTable {
 				for line := range strings.SplitSeq(cell, "\n") {
 					l := reportLine{Text: line}
 					if link[ci] && objectLink.MatchString(line) {
-						l.Href = up + line
+						sum := strings.ReplaceAll(strings.TrimPrefix(line, ObjectsDir+"/sha256/"), "/", "")
+						l = reportLine{Text: "sha256:" + sum[:12] + "…", Href: up + line, Title: line}
 					}
 					cells[ci] = append(cells[ci], l)
 				}

@@ -81,6 +81,6 @@ func ExampleForm_Table() {
 		}
 	}
 	// Output:
-	// Question ID | Question | Answer | Notes | Controls | Outcomes | Evidence
+	// Question ID | Question | Answer | Why | Controls | Evidence
 	// ALOF-1 | Can the device force a logged-in user to authenticate again after a set time without activity (logoff, session lock, locked screen saver)? | Yes
 }

@@ -218,3 +218,20 @@ func BenchmarkFill(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSupplement measures what the form adds to each target of a
+// bundle: filling it, the JSON and the workbook (compare BenchmarkFill).
+func BenchmarkSupplement(b *testing.B) {
+	m := mapping(b)
+	sr := checkSim(b, "sim://infusion-pump")
+	fn, err := mds2.Supplement(m, sr.run.ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := fn(0, &sr.run.Targets[0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

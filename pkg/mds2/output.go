@@ -59,18 +59,21 @@ func (a Answer) cells() (controls, outcomes, evidence string) {
 
 // Table returns the form as rows for a report section: one row per
 // question and target (the Target column only when the run has more than
-// one target). Cells are plain text; the caller escapes them for its
-// output.
+// one target). The columns are the question's id and text, the answer, why
+// (the reason, or what the maker must supply), each cited control with its
+// outcome (one per line), and the evidence: artifact paths and
+// observations, one per line. Cells are plain text; the caller escapes
+// them for its output.
 func (f *Form) Table() (columns []string, rows [][]string) {
 	many := len(f.Targets) > 1
-	columns = []string{"Question ID", "Question", "Answer", "Notes", "Controls", "Outcomes", "Evidence"}
+	columns = []string{"Question ID", "Question", "Answer", "Why", "Controls", "Evidence"}
 	if many {
 		columns = append([]string{"Target"}, columns...)
 	}
 	for _, t := range f.Targets {
 		for _, a := range t.Answers {
-			c, o, e := a.cells()
-			row := []string{a.ID, a.Question, a.Answer, a.notes(), c, o, e}
+			_, o, e := a.cells()
+			row := []string{a.ID, a.Question, a.Answer, a.notes(), strings.ReplaceAll(o, "; ", "\n"), e}
 			if many {
 				row = append([]string{t.URI}, row...)
 			}

@@ -3,9 +3,13 @@ package wardcli
 import (
 	"context"
 	"crypto/ed25519"
+	"fmt"
+	"io"
+	"io/fs"
 	"time"
 
 	"github.com/wardsec/ward/pkg/evidence"
+	"github.com/wardsec/ward/pkg/mds2"
 )
 
 // bundleSink is what ward check needs of the evidence bundle being written
@@ -24,9 +28,9 @@ type bundleSink interface {
 // that name: a bundle is never overwritten, and never lost to a clash).
 // Targets stream into it as they finish (evidence.BundleWriter), so the
 // CLI's memory does not grow with the fleet.
-func newBundleSink(ctx context.Context, out string, head *evidence.Run, key ed25519.PrivateKey) (bundleSink, error) {
-	bw, err := evidence.NewBundleWriter(ctx, out, head,
-		evidence.WithUniqueName(head.Started.UTC().Format("20060102T150405Z")), evidence.WithSigner(key))
+func newBundleSink(ctx context.Context, out string, head *evidence.Run, key ed25519.PrivateKey, extra ...evidence.WriteOption) (bundleSink, error) {
+	opts := append([]evidence.WriteOption{evidence.WithUniqueName(head.Started.UTC().Format("20060102T150405Z")), evidence.WithSigner(key)}, extra...)
+	bw, err := evidence.NewBundleWriter(ctx, out, head, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -51,4 +55,28 @@ func writeBundle(ctx context.Context, out string, run *evidence.Run, key ed25519
 	opts := append([]evidence.WriteOption{evidence.WithUniqueName(run.Started.UTC().Format("20060102T150405Z")), evidence.WithSigner(key),
 		evidence.WithDescribedFile("cucumber.json", "every scenario and step as Cucumber JSON, for CI dashboards", cucumber)}, extra...)
 	return evidence.Write(ctx, out, run, opts...)
+}
+
+// mds2Supplement has every target's MDS2 form filled into the bundle
+// (pkg/mds2.Supplement), from the mapping in the catalogue fsys. A
+// catalogue without one (--replace-catalogue) gets no form, and says so.
+func mds2Supplement(fsys fs.FS, runID string, stderr io.Writer) ([]evidence.WriteOption, error) {
+	m, diags := mds2.LoadMapping(fsys)
+	if diags.HasErrors() {
+		for _, d := range diags {
+			if d.Summary == mds2.NoMappingSummary {
+				fmt.Fprintln(stderr, "ward: the catalogue has no MDS2 mapping (mds2_form block): the bundle holds no MDS2 form")
+				return nil, nil
+			}
+		}
+		for _, d := range diags {
+			fmt.Fprintln(stderr, oneLine(d.Error()))
+		}
+		return nil, &exitError{code: exitUsage, err: fmt.Errorf("MDS2 mapping has %d error(s)", countErrors(diags))}
+	}
+	fn, err := mds2.Supplement(m, runID)
+	if err != nil {
+		return nil, err
+	}
+	return []evidence.WriteOption{evidence.WithSupplement(fn)}, nil
 }

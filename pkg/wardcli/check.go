@@ -227,7 +227,11 @@ func runCheck(cmd *cobra.Command, f checkFlags) error {
 	// it as it finishes: the CLI keeps only the slim summary it prints.
 	head := harness.New(reg, cat, src.features).Header(info)
 	info.ID, info.Started = head.ID, head.Started
-	bundle, err := newBundleSink(ctx, f.out, head, key)
+	form, err := mds2Supplement(src.controls, head.ID, stderr)
+	if err != nil {
+		return err
+	}
+	bundle, err := newBundleSink(ctx, f.out, head, key, form...)
 	if err != nil {
 		if ctx.Err() != nil {
 			return interrupted("")

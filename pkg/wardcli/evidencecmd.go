@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wardsec/ward/controls"
 	"github.com/wardsec/ward/pkg/evidence"
 )
 
@@ -85,7 +86,13 @@ shard).`,
 			if err != nil {
 				return err
 			}
-			dir, err := writeBundle(cmd.Context(), out, run, key, cucumber, attested...)
+			// The merged bundle's forms are filled again from the merged
+			// evidence, with the embedded mapping.
+			form, err := mds2Supplement(controls.FS, run.ID, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			dir, err := writeBundle(cmd.Context(), out, run, key, cucumber, append(attested, form...)...)
 			if err != nil {
 				return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
 			}
