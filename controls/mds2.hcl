@@ -3,11 +3,13 @@
 # this file (`ward mds2 fill`, `ward mds2 check`, `ward mds2 lint`); the
 # catalogue loader skips mds2_form blocks. See docs/mds2.md.
 #
-# Question ids are the form's (section code and number). The question texts
-# are our own short paraphrases, not NEMA's wording: we could not check the
-# published form's exact words, so every text here is a paraphrase, and the
-# id is what ties a row to the form. Section OTHR holds only notes on the
-# form and has no numbered questions.
+# Question ids are the form's (section code and number), in the form's
+# order; they were checked, section by section, against a maker's completed
+# HN 1-2019 form published in a public repository, and
+# pkg/mds2/testdata/hn1-2019-ids.txt holds that list (a test keeps this file
+# to it). The question texts are our own short paraphrases, not NEMA's
+# wording: the id is what ties a row to the form. Section OTHR holds only
+# notes on the form and has no numbered questions.
 #
 # Each question is answered in exactly one way:
 #   controls = [...]  from the outcomes of these controls on the target, by
@@ -355,73 +357,73 @@ mds2_form "hn1-2019" {
       manual = "About the maker's processes or documentation, which no device test shows"
     }
 
-    question "AUDT-2.12" {
+    question "AUDT-3" {
       text   = "Can the owner choose which events are recorded?"
       manual = "About what the owner can configure; Ward tests the configuration it finds, not the range of settings offered"
     }
 
-    question "AUDT-3" {
+    question "AUDT-4" {
       text   = "Is a list of the data attributes recorded for an event available?"
       manual = "About the maker's processes or documentation, which no device test shows"
     }
 
-    question "AUDT-3.1" {
+    question "AUDT-4.1" {
       text     = "Does the audit log record the date and time?"
       controls = ["HIPAA-164.312-b"]
       rule     = "sufficient"
     }
 
-    question "AUDT-3.1.1" {
+    question "AUDT-4.1.1" {
       text   = "Can the date and time be synchronised with NTP or a similar time source?"
       manual = "Ward does not test time synchronisation"
     }
 
-    question "AUDT-4" {
+    question "AUDT-5" {
       text     = "Can the audit log be exported?"
       controls = ["FDA-PMC-LOG-1"]
       rule     = "sufficient"
       note     = "The check has the device send its records to a syslog collector"
     }
 
-    question "AUDT-4.1" {
+    question "AUDT-5.1" {
       text   = "Through physical media?"
       manual = "Ward cannot tell this interface or medium from the network services it sees"
     }
 
-    question "AUDT-4.2" {
+    question "AUDT-5.2" {
       text   = "Through the IHE ATNA profile to a SIEM?"
       manual = "Ward checks syslog over TLS (RFC 5425, the transport ATNA uses) in FDA-PMC-LOG-1, but not ATNA's message schema"
     }
 
-    question "AUDT-4.3" {
+    question "AUDT-5.3" {
       text   = "Through other channels (a service tool, a mobile application)?"
       manual = "Ward cannot tell this interface or medium from the network services it sees"
     }
 
-    question "AUDT-4.4" {
+    question "AUDT-5.4" {
       text     = "Are audit logs encrypted in transit or on storage media?"
       controls = ["FDA-PMC-LOG-1"]
       rule     = "sufficient"
       note     = "FDA-PMC-LOG-1 requires the records to arrive over TLS"
     }
 
-    question "AUDT-5" {
+    question "AUDT-6" {
       text     = "Can the owner monitor or review the audit logs?"
       controls = ["HIPAA-164.308-a-1-ii-D"]
       rule     = "sufficient"
     }
 
-    question "AUDT-6" {
+    question "AUDT-7" {
       text     = "Are audit logs protected from modification?"
       controls = ["FDA-PMC-LOG-2"]
     }
 
-    question "AUDT-6.1" {
+    question "AUDT-7.1" {
       text   = "Are audit logs protected from being read?"
       manual = "Ward does not test who may read the log"
     }
 
-    question "AUDT-7" {
+    question "AUDT-8" {
       text     = "Can the device analyse its audit logs?"
       controls = ["HIPAA-164.308-a-1-ii-D"]
       rule     = "sufficient"

@@ -1,6 +1,7 @@
 package mds2_test
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -124,4 +125,23 @@ func TestLintNamesUnknownControls(t *testing.T) {
 	require.Len(t, d, 1)
 	assert.Contains(t, d[0].Detail, `"X-1"`)
 	assert.Equal(t, "m.hcl", d[0].Subject.Filename)
+}
+
+// The embedded mapping asks the form's questions, by the form's ids, in
+// the form's order: nothing missing, nothing invented (the AUDT ids were
+// once numbered from memory and off by one from AUDT-3 on).
+func TestMappingHasTheFormsQuestionIDs(t *testing.T) {
+	b, err := os.ReadFile("testdata/hn1-2019-ids.txt")
+	require.NoError(t, err)
+	var want []string
+	for line := range strings.Lines(string(b)) {
+		if line = strings.TrimSpace(line); line != "" && !strings.HasPrefix(line, "#") {
+			want = append(want, line)
+		}
+	}
+	var got []string
+	for _, q := range mapping(t).Questions() {
+		got = append(got, q.ID)
+	}
+	assert.Equal(t, want, got)
 }
