@@ -122,12 +122,12 @@ type oscalSource struct {
 
 // The sections of a target rendered when it is added.
 const (
-	sectionResults  = iota // the target as in results.json
-	sectionJUnit           // its <testsuite>
-	sectionAR              // its observations in the assessment results
-	sectionPOAM            // its observations the POA&M needs
-	sectionCucumber        // its cucumber features, tagged with the target
-	sectionSupplement      // its supplement's tables and file names (JSON)
+	sectionResults    = iota // the target as in results.json
+	sectionJUnit             // its <testsuite>
+	sectionAR                // its observations in the assessment results
+	sectionPOAM              // its observations the POA&M needs
+	sectionCucumber          // its cucumber features, tagged with the target
+	sectionSupplement        // its supplement's tables and file names (JSON)
 	numSections
 )
 
