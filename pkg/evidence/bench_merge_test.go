@@ -2,7 +2,10 @@ package evidence
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 	"testing"
+	"time"
 )
 
 // shardBundles writes fleetRun(n) as two shard bundles and returns them.
@@ -64,4 +67,75 @@ func BenchmarkDiffFleet(b *testing.B) {
 		}
 		Diff(old, next)
 	}
+}
+
+// BenchmarkMergeStreaming is the merge `ward evidence merge` does: two
+// shards streamed through OpenMerge into a BundleWriter, a target at a
+// time. It reports the peak heap in use (sampled every 5 ms) against the
+// in-memory Merge then Write of the same shards.
+func BenchmarkMergeStreaming(b *testing.B) {
+	for _, n := range []int{50, 200} {
+		dirs := shardBundles(b, n)
+		for _, mode := range []string{"stream", "in-memory"} {
+			b.Run(fmt.Sprintf("pumps=%d/%s", n, mode), func(b *testing.B) {
+				out := b.TempDir()
+				var peak uint64
+				i := 0
+				for b.Loop() {
+					runtime.GC()
+					stop := sampleHeap(&peak)
+					name := fmt.Sprintf("m%d", i)
+					i++
+					if mode == "in-memory" {
+						run, err := Merge(b.Context(), dirs, trustedKey(), "merged")
+						if err != nil {
+							b.Fatal(err)
+						}
+						if _, err := Write(b.Context(), out, run, WithSigner(vectorKey()), WithName(name)); err != nil {
+							b.Fatal(err)
+						}
+					} else {
+						mr, err := OpenMerge(b.Context(), dirs, trustedKey(), "merged")
+						if err != nil {
+							b.Fatal(err)
+						}
+						bw, err := NewBundleWriter(b.Context(), out, mr.Head(), WithSigner(vectorKey()), WithName(name))
+						if err != nil {
+							b.Fatal(err)
+						}
+						if err := mr.Each(b.Context(), func(i int, t *Target) error { return bw.AddTarget(b.Context(), i, t, nil) }); err != nil {
+							b.Fatal(err)
+						}
+						if _, err := bw.Close(b.Context(), mr.Head().Finished); err != nil {
+							b.Fatal(err)
+						}
+					}
+					stop()
+				}
+				b.ReportMetric(float64(peak)/(1<<20), "MiB-peak-heap")
+			})
+		}
+	}
+}
+
+// sampleHeap records the peak heap in use into peak every 5 ms until the
+// returned function is called.
+func sampleHeap(peak *uint64) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		var ms runtime.MemStats
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			runtime.ReadMemStats(&ms)
+			*peak = max(*peak, ms.HeapInuse)
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }

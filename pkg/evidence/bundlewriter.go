@@ -701,6 +701,12 @@ func (b *BundleWriter) close(ctx context.Context) (string, error) {
 		if err := b.mkdirs(path.Dir(e.path)); err != nil {
 			return "", err
 		}
+		if e.write != nil {
+			if err := b.stream(e.path, func(w *bufio.Writer) error { return e.write(ctx, w) }); err != nil {
+				return "", fmt.Errorf("writing %s: %w", quotePath(e.path), err)
+			}
+			continue
+		}
 		if err := b.writeFile(e.path, e.data); err != nil {
 			return "", err
 		}

@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 )
 
 // ErrMergeMismatch reports bundles that cannot be merged into one run:
@@ -101,115 +100,20 @@ func readRun(dir string, check func(path string, data []byte) error) (*Run, erro
 // combines their runs into one: shards of a fleet come back in the order
 // of the unsharded target list, other runs are concatenated in the order
 // given. The result is a new run (fresh id, earliest start, latest finish)
-// ready for Write; extra files such as cucumber.json are not merged.
+// ready for Write; extra files such as cucumber.json are not merged. It
+// holds the whole fleet in memory: OpenMerge streams it instead.
 func Merge(ctx context.Context, dirs []string, trusted ed25519.PublicKey, newID string) (*Run, error) {
-	if len(dirs) == 0 {
-		return nil, fmt.Errorf("%w: no bundle given", ErrMergeMismatch)
-	}
-	runs := make([]*Run, len(dirs))
-	var sources []MergedBundle
-	for i, d := range dirs {
-		if trusted == nil {
-			// No key given: every input must be signed by the first
-			// one's, so one forged shard cannot ride along.
-			k, err := LoadPublicKey(filepath.Join(d, PublicKeyFile))
-			if err != nil {
-				return nil, fmt.Errorf("evidence: merge: %s: %w", d, err)
-			}
-			trusted = k
-		} else if k, err := LoadPublicKey(filepath.Join(d, PublicKeyFile)); err == nil && !k.Equal(trusted) {
-			return nil, fmt.Errorf("%w: %s is signed by %s, not by %s (the key every input must share; give --pubkey)",
-				ErrSigner, d, Fingerprint(k), Fingerprint(trusted))
-		}
-		r, m, err := ReadVerifiedRun(ctx, d, trusted)
-		if err != nil {
-			return nil, fmt.Errorf("evidence: merge: %s: %w", d, err)
-		}
-		runs[i] = r
-		sources = append(sources, MergedBundle{RunID: m.RunID, Shard: r.Shard, KeyFingerprint: m.KeyFingerprint})
-	}
-	first := runs[0]
-	for i, r := range runs[1:] {
-		if r.Catalogue.Digest != first.Catalogue.Digest {
-			return nil, fmt.Errorf("%w: %s used catalogue %s, %s used %s", ErrMergeMismatch, dirs[i+1], r.Catalogue.Digest, dirs[0], first.Catalogue.Digest)
-		}
-		if r.Tool != first.Tool {
-			return nil, fmt.Errorf("%w: %s was made by %s %s, %s by %s %s", ErrMergeMismatch, dirs[i+1], r.Tool.Name, r.Tool.Version, dirs[0], first.Tool.Name, first.Tool.Version)
-		}
-	}
-	targets, err := orderTargets(runs, dirs)
+	mr, err := OpenMerge(ctx, dirs, trusted, newID)
 	if err != nil {
 		return nil, err
 	}
-	out := &Run{ID: newID, Tool: first.Tool, Catalogue: first.Catalogue, Started: first.Started, Finished: first.Finished, MergedFrom: sources}
-	for _, r := range runs {
-		if r.Started.Before(out.Started) {
-			out.Started = r.Started
-		}
-		if r.Finished.After(out.Finished) {
-			out.Finished = r.Finished
-		}
-	}
-	for i := range targets {
-		t := targets[i]
-		renumber(&t, i+1, len(targets))
-		out.Targets = append(out.Targets, t)
-	}
-	return out, nil
-}
-
-// orderTargets interleaves complete shard sets back into fleet order.
-func orderTargets(runs []*Run, dirs []string) ([]Target, error) {
-	sharded := 0
-	for _, r := range runs {
-		if r.Shard != nil {
-			sharded++
-		}
-	}
-	if sharded == 0 {
-		var all []Target
-		for _, r := range runs {
-			all = append(all, r.Targets...)
-		}
-		return all, nil
-	}
-	if sharded != len(runs) {
-		return nil, fmt.Errorf("%w: some bundles are shards and some are not", ErrMergeMismatch)
-	}
-	n := runs[0].Shard.Count
-	byIndex := make(map[int]*Run, n)
-	for i, r := range runs {
-		if r.Shard.Count != n {
-			return nil, fmt.Errorf("%w: %s is shard %d/%d, others are of %d", ErrMergeMismatch, dirs[i], r.Shard.Index, r.Shard.Count, n)
-		}
-		if byIndex[r.Shard.Index] != nil {
-			return nil, fmt.Errorf("%w: shard %d/%d given twice", ErrMergeMismatch, r.Shard.Index, n)
-		}
-		byIndex[r.Shard.Index] = r
-	}
-	if len(byIndex) != n {
-		var missing []int
-		for i := 1; i <= n; i++ {
-			if byIndex[i] == nil {
-				missing = append(missing, i)
-			}
-		}
-		return nil, fmt.Errorf("%w: shards %v of %d are missing", ErrMergeMismatch, missing, n)
-	}
-	type placed struct {
-		pos int
-		t   Target
-	}
-	var all []placed
-	for idx, r := range byIndex {
-		for k, t := range r.Targets {
-			all = append(all, placed{pos: k*n + (idx - 1), t: t})
-		}
-	}
-	sort.Slice(all, func(i, j int) bool { return all[i].pos < all[j].pos })
-	out := make([]Target, len(all))
-	for i, p := range all {
-		out[i] = p.t
+	out := mr.Head()
+	out.Targets = make([]Target, mr.Len())
+	if err := mr.Each(ctx, func(i int, t *Target) error {
+		out.Targets[i] = *t
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

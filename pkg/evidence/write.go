@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -29,6 +30,8 @@ type bundleFile struct {
 	path string // slash-separated, relative to the bundle root
 	data []byte
 	what string // for an extra file: what it holds, listed in the report
+	// write, when set, streams the content at Close (WithStreamedFile).
+	write func(ctx context.Context, w io.Writer) error
 }
 
 // maxUniqueTries bounds the names WithUniqueName tries (name, name-2, ...
@@ -101,6 +104,24 @@ func WithDescribedFile(path, what string, data []byte) WriteOption {
 			return fmt.Errorf("extra file %w", err)
 		}
 		c.extras = append(c.extras, bundleFile{path: p, data: data, what: what})
+		return nil
+	}}
+}
+
+// WithStreamedFile is WithDescribedFile for content too large to hold in
+// memory, such as the concatenated cucumber.json of a merged fleet: write
+// streams it into the bundle at Close (hashed as it goes). An error from
+// write fails Close, and nothing is left behind.
+func WithStreamedFile(path, what string, write func(ctx context.Context, w io.Writer) error) WriteOption {
+	return WriteOption{func(c *writeConfig) error {
+		if write == nil {
+			return errors.New("WithStreamedFile: nil write function")
+		}
+		p, err := cleanExtraPath(path)
+		if err != nil {
+			return fmt.Errorf("extra file %w", err)
+		}
+		c.extras = append(c.extras, bundleFile{path: p, what: what, write: write})
 		return nil
 	}}
 }

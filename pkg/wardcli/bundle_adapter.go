@@ -49,13 +49,6 @@ func (b streamedBundle) Close(ctx context.Context, finished time.Time, extra ...
 	return b.BundleWriter.Close(ctx, finished)
 }
 
-// writeBundle writes the evidence under out/<UTC start time>, adding -2, -3...
-// when runs started in the same second: a bundle is never overwritten.
-func writeBundle(ctx context.Context, out string, run *evidence.Run, key ed25519.PrivateKey, cucumber []byte, extra ...evidence.WriteOption) (string, error) {
-	opts := append([]evidence.WriteOption{evidence.WithUniqueName(run.Started.UTC().Format("20060102T150405Z")), evidence.WithSigner(key),
-		evidence.WithDescribedFile("cucumber.json", "every scenario and step as Cucumber JSON, for CI dashboards", cucumber)}, extra...)
-	return evidence.Write(ctx, out, run, opts...)
-}
 
 // mds2Supplement has every target's MDS2 form filled into the bundle
 // (pkg/mds2.Supplement), from the mapping in the catalogue fsys. A

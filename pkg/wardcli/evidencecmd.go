@@ -2,6 +2,7 @@ package wardcli
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
@@ -68,7 +69,11 @@ shard).`,
 			if err := checkWritable(out); err != nil {
 				return err
 			}
-			run, err := evidence.Merge(cmd.Context(), args, trusted, evidence.NewRunID())
+			ctx := cmd.Context()
+			// The fleet streams from the inputs into the new bundle one
+			// target at a time: a merge needs memory for a target, not for
+			// the fleet.
+			mr, err := evidence.OpenMerge(ctx, args, trusted, evidence.NewRunID())
 			switch {
 			case errors.Is(err, evidence.ErrAltered), errors.Is(err, evidence.ErrSigner):
 				fmt.Fprintln(cmd.ErrOrStderr(), err.Error())
@@ -78,24 +83,43 @@ shard).`,
 			case err != nil:
 				return err
 			}
-			cucumber, err := mergeCucumberFiles(args)
-			if err != nil {
-				return err
-			}
+			head := mr.Head()
 			attested, err := mergeAttestationFiles(args)
 			if err != nil {
 				return err
 			}
 			// The merged bundle's forms are filled again from the merged
 			// evidence, with the embedded mapping.
-			form, err := mds2Supplement(controls.FS, run.ID, cmd.ErrOrStderr())
+			form, err := mds2Supplement(controls.FS, head.ID, cmd.ErrOrStderr())
 			if err != nil {
 				return err
 			}
-			dir, err := writeBundle(cmd.Context(), out, run, key, cucumber, append(attested, form...)...)
+			opts := []evidence.WriteOption{evidence.WithUniqueName(head.Started.UTC().Format("20060102T150405Z")), evidence.WithSigner(key)}
+			if cukes := cucumberInputs(args); len(cukes) > 0 {
+				opts = append(opts, evidence.WithStreamedFile("cucumber.json", "every scenario and step as Cucumber JSON, for CI dashboards",
+					func(ctx context.Context, w io.Writer) error { return mergeCucumber(ctx, w, cukes) }))
+			}
+			opts = append(append(opts, attested...), form...)
+			bw, err := evidence.NewBundleWriter(ctx, out, head, opts...)
 			if err != nil {
 				return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
 			}
+			err = mr.Each(ctx, func(i int, t *evidence.Target) error { return bw.AddTarget(ctx, i, t, nil) })
+			if errors.Is(err, evidence.ErrAltered) {
+				_ = bw.Abort()
+				fmt.Fprintln(cmd.ErrOrStderr(), err.Error())
+				return quiet(exitNotSatisfied)
+			}
+			if err != nil {
+				_ = bw.Abort()
+				return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
+			}
+			dir, err := bw.Close(ctx, head.Finished)
+			if err != nil {
+				_ = bw.Abort()
+				return &exitError{code: exitHarness, err: fmt.Errorf("write evidence: %w", err)}
+			}
+			run := bw.Summary()
 			code := printSummary(io.Discard, run)
 			fmt.Fprintf(cmd.OutOrStdout(), "merged %d bundle(s), %d target(s) into %s\nsigned by: %s\n", len(args), len(run.Targets), dir, evidence.Fingerprint(key.Public().(ed25519.PublicKey)))
 			if code == exitNotSatisfied {
@@ -110,24 +134,86 @@ shard).`,
 	return cmd
 }
 
-// mergeCucumberFiles concatenates the inputs' cucumber.json arrays.
-func mergeCucumberFiles(dirs []string) ([]byte, error) {
-	all := []json.RawMessage{}
+// cucumberInputs lists the inputs' cucumber.json files.
+func cucumberInputs(dirs []string) []string {
+	var out []string
 	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "cucumber.json"))
-		if errors.Is(err, os.ErrNotExist) {
-			continue
+		p := filepath.Join(d, "cucumber.json")
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p)
 		}
-		if err != nil {
-			return nil, err
-		}
-		var feats []json.RawMessage
-		if err := json.Unmarshal(b, &feats); err != nil {
-			return nil, fmt.Errorf("%s: cucumber.json: %w", d, err)
-		}
-		all = append(all, feats...)
 	}
-	return json.MarshalIndent(all, "", "  ")
+	return out
+}
+
+// mergeCucumber writes the features of every input's cucumber.json as one
+// array, a feature at a time. The inputs were verified with their bundles;
+// what is read now is checked to be a JSON array of objects.
+func mergeCucumber(ctx context.Context, w io.Writer, files []string) error {
+	if _, err := io.WriteString(w, "["); err != nil {
+		return err
+	}
+	n := 0
+	for _, p := range files {
+		if err := eachFeature(ctx, p, func(feat json.RawMessage) error {
+			sep := ",\n"
+			if n == 0 {
+				sep = "\n"
+			}
+			n++
+			if _, err := io.WriteString(w, sep); err != nil {
+				return err
+			}
+			_, err := w.Write(feat)
+			return err
+		}); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	_, err := io.WriteString(w, "\n]\n")
+	return err
+}
+
+// eachFeature streams the features of a cucumber.json file, compacted.
+func eachFeature(ctx context.Context, p string, fn func(json.RawMessage) error) error {
+	f, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	if tok, err := dec.Token(); err != nil {
+		return err
+	} else if tok != json.Delim('[') {
+		return errors.New("not a JSON array of features")
+	}
+	var buf bytes.Buffer
+	for dec.More() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var feat json.RawMessage
+		if err := dec.Decode(&feat); err != nil {
+			return err
+		}
+		if len(feat) == 0 || feat[0] != '{' {
+			return errors.New("a feature that is not a JSON object")
+		}
+		buf.Reset()
+		if err := json.Compact(&buf, feat); err != nil {
+			return err
+		}
+		if err := fn(buf.Bytes()); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("data after the array of features")
+	}
+	return nil
 }
 
 func newDiffCmd() *cobra.Command {
