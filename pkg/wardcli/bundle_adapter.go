@@ -49,7 +49,6 @@ func (b streamedBundle) Close(ctx context.Context, finished time.Time, extra ...
 	return b.BundleWriter.Close(ctx, finished)
 }
 
-
 // mds2Supplement has every target's MDS2 form filled into the bundle
 // (pkg/mds2.Supplement), from the mapping in the catalogue fsys. A
 // catalogue without one (--replace-catalogue) gets no form, and says so.
