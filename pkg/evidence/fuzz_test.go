@@ -1,7 +1,9 @@
 package evidence
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // fuzzBundle is the vector bundle in memory, without manifest.json and
@@ -143,4 +147,41 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// FuzzScanRun: the streaming reader of results.json that merge uses
+// agrees with json.Unmarshal of the whole run: whatever it accepts
+// unmarshals too, to the same header and the same number of targets, and
+// it never panics.
+func FuzzScanRun(f *testing.F) {
+	whole, err := json.Marshal(sampleRun())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(whole)
+	f.Add([]byte(`{"id":"x","targets":[]}`))
+	f.Add([]byte(`{"targets":[{"uri":"a"},{"uri":"b"}],"id":"late"}`))
+	f.Add([]byte(`{"targets":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := 0
+		head, err := scanRun(t.Context(), bytes.NewReader(data), func(raw json.RawMessage) error {
+			var tg Target
+			n++
+			return json.Unmarshal(raw, &tg)
+		})
+		if err != nil {
+			return
+		}
+		var run Run
+		if err := json.Unmarshal(data, &run); err != nil {
+			t.Fatalf("scanRun accepted what json.Unmarshal refuses: %v", err)
+		}
+		if n != len(run.Targets) {
+			t.Fatalf("scanRun saw %d targets, json.Unmarshal %d", n, len(run.Targets))
+		}
+		run.Targets = nil
+		if diff := cmp.Diff(&run, head); diff != "" {
+			t.Fatalf("headers differ (-unmarshal +scan):\n%s", diff)
+		}
+	})
 }

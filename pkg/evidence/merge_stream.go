@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // MergeReader merges bundles without holding them in memory: OpenMerge
@@ -296,7 +297,8 @@ func scanRun(ctx context.Context, r io.Reader, each func(json.RawMessage) error)
 			return nil, err
 		}
 		key, _ := tok.(string)
-		if key == "targets" {
+		// encoding/json matches keys ignoring case; so must this.
+		if strings.EqualFold(key, "targets") {
 			if sawTargets {
 				return nil, fmt.Errorf("%w: two targets arrays", errNotRun)
 			}
