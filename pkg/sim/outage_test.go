@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -224,4 +225,35 @@ func TestConcurrentRecordsAreForwardedInSeqOrder(t *testing.T) {
 	for i := 1; i < len(got); i++ {
 		require.Equal(t, got[i-1].Seq+1, got[i].Seq, "record %d of %d", i, len(got))
 	}
+}
+
+// An export taken while other callers append is a consistent snapshot: the
+// log it gives ends where its signed checkpoint does, so it verifies (once,
+// an export fell between a record and its checkpoint).
+func TestAuditExportWhileAppendingVerifies(t *testing.T) {
+	ctx := context.Background()
+	p, err := New(ctx, "infusion-pump")
+	require.NoError(t, err)
+	defer p.Close()
+	var wg sync.WaitGroup
+	var busy atomic.Int32
+	for g := range 4 {
+		busy.Add(1)
+		wg.Go(func() {
+			defer busy.Add(-1)
+			for i := range 40 {
+				_, _ = p.Login(ctx, device.Credentials{User: fmt.Sprintf("ward.w%d.%d", g, i), Password: "x"})
+			}
+		})
+	}
+	exports := 0
+	for busy.Load() > 0 {
+		exp, err := p.AuditLog(ctx)
+		require.NoError(t, err)
+		_, err = audit.Verify(exp.Log, exp.Checkpoint, exp.PublicKey)
+		require.NoError(t, err, "export %d", exports)
+		exports++
+	}
+	wg.Wait()
+	t.Logf("%d exports while 160 failed logins were recorded", exports)
 }

@@ -119,8 +119,10 @@ type Pump struct {
 	alerts   []mfa.Alert              // raised, as shown on the display
 
 	audit *audit.Log // nil when the log is weakened away or replaced
-	// auditOrder makes appending a record and handing it to the collector
-	// one step, so records leave in the order of their sequence numbers.
+	// auditOrder makes appending a record (line and checkpoint) and
+	// handing it to the collector one step: records leave in the order of
+	// their sequence numbers, and an export never sees a record without
+	// its checkpoint. Take it before mu.
 	auditOrder sync.Mutex
 	auditPub   ed25519.PublicKey
 
@@ -374,6 +376,11 @@ func (p *Pump) patientOp(ctx context.Context, token, id string, perm access.Perm
 
 // AuditLog implements device.AuditSource.
 func (p *Pump) AuditLog(context.Context) (device.AuditExport, error) {
+	// A record and its checkpoint are written one after the other: the
+	// export waits for an append in progress, so the log it gives ends
+	// where its signed checkpoint does.
+	p.auditOrder.Lock()
+	defer p.auditOrder.Unlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return device.AuditExport{
