@@ -280,16 +280,16 @@ func quoteAll(names []string) string {
 // so a real other unit sees one failed login.
 func knowsAccounts(ctx context.Context, w *world, other device.Device) (string, bool) {
 	a, err := device.As[device.Authenticator](other, device.Label[device.Authenticator]())
-	if err != nil || len(w.passwords) == 0 {
+	if err != nil || len(w.auth.passwords) == 0 {
 		return "", false
 	}
-	users := make([]string, 0, len(w.passwords))
-	for u := range w.passwords {
+	users := make([]string, 0, len(w.auth.passwords))
+	for u := range w.auth.passwords {
 		users = append(users, u)
 	}
 	sort.Strings(users)
 	u := users[0]
-	tok, err := a.Login(ctx, device.Credentials{User: w.deviceUser(u), Password: w.passwords[u], Source: w.source()})
+	tok, err := a.Login(ctx, device.Credentials{User: w.deviceUser(u), Password: w.auth.passwords[u], Source: w.source()})
 	if err == nil {
 		_ = a.Logout(ctx, tok)
 	}

@@ -13,7 +13,9 @@ import (
 	"github.com/wardsec/ward/pkg/device"
 )
 
-func newTestWorld() *world { return &world{acct: newAccountWorld()} }
+func newTestWorld() *world {
+	return &world{acct: newAccountWorld(), auth: newAuthWorld(), data: newDataWorld()}
+}
 
 // Personal names get the scenario's suffix; names whose refusal a scenario
 // checks (generic, shared, malformed) are sent as written, as are vendor

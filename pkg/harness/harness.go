@@ -279,20 +279,14 @@ func tagFilter(ctrls []control.Control) string {
 func (r *Runner) initScenario(sc *godog.ScenarioContext, target string, open opener, col *collector) {
 	sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
 		w := &world{
-			target:    target,
-			pickle:    p,
-			passwords: map[string]string{},
-			roles:     map[string]string{},
-			otp:       map[string]*authenticator{},
-			sessions:  map[string]string{},
-			emergency: map[string]string{},
-			reasons:   map[string]string{},
-			lastRead:  map[string][]byte{},
-			wrongPW:   map[string]string{},
-			inv:       &inventoryWorld{site: r.inv},
-			acct:      newAccountWorld(),
-			started:   r.now(),
-			reach:     col.reach,
+			target:  target,
+			pickle:  p,
+			auth:    newAuthWorld(),
+			data:    newDataWorld(),
+			inv:     &inventoryWorld{site: r.inv},
+			acct:    newAccountWorld(),
+			started: r.now(),
+			reach:   col.reach,
 		}
 		w.open = func(ctx context.Context) (device.Device, error) {
 			d, err := open(ctx, target)

@@ -43,9 +43,9 @@ func stepAccount(ctx context.Context, role, user string) error {
 	if err != nil {
 		return err
 	}
-	w.passwords[user], w.roles[user] = pw, role
+	w.auth.passwords[user], w.auth.roles[user] = pw, role
 	if app != nil {
-		w.otp[user] = app
+		w.auth.otp[user] = app
 		w.observe("created %s account %s with a random 39-character password and enrolled a TOTP authenticator (%s, %d digits, %ds)",
 			role, w.describeUser(user), app.key.Algorithm(), app.key.Digits().Length(), app.key.Period())
 		return nil
@@ -54,35 +54,19 @@ func stepAccount(ctx context.Context, role, user string) error {
 	return nil
 }
 
-func login(ctx context.Context, w *world, user, password string) (string, error) {
-	a, err := capability[device.Authenticator](w, device.Label[device.Authenticator]())
-	if err != nil {
-		return "", err
-	}
-	return a.Login(ctx, device.Credentials{User: w.deviceUser(user), Password: password, Source: w.source()})
-}
-
-func password(w *world, user string) (string, error) {
-	pw, ok := w.passwords[user]
-	if !ok {
-		return "", fmt.Errorf("scenario bug: no account %q was set up in this scenario", user)
-	}
-	return pw, nil
-}
-
 func stepLogin(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
 	pw, err := password(w, user)
 	if err != nil {
 		return err
 	}
-	app := w.otp[user]
+	app := w.auth.otp[user]
 	tok, err := signIn(ctx, w, w.dev, user, pw, app)
 	if err != nil {
 		return fmt.Errorf("%q could not log in with the correct password: %w", user, err)
 	}
-	w.sessions[user] = tok
-	w.lastUser = user
+	w.auth.sessions[user] = tok
+	w.auth.lastUser = user
 	if app != nil {
 		w.observe("%q logged in with the password and a TOTP code; the device issued a session", user)
 		return nil
@@ -101,7 +85,7 @@ func stepLoginLogoutTimes(ctx context.Context, user string, n int) error {
 		if err := stepLogin(ctx, user); err != nil {
 			return err
 		}
-		if err := a.Logout(ctx, w.sessions[user]); err != nil {
+		if err := a.Logout(ctx, w.auth.sessions[user]); err != nil {
 			return fmt.Errorf("%q could not log out: %w", user, err)
 		}
 	}
@@ -114,13 +98,13 @@ func stepWrongPassword(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	w.wrongPW[user] = pw + "-wrong"
-	_, w.lastErr = login(ctx, w, user, w.wrongPW[user])
-	if errors.Is(w.lastErr, godog.ErrSkip) {
-		return w.lastErr
+	w.auth.wrongPW[user] = pw + "-wrong"
+	_, w.auth.lastErr = login(ctx, w, user, w.auth.wrongPW[user])
+	if errors.Is(w.auth.lastErr, godog.ErrSkip) {
+		return w.auth.lastErr
 	}
-	w.attempt = "a wrong password"
-	w.observe("login of %q with a wrong password: %s", user, describe(w.lastErr))
+	w.auth.attempt = "a wrong password"
+	w.observe("login of %q with a wrong password: %s", user, describe(w.auth.lastErr))
 	return nil
 }
 
@@ -130,12 +114,12 @@ func stepUnknownUser(ctx context.Context, user string) error {
 	// account, and the records of this attempt are told apart from an
 	// earlier run's on a device that keeps its audit trail.
 	w.unknownUser(user)
-	_, w.lastErr = login(ctx, w, user, newSecret())
-	if errors.Is(w.lastErr, godog.ErrSkip) {
-		return w.lastErr
+	_, w.auth.lastErr = login(ctx, w, user, newSecret())
+	if errors.Is(w.auth.lastErr, godog.ErrSkip) {
+		return w.auth.lastErr
 	}
-	w.attempt = fmt.Sprintf("the unknown user %q", user)
-	w.observe("login as unknown user %s: %s", w.describeUser(user), describe(w.lastErr))
+	w.auth.attempt = fmt.Sprintf("the unknown user %q", user)
+	w.observe("login as unknown user %s: %s", w.describeUser(user), describe(w.auth.lastErr))
 	return nil
 }
 
@@ -145,7 +129,7 @@ func stepLogout(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	tok, ok := w.sessions[user]
+	tok, ok := w.auth.sessions[user]
 	if !ok {
 		return fmt.Errorf("scenario bug: %q is not logged in", user)
 	}
@@ -154,14 +138,6 @@ func stepLogout(ctx context.Context, user string) error {
 	}
 	w.observe("%q logged out", user)
 	return nil
-}
-
-func session(w *world, user string) (string, error) {
-	tok, ok := w.sessions[user]
-	if !ok {
-		return "", fmt.Errorf("scenario bug: %q is not logged in", user)
-	}
-	return tok, nil
 }
 
 func stepRead(ctx context.Context, user, patient string) error {
@@ -174,7 +150,7 @@ func stepRead(ctx context.Context, user, patient string) error {
 	if err != nil {
 		return fmt.Errorf("%q could not read patient %q: %w", user, patient, err)
 	}
-	w.lastRead[patient] = data
+	w.data.lastRead[patient] = data
 	w.observe("%q read patient %q (%d bytes)", user, patient, len(data))
 	return nil
 }
@@ -192,7 +168,7 @@ func stepUpdate(ctx context.Context, user, patient string) error {
 	if err := pd.WritePatient(ctx, tok, patient, cur); err != nil {
 		return fmt.Errorf("%q could not update patient %q: %w", user, patient, err)
 	}
-	w.lastRead[patient] = cur
+	w.data.lastRead[patient] = cur
 	w.observe("%q rewrote patient %q", user, patient)
 	return nil
 }
@@ -204,16 +180,16 @@ func anonymous(ctx context.Context, token, patient string, write bool) error {
 		return err
 	}
 	if write {
-		w.lastErr = pd.WritePatient(ctx, token, patient, []byte(`{"id":"`+patient+`","note":"written by an unauthenticated caller"}`))
-		w.observe("unauthenticated update of patient %q: %s", patient, describe(w.lastErr))
+		w.auth.lastErr = pd.WritePatient(ctx, token, patient, []byte(`{"id":"`+patient+`","note":"written by an unauthenticated caller"}`))
+		w.observe("unauthenticated update of patient %q: %s", patient, describe(w.auth.lastErr))
 		return nil
 	}
 	var data []byte
-	data, w.lastErr = pd.ReadPatient(ctx, token, patient)
-	if w.lastErr == nil {
+	data, w.auth.lastErr = pd.ReadPatient(ctx, token, patient)
+	if w.auth.lastErr == nil {
 		w.observe("unauthenticated read of patient %q returned %d bytes of patient data", patient, len(data))
 	} else {
-		w.observe("unauthenticated read of patient %q: %s", patient, describe(w.lastErr))
+		w.observe("unauthenticated read of patient %q: %s", patient, describe(w.auth.lastErr))
 	}
 	return nil
 }
@@ -245,10 +221,10 @@ func stepReuseSession(ctx context.Context, user, patient string) error {
 func stepRefusedUnauthenticated(ctx context.Context) error {
 	w := worldFrom(ctx)
 	switch {
-	case w.lastErr == nil:
+	case w.auth.lastErr == nil:
 		return errors.New("the device served the request without a valid session")
-	case !errors.Is(w.lastErr, device.ErrUnauthenticated):
-		return fmt.Errorf("the device refused, but not as unauthenticated: %w", w.lastErr)
+	case !errors.Is(w.auth.lastErr, device.ErrUnauthenticated):
+		return fmt.Errorf("the device refused, but not as unauthenticated: %w", w.auth.lastErr)
 	}
 	return nil
 }
@@ -256,21 +232,21 @@ func stepRefusedUnauthenticated(ctx context.Context) error {
 func stepLoginRefused(ctx context.Context) error {
 	w := worldFrom(ctx)
 	switch {
-	case w.lastErr == nil:
-		what := w.attempt
+	case w.auth.lastErr == nil:
+		what := w.auth.attempt
 		if what == "" {
 			what = "a wrong password"
 		}
 		return fmt.Errorf("the device opened a session for %s", what)
-	case !errors.Is(w.lastErr, device.ErrDenied):
-		return fmt.Errorf("the login failed for another reason than being refused: %w", w.lastErr)
+	case !errors.Is(w.auth.lastErr, device.ErrDenied):
+		return fmt.Errorf("the login failed for another reason than being refused: %w", w.auth.lastErr)
 	}
 	return nil
 }
 
 func stepRecordUnchanged(ctx context.Context, patient, user string) error {
 	w := worldFrom(ctx)
-	want, ok := w.lastRead[patient]
+	want, ok := w.data.lastRead[patient]
 	if !ok {
 		return fmt.Errorf("scenario bug: patient %q was not read earlier", patient)
 	}
@@ -288,12 +264,4 @@ func stepRecordUnchanged(ctx context.Context, patient, user string) error {
 	}
 	w.observe("patient %q unchanged (%d bytes)", patient, len(got))
 	return nil
-}
-
-// describe says in a few words how a device call ended.
-func describe(err error) string {
-	if err == nil {
-		return "accepted"
-	}
-	return "refused: " + err.Error()
 }

@@ -79,16 +79,6 @@ func storeMarker(ctx context.Context, w *world, dev device.Device, token, patien
 	return marker, rec, nil
 }
 
-// skip marks the scenario not-applicable for a missing capability.
-func skip(w *world, err error) error {
-	w.mu.Lock()
-	if w.na == nil {
-		w.na = err
-	}
-	w.mu.Unlock()
-	return fmt.Errorf("%w: %w", godog.ErrSkip, err)
-}
-
 func stepStoreMarker(ctx context.Context, user, patient string) error {
 	w := worldFrom(ctx)
 	tok, err := session(w, user)
@@ -99,7 +89,7 @@ func stepStoreMarker(ctx context.Context, user, patient string) error {
 	if err != nil {
 		return err
 	}
-	w.marker, w.lastRead[patient], w.lastUser = marker, rec, user
+	w.data.marker, w.data.lastRead[patient], w.auth.lastUser = marker, rec, user
 	w.observe("%q stored marker %s in patient %q", user, marker, patient)
 	return nil
 }
@@ -152,14 +142,14 @@ func stepDump(ctx context.Context) error {
 		// files (or name the wrong place), which proves no protection.
 		return skip(w, &device.UnsupportedError{Capability: "raw storage with files in it (the dump is empty: no files under the target's data paths, so nothing could be searched)"})
 	}
-	w.dump = d
+	w.data.dump = d
 	w.attach("raw-storage-listing.txt", "text/plain", listing(d))
 	w.observe("dumped %d stored files", len(d))
 	return nil
 }
 
 func needDump(w *world) error {
-	if w.dump == nil {
+	if w.data.dump == nil {
 		return errors.New("scenario bug: no raw storage dump was taken")
 	}
 	return nil
@@ -170,10 +160,10 @@ func stepMarkerNotInDump(ctx context.Context) error {
 	if err := needDump(w); err != nil {
 		return err
 	}
-	if where, ok := findSecret(w.dump, []byte(w.marker)); ok {
+	if where, ok := findSecret(w.data.dump, []byte(w.data.marker)); ok {
 		return fmt.Errorf("the marker lies in the clear in %s", where)
 	}
-	w.observe("marker %s not found in %d files, in any encoding", w.marker, len(w.dump))
+	w.observe("marker %s not found in %d files, in any encoding", w.data.marker, len(w.data.dump))
 	return nil
 }
 
@@ -199,13 +189,13 @@ func stepRecordNotInDump(ctx context.Context, patient string) error {
 	if err := needDump(w); err != nil {
 		return err
 	}
-	rec, ok := w.lastRead[patient]
+	rec, ok := w.data.lastRead[patient]
 	if !ok {
 		return fmt.Errorf("scenario bug: patient %q was not read or written earlier", patient)
 	}
 	vals := distinctive(rec, patient)
 	for _, v := range vals {
-		if where, ok := findSecret(w.dump, []byte(v)); ok {
+		if where, ok := findSecret(w.data.dump, []byte(v)); ok {
 			return fmt.Errorf("patient data %q lies in the clear in %s", v, where)
 		}
 	}
@@ -222,7 +212,7 @@ func stepPasswordNotInDump(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	if where, ok := findSecret(w.dump, []byte(pw)); ok {
+	if where, ok := findSecret(w.data.dump, []byte(pw)); ok {
 		return fmt.Errorf("the password of %q lies in the clear in %s", user, where)
 	}
 	w.observe("the password of %q is not in the dump", user)
@@ -252,9 +242,9 @@ func stepAlterStoredRecord(ctx context.Context, patient string) error {
 			continue
 		}
 		mod := bytes.Clone(orig)
-		if i := bytes.Index(mod, []byte(w.marker)); w.marker != "" && i >= 0 {
+		if i := bytes.Index(mod, []byte(w.data.marker)); w.data.marker != "" && i >= 0 {
 			// Plain text: a careful attacker keeps the record well formed.
-			copy(mod[i:], strings.Repeat("X", len(w.marker)))
+			copy(mod[i:], strings.Repeat("X", len(w.data.marker)))
 		} else {
 			mod[len(mod)/2] ^= 0x01
 		}
@@ -301,7 +291,7 @@ func prepareUnit(ctx context.Context, w *world, dev device.Device) (*unit, error
 		}
 		return nil, fmt.Errorf("create account: %w", err)
 	}
-	w.passwords[unitUser], w.roles[unitUser] = pw, "clinician"
+	w.auth.passwords[unitUser], w.auth.roles[unitUser] = pw, "clinician"
 	tok, err := signIn(ctx, w, dev, unitUser, pw, nil)
 	if err != nil {
 		if errors.Is(err, godog.ErrSkip) {
@@ -322,7 +312,7 @@ func stepTwoUnits(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w.marker = first.marker
+	w.data.marker = first.marker
 	d2, err := w.open(ctx)
 	if err != nil {
 		return fmt.Errorf("open a second unit: %w", err)
@@ -330,7 +320,7 @@ func stepTwoUnits(ctx context.Context) error {
 	if err := needOtherUnit(ctx, w, d2, "a second unit of the same model"); err != nil {
 		return err
 	}
-	if w.unit2, err = prepareUnit(ctx, w, d2); err != nil {
+	if w.data.unit2, err = prepareUnit(ctx, w, d2); err != nil {
 		return err
 	}
 	id1, _ := w.dev.Identify(ctx)
@@ -365,17 +355,17 @@ func stepExtractKey(ctx context.Context) error {
 	if !ok {
 		return errors.New("the first unit has no storage key")
 	}
-	w.keyID, w.key = id, key
+	w.data.keyID, w.data.key = id, key
 	w.observe("extracted storage key %q of the first unit", id)
 	return nil
 }
 
 func stepKeyOpensNothing(ctx context.Context) error {
 	w := worldFrom(ctx)
-	if w.unit2 == nil || w.key == nil {
+	if w.data.unit2 == nil || w.data.key == nil {
 		return errors.New("scenario bug: no second unit or no extracted key")
 	}
-	files, err := dumpStorage(ctx, w, w.unit2.dev)
+	files, err := dumpStorage(ctx, w, w.data.unit2.dev)
 	if err != nil {
 		return err
 	}
@@ -385,7 +375,7 @@ func stepKeyOpensNothing(ctx context.Context) error {
 			continue
 		}
 		tried++
-		if _, err := openSealed(ctx, data, w.keyID, w.key); err == nil {
+		if _, err := openSealed(ctx, data, w.data.keyID, w.data.key); err == nil {
 			return fmt.Errorf("the first unit's key opens %q on the second unit", name)
 		}
 	}
@@ -398,11 +388,11 @@ func stepKeyOpensNothing(ctx context.Context) error {
 
 func stepUnit2MarkerHidden(ctx context.Context) error {
 	w := worldFrom(ctx)
-	files, err := dumpStorage(ctx, w, w.unit2.dev)
+	files, err := dumpStorage(ctx, w, w.data.unit2.dev)
 	if err != nil {
 		return err
 	}
-	if where, ok := findSecret(files, []byte(w.unit2.marker)); ok {
+	if where, ok := findSecret(files, []byte(w.data.unit2.marker)); ok {
 		return fmt.Errorf("the second unit's marker lies in the clear in %s", where)
 	}
 	return nil
@@ -428,7 +418,7 @@ func stepKeyDestroyed(ctx context.Context) error {
 		return err
 	}
 	if ok {
-		w.keyID, w.key = id, key
+		w.data.keyID, w.data.key = id, key
 		return fmt.Errorf("the storage key %q survived decommissioning", id)
 	}
 	w.observe("the device reports its storage key destroyed")
@@ -444,23 +434,23 @@ func stepMarkerUnrecoverable(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for label, files := range map[string]map[string][]byte{"earlier dump": w.dump, "device storage": now} {
-		if where, ok := findSecret(files, []byte(w.marker)); ok {
+	for label, files := range map[string]map[string][]byte{"earlier dump": w.data.dump, "device storage": now} {
+		if where, ok := findSecret(files, []byte(w.data.marker)); ok {
 			return fmt.Errorf("the marker lies in the clear in the %s: %s", label, where)
 		}
-		if w.key == nil {
+		if w.data.key == nil {
 			continue
 		}
 		for name, data := range files {
 			if !isSealed(data) {
 				continue
 			}
-			if pt, err := openSealed(ctx, data, w.keyID, w.key); err == nil && bytes.Contains(pt, []byte(w.marker)) {
+			if pt, err := openSealed(ctx, data, w.data.keyID, w.data.key); err == nil && bytes.Contains(pt, []byte(w.data.marker)) {
 				return fmt.Errorf("the marker was recovered from %q in the %s with a surviving key", name, label)
 			}
 		}
 	}
-	w.observe("marker not recoverable from %d earlier and %d remaining files", len(w.dump), len(now))
+	w.observe("marker not recoverable from %d earlier and %d remaining files", len(w.data.dump), len(now))
 	return nil
 }
 
@@ -479,7 +469,7 @@ func stepCollectOutputs(ctx context.Context, user string) error {
 		return fmt.Errorf("export configuration: %w", err)
 	}
 	w.attach("config-export", "application/octet-stream", cfg)
-	w.outputs = map[string][]byte{"audit trail": exp.Log, "configuration export": cfg}
+	w.data.outputs = map[string][]byte{"audit trail": exp.Log, "configuration export": cfg}
 	w.observe("collected the audit trail (%d bytes) and a configuration export (%d bytes)", len(exp.Log), len(cfg))
 	return nil
 }
@@ -490,8 +480,8 @@ func stepOutputsNoPasswords(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	for what, secret := range map[string]string{"the password": pw, "the wrong password tried": w.wrongPW[user]} {
-		if where, ok := findSecret(w.outputs, []byte(secret)); ok {
+	for what, secret := range map[string]string{"the password": pw, "the wrong password tried": w.auth.wrongPW[user]} {
+		if where, ok := findSecret(w.data.outputs, []byte(secret)); ok {
 			return fmt.Errorf("%s of %q appears in the %s", what, user, where)
 		}
 	}
@@ -508,7 +498,7 @@ func stepOutputsNoKey(ctx context.Context) error {
 	if !ok {
 		return errors.New("the device has no storage key to look for")
 	}
-	if where, ok := findSecret(w.outputs, key); ok {
+	if where, ok := findSecret(w.data.outputs, key); ok {
 		return fmt.Errorf("the storage key appears in the %s", where)
 	}
 	w.observe("neither output holds the storage key")

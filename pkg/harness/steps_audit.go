@@ -35,21 +35,6 @@ func registerAuditSteps(s *StepSet) {
 	s.Step(`^verifying the audit trail fails$`, stepVerifyFails)
 }
 
-// exportAudit reads the device's audit trail and attaches it as evidence.
-func exportAudit(ctx context.Context, w *world, name string) (device.AuditExport, []audit.Record, error) {
-	src, err := capability[device.AuditSource](w, device.Label[device.AuditSource]())
-	if err != nil {
-		return device.AuditExport{}, nil, err
-	}
-	exp, err := src.AuditLog(ctx)
-	if err != nil {
-		return exp, nil, fmt.Errorf("read the device's audit trail: %w", err)
-	}
-	w.attach(name, "application/x-ndjson", exp.Log)
-	recs, err := decodeRecords(exp.Log)
-	return exp, recs, err
-}
-
 // decodeRecords reads the record lines without judging their integrity:
 // the recording checks (164.312(b)) are separate from the protection checks
 // (LOG-2), so an unprotected log can still show what it recorded.

@@ -29,16 +29,16 @@ func stepMakeBackup(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	if w.backup, err = b.CreateBackup(ctx, tok); err != nil {
+	if w.data.backup, err = b.CreateBackup(ctx, tok); err != nil {
 		return fmt.Errorf("create backup: %w", err)
 	}
-	w.attach("backup.bin", "application/octet-stream", w.backup)
-	w.observe("%q made a backup of %d bytes", user, len(w.backup))
+	w.attach("backup.bin", "application/octet-stream", w.data.backup)
+	w.observe("%q made a backup of %d bytes", user, len(w.data.backup))
 	return nil
 }
 
 func needBackup(w *world) error {
-	if w.backup == nil {
+	if w.data.backup == nil {
 		return errors.New("scenario bug: no backup was made")
 	}
 	return nil
@@ -49,10 +49,10 @@ func stepMarkerNotInBackup(ctx context.Context) error {
 	if err := needBackup(w); err != nil {
 		return err
 	}
-	if where, ok := findSecret(map[string][]byte{"backup": w.backup}, []byte(w.marker)); ok {
+	if where, ok := findSecret(map[string][]byte{"backup": w.data.backup}, []byte(w.data.marker)); ok {
 		return fmt.Errorf("the marker lies in the clear in the %s", where)
 	}
-	w.observe("marker not found in the %d-byte backup", len(w.backup))
+	w.observe("marker not found in the %d-byte backup", len(w.data.backup))
 	return nil
 }
 
@@ -61,14 +61,14 @@ func stepAlterBackup(ctx context.Context) error {
 	if err := needBackup(w); err != nil {
 		return err
 	}
-	mod := bytes.Clone(w.backup)
-	loc, found := locateSecret(map[string][]byte{"backup": mod}, []byte(w.marker))
+	mod := bytes.Clone(w.data.backup)
+	loc, found := locateSecret(map[string][]byte{"backup": mod}, []byte(w.data.marker))
 	switch {
-	case w.marker != "" && found && loc.form == "plain":
+	case w.data.marker != "" && found && loc.form == "plain":
 		// A careful attacker keeps the backup well formed.
-		copy(mod[loc.at:], strings.Repeat("X", len(w.marker)))
+		copy(mod[loc.at:], strings.Repeat("X", len(w.data.marker)))
 		w.observe("attacker overwrote the marker, found in the clear in the backup")
-	case w.marker != "" && found && strings.HasPrefix(loc.form, "base64"):
+	case w.data.marker != "" && found && strings.HasPrefix(loc.form, "base64"):
 		// Change one character of the encoded marker to another valid one.
 		i := loc.at + loc.n/2
 		if mod[i] == 'A' {
@@ -81,7 +81,7 @@ func stepAlterBackup(ctx context.Context) error {
 		mod[len(mod)/2] ^= 0x01
 		w.observe("attacker flipped a bit in the middle of the backup")
 	}
-	w.backup = mod
+	w.data.backup = mod
 	return nil
 }
 
@@ -91,7 +91,7 @@ func stepRestoreRefused(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	err = b.RestoreBackup(ctx, tok, w.backup)
+	err = b.RestoreBackup(ctx, tok, w.data.backup)
 	switch {
 	case err == nil:
 		return errors.New("the device restored the altered backup")
@@ -128,37 +128,37 @@ func stepRestoreOnClean(ctx context.Context) error {
 		return fmt.Errorf("log in on the clean unit: %w", err)
 	}
 	start := time.Now()
-	if err := b.RestoreBackup(ctx, tok, w.backup); err != nil {
+	if err := b.RestoreBackup(ctx, tok, w.data.backup); err != nil {
 		return fmt.Errorf("restore onto the clean unit: %w", err)
 	}
-	w.restored = time.Since(start)
-	w.unit2 = &unit{dev: d}
+	w.data.restored = time.Since(start)
+	w.data.unit2 = &unit{dev: d}
 	// The restore brought the source's accounts, this scenario's among
 	// them, onto the clean unit: remove them there too.
-	for _, u := range slices.Sorted(maps.Keys(w.passwords)) {
+	for _, u := range slices.Sorted(maps.Keys(w.auth.passwords)) {
 		w.created(d, w.deviceUser(u))
 	}
-	w.observe("restored onto a clean unit in %s", w.restored.Round(time.Microsecond))
+	w.observe("restored onto a clean unit in %s", w.data.restored.Round(time.Microsecond))
 	return nil
 }
 
 func stepRestoreWithin(ctx context.Context, secs int) error {
 	w := worldFrom(ctx)
-	if w.unit2 == nil {
+	if w.data.unit2 == nil {
 		return errors.New("scenario bug: nothing was restored")
 	}
-	if limit := time.Duration(secs) * time.Second; w.restored > limit {
-		return fmt.Errorf("the restore took %s, over the %s recovery-time objective", w.restored, limit)
+	if limit := time.Duration(secs) * time.Second; w.data.restored > limit {
+		return fmt.Errorf("the restore took %s, over the %s recovery-time objective", w.data.restored, limit)
 	}
 	return nil
 }
 
 func stepCleanUnitSameRecord(ctx context.Context, user, patient string) error {
 	w := worldFrom(ctx)
-	if w.unit2 == nil {
+	if w.data.unit2 == nil {
 		return errors.New("scenario bug: nothing was restored")
 	}
-	want, ok := w.lastRead[patient]
+	want, ok := w.data.lastRead[patient]
 	if !ok {
 		return fmt.Errorf("scenario bug: patient %q was not read or written earlier", patient)
 	}
@@ -166,7 +166,7 @@ func stepCleanUnitSameRecord(ctx context.Context, user, patient string) error {
 	if err != nil {
 		return err
 	}
-	a, err := device.As[device.Authenticator](w.unit2.dev, device.Label[device.Authenticator]())
+	a, err := device.As[device.Authenticator](w.data.unit2.dev, device.Label[device.Authenticator]())
 	if err != nil {
 		return skip(w, err)
 	}
@@ -174,7 +174,7 @@ func stepCleanUnitSameRecord(ctx context.Context, user, patient string) error {
 	if err != nil {
 		return fmt.Errorf("%q cannot log in on the clean unit after the restore: %w", user, err)
 	}
-	pd, err := device.As[device.PatientData](w.unit2.dev, device.Label[device.PatientData]())
+	pd, err := device.As[device.PatientData](w.data.unit2.dev, device.Label[device.PatientData]())
 	if err != nil {
 		return skip(w, err)
 	}

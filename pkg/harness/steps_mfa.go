@@ -149,61 +149,6 @@ func isPrivileged(role string) bool {
 	return role == "biomed" || role == "administrator" || role == "service"
 }
 
-// provision creates a test account on dev with a random password, under
-// the scenario's unique device name for user (accounts.go), and has it
-// removed when the scenario ends. For a privileged role it also enrols a
-// TOTP authenticator when dev is a test build that allows it
-// (device.MFAProvisioner); app is nil otherwise.
-func provision(ctx context.Context, w *world, dev device.Device, user, role string) (pw string, app *authenticator, err error) {
-	p, err := device.As[device.Provisioner](dev, device.Label[device.Provisioner]())
-	if err != nil {
-		return "", nil, skip(w, err)
-	}
-	pw = newSecret()
-	name := w.personalUser(user)
-	if err := p.CreateUser(ctx, name, pw, role); err != nil {
-		return "", nil, fmt.Errorf("create %s account %s: %w", role, w.describeUser(user), err)
-	}
-	w.created(dev, name)
-	if !isPrivileged(role) {
-		return pw, nil, nil
-	}
-	mp, err := device.As[device.MFAProvisioner](dev, device.Label[device.MFAProvisioner]())
-	if err != nil {
-		return pw, nil, nil
-	}
-	uri, err := mp.EnrollTOTP(ctx, name)
-	if err != nil {
-		return "", nil, fmt.Errorf("enrol a TOTP authenticator for %q: %w", user, err)
-	}
-	if app, err = newAuthenticator(uri); err != nil {
-		return "", nil, err
-	}
-	return pw, app, nil
-}
-
-// signIn logs user in on dev with the password and, when the harness holds
-// an authenticator for the account, a fresh code. A device that asks for a
-// second factor the harness cannot provide (no MFAProvisioner) makes the
-// scenario not-applicable.
-func signIn(ctx context.Context, w *world, dev device.Device, user, pw string, app *authenticator) (string, error) {
-	a, err := device.As[device.Authenticator](dev, device.Label[device.Authenticator]())
-	if err != nil {
-		return "", skip(w, err)
-	}
-	c := device.Credentials{User: w.deviceUser(user), Password: pw, Source: w.source()}
-	if app != nil {
-		if c.OTP, err = app.next(ctx, dev); err != nil {
-			return "", err
-		}
-	}
-	tok, err := a.Login(ctx, c)
-	if errors.Is(err, device.ErrSecondFactorRequired) && app == nil {
-		return "", skip(w, &device.UnsupportedError{Capability: device.Label[device.MFAProvisioner]()})
-	}
-	return tok, err
-}
-
 // clock returns the device's test-build clock control.
 func clock(w *world) (device.ClockControl, error) {
 	return capability[device.ClockControl](w, device.Label[device.ClockControl]())
@@ -226,37 +171,37 @@ func stepTryCreateWith(ctx context.Context, role, user, pw string) error {
 	// built from the user's name is built from the name the device knows.
 	name := w.personalUser(user)
 	pw = withDeviceName(pw, user, name)
-	w.tried = credentials{user: user, password: pw}
-	w.lastErr = p.CreateUser(ctx, name, pw, role)
-	if w.lastErr == nil {
+	w.auth.tried = credentials{user: user, password: pw}
+	w.auth.lastErr = p.CreateUser(ctx, name, pw, role)
+	if w.auth.lastErr == nil {
 		w.created(w.dev, name)
 	}
-	w.observe("creating %s account %s: %s", role, w.describeUser(user), describe(w.lastErr))
+	w.observe("creating %s account %s: %s", role, w.describeUser(user), describe(w.auth.lastErr))
 	return nil
 }
 
 func stepCreateRefused(ctx context.Context) error {
 	w := worldFrom(ctx)
 	switch {
-	case w.lastErr == nil:
-		return fmt.Errorf("the device created the account %q", w.tried.user)
-	case !errors.Is(w.lastErr, device.ErrDenied):
-		return fmt.Errorf("creating the account failed, but not as a refusal: %w", w.lastErr)
+	case w.auth.lastErr == nil:
+		return fmt.Errorf("the device created the account %q", w.auth.tried.user)
+	case !errors.Is(w.auth.lastErr, device.ErrDenied):
+		return fmt.Errorf("creating the account failed, but not as a refusal: %w", w.auth.lastErr)
 	}
 	return nil
 }
 
 func stepNobodyLogsIn(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	if w.tried.user != user {
+	if w.auth.tried.user != user {
 		return fmt.Errorf("scenario bug: no account %q was tried", user)
 	}
-	tok, err := login(ctx, w, user, w.tried.password)
+	tok, err := login(ctx, w, user, w.auth.tried.password)
 	switch {
 	case errors.Is(err, godog.ErrSkip):
 		return err
 	case err == nil:
-		w.sessions[user] = tok
+		w.auth.sessions[user] = tok
 		return fmt.Errorf("%q logged in: the device has such an account", user)
 	case !errors.Is(err, device.ErrDenied):
 		return fmt.Errorf("the login of %q failed, but not as a refusal: %w", user, err)
@@ -267,13 +212,13 @@ func stepNobodyLogsIn(ctx context.Context, user string) error {
 
 func stepTryCredentials(ctx context.Context, user, pw string) error {
 	w := worldFrom(ctx)
-	w.tried = credentials{user: user, password: pw}
-	_, w.lastErr = login(ctx, w, user, pw)
-	if errors.Is(w.lastErr, godog.ErrSkip) {
-		return w.lastErr
+	w.auth.tried = credentials{user: user, password: pw}
+	_, w.auth.lastErr = login(ctx, w, user, pw)
+	if errors.Is(w.auth.lastErr, godog.ErrSkip) {
+		return w.auth.lastErr
 	}
-	w.attempt = fmt.Sprintf("%q with the password %q", user, pw)
-	w.observe("login as %q with %q: %s", user, pw, describe(w.lastErr))
+	w.auth.attempt = fmt.Sprintf("%q with the password %q", user, pw)
+	w.observe("login as %q with %q: %s", user, pw, describe(w.auth.lastErr))
 	return nil
 }
 
@@ -284,19 +229,19 @@ func stepPasswordOnly(ctx context.Context, user string) error {
 		return err
 	}
 	var tok string
-	tok, w.lastErr = login(ctx, w, user, pw)
-	if errors.Is(w.lastErr, godog.ErrSkip) {
-		return w.lastErr
+	tok, w.auth.lastErr = login(ctx, w, user, pw)
+	if errors.Is(w.auth.lastErr, godog.ErrSkip) {
+		return w.auth.lastErr
 	}
-	if w.lastErr == nil {
-		w.sessions[user] = tok
+	if w.auth.lastErr == nil {
+		w.auth.sessions[user] = tok
 	}
-	w.attempt = fmt.Sprintf("the password of %s %q alone", w.roles[user], user)
+	w.auth.attempt = fmt.Sprintf("the password of %s %q alone", w.auth.roles[user], user)
 	switch {
-	case errors.Is(w.lastErr, device.ErrSecondFactorRequired):
+	case errors.Is(w.auth.lastErr, device.ErrSecondFactorRequired):
 		w.observe("the device accepted the password of %q and asked for a second factor", user)
 	default:
-		w.observe("login of %q with the password alone: %s", user, describe(w.lastErr))
+		w.observe("login of %q with the password alone: %s", user, describe(w.auth.lastErr))
 	}
 	return nil
 }
@@ -304,10 +249,10 @@ func stepPasswordOnly(ctx context.Context, user string) error {
 // appFor returns the harness's authenticator for user, or makes the
 // scenario not-applicable when the device could not enrol one.
 func appFor(w *world, user string) (*authenticator, error) {
-	if _, ok := w.passwords[user]; !ok {
+	if _, ok := w.auth.passwords[user]; !ok {
 		return nil, fmt.Errorf("scenario bug: no account %q was set up in this scenario", user)
 	}
-	app := w.otp[user]
+	app := w.auth.otp[user]
 	if app == nil {
 		if _, err := capability[device.MFAProvisioner](w, device.Label[device.MFAProvisioner]()); err != nil {
 			return nil, err
@@ -323,11 +268,11 @@ func stepLoginWithCode(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := signIn(ctx, w, w.dev, user, w.passwords[user], app)
+	tok, err := signIn(ctx, w, w.dev, user, w.auth.passwords[user], app)
 	if err != nil {
 		return fmt.Errorf("%q could not log in with the password and a fresh code: %w", user, err)
 	}
-	w.sessions[user], w.lastUser = tok, user
+	w.auth.sessions[user], w.auth.lastUser = tok, user
 	w.observe("%q logged in with the password and the code of time step %d", user, app.last)
 	return nil
 }
@@ -346,12 +291,12 @@ func stepReplayCode(ctx context.Context, user string) error {
 		return err
 	}
 	var tok string
-	tok, w.lastErr = a.Login(ctx, device.Credentials{User: w.deviceUser(user), Password: w.passwords[user], OTP: app.code, Source: w.source()})
-	if w.lastErr == nil {
-		w.sessions[user+" (replay)"] = tok
+	tok, w.auth.lastErr = a.Login(ctx, device.Credentials{User: w.deviceUser(user), Password: w.auth.passwords[user], OTP: app.code, Source: w.source()})
+	if w.auth.lastErr == nil {
+		w.auth.sessions[user+" (replay)"] = tok
 	}
-	w.attempt = "a replayed one-time code"
-	w.observe("replay of the code %s of %q: %s", app.code, user, describe(w.lastErr))
+	w.auth.attempt = "a replayed one-time code"
+	w.observe("replay of the code %s of %q: %s", app.code, user, describe(w.auth.lastErr))
 	return nil
 }
 
@@ -402,7 +347,7 @@ func stepGuess(ctx context.Context, n int, user string, gap time.Duration) error
 	refused := 0
 	for i := range n {
 		guess := newSecret()
-		w.wrongPW[user] = guess
+		w.auth.wrongPW[user] = guess
 		_, err := login(ctx, w, user, guess)
 		switch {
 		case errors.Is(err, godog.ErrSkip):
@@ -434,12 +379,12 @@ func stepCannotLogIn(ctx context.Context, user string) error {
 	if err != nil {
 		return err
 	}
-	tok, err := signIn(ctx, w, w.dev, user, pw, w.otp[user])
+	tok, err := signIn(ctx, w, w.dev, user, pw, w.auth.otp[user])
 	switch {
 	case errors.Is(err, godog.ErrSkip):
 		return err
 	case err == nil:
-		w.sessions[user] = tok
+		w.auth.sessions[user] = tok
 		return fmt.Errorf("the correct password of %q still opened a session after the guessing", user)
 	case !errors.Is(err, device.ErrDenied):
 		return fmt.Errorf("the login of %q failed, but not as a refusal: %w", user, err)
@@ -495,7 +440,7 @@ func sessionFor(w *world, user string, emergency bool) (string, error) {
 	if !emergency {
 		return session(w, user)
 	}
-	tok, ok := w.emergency[user]
+	tok, ok := w.auth.emergency[user]
 	if !ok {
 		return "", fmt.Errorf("scenario bug: %q has not broken the glass", user)
 	}
@@ -503,7 +448,7 @@ func sessionFor(w *world, user string, emergency bool) (string, error) {
 }
 
 // perform asks the device to do op in user's session and leaves the
-// device's answer in w.lastErr; the error returned is the step's own (a
+// device's answer in w.auth.lastErr; the error returned is the step's own (a
 // missing capability or operation, a scenario bug).
 func perform(ctx context.Context, w *world, user, op string, emergency bool) error {
 	o, err := capability[device.Operator](w, device.Label[device.Operator]())
@@ -514,9 +459,9 @@ func perform(ctx context.Context, w *world, user, op string, emergency bool) err
 	if err != nil {
 		return err
 	}
-	w.lastErr = o.Perform(ctx, tok, op)
-	if errors.Is(w.lastErr, device.ErrUnsupported) {
-		return skip(w, w.lastErr)
+	w.auth.lastErr = o.Perform(ctx, tok, op)
+	if errors.Is(w.auth.lastErr, device.ErrUnsupported) {
+		return skip(w, w.auth.lastErr)
 	}
 	return nil
 }
@@ -526,7 +471,7 @@ func stepPerforms(ctx context.Context, user, op string, emergency bool) error {
 	if err := perform(ctx, w, user, op, emergency); err != nil {
 		return err
 	}
-	opErr := w.lastErr
+	opErr := w.auth.lastErr
 	in := ""
 	if emergency {
 		in = " in the emergency session"
@@ -543,21 +488,21 @@ func stepTriesToPerform(ctx context.Context, user, op string) error {
 	if err := perform(ctx, w, user, op, false); err != nil {
 		return err
 	}
-	opErr := w.lastErr
-	w.attempt = fmt.Sprintf("%s %q doing %s", w.roles[user], user, op)
-	w.observe("%s %q asked to %s: %s", w.roles[user], user, op, describe(opErr))
+	opErr := w.auth.lastErr
+	w.auth.attempt = fmt.Sprintf("%s %q doing %s", w.auth.roles[user], user, op)
+	w.observe("%s %q asked to %s: %s", w.auth.roles[user], user, op, describe(opErr))
 	return nil
 }
 
 func stepRefusedForbidden(ctx context.Context) error {
 	w := worldFrom(ctx)
 	switch {
-	case w.lastErr == nil:
-		return fmt.Errorf("the device allowed %s", w.attempt)
-	case errors.Is(w.lastErr, device.ErrUnauthenticated), errors.Is(w.lastErr, device.ErrReauthRequired):
-		return fmt.Errorf("the device refused, but for the session, not the role: %w", w.lastErr)
-	case !errors.Is(w.lastErr, device.ErrDenied):
-		return fmt.Errorf("the operation failed, but not as forbidden: %w", w.lastErr)
+	case w.auth.lastErr == nil:
+		return fmt.Errorf("the device allowed %s", w.auth.attempt)
+	case errors.Is(w.auth.lastErr, device.ErrUnauthenticated), errors.Is(w.auth.lastErr, device.ErrReauthRequired):
+		return fmt.Errorf("the device refused, but for the session, not the role: %w", w.auth.lastErr)
+	case !errors.Is(w.auth.lastErr, device.ErrDenied):
+		return fmt.Errorf("the operation failed, but not as forbidden: %w", w.auth.lastErr)
 	}
 	return nil
 }
@@ -567,7 +512,7 @@ func stepNoLonger(ctx context.Context, user, op string, emergency bool) error {
 	if err := perform(ctx, w, user, op, emergency); err != nil {
 		return err
 	}
-	opErr := w.lastErr
+	opErr := w.auth.lastErr
 	what := "session"
 	if emergency {
 		what = "emergency session"
@@ -583,7 +528,7 @@ func stepNoLonger(ctx context.Context, user, op string, emergency bool) error {
 }
 
 // breakGlass asks for emergency access as user, leaving the device's
-// answer in w.lastErr and the session in w.emergency.
+// answer in w.auth.lastErr and the session in w.auth.emergency.
 func breakGlass(ctx context.Context, w *world, user, reason string) error {
 	ea, err := capability[device.EmergencyAccess](w, device.Label[device.EmergencyAccess]())
 	if err != nil {
@@ -594,9 +539,9 @@ func breakGlass(ctx context.Context, w *world, user, reason string) error {
 		return err
 	}
 	var tok string
-	tok, w.lastErr = ea.BreakGlass(ctx, device.Credentials{User: w.deviceUser(user), Password: pw, Source: w.source()}, reason)
-	if w.lastErr == nil {
-		w.emergency[user] = tok
+	tok, w.auth.lastErr = ea.BreakGlass(ctx, device.Credentials{User: w.deviceUser(user), Password: pw, Source: w.source()}, reason)
+	if w.auth.lastErr == nil {
+		w.auth.emergency[user] = tok
 	}
 	return nil
 }
@@ -606,10 +551,10 @@ func stepBreakGlass(ctx context.Context, user, reason string) error {
 	if err := breakGlass(ctx, w, user, reason); err != nil {
 		return err
 	}
-	if bgErr := w.lastErr; bgErr != nil {
+	if bgErr := w.auth.lastErr; bgErr != nil {
 		return fmt.Errorf("%q could not break the glass: %w", user, bgErr)
 	}
-	w.reasons[user] = reason
+	w.auth.reasons[user] = reason
 	w.observe("%q broke the glass: %q", user, reason)
 	return nil
 }
@@ -619,23 +564,23 @@ func stepTryBreakGlass(ctx context.Context, user, reason string) error {
 	if err := breakGlass(ctx, w, user, reason); err != nil {
 		return err
 	}
-	bgErr := w.lastErr
+	bgErr := w.auth.lastErr
 	if reason == "" {
-		w.attempt = "emergency access without a reason"
+		w.auth.attempt = "emergency access without a reason"
 	} else {
-		w.attempt = fmt.Sprintf("emergency access to %s %q", w.roles[user], user)
+		w.auth.attempt = fmt.Sprintf("emergency access to %s %q", w.auth.roles[user], user)
 	}
-	w.observe("%s: %s", w.attempt, describe(bgErr))
+	w.observe("%s: %s", w.auth.attempt, describe(bgErr))
 	return nil
 }
 
 func stepEmergencyRefused(ctx context.Context) error {
 	w := worldFrom(ctx)
 	switch {
-	case w.lastErr == nil:
-		return fmt.Errorf("the device granted %s", w.attempt)
-	case !errors.Is(w.lastErr, device.ErrDenied):
-		return fmt.Errorf("emergency access failed, but not as a refusal: %w", w.lastErr)
+	case w.auth.lastErr == nil:
+		return fmt.Errorf("the device granted %s", w.auth.attempt)
+	case !errors.Is(w.auth.lastErr, device.ErrDenied):
+		return fmt.Errorf("emergency access failed, but not as a refusal: %w", w.auth.lastErr)
 	}
 	return nil
 }
@@ -648,7 +593,7 @@ func isEmergency(action string) bool {
 
 func stepEmergencyRecorded(ctx context.Context, user string) error {
 	w := worldFrom(ctx)
-	reason, ok := w.reasons[user]
+	reason, ok := w.auth.reasons[user]
 	if !ok {
 		return fmt.Errorf("scenario bug: %q has not broken the glass", user)
 	}
@@ -686,17 +631,17 @@ func stepRequestReview(ctx context.Context, user string) error {
 		return err
 	}
 	w.attach("activity-review.json", "application/json", b)
-	w.review = &rep
+	w.auth.review = &rep
 	w.observe("review of %d records: %d users, %d emergency sessions, %d refusals, %d unreviewed alerts",
 		rep.Records, len(rep.Users), len(rep.BreakGlass), len(rep.Denied), len(rep.Unreviewed))
 	return nil
 }
 
 func needReview(w *world) (*device.ActivityReport, error) {
-	if w.review == nil {
+	if w.auth.review == nil {
 		return nil, errors.New("scenario bug: no review was requested")
 	}
-	return w.review, nil
+	return w.auth.review, nil
 }
 
 func stepReviewLists(ctx context.Context, action, user string) error {

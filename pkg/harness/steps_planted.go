@@ -56,12 +56,12 @@ func stepPlantedNotInDump(ctx context.Context) error {
 	if len(vals) == 0 {
 		return errors.New("scenario bug: no test data was read")
 	}
-	found, report := searchValues(w.dump, vals)
+	found, report := searchValues(w.data.dump, vals)
 	if len(found) > 0 {
 		w.attach("test-data-found.txt", "text/plain", report)
 		return fmt.Errorf("test data lies in the clear (%d of %d values): %s", len(found), len(vals), strings.Join(found, "; "))
 	}
-	w.observe("none of %d test values found in %d stored files, in any encoding", len(vals), len(w.dump))
+	w.observe("none of %d test values found in %d stored files, in any encoding", len(vals), len(w.data.dump))
 	return nil
 }
 

@@ -47,10 +47,10 @@ func stepSealedCurrentFormat(ctx context.Context) error {
 	if err := needDump(w); err != nil {
 		return err
 	}
-	names, infos := sealedInfos(w.dump)
+	names, infos := sealedInfos(w.data.dump)
 	if len(names) == 0 {
 		return fmt.Errorf("none of the %d stored files is sealed in a format Ward can inspect, "+
-			"so nothing shows which cryptography protects them", len(w.dump))
+			"so nothing shows which cryptography protects them", len(w.data.dump))
 	}
 	for i, in := range infos {
 		if in.Version != atrest.Version {
@@ -59,7 +59,7 @@ func stepSealedCurrentFormat(ctx context.Context) error {
 		}
 	}
 	w.observe("%d of %d stored files are sealed, all in at-rest format version %d (unsealed: %s)",
-		len(names), len(w.dump), atrest.Version, unsealedNames(w.dump, names))
+		len(names), len(w.data.dump), atrest.Version, unsealedNames(w.data.dump, names))
 	return nil
 }
 
@@ -68,7 +68,7 @@ func stepApprovedWrapping(ctx context.Context) error {
 	if err := needDump(w); err != nil {
 		return err
 	}
-	names, infos := sealedInfos(w.dump)
+	names, infos := sealedInfos(w.data.dump)
 	if len(names) == 0 {
 		return errors.New("no stored file is sealed, so no key wrapping can be checked")
 	}

@@ -55,17 +55,6 @@ func segWorld(w *world) *segmentWorld {
 	return w.seg
 }
 
-// deviceNow is the device's clock when it has one a check can read, the
-// harness's otherwise.
-func deviceNow(ctx context.Context, w *world) time.Time {
-	if cc, err := device.As[device.ClockControl](w.dev, device.Label[device.ClockControl]()); err == nil {
-		if t, err := cc.DeviceTime(ctx); err == nil {
-			return t
-		}
-	}
-	return time.Now()
-}
-
 func probe(ctx context.Context, w *world, n device.Network, zone string, ports []device.Port) (reachable []string, err error) {
 	for _, p := range ports {
 		r, err := n.ProbeFrom(ctx, zone, p.Proto, p.Port)

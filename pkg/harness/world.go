@@ -10,6 +10,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/wardsec/ward/pkg/audit"
 	"github.com/wardsec/ward/pkg/device"
 	"github.com/wardsec/ward/pkg/evidence"
 )
@@ -24,35 +25,15 @@ type world struct {
 	// unit; checks that need two units use it).
 	open func(context.Context) (device.Device, error)
 
-	lastUser string            // the user of the most recent session step
-	marker   string            // the unique marker stored in a patient record
-	wrongPW  map[string]string // user -> wrong password tried
-	dump     map[string][]byte // raw storage as an attacker copied it
-	unit2    *unit             // a second unit, when a scenario needs one
-	backup   []byte            // the last backup taken
-	keyID    string            // an extracted storage key
-	key      []byte
-	outputs  map[string][]byte // logs and exports collected for secret search
-	restored time.Duration     // how long the last restore took
-
-	passwords map[string]string         // test account -> password
-	roles     map[string]string         // test account -> role
-	otp       map[string]*authenticator // test account -> the TOTP app the harness enrolled
-	sessions  map[string]string         // user -> current (or last) session token
-	emergency map[string]string         // user -> break-glass session token
-	reasons   map[string]string         // user -> break-glass reason given
-	lastRead  map[string][]byte         // patient id -> content as last read
-	lastErr   error                     // outcome of the last "tries to" step
-	attempt   string                    // what the last "tries to" step tried, in words
-	tried     credentials               // the account creation or login last tried
-	review    *device.ActivityReport    // the last privileged-activity review
-	inv       *inventoryWorld           // the inventory checked against (steps_inventory.go)
-	upd       *updateWorld              // firmware-update state (steps_update.go)
-	tx        *transportWorld           // transport checks (steps_transport.go)
-	np        []device.ServiceReport    // network probe reports (steps_netprobe.go)
-	seg       *segmentWorld             // network segmentation state (steps_segment.go)
-	acct      *accountWorld             // test account names on the device (accounts.go)
-	reach     *reach                    // hosts the scenario may connect to (reach.go)
+	auth  *authWorld             // accounts, sessions and what the last attempt gave
+	data  *dataWorld             // patient data, storage dumps, keys and backups
+	inv   *inventoryWorld        // the inventory checked against (steps_inventory.go)
+	upd   *updateWorld           // firmware-update state (steps_update.go)
+	tx    *transportWorld        // transport checks (steps_transport.go)
+	np    []device.ServiceReport // network probe reports (steps_netprobe.go)
+	seg   *segmentWorld          // network segmentation state (steps_segment.go)
+	acct  *accountWorld          // test account names on the device (accounts.go)
+	reach *reach                 // hosts the scenario may connect to (reach.go)
 
 	mu        sync.Mutex
 	started   time.Time
@@ -69,6 +50,22 @@ type world struct {
 	// target, hook error): the scenario proves nothing either way.
 	fault error
 }
+
+// dataWorld is a scenario's state about patient data: what was stored and
+// read, what an attacker copied off the storage, extracted keys, backups.
+type dataWorld struct {
+	marker   string            // the unique marker stored in a patient record
+	dump     map[string][]byte // raw storage as an attacker copied it
+	unit2    *unit             // a second unit, when a scenario needs one
+	backup   []byte            // the last backup taken
+	keyID    string            // an extracted storage key
+	key      []byte
+	outputs  map[string][]byte // logs and exports collected for secret search
+	restored time.Duration     // how long the last restore took
+	lastRead map[string][]byte // patient id -> content as last read
+}
+
+func newDataWorld() *dataWorld { return &dataWorld{lastRead: map[string][]byte{}} }
 
 // credentials are a user name and password a step tried.
 type credentials struct{ user, password string }
@@ -176,4 +173,48 @@ func newSecret() string {
 		panic(err) // crypto/rand never fails on supported platforms
 	}
 	return "Wd-" + hex.EncodeToString(b)
+}
+
+// describe says in a few words how a device call ended.
+func describe(err error) string {
+	if err == nil {
+		return "accepted"
+	}
+	return "refused: " + err.Error()
+}
+
+// skip marks the scenario not-applicable for a missing capability.
+func skip(w *world, err error) error {
+	w.mu.Lock()
+	if w.na == nil {
+		w.na = err
+	}
+	w.mu.Unlock()
+	return fmt.Errorf("%w: %w", godog.ErrSkip, err)
+}
+
+// deviceNow is the device's clock when it has one a check can read, the
+// harness's otherwise.
+func deviceNow(ctx context.Context, w *world) time.Time {
+	if cc, err := device.As[device.ClockControl](w.dev, device.Label[device.ClockControl]()); err == nil {
+		if t, err := cc.DeviceTime(ctx); err == nil {
+			return t
+		}
+	}
+	return time.Now()
+}
+
+// exportAudit reads the device's audit trail and attaches it as evidence.
+func exportAudit(ctx context.Context, w *world, name string) (device.AuditExport, []audit.Record, error) {
+	src, err := capability[device.AuditSource](w, device.Label[device.AuditSource]())
+	if err != nil {
+		return device.AuditExport{}, nil, err
+	}
+	exp, err := src.AuditLog(ctx)
+	if err != nil {
+		return exp, nil, fmt.Errorf("read the device's audit trail: %w", err)
+	}
+	w.attach(name, "application/x-ndjson", exp.Log)
+	recs, err := decodeRecords(exp.Log)
+	return exp, recs, err
 }
