@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -200,8 +201,10 @@ func controlsOf(t *testing.T, dir string) []controlsView {
 // the same fleet. A shard altered on the claim stops the merge Job.
 //
 // The fleet is 40 simulated pumps, some weakened, so targets' outcomes
-// differ and a merge that misplaced one would show. At 1,000 devices the
-// Job is the same with the ConfigMap's count raised: each of the 8 pods
+// differ and a merge that misplaced one would show. WARD_K8S_UNITS=1000
+// runs the same test at 1,000 units (about 15 minutes on 2 cores; not in
+// CI). At 1,000 devices the Job is the same with the ConfigMap's count
+// raised: each of the 8 pods
 // checks 125 units (about half a CPU-second each, BenchmarkFleet's
 // cpu-ms/pump), and the merge verifies and reads 8 shard bundles; raise
 // completions, parallelism and the --shard denominator together for more
@@ -211,7 +214,16 @@ func TestKubernetesIndexedJob(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds ward and checks a 40-unit fleet twice")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	units := 40
+	if v := os.Getenv("WARD_K8S_UNITS"); v != "" {
+		n, err := strconv.Atoi(v)
+		require.NoError(t, err, "WARD_K8S_UNITS")
+		require.GreaterOrEqual(t, n, 10, "WARD_K8S_UNITS: the fleet needs its 6 weakened units and some secure ones")
+		units = n
+	}
+	// Two runs of the fleet (sharded and not) share the machine; about
+	// 1.5 s of wall time per unit covers both on 2 busy cores.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute+time.Duration(units)*1500*time.Millisecond)
 	defer cancel()
 	b, err := os.ReadFile("../../examples/ci/kubernetes-indexed-job.yaml")
 	require.NoError(t, err)
@@ -268,8 +280,8 @@ func TestKubernetesIndexedJob(t *testing.T) {
 	cl.sources["pvc/ward-src"] = src
 	fleetFile := filepath.Join(cl.sources["configmap/ward-fleet"], "fleet.txt")
 	require.NoError(t, os.WriteFile(fleetFile, []byte(
-		"# 40 infusion pumps: most secure, a few with a protection off\n"+
-			"sim://infusion-pump?serial=WARD count=34\n"+
+		fmt.Sprintf("# %d infusion pumps: most secure, a few with a protection off\n", units)+
+			fmt.Sprintf("sim://infusion-pump?serial=WARD count=%d\n", units-6)+
 			"sim://infusion-pump?serial=NOAUTH&weaken=no-auth count=3\n"+
 			"sim://infusion-pump?serial=LOSSY&weaken=lossy-backup count=3\n"), 0o644))
 	key, pub := keyPair(t)
@@ -337,7 +349,7 @@ func TestKubernetesIndexedJob(t *testing.T) {
 	require.NoError(t, err, "the merged bundle verifies against the published key:\n%s", vout)
 
 	want, got := controlsOf(t, bundleIn(t, single)), controlsOf(t, merged)
-	require.Len(t, want, 40)
+	require.Len(t, want, units)
 	require.Len(t, got, len(want), "the merged bundle holds every target once")
 	for i := range want {
 		assert.Equal(t, want[i], got[i], "target %d", i+1)
