@@ -139,3 +139,73 @@ func TestScanRunRefusesWhatIsNotARun(t *testing.T) {
 		})
 	}
 }
+
+// Diff of the streamed outcomes equals Diff of the whole runs, and a
+// bundle altered on disk is refused.
+func TestReadVerifiedOutcomesDiffsAsTheWholeRun(t *testing.T) {
+	old := fleetRun(t, 7)
+	next := fleetRun(t, 7)
+	next.ID = "next"
+	flips := 0
+	for i := range next.Targets {
+		for j := range next.Targets[i].Controls {
+			if (i+j)%5 == 0 {
+				c := &next.Targets[i].Controls[j]
+				if c.Outcome == Satisfied {
+					c.Outcome = NotSatisfied
+				} else {
+					c.Outcome = Satisfied
+				}
+				flips++
+			}
+		}
+	}
+	if flips == 0 {
+		t.Fatal("the test changed no outcome")
+	}
+	parent := t.TempDir()
+	var dirs []string
+	for i, r := range []*Run{old, next} {
+		dir, err := Write(t.Context(), parent, r, WithSigner(vectorKey()), WithName(fmt.Sprintf("run%d", i)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirs = append(dirs, dir)
+	}
+	var whole, slim [2]*Run
+	for i, d := range dirs {
+		r, _, err := ReadVerifiedRun(t.Context(), d, trustedKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		whole[i] = r
+		if slim[i], err = ReadVerifiedOutcomes(t.Context(), d, trustedKey()); err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range slim[i].Targets {
+			if tg.Scenarios != nil {
+				t.Fatalf("%s: scenarios kept", tg.URI)
+			}
+		}
+	}
+	want := Diff(whole[0], whole[1])
+	if len(want) == 0 {
+		t.Fatal("no change between the runs")
+	}
+	if d := cmp.Diff(want, Diff(slim[0], slim[1])); d != "" {
+		t.Errorf("streamed diff differs (-whole +streamed):\n%s", d)
+	}
+
+	victim := filepath.Join(dirs[1], ResultsFile)
+	data, err := os.ReadFile(victim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)/2] ^= 1
+	if err := os.WriteFile(victim, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadVerifiedOutcomes(t.Context(), dirs[1], trustedKey()); !errors.Is(err, ErrAltered) {
+		t.Errorf("altered bundle: got %v, want ErrAltered", err)
+	}
+}
