@@ -1,14 +1,13 @@
 package evidence
 
 import (
-	"crypto/sha256"
-	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/wardsec/ward/pkg/oscal"
 )
 
 // The derived files Write adds to every bundle, beside results.json and
@@ -24,49 +23,11 @@ const (
 )
 
 // OSCALVersion is the OSCAL model version of the documents Ward writes.
-const OSCALVersion = "1.2.2"
+const OSCALVersion = oscal.Version
 
 // OSCALNamespace is the ns of the props Ward defines itself (outcome,
 // severity, sha256, ...). Props without ns use OSCAL's own names.
-const OSCALNamespace = "https://github.com/wardsec/ward/ns/oscal"
-
-// uuidDomain starts every hashed UUID input, so Ward's OSCAL UUIDs cannot
-// collide with other SHA-256-derived identifiers.
-const uuidDomain = "ward-oscal-uuid/1\n"
-
-// oscalUUID returns the UUID of one element of a run's OSCAL documents: the
-// first 16 bytes of SHA-256(uuidDomain || for each of runID and parts: its
-// length as 8 bytes big-endian || its bytes), with the version nibble set to
-// 5 and the RFC 4122 variant bits. The shape is that of a name-based (v5)
-// UUID, which the OSCAL schema accepts, but the hash is SHA-256 rather than
-// RFC 4122's SHA-1, which FIPS 140-3 mode does not offer. The same run always
-// yields the same UUIDs, so documents are reproducible and the assessment
-// results and POA&M of one run name a finding or observation alike.
-func oscalUUID(runID string, parts ...string) string {
-	h := sha256.New()
-	h.Write([]byte(uuidDomain))
-	var n [8]byte
-	for _, p := range append([]string{runID}, parts...) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
-		h.Write(n[:])
-		h.Write([]byte(p))
-	}
-	var sum [sha256.Size]byte
-	u := h.Sum(sum[:0])[:16]
-	u[6] = u[6]&0x0f | 0x50
-	u[8] = u[8]&0x3f | 0x80
-	var out [36]byte
-	hex.Encode(out[0:8], u[0:4])
-	out[8] = '-'
-	hex.Encode(out[9:13], u[4:6])
-	out[13] = '-'
-	hex.Encode(out[14:18], u[6:8])
-	out[18] = '-'
-	hex.Encode(out[19:23], u[8:10])
-	out[23] = '-'
-	hex.Encode(out[24:36], u[10:16])
-	return string(out[:])
-}
+const OSCALNamespace = oscal.WardNamespace
 
 // remediationDays is how long a not-satisfied control may stay open, by
 // severity, counted from the end of the run. Unknown severities get the high
@@ -151,19 +112,19 @@ func (b *oscalBuilder) toolLabel() string {
 	return name + " " + b.version()
 }
 
-func (b *oscalBuilder) metadata(title string, props []oscalProp) oscalMetadata {
-	return oscalMetadata{
+func (b *oscalBuilder) metadata(title string, props []oscal.Prop) oscal.Metadata {
+	return oscal.Metadata{
 		Title:        mdLine(title),
 		LastModified: oscalTime(runEnd(b.run)),
 		Version:      b.version(),
 		OSCALVersion: OSCALVersion,
 		Props:        props,
-		Roles: []oscalRole{{
+		Roles: []oscal.Role{{
 			ID:          "assessor",
 			Title:       "Assessor",
 			Description: "Ran the checks and recorded the results. For Ward runs this is the harness itself; the person accountable is whoever holds the key that signed the bundle.",
 		}},
-		Parties: []oscalParty{{
+		Parties: []oscal.Party{{
 			UUID:      b.party,
 			Type:      "organization",
 			Name:      "Ward automated assessment (" + b.toolLabel() + ")",
@@ -171,11 +132,11 @@ func (b *oscalBuilder) metadata(title string, props []oscalProp) oscalMetadata {
 			Props:     props1(wardProp("tool-version", b.version())),
 			Remarks:   "The Ward compliance harness, which produced this document. The evidence bundle's manifest.json names the key that signed it.",
 		}},
-		ResponsibleParties: []oscalResponsibleParty{{RoleID: "assessor", PartyUUIDs: []string{b.party}}},
+		ResponsibleParties: []oscal.ResponsibleParty{{RoleID: "assessor", PartyUUIDs: []string{b.party}}},
 	}
 }
 
-func (b *oscalBuilder) runProps() []oscalProp {
+func (b *oscalBuilder) runProps() []oscal.Prop {
 	return props(
 		wardProp("run-id", b.run.ID),
 		wardProp("catalogue-digest", b.run.Catalogue.Digest),
@@ -184,26 +145,26 @@ func (b *oscalBuilder) runProps() []oscalProp {
 	)
 }
 
-func (b *oscalBuilder) assessmentAssets() *oscalAssessmentAssets {
-	return &oscalAssessmentAssets{
-		Components: []oscalComponent{{
+func (b *oscalBuilder) assessmentAssets() *oscal.AssessmentAssets {
+	return &oscal.AssessmentAssets{
+		Components: []oscal.Component{{
 			UUID:        b.toolComp,
 			Type:        "software",
 			Title:       mdLine(b.toolLabel()),
 			Description: "Ward, the compliance harness that ran the Gherkin scenarios against the targets and derived each control's outcome.",
-			Props:       props(oscalProp{Name: "version", Value: b.version()}, wardProp("fips", strconv.FormatBool(b.run.Tool.FIPS))),
-			Status:      oscalCompStatus{State: "operational"},
+			Props:       props(oscal.Prop{Name: "version", Value: b.version()}, wardProp("fips", strconv.FormatBool(b.run.Tool.FIPS))),
+			Status:      oscal.ComponentStatus{State: "operational"},
 		}},
-		AssessmentPlatforms: []oscalPlatform{{
+		AssessmentPlatforms: []oscal.Platform{{
 			UUID:           b.platform,
 			Title:          mdLine(b.toolLabel()),
-			UsesComponents: []oscalComponRef{{ComponentUUID: b.toolComp}},
+			UsesComponents: []oscal.ComponentRef{{ComponentUUID: b.toolComp}},
 		}},
 	}
 }
 
-func (b *oscalBuilder) origins() []oscalOrigin {
-	return []oscalOrigin{{Actors: []oscalActor{{Type: "tool", ActorUUID: b.toolComp}}}}
+func (b *oscalBuilder) origins() []oscal.Origin {
+	return []oscal.Origin{{Actors: []oscal.Actor{{Type: "tool", ActorUUID: b.toolComp}}}}
 }
 
 // firmware 3.1.4".
@@ -340,12 +301,12 @@ func oscalTime(t time.Time) string {
 	return t.UTC().Format(time.RFC3339Nano)
 }
 
-func wardProp(name, value string) oscalProp {
-	return oscalProp{Name: name, NS: OSCALNamespace, Value: propValue(value)}
+func wardProp(name, value string) oscal.Prop {
+	return oscal.Prop{Name: name, NS: OSCALNamespace, Value: propValue(value)}
 }
 
 // props drops props whose value is empty: OSCAL forbids empty strings.
-func props(ps ...oscalProp) []oscalProp {
+func props(ps ...oscal.Prop) []oscal.Prop {
 	out := ps[:0:0]
 	for _, p := range ps {
 		if p.Value != "" {
@@ -358,7 +319,7 @@ func props(ps ...oscalProp) []oscalProp {
 	return out
 }
 
-func props1(p oscalProp) []oscalProp { return props(p) }
+func props1(p oscal.Prop) []oscal.Prop { return props(p) }
 
 // propValue makes s an OSCAL string: whitespace runs (newlines included)
 // become one space and the ends are trimmed.

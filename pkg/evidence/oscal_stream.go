@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wardsec/ward/pkg/oscal"
 )
 
 // The OSCAL documents are assembled in pieces so that a fleet's never has
@@ -79,22 +81,22 @@ type oscalBuilder struct {
 func newOSCALBuilder(run *Run) *oscalBuilder {
 	return &oscalBuilder{
 		run:      run,
-		party:    oscalUUID(run.ID, "party", "ward"),
-		toolComp: oscalUUID(run.ID, "component", "ward"),
-		platform: oscalUUID(run.ID, "assessment-platform", "ward"),
+		party:    oscal.UUID(run.ID, "party", "ward"),
+		toolComp: oscal.UUID(run.ID, "component", "ward"),
+		platform: oscal.UUID(run.ID, "assessment-platform", "ward"),
 	}
 }
 
 func (b *oscalBuilder) itemUUID(ti int) string {
-	return oscalUUID(b.run.ID, "target", strconv.Itoa(ti))
+	return oscal.UUID(b.run.ID, "target", strconv.Itoa(ti))
 }
 func (b *oscalBuilder) obsUUID(ti, si int) string {
-	return oscalUUID(b.run.ID, "observation", strconv.Itoa(ti), strconv.Itoa(si))
+	return oscal.UUID(b.run.ID, "observation", strconv.Itoa(ti), strconv.Itoa(si))
 }
 func (b *oscalBuilder) findingUUID(ti, ci int) string {
-	return oscalUUID(b.run.ID, "finding", strconv.Itoa(ti), strconv.Itoa(ci))
+	return oscal.UUID(b.run.ID, "finding", strconv.Itoa(ti), strconv.Itoa(ci))
 }
-func (b *oscalBuilder) controlUUID(id string) string { return oscalUUID(b.run.ID, "control", id) }
+func (b *oscalBuilder) controlUUID(id string) string { return oscal.UUID(b.run.ID, "control", id) }
 
 // targetSummary is what the assembly of the bundle's run-wide files keeps
 // of one target: the slim target (Summary) and, per control, the scenario
@@ -420,7 +422,7 @@ func renderElements[T any](vs []T, depth int) []byte {
 // observations renders target ti's observations (only those with use[si]
 // when use is not nil) at depth: a section.
 func (b *oscalBuilder) observations(ti int, t *Target, use []bool, depth int) []byte {
-	var obs []oscalObservation
+	var obs []oscal.Observation
 	for si := range t.Scenarios {
 		if use == nil || use[si] {
 			obs = append(obs, b.observation(ti, t, si))
@@ -429,7 +431,7 @@ func (b *oscalBuilder) observations(ti int, t *Target, use []bool, depth int) []
 	return renderElements(obs, depth)
 }
 
-func (b *oscalBuilder) observation(ti int, t *Target, si int) oscalObservation {
+func (b *oscalBuilder) observation(ti int, t *Target, si int) oscal.Observation {
 	s := &t.Scenarios[si]
 	// The scenario's name, feature and steps are the catalogue's wording,
 	// the same on every target: results.json and the target's report page
@@ -458,16 +460,16 @@ func (b *oscalBuilder) observation(ti int, t *Target, si int) oscalObservation {
 		}
 		desc += st.String()
 	}
-	obs := oscalObservation{
+	obs := oscal.Observation{
 		UUID:        b.obsUUID(ti, si),
 		Description: desc,
 		Props:       props(wardProp("scenario-id", s.ID)),
 		Methods:     []string{"TEST"},
-		Subjects:    []oscalSubjectRef{{SubjectUUID: b.itemUUID(ti), Type: "inventory-item"}},
+		Subjects:    []oscal.SubjectRef{{SubjectUUID: b.itemUUID(ti), Type: "inventory-item"}},
 		Collected:   oscalTime(scenarioTime(b.run, t, s)),
 	}
 	if len(s.Artifacts) == 0 {
-		obs.RelevantEvidence = append(obs.RelevantEvidence, oscalRelevantEvidence{
+		obs.RelevantEvidence = append(obs.RelevantEvidence, oscal.RelevantEvidence{
 			Href:        ResultsFile,
 			Description: mdEscape(fmt.Sprintf("The scenario's record in %s (target %d, scenario id %q).", ResultsFile, ti+1, s.ID)),
 		})
@@ -477,7 +479,7 @@ func (b *oscalBuilder) observation(ti int, t *Target, si int) oscalObservation {
 	for ai := range s.Artifacts {
 		a := &s.Artifacts[ai]
 		p, _, _ := artifactRef(s, a)
-		obs.RelevantEvidence = append(obs.RelevantEvidence, oscalRelevantEvidence{
+		obs.RelevantEvidence = append(obs.RelevantEvidence, oscal.RelevantEvidence{
 			Href:        p,
 			Description: mdLine(a.Name),
 		})
@@ -488,20 +490,20 @@ func (b *oscalBuilder) observation(ti int, t *Target, si int) oscalObservation {
 	return obs
 }
 
-func (b *oscalBuilder) inventoryItem(ti int, t *Target) oscalInventoryItem {
+func (b *oscalBuilder) inventoryItem(ti int, t *Target) oscal.InventoryItem {
 	id := t.Identity
 	desc := "Target " + mdEscape(t.URI)
 	if d := identityLine(t); d != "" {
 		desc += ": " + mdEscape(d)
 	}
-	item := oscalInventoryItem{
+	item := oscal.InventoryItem{
 		UUID:        b.itemUUID(ti),
 		Description: desc + ".",
 		Props: props(
-			oscalProp{Name: "uri", Value: propValue(t.URI)},
-			oscalProp{Name: "hardware-model", Value: propValue(id.Model)},
-			oscalProp{Name: "serial-number", Value: propValue(id.Serial)},
-			oscalProp{Name: "software-version", Value: propValue(id.Firmware), Class: "firmware"},
+			oscal.Prop{Name: "uri", Value: propValue(t.URI)},
+			oscal.Prop{Name: "hardware-model", Value: propValue(id.Model)},
+			oscal.Prop{Name: "serial-number", Value: propValue(id.Serial)},
+			oscal.Prop{Name: "software-version", Value: propValue(id.Firmware), Class: "firmware"},
 			wardProp("manufacturer", id.Manufacturer),
 			wardProp("udi", id.UDI),
 			wardProp("target-uri", t.URI),
@@ -516,7 +518,7 @@ func (b *oscalBuilder) inventoryItem(ti int, t *Target) oscalInventoryItem {
 // finding is the finding on control ci of target s. The control's
 // catalogue text is not repeated: the finding links to its back-matter
 // resource (controlResource).
-func (b *oscalBuilder) finding(s *targetSummary, ci int) oscalFinding {
+func (b *oscalBuilder) finding(s *targetSummary, ci int) oscal.Finding {
 	t := &s.t
 	c := &t.Controls[ci]
 	state, reason := oscalState(c.Outcome)
@@ -546,26 +548,26 @@ func (b *oscalBuilder) finding(s *targetSummary, ci int) oscalFinding {
 			ps = append(ps, props(wardProp("attestation-evidence", e.Path+" sha256:"+e.SHA256))...)
 		}
 	}
-	f := oscalFinding{
+	f := oscal.Finding{
 		UUID:        b.findingUUID(s.index, ci),
 		Title:       mdLine(c.ID + " on target " + strconv.Itoa(s.index+1)),
 		Description: mdEscape(oneLine(outcomeLabel(c.Outcome)+": "+nonEmpty(c.Reason, "no reason recorded"))) + ".",
 		Props:       ps,
-		Links:       []oscalLink{{Href: "#" + b.controlUUID(c.ID), Rel: "reference"}},
-		Target: oscalFindingTarget{
+		Links:       []oscal.Link{{Href: "#" + b.controlUUID(c.ID), Rel: "reference"}},
+		Target: oscal.FindingTarget{
 			Type:     "objective-id",
 			TargetID: oscalToken(c.ID),
-			Status:   oscalObjectiveStatus{State: state, Reason: reason},
+			Status:   oscal.ObjectiveStatus{State: state, Reason: reason},
 		},
 	}
 	if state != "satisfied" {
 		f.Target.Status.Remarks = "Ward outcome " + string(c.Outcome) + outcomeNote(c.Outcome)
 	}
 	if c.Outcome == NotApplicable {
-		f.Target.ImplementationStatus = &oscalImplStatus{State: "not-applicable"}
+		f.Target.ImplementationStatus = &oscal.ImplementationStatus{State: "not-applicable"}
 	}
 	for _, si := range s.related[ci] {
-		f.RelatedObservations = append(f.RelatedObservations, oscalRelatedObs{ObservationUUID: b.obsUUID(s.index, si)})
+		f.RelatedObservations = append(f.RelatedObservations, oscal.RelatedObservation{ObservationUUID: b.obsUUID(s.index, si)})
 	}
 	if m := s.missing[ci]; len(m) > 0 {
 		f.Remarks = mdEscape(fmt.Sprintf("The results name scenarios the run did not record: %s.", strings.Join(m, ", ")))
@@ -598,7 +600,7 @@ func outcomesExplained() string {
 // controlResource is the back-matter resource of a catalogue control: its
 // title, requirement, citations and remediation, which the findings on it
 // link to.
-func (b *oscalBuilder) controlResource(c *Control) oscalResource {
+func (b *oscalBuilder) controlResource(c *Control) oscal.Resource {
 	ps := props(
 		wardProp("control-id", c.ID),
 		wardProp("framework", c.Framework),
@@ -608,7 +610,7 @@ func (b *oscalBuilder) controlResource(c *Control) oscalResource {
 	for _, cit := range c.Citations {
 		ps = append(ps, props(wardProp("citation", cit))...)
 	}
-	r := oscalResource{
+	r := oscal.Resource{
 		UUID:        b.controlUUID(c.ID),
 		Title:       mdLine(c.ID + " " + c.Title),
 		Description: mdEscape(c.Requirement),
@@ -620,34 +622,34 @@ func (b *oscalBuilder) controlResource(c *Control) oscalResource {
 	return r
 }
 
-func (b *oscalBuilder) reviewedControls(cat []Control) oscalReviewedControls {
-	var sel []oscalSelectByID
+func (b *oscalBuilder) reviewedControls(cat []Control) oscal.ReviewedControls {
+	var sel []oscal.SelectByID
 	seen := map[string]bool{}
 	for _, c := range cat {
 		tok := oscalToken(c.ID)
 		if !seen[tok] {
 			seen[tok] = true
-			sel = append(sel, oscalSelectByID{ControlID: tok})
+			sel = append(sel, oscal.SelectByID{ControlID: tok})
 		}
 	}
-	rc := oscalReviewedControls{
+	rc := oscal.ReviewedControls{
 		Description: "The controls of Ward's catalogue selected for this run. Control ids are Ward's own (each control's text is in the back-matter resource its findings link to); ids that are not OSCAL tokens have their other characters replaced by \\_ and the original kept in the findings' control-id prop.",
 	}
 	if len(sel) == 0 {
-		rc.ControlSelections = []oscalControlSelection{{
+		rc.ControlSelections = []oscal.ControlSelection{{
 			IncludeAll: &struct{}{},
 			Remarks:    "The run assessed no control on any target; OSCAL requires a selection, so include-all stands for the (empty) selection of the run.",
 		}}
 		return rc
 	}
-	rc.ControlSelections = []oscalControlSelection{{IncludeControls: sel}}
+	rc.ControlSelections = []oscal.ControlSelection{{IncludeControls: sel}}
 	return rc
 }
 
-func (b *oscalBuilder) planResource() oscalResource {
+func (b *oscalBuilder) planResource() oscal.Resource {
 	cat := b.run.Catalogue
-	return oscalResource{
-		UUID:  oscalUUID(b.run.ID, "assessment-plan"),
+	return oscal.Resource{
+		UUID:  oscal.UUID(b.run.ID, "assessment-plan"),
 		Title: "Ward assessment plan: the control catalogue and features of this run",
 		Description: "Ward keeps no separate OSCAL assessment plan: the plan is its control catalogue and Gherkin features, " +
 			"identified by the catalogue digest, as selected for this run. import-ap points at this resource so that the " +
@@ -657,7 +659,7 @@ func (b *oscalBuilder) planResource() oscalResource {
 			wardProp("catalogue-source", cat.Source),
 			wardProp("catalogue-controls", strconv.Itoa(cat.Controls)),
 		),
-		RLinks: []oscalRLink{{Href: ResultsFile, MediaType: "application/json"}},
+		RLinks: []oscal.RLink{{Href: ResultsFile, MediaType: "application/json"}},
 	}
 }
 
@@ -672,11 +674,11 @@ func writeAssessmentResults(w *bufio.Writer, src *oscalSource) error {
 		nScen += s.nScen
 	}
 	j.raw("{\n  \"assessment-results\": {\n")
-	j.field(2, "uuid", oscalUUID(run.ID, "assessment-results"), false)
+	j.field(2, "uuid", oscal.UUID(run.ID, "assessment-results"), false)
 	j.field(2, "metadata", b.metadata("Ward assessment results: run "+run.ID, b.runProps()), false)
-	j.field(2, "import-ap", oscalImport{Href: "#" + plan.UUID, Remarks: "Placeholder: points at the back-matter resource describing Ward's catalogue, which serves as the assessment plan."}, false)
+	j.field(2, "import-ap", oscal.Import{Href: "#" + plan.UUID, Remarks: "Placeholder: points at the back-matter resource describing Ward's catalogue, which serves as the assessment plan."}, false)
 	j.raw("    \"results\": [\n      {\n")
-	j.field(4, "uuid", oscalUUID(run.ID, "result"), false)
+	j.field(4, "uuid", oscal.UUID(run.ID, "result"), false)
 	j.field(4, "title", mdLine("Ward run "+run.ID), false)
 	j.field(4, "description", mdEscape(fmt.Sprintf("%s checked %d control(s) of the %s catalogue on %d target(s).",
 		b.toolLabel(), len(src.catalogue), nonEmpty(run.Catalogue.Source, "unnamed"), len(src.targets))), false)
@@ -761,7 +763,7 @@ func writePOAM(w *bufio.Writer, src *oscalSource) error {
 	mprops := append(b.runProps(), wardProp("open-items", strconv.Itoa(open)))
 
 	j.raw("{\n  \"plan-of-action-and-milestones\": {\n")
-	j.field(2, "uuid", oscalUUID(run.ID, "poam"), false)
+	j.field(2, "uuid", oscal.UUID(run.ID, "poam"), false)
 	j.field(2, "metadata", b.metadata("Ward plan of action and milestones: run "+run.ID, mprops), false)
 	j.raw("    \"local-definitions\": {\n")
 	if len(openTargets) > 0 {
@@ -802,7 +804,7 @@ func writePOAM(w *bufio.Writer, src *oscalSource) error {
 			if state, _ := oscalState(c.Outcome); state == "satisfied" {
 				continue
 			}
-			items = append(items, openItem{s, ci, oscalUUID(run.ID, "risk", strconv.Itoa(s.index), strconv.Itoa(ci)), controlDeadline(run, c)})
+			items = append(items, openItem{s, ci, oscal.UUID(run.ID, "risk", strconv.Itoa(s.index), strconv.Itoa(ci)), controlDeadline(run, c)})
 		}
 	}
 	catOf := func(c *Control) *Control {
@@ -821,15 +823,15 @@ func writePOAM(w *bufio.Writer, src *oscalSource) error {
 		j.array(2, "findings", false, func(elem func(any), _ func(func(io.Writer) error)) {
 			for _, it := range items {
 				f := b.finding(it.s, it.ci)
-				f.RelatedRisks = []oscalAssociatedRisk{{RiskUUID: it.riskID}}
+				f.RelatedRisks = []oscal.AssociatedRisk{{RiskUUID: it.riskID}}
 				elem(f)
 			}
 		})
 	}
 	j.array(2, "poam-items", len(cited) == 0, func(elem func(any), _ func(func(io.Writer) error)) {
 		if len(items) == 0 {
-			elem(oscalPOAMItem{
-				UUID:        oscalUUID(run.ID, "poam-item", "none"),
+			elem(oscal.POAMItem{
+				UUID:        oscal.UUID(run.ID, "poam-item", "none"),
 				Title:       "No open items",
 				Description: mdEscape("Every control was satisfied on every target of run " + run.ID + "; nothing needs remediation. OSCAL requires at least one POA&M item, so this item says so."),
 				Props:       props(wardProp("placeholder", "true")),
@@ -858,7 +860,7 @@ func writePOAM(w *bufio.Writer, src *oscalSource) error {
 
 // risk is the POA&M risk of control ci of target s; cat is the control as
 // the catalogue gives it (title, citations, remediation).
-func (b *oscalBuilder) risk(s *targetSummary, ci int, cat *Control, id string, deadline time.Time, obs []oscalRelatedObs) oscalRisk {
+func (b *oscalBuilder) risk(s *targetSummary, ci int, cat *Control, id string, deadline time.Time, obs []oscal.RelatedObservation) oscal.Risk {
 	run := b.run
 	t := &s.t
 	c := &t.Controls[ci]
@@ -874,7 +876,7 @@ func (b *oscalBuilder) risk(s *targetSummary, ci int, cat *Control, id string, d
 	stmt += " is " + strings.ToLower(outcomeLabel(c.Outcome)) + " on " + who + ": " + nonEmpty(c.Reason, "no reason recorded") + "."
 	full := *c
 	full.Remediation = cat.Remediation
-	return oscalRisk{
+	return oscal.Risk{
 		UUID:        id,
 		Title:       mdLine(c.ID + " " + outcomeLabel(c.Outcome) + " on " + t.URI),
 		Description: mdEscape(oneLine(nonEmpty(c.Reason, outcomeLabel(c.Outcome)))),
@@ -888,31 +890,31 @@ func (b *oscalBuilder) risk(s *targetSummary, ci int, cat *Control, id string, d
 		Status:   riskStatus(c.Outcome),
 		Origins:  b.origins(),
 		Deadline: deadline.Format(time.RFC3339),
-		Remediations: []oscalResponse{{
-			UUID:        oscalUUID(run.ID, "remediation", tn, cn),
+		Remediations: []oscal.Response{{
+			UUID:        oscal.UUID(run.ID, "remediation", tn, cn),
 			Lifecycle:   "recommendation",
 			Title:       mdLine("Remediate " + c.ID + " on " + t.URI),
 			Description: mdEscape(remediationText(&full)),
 			Origins:     b.origins(),
-			Tasks: []oscalTask{{
-				UUID:        oscalUUID(run.ID, "milestone", tn, cn),
+			Tasks: []oscal.Task{{
+				UUID:        oscal.UUID(run.ID, "milestone", tn, cn),
 				Type:        "milestone",
 				Title:       mdLine("Remediated by " + deadline.Format("2006-01-02")),
 				Description: mdEscape(deadlineReason(c.Severity)),
-				Timing:      &oscalTiming{OnDate: &oscalOnDate{Date: deadline.Format(time.RFC3339)}},
+				Timing:      &oscal.Timing{OnDate: &oscal.OnDate{Date: deadline.Format(time.RFC3339)}},
 			}},
 		}},
 		RelatedObservations: obs,
 	}
 }
 
-func (b *oscalBuilder) poamItem(s *targetSummary, ci int, cat *Control, f oscalFinding, riskID string, deadline time.Time) oscalPOAMItem {
+func (b *oscalBuilder) poamItem(s *targetSummary, ci int, cat *Control, f oscal.Finding, riskID string, deadline time.Time) oscal.POAMItem {
 	t := &s.t
 	c := &t.Controls[ci]
 	full := *c
 	full.Remediation = cat.Remediation
-	item := oscalPOAMItem{
-		UUID:        oscalUUID(b.run.ID, "poam-item", strconv.Itoa(s.index), strconv.Itoa(ci)),
+	item := oscal.POAMItem{
+		UUID:        oscal.UUID(b.run.ID, "poam-item", strconv.Itoa(s.index), strconv.Itoa(ci)),
 		Title:       mdLine(c.ID + " " + cat.Title + ": " + strings.ToLower(outcomeLabel(c.Outcome)) + " on " + t.URI),
 		Description: mdEscape(oneLine(nonEmpty(c.Reason, outcomeLabel(c.Outcome)))) + "\n\nRemediation: " + mdEscape(remediationText(&full)),
 		Props: props(
@@ -923,9 +925,9 @@ func (b *oscalBuilder) poamItem(s *targetSummary, ci int, cat *Control, f oscalF
 			wardProp("target-uri", t.URI),
 		),
 		Origins:             b.origins(),
-		RelatedFindings:     []oscalRelatedFinding{{FindingUUID: f.UUID}},
+		RelatedFindings:     []oscal.RelatedFinding{{FindingUUID: f.UUID}},
 		RelatedObservations: f.RelatedObservations,
-		RelatedRisks:        []oscalAssociatedRisk{{RiskUUID: riskID}},
+		RelatedRisks:        []oscal.AssociatedRisk{{RiskUUID: riskID}},
 	}
 	if r := outcomeRemarks(c.Outcome); r != "" {
 		item.Remarks = r

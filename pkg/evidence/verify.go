@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/wardsec/ward/pkg/oscal"
 )
 
 // ErrAltered is matched (errors.Is) by the *VerifyError Verify returns when a
@@ -346,7 +348,7 @@ const maxOSCALProblems = 20
 // file, with a detail starting "malformed: oscal:". Files that are missing
 // or not regular files are left to the hash check to report.
 func checkOSCALFiles(ctx context.Context, fsys fs.FS, m *Manifest, types map[string]fs.FileMode) ([]Problem, error) {
-	digests := make(fileDigests, len(m.Files))
+	digests := make(map[string]string, len(m.Files))
 	for _, f := range m.Files {
 		digests[f.Path] = f.SHA256
 	}
@@ -365,9 +367,9 @@ func checkOSCALFiles(ctx context.Context, fsys fs.FS, m *Manifest, types map[str
 		if err != nil {
 			return nil, err
 		}
-		found, err := checkOSCAL(&ctxReader{ctx, f}, digests)
+		found, err := oscal.CheckReferencesAmong(&ctxReader{ctx, f}, oscal.Files{Digests: digests, Signed: isSignatureFile})
 		f.Close()
-		var fe *oscalFormatError
+		var fe *oscal.FormatError
 		switch {
 		case errors.As(err, &fe):
 			add(name, "malformed: oscal: %v", err)
@@ -380,7 +382,7 @@ func checkOSCALFiles(ctx context.Context, fsys fs.FS, m *Manifest, types map[str
 				add(name, "malformed: oscal: %d more cross-reference problems", len(found)-i)
 				break
 			}
-			add(name, "malformed: oscal: %s (at %s)", p.Detail, safeText(p.Pointer))
+			add(name, "malformed: oscal: %s (at %s)", p.Detail, p.At())
 		}
 	}
 	return problems, nil

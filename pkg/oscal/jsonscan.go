@@ -1,4 +1,4 @@
-package evidence
+package oscal
 
 import (
 	"encoding/json"
