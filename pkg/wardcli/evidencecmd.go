@@ -50,13 +50,9 @@ shard).`,
 			if out == "" {
 				return usageErr("--out is required")
 			}
-			var trusted ed25519.PublicKey
-			if pubkey != "" {
-				k, err := evidence.LoadPublicKey(pubkey)
-				if err != nil {
-					return usageErr("--pubkey: %v", err)
-				}
-				trusted = k
+			trusted, err := loadPubkey(pubkey)
+			if err != nil {
+				return err
 			}
 			key, err := signingKey(signKey)
 			if err != nil {
@@ -238,13 +234,9 @@ altered or not signed by --pubkey; 2 bad usage or not a bundle.`,
 		Example: "  ward evidence diff release-1.4/20261101T* ward-evidence/20261123T*",
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var trusted ed25519.PublicKey
-			if pubkey != "" {
-				k, err := evidence.LoadPublicKey(pubkey)
-				if err != nil {
-					return usageErr("--pubkey: %v", err)
-				}
-				trusted = k
+			trusted, err := loadPubkey(pubkey)
+			if err != nil {
+				return err
 			}
 			for _, d := range args {
 				if st, err := os.Stat(d); err != nil || !st.IsDir() {
@@ -332,13 +324,9 @@ named); 2 DIR is not an evidence bundle or bad usage.`,
   ward evidence verify --pubkey qa-signing.pub.pem ward-evidence/20261123T120000Z`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var trusted ed25519.PublicKey
-			if pubkey != "" {
-				k, err := evidence.LoadPublicKey(pubkey)
-				if err != nil {
-					return usageErr("--pubkey: %v", err)
-				}
-				trusted = k
+			trusted, err := loadPubkey(pubkey)
+			if err != nil {
+				return err
 			}
 			dir := args[0]
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {

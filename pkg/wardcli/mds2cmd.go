@@ -72,6 +72,7 @@ func mds2Mapping(dir string, stderr io.Writer) (*mds2.Mapping, *control.Catalogu
 	return nil, nil, &exitError{code: exitUsage, err: fmt.Errorf("MDS2 mapping has %d error(s)", countErrors(diags))}
 }
 
+// loadPubkey reads the --pubkey file; nil when none was given.
 func loadPubkey(path string) (ed25519.PublicKey, error) {
 	if path == "" {
 		return nil, nil
